@@ -1,0 +1,59 @@
+//! Exact concentration basics on integer amounts (base units): the Gini
+//! coefficient and the Nakamoto coefficient. Sums are accumulated in `u128`
+//! so that no float rounding decides a threshold.
+
+/// Population Gini of values sorted ascending:
+/// G = 2 Σ i·x_i / (n Σx) − (n + 1)/n, with i counted from 1.
+/// `None` when there are no values or they sum to zero.
+pub fn gini_sorted(sorted: &[u64]) -> Option<f64> {
+    let n = sorted.len() as u128;
+    let (mut total, mut weighted) = (0u128, 0u128);
+    for (i, &x) in sorted.iter().enumerate() {
+        total += u128::from(x);
+        weighted += (i as u128 + 1) * u128::from(x);
+    }
+    if n == 0 || total == 0 {
+        return None;
+    }
+    let nf = n as f64;
+    Some(2.0 * (weighted as f64) / (nf * total as f64) - (nf + 1.0) / nf)
+}
+
+/// The smallest number of holders whose combined holdings are strictly more
+/// than `num/den` of the total, for values sorted ascending. Compared exactly:
+/// `top_sum · den > total · num`. `None` when the total is zero.
+pub fn nakamoto_sorted(sorted: &[u64], num: u64, den: u64) -> Option<usize> {
+    let total: u128 = sorted.iter().map(|&x| u128::from(x)).sum();
+    if total == 0 {
+        return None;
+    }
+    let goal = total * u128::from(num);
+    let mut top = 0u128;
+    for (k, &x) in sorted.iter().rev().enumerate() {
+        top += u128::from(x);
+        if top * u128::from(den) > goal {
+            return Some(k + 1);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gini_of_one_to_five_is_four_fifteenths() {
+        // references.md worked numbers: [1,2,3,4,5] -> 0.266667 = 4/15.
+        let g = gini_sorted(&[1, 2, 3, 4, 5]).expect("defined");
+        assert!((g - 4.0 / 15.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn nakamoto_decides_exact_thirds() {
+        // The top holder of [1,2,3,4,5] has exactly 1/3: not strictly more.
+        assert_eq!(nakamoto_sorted(&[1, 2, 3, 4, 5], 1, 3), Some(2));
+        assert_eq!(nakamoto_sorted(&[5, 5, 5, 5], 1, 2), Some(3));
+        assert_eq!(nakamoto_sorted(&[0, 0], 1, 2), None);
+    }
+}

@@ -1,0 +1,3 @@
+//! Mirage engine (being written).
+
+pub mod reward;

@@ -1,0 +1,1 @@
+//! Quadratic funding mechanisms (being written).

@@ -1,0 +1,1 @@
+//! Bittensor's Yuma consensus (being written).

@@ -1,0 +1,1 @@
+//! Output directory helpers (being written).
