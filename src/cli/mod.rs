@@ -3,7 +3,11 @@
 
 use std::process::ExitCode;
 
+use std::path::PathBuf;
+
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use mirage_sim::{parse_scenario, LoadedScenario, Override};
 
 pub mod fund;
 pub mod metrics;
@@ -41,5 +45,49 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Metrics(args) => metrics::execute(&args),
         Command::Fund(args) => fund::execute(&args),
         Command::Yuma(args) => yuma::execute(&args),
+    }
+}
+
+/// How a command names a scenario: the file, a seed and `--set` overrides.
+#[derive(Debug, clap::Args)]
+pub struct ScenarioArgs {
+    /// Scenario file (TOML).
+    #[arg(value_name = "SCENARIO")]
+    pub path: PathBuf,
+    /// Seed of the run (overrides the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override a scenario field: dotted.path=value, value a TOML literal
+    /// or a bare string (e.g. --set population.gpu_farms.count=500).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+impl ScenarioArgs {
+    /// Reads, overrides and checks the scenario.
+    pub fn load(&self) -> anyhow::Result<LoadedScenario> {
+        let text = std::fs::read_to_string(&self.path)
+            .with_context(|| format!("cannot read scenario file {}", self.path.display()))?;
+        let mut overrides = self
+            .set
+            .iter()
+            .map(|s| Override::parse(s).map_err(|e| anyhow::anyhow!("--set {s}: {e}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if let Some(seed) = self.seed {
+            overrides.push(Override {
+                path: "seed".into(),
+                value: toml::Value::Integer(
+                    i64::try_from(seed).map_err(|_| {
+                        anyhow::anyhow!("--seed {seed}: must be at most {}", i64::MAX)
+                    })?,
+                ),
+                text: format!("seed={seed} (from --seed)"),
+            });
+        }
+        Ok(parse_scenario(
+            &text,
+            &self.path.display().to_string(),
+            &overrides,
+        )?)
     }
 }

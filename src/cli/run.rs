@@ -1,10 +1,203 @@
-//! `mirage run` (being written).
+//! `mirage run`: one scenario, one seed, results written to a directory
+//! (`epochs.csv`, `agents.csv`, `accounts.csv`, `scenario.resolved.toml`,
+//! `manifest.json`), and a short summary on stdout.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use mirage_sim::amount::format_amount;
+use mirage_sim::record::EpochRecord;
+use mirage_sim::{LoadedScenario, Simulation};
+
+use super::output::{
+    prepare_dir, reward_shares, write_accounts_csv, write_agents_csv, write_atomic, AtomicFile,
+    EpochsCsv,
+};
+use super::ScenarioArgs;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Output directory [default: out/<scenario name>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Overwrite files in a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Print no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
 
-pub fn execute(_args: &Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not yet")
+/// Files of a run directory, in the order they are listed in the manifest.
+pub const RUN_FILES: [&str; 5] = [
+    "epochs.csv",
+    "agents.csv",
+    "accounts.csv",
+    "scenario.resolved.toml",
+    "manifest.json",
+];
+
+pub fn execute(args: &Args) -> Result<ExitCode> {
+    let loaded = args.scenario.load()?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(&loaded.scenario.name));
+    let outcome = run_to_dir(&loaded, &args.scenario.path, &dir, args.force)?;
+    if !args.quiet {
+        print_summary(&loaded, &outcome, &dir);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a finished run reports.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub sim: Simulation,
+    pub first: Option<EpochRecord>,
+    pub last: Option<EpochRecord>,
+    pub seconds: f64,
+}
+
+/// Runs a loaded scenario and writes its outputs into `dir`. Nothing is
+/// created before genesis succeeds; each file appears only when complete.
+pub fn run_to_dir(
+    loaded: &LoadedScenario,
+    source: &Path,
+    dir: &Path,
+    force: bool,
+) -> Result<RunOutcome> {
+    let scenario = &loaded.scenario;
+    let seed = scenario.seed;
+    let mut sim = Simulation::new(scenario, seed)
+        .with_context(|| format!("{}: cannot start the simulation", source.display()))?;
+    let existed = dir.exists();
+    prepare_dir(dir, force)?;
+    let result = write_run(loaded, source, dir, &mut sim);
+    if result.is_err() && !existed {
+        let _ = std::fs::remove_dir(dir);
+    }
+    let (first, last, seconds) = result?;
+    Ok(RunOutcome {
+        sim,
+        first,
+        last,
+        seconds,
+    })
+}
+
+type Written = (Option<EpochRecord>, Option<EpochRecord>, f64);
+
+fn write_run(
+    loaded: &LoadedScenario,
+    source: &Path,
+    dir: &Path,
+    sim: &mut Simulation,
+) -> Result<Written> {
+    let scenario = &loaded.scenario;
+    let bar = ProgressBar::new(u64::from(scenario.epochs.get()));
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} epoch {pos}/{len} [{elapsed_precise}] {wide_bar} {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut epochs_file = AtomicFile::create(&dir.join("epochs.csv"))?;
+    let mut csv = EpochsCsv::new(epochs_file.writer(), sim.decimals());
+    let mut first: Option<EpochRecord> = None;
+    let mut last: Option<EpochRecord> = None;
+    let started = Instant::now();
+    let mut observer = |rec: &EpochRecord| {
+        csv.write(rec);
+        if first.is_none() {
+            first = Some(rec.clone());
+        }
+        last = Some(rec.clone());
+        bar.inc(1);
+    };
+    sim.run(&mut observer)
+        .with_context(|| format!("{}: the simulation failed", source.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    csv.finish()
+        .with_context(|| format!("cannot write {}", dir.join("epochs.csv").display()))?;
+    epochs_file.commit()?;
+
+    let mut agents = AtomicFile::create(&dir.join("agents.csv"))?;
+    write_agents_csv(agents.writer(), sim)
+        .with_context(|| format!("cannot write {}", dir.join("agents.csv").display()))?;
+    agents.commit()?;
+    let mut accounts = AtomicFile::create(&dir.join("accounts.csv"))?;
+    write_accounts_csv(accounts.writer(), sim)
+        .with_context(|| format!("cannot write {}", dir.join("accounts.csv").display()))?;
+    accounts.commit()?;
+    write_atomic(
+        &dir.join("scenario.resolved.toml"),
+        loaded.resolved.as_bytes(),
+    )?;
+
+    let manifest = serde_json::json!({
+        "mirage_version": mirage_sim::VERSION,
+        "scenario": scenario.name,
+        "scenario_file": source.display().to_string(),
+        "seed": scenario.seed,
+        "rng": mirage_sim::rng::RNG_NAME,
+        "decimals": sim.decimals(),
+        "initial_supply": format_amount(sim.ledger().initial_supply(), sim.decimals()),
+        "epochs": scenario.epochs.get(),
+        "ticks_per_epoch": scenario.ticks_per_epoch.get(),
+        "agents_total": sim.agents().len(),
+        "events": sim.events(),
+        "wall_time_seconds": seconds,
+        "files": RUN_FILES,
+    });
+    let mut text = serde_json::to_string_pretty(&manifest)?;
+    text.push('\n');
+    write_atomic(&dir.join("manifest.json"), text.as_bytes())?;
+    Ok((first, last, seconds))
+}
+
+fn print_summary(loaded: &LoadedScenario, outcome: &RunOutcome, dir: &Path) {
+    let sim = &outcome.sim;
+    let Some(last) = &outcome.last else { return };
+    let events = sim.events();
+    let rate = events as f64 / outcome.seconds.max(1e-9);
+    println!(
+        "{}: {} epochs, {} agents ({} active at the end), {} events in {:.2} s ({:.1} M events/s)",
+        loaded.scenario.name,
+        last.epoch + 1,
+        sim.agents().len(),
+        last.active_agents,
+        events,
+        outcome.seconds,
+        rate / 1e6
+    );
+    let f = |v: Option<f64>| v.map_or("n/a".to_string(), |x| format!("{x:.3}"));
+    println!(
+        "final wealth: Gini {}, Nakamoto {} (fewest agents holding more than half)",
+        f(last.gini_wealth),
+        last.nakamoto_wealth
+            .map_or("n/a".to_string(), |n| n.to_string())
+    );
+    let shares: Vec<String> = reward_shares(last)
+        .iter()
+        .map(|(role, share)| format!("{} {:.1}%", role.as_str(), share * 100.0))
+        .collect();
+    if last.roles.iter().any(|r| r.rewards_total > 0) {
+        println!(
+            "rewards: Gini {}; share by role: {}",
+            f(last.gini_rewards),
+            shares.join(", ")
+        );
+    }
+    if sim.market().is_some() {
+        let start = outcome.first.as_ref().map_or(0.0, |r| r.price);
+        println!("price: {start:.6} -> {:.6} quote per token", last.price);
+    }
+    println!("results: {}", dir.display());
 }

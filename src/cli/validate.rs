@@ -1,10 +1,130 @@
-//! `mirage validate` (being written).
+//! `mirage validate`: checks a scenario file (and any `--set` overrides)
+//! and prints a one-screen summary of what it would simulate.
 
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+use anyhow::Result;
+use mirage_sim::scenario::{DistTable, Role};
 
-pub fn execute(_args: &Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not yet")
+use super::ScenarioArgs;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+}
+
+pub fn execute(args: &Args) -> Result<ExitCode> {
+    let loaded = args.scenario.load()?;
+    let s = &loaded.scenario;
+    mirage_sim::Simulation::new(s, s.seed)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.scenario.path.display()))?;
+    println!(
+        "{} is valid: scenario `{}`",
+        args.scenario.path.display(),
+        s.name
+    );
+    if !s.description.is_empty() {
+        println!("  {}", s.description.trim());
+    }
+    println!(
+        "  {} epochs of {} ticks, seed {}, token with {} decimals, initial supply {} tokens",
+        s.epochs,
+        s.ticks_per_epoch,
+        s.seed,
+        s.decimals,
+        s.initial_supply.get_ref().0
+    );
+    let total: u64 = s
+        .population
+        .iter()
+        .map(|p| u64::from(p.get_ref().count))
+        .sum();
+    println!("  populations ({total} agents at genesis):");
+    for (i, p) in s.population.iter().enumerate() {
+        let p = p.get_ref();
+        let grow = p
+            .max_count
+            .map_or(String::new(), |m| format!(", may grow to {m}"));
+        println!(
+            "    {:<22} {:<17} {:>8}{grow}",
+            p.display_name(i),
+            p.role.as_str(),
+            p.count
+        );
+        let attrs: Vec<String> = mirage_sim::agents::population_attributes(p)
+            .into_iter()
+            .filter_map(|(name, dist, _)| {
+                dist.map(|d| format!("{name} {}", describe(d.get_ref().table())))
+            })
+            .collect();
+        if !attrs.is_empty() {
+            println!("      {}", attrs.join("; "));
+        }
+    }
+    match &s.market {
+        Some(m) => println!(
+            "  market: {} tokens vs {} quote (price {:.6}), swap fee {}",
+            m.token_reserve.0,
+            m.quote_reserve.0,
+            if m.token_reserve.0 > 0.0 {
+                m.quote_reserve.0 / m.token_reserve.0
+            } else {
+                0.0
+            },
+            m.swap_fee.0
+        ),
+        None => println!("  market: none"),
+    }
+    println!(
+        "  emission: {:?}, {} tokens per epoch; fees: {} quote per task, {} burned, {} to treasury",
+        s.emission.schedule,
+        s.emission.per_epoch.0,
+        s.fees.task_fee.0,
+        s.fees.burn_share.0,
+        s.fees.treasury_share.0
+    );
+    println!(
+        "  demand: {} tasks per epoch (growth {} per epoch); {} of results checked",
+        s.demand.tasks_per_epoch.0, s.demand.growth_per_epoch, s.validation.sample_rate.0
+    );
+    if let Some(reward) = &s.reward {
+        let r = reward;
+        for (pool, cfg) in [
+            ("compute", &r.compute),
+            ("data", &r.data),
+            ("validation", &r.validation),
+        ] {
+            if let Some(cfg) = cfg {
+                println!(
+                    "  reward pool {pool:<10} share {:<5} scheme {}",
+                    cfg.share.0,
+                    cfg.scheme.get_ref().as_str()
+                );
+            }
+        }
+    }
+    if let Some(x) = &s.exchange {
+        let holders = s
+            .population
+            .iter()
+            .filter(|p| p.get_ref().role == Role::Holder)
+            .count();
+        println!(
+            "  random exchange: {} token(s) per step among {holders} holder population(s)",
+            x.amount.0
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(d: &DistTable) -> String {
+    match *d {
+        DistTable::Constant { value } => format!("{value}"),
+        DistTable::Uniform { min, max } => format!("uniform({min}, {max})"),
+        DistTable::Normal { mean, sd } => format!("normal({mean}, {sd})"),
+        DistTable::Lognormal { mu, sigma } => format!("lognormal({mu}, {sigma})"),
+        DistTable::Pareto { scale, shape } => format!("pareto({scale}, {shape})"),
+        DistTable::Beta { alpha, beta } => format!("beta({alpha}, {beta})"),
+    }
 }

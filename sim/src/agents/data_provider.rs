@@ -1,0 +1,60 @@
+//! Data providers: agents that submit datasets as a Poisson process; a
+//! submission is accepted (counted as verified work) with probability equal
+//! to the provider's dataset quality, and costs it a fixed amount of quote.
+
+use rand::Rng;
+
+use super::{draw, AttrKind};
+use crate::amount::{to_base_units, QUOTE_DECIMALS};
+use crate::scenario::PopulationSpec;
+
+/// Attributes a data-provider population may set.
+pub const ATTRIBUTES: &[&str] = &["stake", "quality", "submission_rate", "cost_per_submission"];
+
+/// Columns of data providers, indexed by their row.
+#[derive(Debug, Clone, Default)]
+pub struct DataProviders {
+    pub agent: Vec<u32>,
+    /// Dataset quality in [0, 1].
+    pub quality: Vec<f64>,
+    /// Mean submissions per epoch.
+    pub submission_rate: Vec<f64>,
+    /// Cost of one submission, quote base units.
+    pub cost_per_submission: Vec<u64>,
+}
+
+impl DataProviders {
+    /// Adds a provider drawn from `spec`; returns its row.
+    pub fn spawn<R: Rng + ?Sized>(
+        &mut self,
+        agent: u32,
+        spec: &PopulationSpec,
+        rng: &mut R,
+    ) -> u32 {
+        let row = self.agent.len() as u32;
+        self.agent.push(agent);
+        self.quality
+            .push(draw(rng, spec.quality.as_ref(), 0.5, AttrKind::Probability));
+        self.submission_rate.push(draw(
+            rng,
+            spec.submission_rate.as_ref(),
+            1.0,
+            AttrKind::NonNegative,
+        ));
+        let cost = draw(
+            rng,
+            spec.cost_per_submission.as_ref(),
+            0.0,
+            AttrKind::NonNegative,
+        );
+        self.cost_per_submission
+            .push(to_base_units(cost, QUOTE_DECIMALS));
+        row
+    }
+
+    /// Whether a submission by `row` is accepted.
+    #[inline]
+    pub fn accepted<R: Rng + ?Sized>(&self, row: u32, rng: &mut R) -> bool {
+        rng.random::<f64>() < self.quality[row as usize]
+    }
+}

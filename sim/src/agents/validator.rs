@@ -1,0 +1,89 @@
+//! Validators: staked agents that check a sample of task results and catch
+//! a wrong one with probability equal to their accuracy. Holds their columns
+//! and the stake-weighted draw that assigns each check to a validator.
+
+use rand::Rng;
+
+use super::{draw, Agents, AttrKind};
+use crate::ledger::{Account, Ledger};
+use crate::scenario::PopulationSpec;
+
+/// Attributes a validator population may set.
+pub const ATTRIBUTES: &[&str] = &["stake", "accuracy"];
+
+/// Columns of validators, indexed by their row.
+#[derive(Debug, Clone, Default)]
+pub struct Validators {
+    pub agent: Vec<u32>,
+    /// Chance of catching a wrong result.
+    pub accuracy: Vec<f64>,
+    /// Cumulative stake of active validators (rebuilt each epoch), with the
+    /// row each entry belongs to.
+    cumulative_stake: Vec<u64>,
+    cumulative_row: Vec<u32>,
+}
+
+impl Validators {
+    /// Adds a validator drawn from `spec`; returns its row.
+    pub fn spawn<R: Rng + ?Sized>(
+        &mut self,
+        agent: u32,
+        spec: &PopulationSpec,
+        rng: &mut R,
+    ) -> u32 {
+        let row = self.agent.len() as u32;
+        self.agent.push(agent);
+        self.accuracy.push(draw(
+            rng,
+            spec.accuracy.as_ref(),
+            0.9,
+            AttrKind::Probability,
+        ));
+        row
+    }
+
+    /// Rebuilds the stake-weighted draw from the current stakes. Validators
+    /// with no stake are drawn uniformly when nobody has stake.
+    pub fn rebuild_draw(&mut self, agents: &Agents, ledger: &Ledger) {
+        self.cumulative_stake.clear();
+        self.cumulative_row.clear();
+        let any_stake = self
+            .agent
+            .iter()
+            .any(|&a| agents.is_active(a) && ledger.get(Account::Stake(a)) > 0);
+        let mut total = 0u64;
+        for (row, &agent) in self.agent.iter().enumerate() {
+            if !agents.is_active(agent) {
+                continue;
+            }
+            let weight = if any_stake {
+                ledger.get(Account::Stake(agent))
+            } else {
+                1
+            };
+            if weight == 0 {
+                continue;
+            }
+            total = total.saturating_add(weight);
+            self.cumulative_stake.push(total);
+            self.cumulative_row.push(row as u32);
+        }
+    }
+
+    /// Draws an active validator with probability proportional to stake;
+    /// returns its row. A validator that left since the last rebuild is
+    /// skipped by the caller.
+    #[inline]
+    pub fn draw_by_stake<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<u32> {
+        let total = *self.cumulative_stake.last()?;
+        let x = rng.random_range(0..total);
+        let slot = self.cumulative_stake.partition_point(|&c| c <= x);
+        self.cumulative_row.get(slot).copied()
+    }
+
+    /// Whether validator `row` catches a wrong result.
+    #[inline]
+    pub fn catches<R: Rng + ?Sized>(&self, row: u32, rng: &mut R) -> bool {
+        rng.random::<f64>() < self.accuracy[row as usize]
+    }
+}

@@ -1,0 +1,68 @@
+//! Token and quote amounts: integer base units (`u64`), their conversion
+//! from scenario numbers, and their exact decimal rendering for CSV output.
+//! No money is ever held in a float; floats appear only in prices and in
+//! the scenario's human-written inputs, converted once here.
+
+/// Decimals of the quote asset (a USD-like stable coin).
+pub const QUOTE_DECIMALS: u32 = 6;
+
+/// 10^decimals.
+pub fn unit(decimals: u32) -> u64 {
+    10u64.pow(decimals)
+}
+
+/// Converts a human amount (tokens) to base units, rounding to nearest and
+/// saturating at the `u64` range (scenario validation keeps inputs far below).
+pub fn to_base_units(amount: f64, decimals: u32) -> u64 {
+    let scaled = (amount * unit(decimals) as f64).round();
+    if scaled.is_nan() || scaled <= 0.0 {
+        0
+    } else if scaled >= u64::MAX as f64 {
+        u64::MAX
+    } else {
+        scaled as u64
+    }
+}
+
+/// Base units as a human amount (for prices and summaries, never for money).
+pub fn to_tokens(base_units: u128, decimals: u32) -> f64 {
+    base_units as f64 / unit(decimals) as f64
+}
+
+/// Exact decimal string with exactly `decimals` digits after the point.
+pub fn format_amount(base_units: u128, decimals: u32) -> String {
+    let mut out = String::with_capacity(24);
+    write_amount(&mut out, base_units, decimals);
+    out
+}
+
+/// Appends the exact decimal rendering of `base_units` to `out`.
+pub fn write_amount(out: &mut String, base_units: u128, decimals: u32) {
+    use std::fmt::Write;
+    if decimals == 0 {
+        let _ = write!(out, "{base_units}");
+        return;
+    }
+    let unit = 10u128.pow(decimals);
+    let _ = write!(
+        out,
+        "{}.{:0width$}",
+        base_units / unit,
+        base_units % unit,
+        width = decimals as usize
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_exactly() {
+        assert_eq!(format_amount(1_500_000, 6), "1.500000");
+        assert_eq!(format_amount(7, 6), "0.000007");
+        assert_eq!(format_amount(42, 0), "42");
+        assert_eq!(to_base_units(0.1, 6), 100_000);
+        assert_eq!(to_base_units(-3.0, 6), 0);
+    }
+}

@@ -1,0 +1,915 @@
+//! The discrete-event engine: `Simulation` owns the whole state of one run
+//! (ledger, market, agents, queue, generator, reward schemes) and handles
+//! every event kind in one place, `handle`. Genesis (turning populations
+//! into agents) is in `new`; the epoch-end bookkeeping in `end_epoch`.
+//!
+//! Invariants: the run is a pure function of (scenario, seed); the event
+//! loop allocates nothing per event and calls no trait object per event
+//! (reward schemes are called once per pool per epoch); tokens move only
+//! through the ledger, whose conservation is checked at every epoch end.
+
+use rand::Rng;
+use rand_distr::Exp1;
+
+use crate::agents::speculator::execute_trade;
+use crate::agents::{
+    Agents, ComputeProviders, DataProviders, Holders, Investors, Speculators, Validators, ACTIVE,
+};
+use crate::amount::{to_base_units, QUOTE_DECIMALS};
+use crate::error::SimError;
+use crate::event::Event;
+use crate::ledger::{Account, Ledger, SystemAccount};
+use crate::market::Market;
+use crate::queue::EventQueue;
+use crate::record::{EpochRecord, Observer, RoleEpoch};
+use crate::reward::{build_scheme, PoolKind, RewardContext, RewardScheme};
+use crate::rng::{stream, SimRng, Stream};
+use crate::scenario::{EmissionSchedule, PopulationSpec, Role, Scenario, SlashDestination};
+use crate::stats::sort_amounts;
+
+const TREASURY: Account = Account::System(SystemAccount::Treasury);
+const REWARDS: Account = Account::System(SystemAccount::RewardsPool);
+const ESCROW: Account = Account::System(SystemAccount::FeeEscrow);
+const PPB: u128 = 1_000_000_000;
+
+fn ppb(share: f64) -> u128 {
+    (share * PPB as f64).round() as u128
+}
+
+/// `amount · share` rounded down, with the share in parts per billion.
+fn share_of(amount: u64, share_ppb: u128) -> u64 {
+    (u128::from(amount) * share_ppb / PPB) as u64
+}
+
+/// A configured reward pool.
+#[derive(Debug)]
+struct Pool {
+    kind: PoolKind,
+    share_ppb: u128,
+    scheme: Box<dyn RewardScheme>,
+}
+
+/// Counters of the epoch in progress.
+#[derive(Debug, Clone, Copy, Default)]
+struct EpochCounters {
+    tasks_arrived: u64,
+    tasks_completed: u64,
+    tasks_dropped: u64,
+    cheats_caught: u64,
+    fees_quote: u128,
+}
+
+/// Buffers reused every epoch.
+#[derive(Debug, Default)]
+struct Scratch {
+    members: Vec<u32>,
+    work: Vec<u64>,
+    failures: Vec<u64>,
+    stake: Vec<u64>,
+    payouts: Vec<u64>,
+    wealth_by_role: [Vec<u64>; 6],
+    rewards_by_role: [Vec<u64>; 6],
+    all: Vec<u64>,
+    counts: Vec<u32>,
+    pop_revenue: Vec<u128>,
+    pop_cost: Vec<u128>,
+}
+
+/// Constants of a run, derived once from the scenario.
+#[derive(Debug, Clone)]
+struct Rules {
+    epochs: u32,
+    ticks_per_epoch: u64,
+    decimals: u32,
+    emission_schedule: EmissionSchedule,
+    emission_per_epoch: u64,
+    halving_interval: u32,
+    task_fee: u64,
+    burn_ppb: u128,
+    treasury_ppb: u128,
+    tasks_per_epoch: f64,
+    demand_growth: f64,
+    service_ticks: f64,
+    sample_rate: f64,
+    validation_delay: u64,
+    slash_ppb: u128,
+    slash_to: SlashDestination,
+    exit_after_epochs: u32,
+    join_rate: f64,
+    exchange_amount: Option<u64>,
+}
+
+/// One simulation run.
+#[derive(Debug)]
+pub struct Simulation {
+    rules: Rules,
+    populations: Vec<PopulationSpec>,
+    population_names: Vec<String>,
+    population_active: Vec<u32>,
+    roles_present: Vec<Role>,
+    rewarded: [bool; 6],
+    ledger: Ledger,
+    market: Option<Market>,
+    agents: Agents,
+    compute: ComputeProviders,
+    data: DataProviders,
+    validators: Validators,
+    speculators: Speculators,
+    investors: Investors,
+    holders: Holders,
+    pools: Vec<Pool>,
+    queue: EventQueue<Event>,
+    rng: SimRng,
+    reward_rng: SimRng,
+    epoch: u32,
+    counters: EpochCounters,
+    arrival_clock: f64,
+    price_at_epoch_start: f64,
+    events: u64,
+    finished: bool,
+    scratch: Scratch,
+}
+
+impl Simulation {
+    /// Genesis: draws every population's agents, funds them from the
+    /// treasury, opens the market and schedules the first events.
+    pub fn new(scenario: &Scenario, seed: u64) -> Result<Self, SimError> {
+        let decimals = scenario.decimals;
+        let supply = to_base_units(scenario.initial_supply.get_ref().0, decimals);
+        if supply > u64::MAX / 4 {
+            return Err(SimError::Genesis(format!(
+                "initial_supply of {} tokens at {decimals} decimals does not fit 64-bit base units",
+                scenario.initial_supply.get_ref().0
+            )));
+        }
+        let ticks_per_epoch = u64::from(scenario.ticks_per_epoch.get());
+        let rules = Rules {
+            epochs: scenario.epochs.get(),
+            ticks_per_epoch,
+            decimals,
+            emission_schedule: scenario.emission.schedule,
+            emission_per_epoch: to_base_units(scenario.emission.per_epoch.0, decimals),
+            halving_interval: scenario.emission.halving_interval.get(),
+            task_fee: to_base_units(scenario.fees.task_fee.0, QUOTE_DECIMALS),
+            burn_ppb: ppb(scenario.fees.burn_share.0),
+            treasury_ppb: ppb(scenario.fees.treasury_share.0),
+            tasks_per_epoch: scenario.demand.tasks_per_epoch.0,
+            demand_growth: scenario.demand.growth_per_epoch,
+            service_ticks: scenario.demand.service_ticks.0,
+            sample_rate: scenario.validation.sample_rate.0,
+            validation_delay: u64::from(scenario.validation.delay_ticks),
+            slash_ppb: ppb(scenario.validation.slash_fraction.0),
+            slash_to: scenario.validation.slash_to,
+            exit_after_epochs: scenario.churn.exit_after_epochs,
+            join_rate: scenario.churn.join_rate.0,
+            exchange_amount: scenario
+                .exchange
+                .as_ref()
+                .map(|x| to_base_units(x.amount.0, decimals)),
+        };
+
+        let mut ledger = Ledger::new(supply);
+        let market = match &scenario.market {
+            Some(m) => {
+                let tokens = to_base_units(m.token_reserve.0, decimals);
+                ledger
+                    .transfer(TREASURY, Account::System(SystemAccount::MarketPool), tokens)
+                    .map_err(|_| {
+                        SimError::Genesis(format!(
+                            "market.token_reserve ({} tokens) exceeds initial_supply",
+                            m.token_reserve.0
+                        ))
+                    })?;
+                Some(Market::new(
+                    to_base_units(m.quote_reserve.0, QUOTE_DECIMALS),
+                    m.swap_fee.0,
+                    decimals,
+                ))
+            }
+            None => None,
+        };
+
+        let mut pools = Vec::new();
+        let mut rewarded = [false; 6];
+        if let Some(reward) = &scenario.reward {
+            for (kind, config) in [
+                (PoolKind::Compute, &reward.compute),
+                (PoolKind::Data, &reward.data),
+                (PoolKind::Validation, &reward.validation),
+            ] {
+                if let Some(config) = config {
+                    rewarded[kind.role().index()] = true;
+                    pools.push(Pool {
+                        kind,
+                        share_ppb: ppb(config.share.0),
+                        scheme: build_scheme(config),
+                    });
+                }
+            }
+        }
+
+        let populations: Vec<PopulationSpec> = scenario
+            .population
+            .iter()
+            .map(|p| p.get_ref().clone())
+            .collect();
+        let population_names = populations
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.display_name(i))
+            .collect();
+        let mut roles_present: Vec<Role> = populations.iter().map(|p| p.role).collect();
+        roles_present.sort_unstable();
+        roles_present.dedup();
+
+        let window = (2 * ticks_per_epoch).max(64);
+        let mut sim = Self {
+            population_active: vec![0; populations.len()],
+            populations,
+            population_names,
+            roles_present,
+            rewarded,
+            ledger,
+            market,
+            agents: Agents::default(),
+            compute: ComputeProviders::default(),
+            data: DataProviders::default(),
+            validators: Validators::default(),
+            speculators: Speculators::default(),
+            investors: Investors::default(),
+            holders: Holders::default(),
+            pools,
+            queue: EventQueue::new(window),
+            rng: stream(seed, Stream::Events),
+            reward_rng: stream(seed, Stream::Rewards),
+            epoch: 0,
+            counters: EpochCounters::default(),
+            arrival_clock: 0.0,
+            price_at_epoch_start: 0.0,
+            events: 0,
+            finished: false,
+            scratch: Scratch::default(),
+            rules,
+        };
+
+        let mut genesis = stream(seed, Stream::Genesis);
+        for p in 0..sim.populations.len() {
+            for _ in 0..sim.populations[p].count {
+                sim.spawn_agent(p, &mut genesis, true)?;
+            }
+        }
+        sim.price_at_epoch_start = sim.price();
+        sim.schedule_genesis_events();
+        sim.compute.reset_epoch(&sim.agents);
+        sim.validators.rebuild_draw(&sim.agents, &sim.ledger);
+        sim.ledger.check()?;
+        Ok(sim)
+    }
+
+    /// Creates one agent of population `p` and funds it: from the treasury
+    /// at genesis; later, stake is bought on the market with outside money.
+    fn spawn_agent(&mut self, p: usize, rng: &mut SimRng, genesis: bool) -> Result<u32, SimError> {
+        let spec = &self.populations[p];
+        let decimals = self.rules.decimals;
+        let agent = self.ledger.open_agent();
+        let role = spec.role;
+        let mut unvested = 0;
+        let row = match role {
+            Role::ComputeProvider => self.compute.spawn(agent, spec, rng),
+            Role::DataProvider => self.data.spawn(agent, spec, rng),
+            Role::Validator => self.validators.spawn(agent, spec, rng),
+            Role::Speculator => self.speculators.spawn(agent, spec, rng),
+            Role::Investor => {
+                let (row, allocation) = self.investors.spawn(agent, spec, rng, decimals);
+                unvested = allocation;
+                row
+            }
+            Role::Holder => self.holders.spawn(agent),
+        };
+        let id = self.agents.push(role, p as u16, row, self.epoch);
+        debug_assert_eq!(id, agent);
+        let balance = crate::agents::draw_amount(rng, spec.balance.as_ref(), decimals);
+        let stake = crate::agents::draw_amount(rng, spec.stake.as_ref(), decimals);
+        let capital = crate::agents::draw_amount(rng, spec.capital.as_ref(), QUOTE_DECIMALS);
+        self.agents.quote[agent as usize] = capital;
+        self.population_active[p] += 1;
+        let name = &self.population_names[p];
+        let short = |what: &str, amount: u64| {
+            SimError::Genesis(format!(
+                "population `{name}`: the treasury cannot fund {what} of {amount} base units \
+                 (initial allocations exceed initial_supply)"
+            ))
+        };
+        if genesis {
+            self.ledger
+                .transfer(TREASURY, Account::Balance(agent), balance)
+                .map_err(|_| short("a balance", balance))?;
+            self.ledger
+                .transfer(TREASURY, Account::Stake(agent), stake)
+                .map_err(|_| short("a stake", stake))?;
+            self.ledger
+                .transfer(TREASURY, Account::Unvested(agent), unvested)
+                .map_err(|_| short("an allocation", unvested))?;
+        } else {
+            // A newcomer brings its stake by buying it; without a market the
+            // treasury funds what it can.
+            for (amount, account) in [
+                (balance, Account::Balance(agent)),
+                (stake, Account::Stake(agent)),
+            ] {
+                match &mut self.market {
+                    Some(market) => {
+                        if let Some(cost) = market.quote_for_tokens(&self.ledger, amount) {
+                            market.buy(&mut self.ledger, cost, account)?;
+                        }
+                    }
+                    None => {
+                        let funded = amount.min(self.ledger.system(SystemAccount::Treasury));
+                        self.ledger.transfer(TREASURY, account, funded)?;
+                    }
+                }
+            }
+        }
+        self.start_processes(agent, role, row, rng);
+        Ok(agent)
+    }
+
+    /// Schedules the first event of an agent's own Poisson processes.
+    fn start_processes(&mut self, agent: u32, role: Role, row: u32, rng: &mut SimRng) {
+        let now = self.queue.now();
+        match role {
+            Role::DataProvider => {
+                let rate = self.data.submission_rate[row as usize];
+                if let Some(delay) = exp_delay(rng, rate, self.rules.ticks_per_epoch) {
+                    self.queue
+                        .push(now + delay, Event::DataSubmission { provider: agent });
+                }
+            }
+            Role::Speculator => {
+                let rate = self.speculators.trades_per_epoch[row as usize];
+                if let Some(delay) = exp_delay(rng, rate, self.rules.ticks_per_epoch) {
+                    self.queue
+                        .push(now + delay, Event::SpeculatorTrade { agent });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Epoch-level events are scheduled up front, so that at a shared tick
+    /// an epoch end comes before the next epoch's unlocks and exchange.
+    fn schedule_genesis_events(&mut self) {
+        let t = self.rules.ticks_per_epoch;
+        for e in 0..self.rules.epochs {
+            let start = u64::from(e) * t;
+            if !self.investors.agent.is_empty() {
+                self.queue.push(start, Event::VestingUnlock { epoch: e });
+            }
+            if self.rules.exchange_amount.is_some() {
+                self.queue.push(start, Event::RandomExchange { epoch: e });
+            }
+            self.queue.push(start + t, Event::EpochEnd { epoch: e });
+        }
+        self.schedule_next_arrival();
+    }
+
+    /// Runs to the last epoch end, streaming one record per epoch.
+    pub fn run<O: Observer + ?Sized>(&mut self, observer: &mut O) -> Result<(), SimError> {
+        while !self.finished {
+            let Some((tick, event)) = self.queue.pop() else {
+                break;
+            };
+            self.events += 1;
+            self.handle(tick, event, observer)?;
+        }
+        Ok(())
+    }
+
+    /// The one place every event kind is handled.
+    #[inline]
+    fn handle<O: Observer + ?Sized>(
+        &mut self,
+        tick: u64,
+        event: Event,
+        observer: &mut O,
+    ) -> Result<(), SimError> {
+        match event {
+            Event::TaskArrival => self.on_task_arrival(tick)?,
+            Event::TaskCompletion { provider } => self.on_task_completion(tick, provider),
+            Event::Validation { provider, correct } => self.on_validation(provider, correct)?,
+            Event::DataSubmission { provider } => self.on_data_submission(tick, provider),
+            Event::SpeculatorTrade { agent } => self.on_speculator_trade(tick, agent)?,
+            Event::VestingUnlock { epoch } => self.on_vesting_unlock(epoch)?,
+            Event::RandomExchange { .. } => {
+                if let Some(amount) = self.rules.exchange_amount {
+                    self.holders
+                        .exchange_step(&mut self.ledger, &mut self.rng, amount)?;
+                }
+            }
+            Event::EpochEnd { epoch } => self.end_epoch(tick, epoch, observer)?,
+            Event::AgentJoin { population } => {
+                let mut rng = self.rng.clone();
+                self.spawn_agent(usize::from(population), &mut rng, false)?;
+                self.rng = rng;
+            }
+            Event::AgentLeave { agent } => self.on_leave(agent)?,
+        }
+        Ok(())
+    }
+
+    fn schedule_next_arrival(&mut self) {
+        let rate_per_tick = self.rules.tasks_per_epoch
+            * (1.0 + self.rules.demand_growth).powi(self.epoch as i32)
+            / self.rules.ticks_per_epoch as f64;
+        if !(rate_per_tick > 0.0 && rate_per_tick.is_finite()) {
+            return;
+        }
+        let gap: f64 = self.rng.sample(Exp1);
+        self.arrival_clock += gap / rate_per_tick;
+        let tick = self.arrival_clock.floor();
+        if tick < (u64::MAX / 2) as f64 {
+            self.queue.push(tick as u64, Event::TaskArrival);
+        }
+    }
+
+    fn on_task_arrival(&mut self, tick: u64) -> Result<(), SimError> {
+        self.schedule_next_arrival();
+        self.counters.tasks_arrived += 1;
+        let Some(row) = self.compute.allocate_random(&self.agents, &mut self.rng) else {
+            self.counters.tasks_dropped += 1;
+            return Ok(());
+        };
+        // The user buys the fee's tokens on the market; they wait in escrow.
+        if let (Some(market), fee) = (&mut self.market, self.rules.task_fee) {
+            if fee > 0 && market.buy(&mut self.ledger, fee, ESCROW)? > 0 {
+                self.counters.fees_quote += u128::from(fee);
+            }
+        }
+        let service: f64 = self.rng.sample(Exp1);
+        let delay = (service * self.rules.service_ticks).round() as u64;
+        let provider = self.compute.agent[row as usize];
+        self.queue
+            .push(tick + delay, Event::TaskCompletion { provider });
+        Ok(())
+    }
+
+    fn on_task_completion(&mut self, tick: u64, provider: u32) {
+        if !self.agents.is_active(provider) {
+            self.counters.tasks_dropped += 1;
+            return;
+        }
+        let row = self.agents.role_index[provider as usize];
+        let correct = self.compute.result_is_correct(row, &mut self.rng);
+        self.counters.tasks_completed += 1;
+        self.agents.cost_epoch[provider as usize] += self.compute.cost_per_task[row as usize];
+        if self.rules.sample_rate > 0.0 && self.rng.random::<f64>() < self.rules.sample_rate {
+            self.queue.push(
+                tick + self.rules.validation_delay,
+                Event::Validation { provider, correct },
+            );
+        } else {
+            // Unchecked results are accepted (optimistic verification).
+            self.agents.add_contribution(provider, 1);
+        }
+    }
+
+    fn on_validation(&mut self, provider: u32, correct: bool) -> Result<(), SimError> {
+        let validator = self
+            .validators
+            .draw_by_stake(&mut self.rng)
+            .filter(|&row| self.agents.is_active(self.validators.agent[row as usize]));
+        let Some(vrow) = validator else {
+            self.agents.add_contribution(provider, 1);
+            return Ok(());
+        };
+        self.agents
+            .add_contribution(self.validators.agent[vrow as usize], 1);
+        if correct || !self.validators.catches(vrow, &mut self.rng) {
+            self.agents.add_contribution(provider, 1);
+            return Ok(());
+        }
+        self.counters.cheats_caught += 1;
+        self.agents.failures_epoch[provider as usize] += 1;
+        let stake = self.ledger.get(Account::Stake(provider));
+        let slashed = share_of(stake, self.rules.slash_ppb);
+        match self.rules.slash_to {
+            SlashDestination::Burn => self.ledger.burn(Account::Stake(provider), slashed)?,
+            SlashDestination::Treasury => {
+                self.ledger
+                    .transfer(Account::Stake(provider), TREASURY, slashed)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn on_data_submission(&mut self, tick: u64, provider: u32) {
+        if !self.agents.is_active(provider) {
+            return;
+        }
+        let row = self.agents.role_index[provider as usize];
+        if self.data.accepted(row, &mut self.rng) {
+            self.agents.add_contribution(provider, 1);
+        }
+        self.agents.cost_epoch[provider as usize] += self.data.cost_per_submission[row as usize];
+        let rate = self.data.submission_rate[row as usize];
+        if let Some(delay) = exp_delay(&mut self.rng, rate, self.rules.ticks_per_epoch) {
+            self.queue
+                .push(tick + delay, Event::DataSubmission { provider });
+        }
+    }
+
+    fn on_speculator_trade(&mut self, tick: u64, agent: u32) -> Result<(), SimError> {
+        let row = self.agents.role_index[agent as usize];
+        if let Some(market) = &mut self.market {
+            let price_now = market.price(&self.ledger);
+            let trade =
+                self.speculators
+                    .decide(row, price_now, self.price_at_epoch_start, &mut self.rng);
+            execute_trade(market, &mut self.ledger, &mut self.agents, agent, trade)?;
+        }
+        let rate = self.speculators.trades_per_epoch[row as usize];
+        if let Some(delay) = exp_delay(&mut self.rng, rate, self.rules.ticks_per_epoch) {
+            self.queue
+                .push(tick + delay, Event::SpeculatorTrade { agent });
+        }
+        Ok(())
+    }
+
+    fn on_vesting_unlock(&mut self, epoch: u32) -> Result<(), SimError> {
+        for row in 0..self.investors.agent.len() {
+            let agent = self.investors.agent[row];
+            let since = epoch.saturating_sub(self.agents.joined_epoch[agent as usize]);
+            let due = self.investors.take_unlock(row as u32, since);
+            self.ledger
+                .transfer(Account::Unvested(agent), Account::Balance(agent), due)?;
+            let fraction = self.investors.sell_fraction[row];
+            if let Some(market) = &mut self.market {
+                if fraction > 0.0
+                    && market.price(&self.ledger) >= self.investors.min_sell_price[row]
+                {
+                    let held = self.ledger.get(Account::Balance(agent));
+                    let amount = (held as f64 * fraction) as u64;
+                    let got = market.sell(&mut self.ledger, amount, Account::Balance(agent))?;
+                    self.agents.quote[agent as usize] += got;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn on_leave(&mut self, agent: u32) -> Result<(), SimError> {
+        let a = agent as usize;
+        if self.agents.left_epoch[a] != ACTIVE {
+            return Ok(());
+        }
+        self.agents.left_epoch[a] = self.epoch;
+        let stake = self.ledger.get(Account::Stake(agent));
+        self.ledger
+            .transfer(Account::Stake(agent), Account::Balance(agent), stake)?;
+        self.population_active[usize::from(self.agents.population[a])] -= 1;
+        Ok(())
+    }
+
+    fn emission_at(&self, epoch: u32) -> u64 {
+        let base = self.rules.emission_per_epoch;
+        match self.rules.emission_schedule {
+            EmissionSchedule::None => 0,
+            EmissionSchedule::Constant => base,
+            EmissionSchedule::Halving => {
+                let halvings = epoch / self.rules.halving_interval;
+                base.checked_shr(halvings).unwrap_or(0)
+            }
+        }
+    }
+
+    /// Emission, fee split, reward payouts, providers' economics and churn,
+    /// then the epoch's record.
+    fn end_epoch<O: Observer + ?Sized>(
+        &mut self,
+        tick: u64,
+        epoch: u32,
+        observer: &mut O,
+    ) -> Result<(), SimError> {
+        let emission = self.emission_at(epoch);
+        self.ledger.mint(REWARDS, emission)?;
+
+        let escrow = self.ledger.system(SystemAccount::FeeEscrow);
+        let burned = share_of(escrow, self.rules.burn_ppb);
+        let to_treasury = share_of(escrow, self.rules.treasury_ppb).min(escrow - burned);
+        self.ledger.burn(ESCROW, burned)?;
+        self.ledger.transfer(ESCROW, TREASURY, to_treasury)?;
+        self.ledger
+            .transfer(ESCROW, REWARDS, escrow - burned - to_treasury)?;
+
+        let rewards_paid = self.pay_rewards(epoch)?;
+        self.settle_provider_economics(epoch)?;
+
+        let record = self.record(tick, epoch, emission, rewards_paid)?;
+        observer.on_epoch(&record);
+
+        self.epoch = epoch + 1;
+        self.counters = EpochCounters::default();
+        self.agents.reset_epoch();
+        self.compute.reset_epoch(&self.agents);
+        self.validators.rebuild_draw(&self.agents, &self.ledger);
+        self.price_at_epoch_start = self.price();
+        if self.epoch >= self.rules.epochs {
+            self.finished = true;
+        }
+        Ok(())
+    }
+
+    /// Divides the rewards pool among the configured pools; returns the
+    /// total paid. Unpaid remainders stay in the rewards pool.
+    fn pay_rewards(&mut self, epoch: u32) -> Result<u128, SimError> {
+        let budget = self.ledger.system(SystemAccount::RewardsPool);
+        let mut paid_total = 0u128;
+        for pool in &mut self.pools {
+            let s = &mut self.scratch;
+            s.members.clear();
+            s.work.clear();
+            s.failures.clear();
+            s.stake.clear();
+            let role = pool.kind.role();
+            for agent in 0..self.agents.len() as u32 {
+                let a = agent as usize;
+                if self.agents.role[a] == role && self.agents.left_epoch[a] == ACTIVE {
+                    s.members.push(agent);
+                    s.work.push(self.agents.contribution_epoch[a]);
+                    s.failures.push(self.agents.failures_epoch[a]);
+                    s.stake.push(self.ledger.get(Account::Stake(agent)));
+                }
+            }
+            s.payouts.clear();
+            s.payouts.resize(s.members.len(), 0);
+            let pool_budget = share_of(budget, pool.share_ppb);
+            let ctx = RewardContext {
+                pool: pool.kind,
+                epoch,
+                members: &s.members,
+                work: &s.work,
+                failures: &s.failures,
+                stake: &s.stake,
+                agents: &self.agents,
+                ledger: &self.ledger,
+            };
+            pool.scheme
+                .distribute(&ctx, pool_budget, &mut self.reward_rng, &mut s.payouts);
+            let paid: u128 = s.payouts.iter().map(|&p| u128::from(p)).sum();
+            if paid > u128::from(pool_budget) {
+                return Err(SimError::SchemeOverpaid {
+                    scheme: pool.scheme.name(),
+                    epoch,
+                    paid,
+                    budget: pool_budget,
+                });
+            }
+            for (&agent, &amount) in s.members.iter().zip(&s.payouts) {
+                self.ledger
+                    .transfer(REWARDS, Account::Balance(agent), amount)?;
+                self.agents.rewards_epoch[agent as usize] += amount;
+                self.agents.rewards_total[agent as usize] += amount;
+            }
+            paid_total += paid;
+        }
+        Ok(paid_total)
+    }
+
+    /// Providers value their epoch's rewards at the market price, sell what
+    /// covers their costs, and leave after a stretch of losses; profitable
+    /// populations with room to grow attract newcomers next epoch.
+    fn settle_provider_economics(&mut self, epoch: u32) -> Result<(), SimError> {
+        let Some(market) = &mut self.market else {
+            return Ok(());
+        };
+        let s = &mut self.scratch;
+        s.pop_revenue.clear();
+        s.pop_revenue.resize(self.populations.len(), 0);
+        s.pop_cost.clear();
+        s.pop_cost.resize(self.populations.len(), 0);
+        let next_epoch_start = u64::from(epoch + 1) * self.rules.ticks_per_epoch;
+        for agent in 0..self.agents.len() as u32 {
+            let a = agent as usize;
+            let role = self.agents.role[a];
+            if self.agents.left_epoch[a] != ACTIVE
+                || !matches!(
+                    role,
+                    Role::ComputeProvider | Role::DataProvider | Role::Validator
+                )
+            {
+                continue;
+            }
+            let rewards = self.agents.rewards_epoch[a];
+            let revenue = market.value_in_quote(&self.ledger, rewards);
+            let cost = self.agents.cost_epoch[a];
+            let p = usize::from(self.agents.population[a]);
+            s.pop_revenue[p] += u128::from(revenue);
+            s.pop_cost[p] += u128::from(cost);
+            if cost > 0 && revenue > 0 {
+                let to_sell = (u128::from(rewards) * u128::from(cost.min(revenue))
+                    / u128::from(revenue)) as u64;
+                let to_sell = to_sell.min(self.ledger.get(Account::Balance(agent)));
+                let got = market.sell(&mut self.ledger, to_sell, Account::Balance(agent))?;
+                self.agents.quote[a] += got;
+            }
+            self.agents.quote[a] = self.agents.quote[a].saturating_sub(cost);
+            if revenue >= cost {
+                self.agents.unprofitable_streak[a] = 0;
+            } else {
+                self.agents.unprofitable_streak[a] += 1;
+                let exit = self.rules.exit_after_epochs;
+                if exit > 0 && self.agents.unprofitable_streak[a] >= exit {
+                    let at =
+                        next_epoch_start + self.rng.random_range(0..self.rules.ticks_per_epoch);
+                    self.queue.push(at, Event::AgentLeave { agent });
+                    self.agents.unprofitable_streak[a] = 0;
+                }
+            }
+        }
+        if epoch + 1 >= self.rules.epochs {
+            return Ok(());
+        }
+        for (p, spec) in self.populations.iter().enumerate() {
+            let Some(max) = spec.max_count else { continue };
+            let active = self.population_active[p];
+            let profitable = s.pop_revenue[p] > s.pop_cost[p];
+            if !profitable || active >= max {
+                continue;
+            }
+            let joiners = ((f64::from(active) * self.rules.join_rate).ceil() as u32)
+                .max(1)
+                .min(max - active);
+            for _ in 0..joiners {
+                let at = next_epoch_start + self.rng.random_range(0..self.rules.ticks_per_epoch);
+                self.queue.push(
+                    at,
+                    Event::AgentJoin {
+                        population: p as u16,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn record(
+        &mut self,
+        tick: u64,
+        epoch: u32,
+        emission: u64,
+        rewards_paid: u128,
+    ) -> Result<EpochRecord, SimError> {
+        self.ledger.check()?;
+        let s = &mut self.scratch;
+        for v in s
+            .wealth_by_role
+            .iter_mut()
+            .chain(s.rewards_by_role.iter_mut())
+        {
+            v.clear();
+        }
+        let mut unvested_total = 0u128;
+        for agent in 0..self.agents.len() as u32 {
+            let a = agent as usize;
+            let r = self.agents.role[a].index();
+            unvested_total += u128::from(self.ledger.unvested()[a]);
+            if self.agents.left_epoch[a] == ACTIVE {
+                s.wealth_by_role[r].push(self.ledger.wealth(agent));
+            }
+            if self.rewarded[r] {
+                s.rewards_by_role[r].push(self.agents.rewards_total[a]);
+            }
+        }
+        let mut roles = Vec::with_capacity(self.roles_present.len());
+        for &role in &self.roles_present {
+            let r = role.index();
+            sort_amounts(&mut s.wealth_by_role[r], &mut s.counts);
+            sort_amounts(&mut s.rewards_by_role[r], &mut s.counts);
+            let wealth = &s.wealth_by_role[r];
+            let rewards = &s.rewards_by_role[r];
+            roles.push(RoleEpoch {
+                role,
+                active: wealth.len(),
+                gini_wealth: mirage_analysis::concentration::gini_sorted(wealth),
+                nakamoto_wealth: mirage_analysis::concentration::nakamoto_sorted(wealth, 1, 2),
+                hhi_wealth: hhi(wealth),
+                gini_rewards: if self.rewarded[r] {
+                    mirage_analysis::concentration::gini_sorted(rewards)
+                } else {
+                    None
+                },
+                rewards_total: rewards.iter().map(|&x| u128::from(x)).sum(),
+                rewards_epoch: 0,
+            });
+        }
+        for role_epoch in &mut roles {
+            let role = role_epoch.role;
+            role_epoch.rewards_epoch = (0..self.agents.len())
+                .filter(|&a| self.agents.role[a] == role)
+                .map(|a| u128::from(self.agents.rewards_epoch[a]))
+                .sum();
+        }
+        // Overall vectors: the role vectors are sorted runs, which the
+        // stable sort merges in near-linear time.
+        s.all.clear();
+        for r in 0..6 {
+            s.all.extend_from_slice(&s.wealth_by_role[r]);
+        }
+        s.all.sort();
+        let gini_wealth = mirage_analysis::concentration::gini_sorted(&s.all);
+        let nakamoto_wealth = mirage_analysis::concentration::nakamoto_sorted(&s.all, 1, 2);
+        let active_agents = s.all.len();
+        s.all.clear();
+        for r in 0..6 {
+            if self.rewarded[r] {
+                s.all.extend_from_slice(&s.rewards_by_role[r]);
+            }
+        }
+        s.all.sort();
+        let gini_rewards = mirage_analysis::concentration::gini_sorted(&s.all);
+
+        let held_by_system = u128::from(self.ledger.system(SystemAccount::Treasury))
+            + u128::from(self.ledger.system(SystemAccount::RewardsPool))
+            + u128::from(self.ledger.system(SystemAccount::FeeEscrow));
+        Ok(EpochRecord {
+            epoch,
+            time: tick,
+            price: self.price(),
+            circulating_supply: self.ledger.supply() - held_by_system - unvested_total,
+            minted_total: self.ledger.minted(),
+            burned_total: self.ledger.burned(),
+            treasury: u128::from(self.ledger.system(SystemAccount::Treasury)),
+            gini_wealth,
+            nakamoto_wealth,
+            gini_rewards,
+            active_agents,
+            tasks_arrived: self.counters.tasks_arrived,
+            tasks_completed: self.counters.tasks_completed,
+            tasks_dropped: self.counters.tasks_dropped,
+            cheats_caught: self.counters.cheats_caught,
+            fees_quote: self.counters.fees_quote,
+            emission: u128::from(emission),
+            rewards_paid,
+            events: self.events,
+            roles,
+        })
+    }
+
+    /// Quote per token now (0 without a market).
+    pub fn price(&self) -> f64 {
+        self.market.as_ref().map_or(0.0, |m| m.price(&self.ledger))
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+    pub fn agents(&self) -> &Agents {
+        &self.agents
+    }
+    pub fn market(&self) -> Option<&Market> {
+        self.market.as_ref()
+    }
+    pub fn population_names(&self) -> &[String] {
+        &self.population_names
+    }
+    /// Roles with at least one population, in `Role` order.
+    pub fn roles_present(&self) -> &[Role] {
+        &self.roles_present
+    }
+    /// Whether a reward pool pays `role`.
+    pub fn is_rewarded(&self, role: Role) -> bool {
+        self.rewarded[role.index()]
+    }
+    pub fn decimals(&self) -> u32 {
+        self.rules.decimals
+    }
+    /// Events taken from the queue so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+    /// Epochs completed so far.
+    pub fn epochs_done(&self) -> u32 {
+        self.epoch
+    }
+}
+
+/// Ticks until the next event of a Poisson process with `rate_per_epoch`.
+#[inline]
+fn exp_delay(rng: &mut SimRng, rate_per_epoch: f64, ticks_per_epoch: u64) -> Option<u64> {
+    if !(rate_per_epoch > 0.0 && rate_per_epoch.is_finite()) {
+        return None;
+    }
+    let x: f64 = rng.sample(Exp1);
+    let ticks = (x * ticks_per_epoch as f64 / rate_per_epoch).round();
+    (ticks < (u64::MAX / 4) as f64).then_some(ticks as u64)
+}
+
+/// Herfindahl–Hirschman index Σ s_i² of a vector (None when it sums to 0).
+fn hhi(values: &[u64]) -> Option<f64> {
+    let total: u128 = values.iter().map(|&x| u128::from(x)).sum();
+    if total == 0 {
+        return None;
+    }
+    let t = total as f64;
+    Some(values.iter().map(|&x| (x as f64 / t).powi(2)).sum())
+}

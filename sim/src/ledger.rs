@@ -1,0 +1,252 @@
+//! The token ledger: every agent's balance, stake and unvested allocation,
+//! the system accounts that belong to no agent, and the only API that moves
+//! tokens (`transfer`, `mint`, `burn`).
+//!
+//! Invariant: Σ agents (balance + stake + unvested) + Σ system accounts
+//! = initial supply + minted − burned, exactly, at all times (`check`).
+
+use thiserror::Error;
+
+/// Accounts that belong to no agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SystemAccount {
+    /// Undistributed supply and protocol income.
+    Treasury,
+    /// Token reserve of the constant-product market pool.
+    MarketPool,
+    /// Emission and fee income waiting to be paid as rewards (carries the
+    /// integer remainders of payouts to the next epoch).
+    RewardsPool,
+    /// Fees bought by users during the epoch, split at its end.
+    FeeEscrow,
+}
+
+impl SystemAccount {
+    pub const ALL: [SystemAccount; 4] = [
+        SystemAccount::Treasury,
+        SystemAccount::MarketPool,
+        SystemAccount::RewardsPool,
+        SystemAccount::FeeEscrow,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SystemAccount::Treasury => "treasury",
+            SystemAccount::MarketPool => "market_pool",
+            SystemAccount::RewardsPool => "rewards_pool",
+            SystemAccount::FeeEscrow => "fee_escrow",
+        }
+    }
+}
+
+/// Where tokens can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Account {
+    Balance(u32),
+    Stake(u32),
+    Unvested(u32),
+    System(SystemAccount),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    #[error("insufficient funds in {account:?}: has {available}, needs {requested}")]
+    InsufficientFunds {
+        account: Account,
+        available: u64,
+        requested: u64,
+    },
+    #[error("amount overflow crediting {account:?}")]
+    Overflow { account: Account },
+    #[error(
+        "conservation violated: accounts hold {held}, supply is {supply} \
+         (initial {initial} + minted {minted} - burned {burned})"
+    )]
+    NotConserved {
+        held: u128,
+        supply: u128,
+        initial: u128,
+        minted: u128,
+        burned: u128,
+    },
+}
+
+/// Struct-of-arrays ledger, indexed by agent id.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    balance: Vec<u64>,
+    stake: Vec<u64>,
+    unvested: Vec<u64>,
+    system: [u64; 4],
+    initial_supply: u128,
+    minted: u128,
+    burned: u128,
+}
+
+impl Ledger {
+    /// A ledger whose whole initial supply sits in the treasury.
+    pub fn new(initial_supply: u64) -> Self {
+        let mut ledger = Self {
+            initial_supply: u128::from(initial_supply),
+            ..Self::default()
+        };
+        ledger.system[SystemAccount::Treasury as usize] = initial_supply;
+        ledger
+    }
+
+    /// Opens the accounts of a new agent (all empty); returns its id.
+    pub fn open_agent(&mut self) -> u32 {
+        self.balance.push(0);
+        self.stake.push(0);
+        self.unvested.push(0);
+        (self.balance.len() - 1) as u32
+    }
+
+    pub fn agent_count(&self) -> usize {
+        self.balance.len()
+    }
+
+    #[inline]
+    pub fn get(&self, account: Account) -> u64 {
+        match account {
+            Account::Balance(a) => self.balance[a as usize],
+            Account::Stake(a) => self.stake[a as usize],
+            Account::Unvested(a) => self.unvested[a as usize],
+            Account::System(s) => self.system[s as usize],
+        }
+    }
+
+    #[inline]
+    fn slot(&mut self, account: Account) -> &mut u64 {
+        match account {
+            Account::Balance(a) => &mut self.balance[a as usize],
+            Account::Stake(a) => &mut self.stake[a as usize],
+            Account::Unvested(a) => &mut self.unvested[a as usize],
+            Account::System(s) => &mut self.system[s as usize],
+        }
+    }
+
+    /// Moves `amount` from one account to another; nothing moves on error.
+    #[inline]
+    pub fn transfer(&mut self, from: Account, to: Account, amount: u64) -> Result<(), LedgerError> {
+        let available = self.get(from);
+        if available < amount {
+            return Err(LedgerError::InsufficientFunds {
+                account: from,
+                available,
+                requested: amount,
+            });
+        }
+        let target = self.get(to);
+        if from != to && target.checked_add(amount).is_none() {
+            return Err(LedgerError::Overflow { account: to });
+        }
+        *self.slot(from) -= amount;
+        *self.slot(to) += amount;
+        Ok(())
+    }
+
+    /// Creates new tokens in `to`.
+    pub fn mint(&mut self, to: Account, amount: u64) -> Result<(), LedgerError> {
+        let slot = self.slot(to);
+        *slot = slot
+            .checked_add(amount)
+            .ok_or(LedgerError::Overflow { account: to })?;
+        self.minted += u128::from(amount);
+        Ok(())
+    }
+
+    /// Destroys tokens held in `from`.
+    pub fn burn(&mut self, from: Account, amount: u64) -> Result<(), LedgerError> {
+        let available = self.get(from);
+        if available < amount {
+            return Err(LedgerError::InsufficientFunds {
+                account: from,
+                available,
+                requested: amount,
+            });
+        }
+        *self.slot(from) -= amount;
+        self.burned += u128::from(amount);
+        Ok(())
+    }
+
+    pub fn balances(&self) -> &[u64] {
+        &self.balance
+    }
+    pub fn stakes(&self) -> &[u64] {
+        &self.stake
+    }
+    pub fn unvested(&self) -> &[u64] {
+        &self.unvested
+    }
+    pub fn system(&self, account: SystemAccount) -> u64 {
+        self.system[account as usize]
+    }
+    pub fn initial_supply(&self) -> u128 {
+        self.initial_supply
+    }
+    pub fn minted(&self) -> u128 {
+        self.minted
+    }
+    pub fn burned(&self) -> u128 {
+        self.burned
+    }
+    /// initial + minted − burned.
+    pub fn supply(&self) -> u128 {
+        self.initial_supply + self.minted - self.burned
+    }
+
+    /// Balance + stake + unvested of one agent.
+    #[inline]
+    pub fn wealth(&self, agent: u32) -> u64 {
+        let a = agent as usize;
+        self.balance[a]
+            .saturating_add(self.stake[a])
+            .saturating_add(self.unvested[a])
+    }
+
+    /// Verifies the conservation invariant exactly.
+    pub fn check(&self) -> Result<(), LedgerError> {
+        let sum = |v: &[u64]| v.iter().map(|&x| u128::from(x)).sum::<u128>();
+        let held = sum(&self.balance)
+            + sum(&self.stake)
+            + sum(&self.unvested)
+            + self.system.iter().map(|&x| u128::from(x)).sum::<u128>();
+        if held == self.supply() {
+            Ok(())
+        } else {
+            Err(LedgerError::NotConserved {
+                held,
+                supply: self.supply(),
+                initial: self.initial_supply,
+                minted: self.minted,
+                burned: self.burned,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transfers_conserve_and_refuse_overdrafts() {
+        let mut l = Ledger::new(100);
+        let a = l.open_agent();
+        let t = Account::System(SystemAccount::Treasury);
+        l.transfer(t, Account::Balance(a), 60).expect("funded");
+        assert!(l
+            .transfer(Account::Balance(a), Account::Stake(a), 61)
+            .is_err());
+        l.transfer(Account::Balance(a), Account::Stake(a), 10)
+            .expect("funded");
+        l.mint(Account::Unvested(a), 5).expect("fits");
+        l.burn(t, 40).expect("funded");
+        assert_eq!(l.supply(), 65);
+        assert_eq!(l.wealth(a), 65);
+        l.check().expect("conserved");
+    }
+}

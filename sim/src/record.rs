@@ -1,0 +1,85 @@
+//! What a run reports: one `EpochRecord` per epoch, streamed to an
+//! `Observer` as the run goes (the engine keeps no history), with the
+//! headline concentration metrics overall and per role.
+
+use crate::scenario::Role;
+
+/// Concentration of one role at an epoch end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleEpoch {
+    pub role: Role,
+    /// Active agents of the role.
+    pub active: usize,
+    /// Gini, Nakamoto (> 1/2) and HHI of active members' wealth.
+    pub gini_wealth: Option<f64>,
+    pub nakamoto_wealth: Option<usize>,
+    pub hhi_wealth: Option<f64>,
+    /// Gini of cumulative rewards over every member that ever existed.
+    pub gini_rewards: Option<f64>,
+    /// Cumulative rewards paid to the role (base units).
+    pub rewards_total: u128,
+    /// Rewards paid to the role this epoch (base units).
+    pub rewards_epoch: u128,
+}
+
+/// The state of the economy at one epoch end.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EpochRecord {
+    pub epoch: u32,
+    /// Tick of the epoch end.
+    pub time: u64,
+    /// Quote per token.
+    pub price: f64,
+    /// Supply outside the treasury, the rewards pool, the fee escrow and
+    /// unvested allocations (base units).
+    pub circulating_supply: u128,
+    pub minted_total: u128,
+    pub burned_total: u128,
+    pub treasury: u128,
+    pub gini_wealth: Option<f64>,
+    pub nakamoto_wealth: Option<usize>,
+    /// Over every agent of a rewarded role that ever existed, zeros included.
+    pub gini_rewards: Option<f64>,
+    pub active_agents: usize,
+    pub tasks_arrived: u64,
+    pub tasks_completed: u64,
+    pub tasks_dropped: u64,
+    pub cheats_caught: u64,
+    /// Fees users paid this epoch, quote base units.
+    pub fees_quote: u128,
+    pub emission: u128,
+    pub rewards_paid: u128,
+    /// Cumulative events taken from the queue.
+    pub events: u64,
+    /// One entry per role present in the scenario, in `Role` order.
+    pub roles: Vec<RoleEpoch>,
+}
+
+/// Receives the records of a run as it goes.
+pub trait Observer {
+    fn on_epoch(&mut self, record: &EpochRecord);
+}
+
+/// Observer that ignores everything (benchmarks).
+#[derive(Debug, Default)]
+pub struct Discard;
+
+impl Observer for Discard {
+    fn on_epoch(&mut self, _record: &EpochRecord) {}
+}
+
+/// Observer that keeps every record (tests, small runs).
+#[derive(Debug, Default)]
+pub struct Collect(pub Vec<EpochRecord>);
+
+impl Observer for Collect {
+    fn on_epoch(&mut self, record: &EpochRecord) {
+        self.0.push(record.clone());
+    }
+}
+
+impl<F: FnMut(&EpochRecord)> Observer for F {
+    fn on_epoch(&mut self, record: &EpochRecord) {
+        self(record);
+    }
+}

@@ -1,0 +1,389 @@
+//! Reading a scenario: TOML text → checked `Scenario`, with `--set`
+//! overrides applied by dotted path, and the resolved TOML that reproduces
+//! the run. Every error names the file with line and column, or the
+//! override that caused it. Takes text, not paths: the caller reads files.
+
+use std::fmt;
+use std::ops::Range;
+
+use thiserror::Error;
+
+use super::{Role, Scenario};
+use crate::agents::check_population;
+
+/// A scenario error, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// A problem at a place in the file.
+    #[error("{path}:{line}:{column}: {message}{snippet}")]
+    At {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+        /// The offending line with a caret, preceded by a newline (or empty).
+        snippet: String,
+    },
+    /// A problem caused by a `--set` override.
+    #[error("--set {assignment}: {message}")]
+    Override { assignment: String, message: String },
+}
+
+/// One `--set dotted.path=value` override.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// Dotted path, e.g. `population.gpu_farms.count`.
+    pub path: String,
+    pub value: toml::Value,
+    /// The assignment as written, for messages.
+    pub text: String,
+}
+
+impl Override {
+    /// Parses `path=value`; the value is a TOML literal, or a bare string.
+    pub fn parse(assignment: &str) -> Result<Self, String> {
+        let Some((path, raw)) = assignment.split_once('=') else {
+            return Err(format!(
+                "`{assignment}` is not of the form dotted.path=value"
+            ));
+        };
+        let path = path.trim();
+        if path.is_empty() || path.split('.').any(str::is_empty) {
+            return Err(format!(
+                "`{path}` is not a dotted path like population.0.count"
+            ));
+        }
+        let raw = raw.trim();
+        let value = format!("v = {raw}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+        Ok(Self {
+            path: path.to_string(),
+            value,
+            text: assignment.to_string(),
+        })
+    }
+}
+
+impl fmt::Display for Override {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A checked scenario and the resolved TOML it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    pub scenario: Scenario,
+    /// The scenario table after overrides.
+    pub table: toml::Table,
+    /// `table` rendered as TOML (`scenario.resolved.toml`).
+    pub resolved: String,
+}
+
+/// Parses and checks `text` (named `path` in messages), then applies
+/// `overrides` in order, checking the scenario after each.
+pub fn parse_scenario(
+    text: &str,
+    path: &str,
+    overrides: &[Override],
+) -> Result<LoadedScenario, ScenarioError> {
+    let at = |span: Range<usize>, message: String| located(text, path, span, message);
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| at(e.span().unwrap_or(0..0), e.message().to_string()))?;
+    let scenario: Scenario =
+        toml::from_str(text).map_err(|e| at(e.span().unwrap_or(0..0), e.message().to_string()))?;
+    check(&scenario).map_err(|(span, message)| at(span, message))?;
+    if overrides.is_empty() {
+        let resolved = render(&table);
+        return Ok(LoadedScenario {
+            scenario,
+            table,
+            resolved,
+        });
+    }
+    let mut scenario = scenario;
+    for ov in overrides {
+        let fail = |message: String| ScenarioError::Override {
+            assignment: ov.text.clone(),
+            message,
+        };
+        apply_override(&mut table, ov).map_err(fail)?;
+        scenario = scenario_from_table(&table).map_err(fail)?;
+    }
+    let resolved = render(&table);
+    Ok(LoadedScenario {
+        scenario,
+        table,
+        resolved,
+    })
+}
+
+/// Deserialises and checks a scenario table (after overrides); errors are
+/// plain messages, since the table has no file positions.
+pub fn scenario_from_table(table: &toml::Table) -> Result<Scenario, String> {
+    let text = render(table);
+    let scenario: Scenario = toml::from_str(&text).map_err(|e| e.message().to_string())?;
+    check(&scenario).map_err(|(_, message)| message)?;
+    Ok(scenario)
+}
+
+/// Renders a table as TOML (keys sorted, so the text is deterministic).
+pub fn render(table: &toml::Table) -> String {
+    toml::to_string(table).unwrap_or_default()
+}
+
+/// Sets the value at a dotted path. Array elements are addressed by index
+/// or by their `name` key (`population.gpu_farms.count`). Missing tables on
+/// the way are created; whether the key is allowed is decided by the
+/// scenario schema when the table is read back.
+pub fn apply_override(table: &mut toml::Table, ov: &Override) -> Result<(), String> {
+    let segments: Vec<&str> = ov.path.split('.').collect();
+    let mut current = table;
+    let mut walked = String::new();
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        if !walked.is_empty() {
+            walked.push('.');
+        }
+        walked.push_str(segment);
+        if last {
+            current.insert((*segment).to_string(), ov.value.clone());
+            return Ok(());
+        }
+        let next = current
+            .entry((*segment).to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = match next {
+            toml::Value::Table(t) => t,
+            toml::Value::Array(items) => {
+                let index = segments[i + 1];
+                let element = array_element(items, index).map_err(|e| format!("{walked}: {e}"))?;
+                // The element's own key follows the index segment.
+                return apply_in_element(
+                    element,
+                    &segments[i + 2..],
+                    ov,
+                    &format!("{walked}.{index}"),
+                );
+            }
+            other => {
+                return Err(format!(
+                    "`{walked}` is a {}, not a table: cannot set `{}` inside it",
+                    other.type_str(),
+                    ov.path
+                ))
+            }
+        };
+    }
+    Ok(())
+}
+
+fn apply_in_element(
+    element: &mut toml::Table,
+    rest: &[&str],
+    ov: &Override,
+    walked: &str,
+) -> Result<(), String> {
+    if rest.is_empty() {
+        return Err(format!(
+            "`{walked}` is a whole table; name one of its keys, e.g. {walked}.count"
+        ));
+    }
+    let sub = Override {
+        path: rest.join("."),
+        value: ov.value.clone(),
+        text: ov.text.clone(),
+    };
+    apply_override(element, &sub).map_err(|e| format!("{walked}: {e}"))
+}
+
+fn array_element<'a>(
+    items: &'a mut [toml::Value],
+    index: &str,
+) -> Result<&'a mut toml::Table, String> {
+    let len = items.len();
+    let position = match index.parse::<usize>() {
+        Ok(i) if i < len => i,
+        Ok(i) => {
+            return Err(format!(
+                "index {i} is out of range (there are {len} entries)"
+            ))
+        }
+        Err(_) => {
+            let names: Vec<String> = items
+                .iter()
+                .filter_map(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                .collect();
+            items
+                .iter()
+                .position(|v| v.get("name").and_then(|n| n.as_str()) == Some(index))
+                .ok_or_else(|| {
+                    format!(
+                        "no entry named `{index}` (named entries: {})",
+                        if names.is_empty() {
+                            "none".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    )
+                })?
+        }
+    };
+    match &mut items[position] {
+        toml::Value::Table(t) => Ok(t),
+        other => Err(format!(
+            "entry {position} is a {}, not a table",
+            other.type_str()
+        )),
+    }
+}
+
+/// Checks what serde cannot: cross-field rules, with the span to blame.
+fn check(s: &Scenario) -> Result<(), (Range<usize>, String)> {
+    if s.population.is_empty() {
+        return Err((
+            0..0,
+            "no [[population]] tables: a scenario needs at least one population".into(),
+        ));
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for (i, p) in s.population.iter().enumerate() {
+        let spec = p.get_ref();
+        check_population(spec, p.span()).map_err(|issue| (issue.span, issue.message))?;
+        if !names.insert(spec.display_name(i)) {
+            return Err((
+                p.span(),
+                format!("two populations are named `{}`", spec.display_name(i)),
+            ));
+        }
+    }
+    let supply = s.initial_supply.get_ref().0 * 10f64.powi(s.decimals as i32);
+    if supply > (u64::MAX / 4) as f64 {
+        return Err((
+            s.initial_supply.span(),
+            format!(
+                "initial_supply is too large for {} decimals (at most {:.0} tokens)",
+                s.decimals,
+                (u64::MAX / 4) as f64 / 10f64.powi(s.decimals as i32)
+            ),
+        ));
+    }
+    if !(s.demand.growth_per_epoch.is_finite() && s.demand.growth_per_epoch > -1.0) {
+        return Err((
+            0..0,
+            format!(
+                "demand.growth_per_epoch must be a number above -1, got {}",
+                s.demand.growth_per_epoch
+            ),
+        ));
+    }
+    if let Some(pools) = &s.reward {
+        let configured: Vec<_> = [&pools.compute, &pools.data, &pools.validation]
+            .into_iter()
+            .flatten()
+            .collect();
+        let shares: f64 = configured.iter().map(|p| p.share.0).sum();
+        if (shares - 1.0).abs() > 1e-9 {
+            let span = configured.first().map_or(0..0, |p| p.scheme.span());
+            return Err((
+                span,
+                format!("the [reward.*] pools' shares must add up to 1, they add up to {shares}"),
+            ));
+        }
+    }
+    let has = |role: Role| s.population.iter().any(|p| p.get_ref().role == role);
+    if s.exchange.is_some() && !has(Role::Holder) {
+        return Err((
+            0..0,
+            "[exchange] needs a population with role = \"holder\" to exchange among".into(),
+        ));
+    }
+    if s.market.is_none() {
+        if let Some(p) = s
+            .population
+            .iter()
+            .find(|p| p.get_ref().role == Role::Speculator)
+        {
+            return Err((
+                p.span(),
+                "speculators trade on the market: add a [market] table".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Builds an `At` error from a byte span of `text`.
+fn located(text: &str, path: &str, span: Range<usize>, message: String) -> ScenarioError {
+    let start = span.start.min(text.len());
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    let line_text = text[line_start..].lines().next().unwrap_or("");
+    let snippet = if line_text.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n  {line:>4} | {line_text}\n       | {}^",
+            " ".repeat(column.saturating_sub(1))
+        )
+    };
+    ScenarioError::At {
+        path: path.to_string(),
+        line,
+        column,
+        message,
+        snippet,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "name = \"t\"\nepochs = 3\ninitial_supply = 100\n\n[[population]]\nname = \"h\"\nrole = \"holder\"\ncount = 2\nbalance = 1\n";
+
+    #[test]
+    fn overrides_address_by_index_and_name() {
+        let ov = |s: &str| Override::parse(s).expect("parses");
+        let loaded = parse_scenario(
+            MINIMAL,
+            "t.toml",
+            &[ov("population.h.count=5"), ov("epochs=7")],
+        )
+        .expect("valid");
+        assert_eq!(loaded.scenario.population[0].get_ref().count, 5);
+        assert_eq!(loaded.scenario.epochs.get(), 7);
+        let err = parse_scenario(MINIMAL, "t.toml", &[ov("population.x.count=5")]).unwrap_err();
+        assert!(err.to_string().contains("no entry named `x`"), "{err}");
+        let err = parse_scenario(MINIMAL, "t.toml", &[ov("epochz=5")]).unwrap_err();
+        assert!(err.to_string().contains("unknown field `epochz`"), "{err}");
+    }
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let text = MINIMAL.replace("epochs = 3", "epochs = 0");
+        let err = parse_scenario(&text, "t.toml", &[]).unwrap_err();
+        let ScenarioError::At { line, column, .. } = err else {
+            panic!("{err}")
+        };
+        assert_eq!((line, column), (2, 10));
+    }
+
+    #[test]
+    fn bare_strings_and_literals() {
+        let ov = Override::parse("reward.compute.scheme=stake").expect("parses");
+        assert_eq!(ov.value, toml::Value::String("stake".into()));
+        let ov = Override::parse("x=\"stake\"").expect("parses");
+        assert_eq!(ov.value, toml::Value::String("stake".into()));
+        let ov = Override::parse("x=0.5").expect("parses");
+        assert_eq!(ov.value, toml::Value::Float(0.5));
+        assert!(Override::parse("novalue").is_err());
+    }
+}

@@ -1,0 +1,468 @@
+//! The scenario model: what a scenario file may say, with serde types that
+//! reject unknown keys and check every value where it is read, so that each
+//! error carries the file's line and column. Loading, `--set` overrides and
+//! error reporting live in `load`; distributions in `distribution`.
+
+pub mod distribution;
+pub mod load;
+
+use std::num::NonZeroU32;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use toml::Spanned;
+
+pub use distribution::{DistSpec, DistTable};
+pub use load::{
+    apply_override, parse_scenario, render, scenario_from_table, LoadedScenario, Override,
+    ScenarioError,
+};
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name; the default output directory is `out/<name>`.
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Seed of every random draw; `mirage run --seed` overrides it.
+    #[serde(default)]
+    pub seed: u64,
+    /// Number of epochs to simulate (an epoch is the reward period).
+    pub epochs: NonZeroU32,
+    /// Simulated time resolution: integer ticks per epoch.
+    #[serde(default = "default_ticks_per_epoch")]
+    pub ticks_per_epoch: NonZeroU32,
+    /// Decimals of the token: one token is 10^decimals base units.
+    #[serde(default = "default_decimals", deserialize_with = "decimals")]
+    pub decimals: u32,
+    /// Tokens in existence at genesis; what agents and the market pool are
+    /// not given stays in the treasury.
+    pub initial_supply: Spanned<NonNegative>,
+    #[serde(default)]
+    pub emission: Emission,
+    #[serde(default)]
+    pub fees: Fees,
+    #[serde(default)]
+    pub market: Option<Market>,
+    #[serde(default)]
+    pub demand: Demand,
+    #[serde(default)]
+    pub validation: ValidationRules,
+    #[serde(default)]
+    pub churn: Churn,
+    #[serde(default)]
+    pub reward: Option<RewardPools>,
+    /// Random exchange between holders (Mesa's Boltzmann wealth model).
+    #[serde(default)]
+    pub exchange: Option<Exchange>,
+    #[serde(default)]
+    pub population: Vec<Spanned<PopulationSpec>>,
+    /// Parameter sweep definition; read by `mirage sweep`, ignored by a run.
+    #[serde(default)]
+    pub sweep: Option<toml::Value>,
+}
+
+fn default_ticks_per_epoch() -> NonZeroU32 {
+    NonZeroU32::new(1440).unwrap_or(NonZeroU32::MIN)
+}
+
+fn default_decimals() -> u32 {
+    6
+}
+
+fn decimals<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = u32::deserialize(d)?;
+    if v > 12 {
+        return Err(serde::de::Error::custom(format!(
+            "decimals must be at most 12 (got {v}), so that amounts fit in 64-bit base units"
+        )));
+    }
+    Ok(v)
+}
+
+/// A finite number that is zero or more.
+#[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct NonNegative(pub f64);
+
+impl<'de> Deserialize<'de> for NonNegative {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if v.is_finite() && v >= 0.0 {
+            Ok(Self(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "expected a finite number >= 0, got {v}"
+            )))
+        }
+    }
+}
+
+/// A probability or share: a number in [0, 1].
+#[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct Probability(pub f64);
+
+impl<'de> Deserialize<'de> for Probability {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if (0.0..=1.0).contains(&v) {
+            Ok(Self(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "expected a probability in [0, 1], got {v}"
+            )))
+        }
+    }
+}
+
+/// Token emission into the rewards pool.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Emission {
+    #[serde(default)]
+    pub schedule: EmissionSchedule,
+    /// Tokens minted per epoch (the first epoch's amount for `halving`).
+    #[serde(default)]
+    pub per_epoch: NonNegative,
+    /// Epochs between halvings (`halving` only).
+    #[serde(default = "default_halving_interval")]
+    pub halving_interval: NonZeroU32,
+}
+
+fn default_halving_interval() -> NonZeroU32 {
+    NonZeroU32::new(365).unwrap_or(NonZeroU32::MIN)
+}
+
+impl Default for Emission {
+    fn default() -> Self {
+        Self {
+            schedule: EmissionSchedule::None,
+            per_epoch: NonNegative(0.0),
+            halving_interval: default_halving_interval(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmissionSchedule {
+    #[default]
+    None,
+    Constant,
+    Halving,
+}
+
+/// What users pay per task and where it goes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fees {
+    /// Fee per task in quote units (e.g. USD); users buy the tokens for it
+    /// from the market pool, so demand moves the price.
+    #[serde(default)]
+    pub task_fee: NonNegative,
+    /// Share of collected fees burned.
+    #[serde(default)]
+    pub burn_share: Probability,
+    /// Share of collected fees sent to the treasury; the rest joins the
+    /// epoch's reward budget.
+    #[serde(default)]
+    pub treasury_share: Probability,
+}
+
+impl Default for Fees {
+    fn default() -> Self {
+        Self {
+            task_fee: NonNegative(0.0),
+            burn_share: Probability(0.0),
+            treasury_share: Probability(0.0),
+        }
+    }
+}
+
+/// The constant-product pool (token vs a stable quote asset with 6 decimals).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Market {
+    /// Tokens placed in the pool at genesis (taken from the treasury).
+    pub token_reserve: NonNegative,
+    /// Quote units in the pool at genesis; price = quote / token reserve.
+    pub quote_reserve: NonNegative,
+    /// Swap fee kept by the pool.
+    #[serde(default = "default_swap_fee")]
+    pub swap_fee: Probability,
+}
+
+fn default_swap_fee() -> Probability {
+    Probability(0.003)
+}
+
+/// Demand for AI work: tasks arrive as a Poisson process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Demand {
+    /// Mean task arrivals per epoch at the first epoch.
+    #[serde(default)]
+    pub tasks_per_epoch: NonNegative,
+    /// Growth of the arrival rate per epoch (0.01 = +1% per epoch).
+    #[serde(default)]
+    pub growth_per_epoch: f64,
+    /// Mean ticks a provider takes to complete a task.
+    #[serde(default = "default_service_ticks")]
+    pub service_ticks: NonNegative,
+}
+
+fn default_service_ticks() -> NonNegative {
+    NonNegative(30.0)
+}
+
+impl Default for Demand {
+    fn default() -> Self {
+        Self {
+            tasks_per_epoch: NonNegative(0.0),
+            growth_per_epoch: 0.0,
+            service_ticks: default_service_ticks(),
+        }
+    }
+}
+
+/// How results are checked and cheaters punished.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationRules {
+    /// Fraction of completed tasks a validator checks.
+    #[serde(default = "default_sample_rate")]
+    pub sample_rate: Probability,
+    /// Ticks between completion and the check.
+    #[serde(default = "default_validation_delay")]
+    pub delay_ticks: u32,
+    /// Fraction of a caught provider's stake that is slashed.
+    #[serde(default = "default_slash_fraction")]
+    pub slash_fraction: Probability,
+    /// Where slashed stake goes.
+    #[serde(default)]
+    pub slash_to: SlashDestination,
+}
+
+fn default_sample_rate() -> Probability {
+    Probability(0.1)
+}
+fn default_validation_delay() -> u32 {
+    10
+}
+fn default_slash_fraction() -> Probability {
+    Probability(0.1)
+}
+
+impl Default for ValidationRules {
+    fn default() -> Self {
+        Self {
+            sample_rate: default_sample_rate(),
+            delay_ticks: default_validation_delay(),
+            slash_fraction: default_slash_fraction(),
+            slash_to: SlashDestination::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlashDestination {
+    #[default]
+    Burn,
+    Treasury,
+}
+
+/// Providers leave after a stretch of unprofitable epochs and join while
+/// the role is profitable.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Churn {
+    /// Consecutive unprofitable epochs after which a provider leaves (0: never).
+    #[serde(default = "default_exit_after")]
+    pub exit_after_epochs: u32,
+    /// New members per epoch, as a fraction of a profitable population's
+    /// active members (capped by the population's `max_count`).
+    #[serde(default = "default_join_rate")]
+    pub join_rate: Probability,
+}
+
+fn default_exit_after() -> u32 {
+    14
+}
+fn default_join_rate() -> Probability {
+    Probability(0.02)
+}
+
+impl Default for Churn {
+    fn default() -> Self {
+        Self {
+            exit_after_epochs: default_exit_after(),
+            join_rate: default_join_rate(),
+        }
+    }
+}
+
+/// The epoch's reward budget, split into one pool per contributing role.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RewardPools {
+    pub compute: Option<PoolConfig>,
+    pub data: Option<PoolConfig>,
+    pub validation: Option<PoolConfig>,
+}
+
+/// One reward pool: its share of the budget and the scheme that divides it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolConfig {
+    pub share: Probability,
+    pub scheme: Spanned<SchemeKind>,
+}
+
+/// The reward schemes a pool may name (see `reward/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SchemeKind {
+    /// Pay per verified unit of work.
+    Proportional,
+    /// Pay pro rata to stake.
+    Stake,
+}
+
+impl SchemeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Proportional => "proportional",
+            Self::Stake => "stake",
+        }
+    }
+}
+
+/// Mesa-style random exchange among `holder` agents, once per epoch.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exchange {
+    /// Tokens an agent with a positive balance gives per step.
+    pub amount: NonNegative,
+}
+
+/// The roles agents can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    ComputeProvider,
+    DataProvider,
+    Validator,
+    Speculator,
+    Investor,
+    /// A plain token holder (e.g. the agents of a random-exchange economy).
+    Holder,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::ComputeProvider,
+        Role::DataProvider,
+        Role::Validator,
+        Role::Speculator,
+        Role::Investor,
+        Role::Holder,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::ComputeProvider => "compute_provider",
+            Role::DataProvider => "data_provider",
+            Role::Validator => "validator",
+            Role::Speculator => "speculator",
+            Role::Investor => "investor",
+            Role::Holder => "holder",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Speculators' trading rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// Buy or sell at random.
+    Random,
+    /// Buy after the price rose over the last epoch, sell after it fell.
+    Momentum,
+    /// Buy in, never sell.
+    Whale,
+}
+
+/// One `[[population]]` table. Which attributes apply depends on `role`;
+/// each role's file under `agents/` says which it accepts and reads them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationSpec {
+    pub role: Role,
+    /// Optional name, usable in `--set population.<name>.count=...`.
+    #[serde(default)]
+    pub name: Option<String>,
+    pub count: u32,
+    /// Upper bound for joins; without it the population never grows.
+    #[serde(default)]
+    pub max_count: Option<u32>,
+    /// Liquid tokens at genesis (any role).
+    #[serde(default)]
+    pub balance: Option<Spanned<DistSpec>>,
+    /// Staked tokens at genesis (providers, validators).
+    #[serde(default)]
+    pub stake: Option<Spanned<DistSpec>>,
+    /// Quote units held at genesis (speculators' capital).
+    #[serde(default)]
+    pub capital: Option<Spanned<DistSpec>>,
+    // compute providers
+    #[serde(default)]
+    pub capacity: Option<Spanned<DistSpec>>,
+    #[serde(default)]
+    pub cost_per_task: Option<Spanned<DistSpec>>,
+    #[serde(default)]
+    pub honesty: Option<Spanned<DistSpec>>,
+    // data providers
+    #[serde(default)]
+    pub quality: Option<Spanned<DistSpec>>,
+    #[serde(default)]
+    pub submission_rate: Option<Spanned<DistSpec>>,
+    #[serde(default)]
+    pub cost_per_submission: Option<Spanned<DistSpec>>,
+    // validators
+    #[serde(default)]
+    pub accuracy: Option<Spanned<DistSpec>>,
+    // speculators
+    #[serde(default)]
+    pub strategy: Option<Spanned<Strategy>>,
+    #[serde(default)]
+    pub trade_fraction: Option<Spanned<DistSpec>>,
+    #[serde(default)]
+    pub trades_per_epoch: Option<Spanned<DistSpec>>,
+    // investors
+    #[serde(default)]
+    pub allocation: Option<Spanned<DistSpec>>,
+    #[serde(default)]
+    pub cliff_epochs: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub vesting_epochs: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub sell_fraction: Option<Spanned<DistSpec>>,
+    #[serde(default)]
+    pub min_sell_price: Option<Spanned<NonNegative>>,
+}
+
+impl PopulationSpec {
+    /// The name used in outputs: the given one or `<role>_<index>`.
+    pub fn display_name(&self, index: usize) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{}_{index}", self.role.as_str()))
+    }
+}
