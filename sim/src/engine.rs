@@ -601,10 +601,12 @@ impl Simulation {
         self.ledger
             .transfer(ESCROW, REWARDS, escrow - burned - to_treasury)?;
 
+        let reward_budget = u128::from(self.ledger.system(SystemAccount::RewardsPool));
         let rewards_paid = self.pay_rewards(epoch)?;
         self.settle_provider_economics(epoch)?;
 
-        let record = self.record(tick, epoch, emission, rewards_paid)?;
+        let mut record = self.record(tick, epoch, emission, rewards_paid)?;
+        record.reward_budget = reward_budget;
         observer.on_epoch(&record);
 
         self.epoch = epoch + 1;
@@ -849,6 +851,7 @@ impl Simulation {
             cheats_caught: self.counters.cheats_caught,
             fees_quote: self.counters.fees_quote,
             emission: u128::from(emission),
+            reward_budget: 0,
             rewards_paid,
             events: self.events,
             roles,

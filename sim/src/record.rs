@@ -48,6 +48,9 @@ pub struct EpochRecord {
     /// Fees users paid this epoch, quote base units.
     pub fees_quote: u128,
     pub emission: u128,
+    /// The rewards pool at the epoch end before payouts (emission, fee
+    /// share and earlier remainders); `rewards_paid` never exceeds it.
+    pub reward_budget: u128,
     pub rewards_paid: u128,
     /// Cumulative events taken from the queue.
     pub events: u64,

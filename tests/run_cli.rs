@@ -1,0 +1,320 @@
+//! End-to-end tests of `mirage run` and `mirage validate`: the baseline at
+//! a small size, its output files and columns, conservation checked from the
+//! files alone, byte-identical reruns, and the output-directory rules.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn mirage(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mirage"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("mirage runs")
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+/// The baseline shrunk to run in a moment in debug builds.
+const SMALL: &[&str] = &[
+    "--set",
+    "epochs=30",
+    "--set",
+    "population.gpu_farms.count=10",
+    "--set",
+    "population.home_gpus.count=60",
+    "--set",
+    "population.data_providers.count=80",
+    "--set",
+    "population.validators.count=12",
+    "--set",
+    "population.retail_traders.count=100",
+    "--set",
+    "population.trend_followers.count=40",
+    "--set",
+    "population.team_and_investors.count=8",
+    "--set",
+    "population.team_and_investors.cliff_epochs=10",
+    "--set",
+    "demand.tasks_per_epoch=900",
+];
+
+fn run_small(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        "scenarios/baseline.toml",
+        "--out",
+        dir.to_str().expect("utf-8 path"),
+    ];
+    args.extend_from_slice(SMALL);
+    args.extend_from_slice(extra);
+    mirage(&args)
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).expect("csv opens");
+    let header = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.expect("row").iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+/// Parses an exact decimal amount into base units.
+fn units(cell: &str, decimals: usize) -> u128 {
+    let (int, frac) = cell.split_once('.').expect("amounts carry decimals");
+    assert_eq!(
+        frac.len(),
+        decimals,
+        "exactly {decimals} decimals in {cell}"
+    );
+    format!("{int}{frac}").parse().expect("digits")
+}
+
+fn column<'a>(header: &[String], row: &'a [String], name: &str) -> &'a str {
+    let i = header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("column {name}"));
+    &row[i]
+}
+
+#[test]
+fn baseline_writes_complete_consistent_outputs() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("out");
+    let out = run_small(&dir, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("final wealth: Gini"), "{stdout}");
+    assert!(stdout.contains("events/s"), "{stdout}");
+
+    for f in [
+        "epochs.csv",
+        "agents.csv",
+        "accounts.csv",
+        "scenario.resolved.toml",
+        "manifest.json",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} written");
+    }
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no temporary files left: {leftovers:?}"
+    );
+
+    let (eh, epochs) = read_csv(&dir.join("epochs.csv"));
+    for c in [
+        "epoch",
+        "time",
+        "price",
+        "circulating_supply",
+        "minted_total",
+        "burned_total",
+        "gini_wealth",
+        "nakamoto_wealth",
+        "gini_rewards",
+        "active_agents",
+        "gini_wealth_compute_provider",
+        "gini_rewards_validator",
+        "rewards_data_provider",
+        "hhi_wealth_investor",
+        "nakamoto_wealth_speculator",
+    ] {
+        assert!(eh.iter().any(|h| h == c), "epochs.csv has {c}: {eh:?}");
+    }
+    assert_eq!(epochs.len(), 30);
+    let (ah, agents) = read_csv(&dir.join("agents.csv"));
+    assert_eq!(
+        ah,
+        [
+            "agent_id",
+            "role",
+            "population",
+            "joined_epoch",
+            "left_epoch",
+            "balance",
+            "stake",
+            "unvested",
+            "wealth",
+            "rewards_total",
+            "contribution_total",
+            "quote"
+        ]
+    );
+    let roles: std::collections::BTreeSet<&str> = agents.iter().map(|r| r[1].as_str()).collect();
+    for role in [
+        "compute_provider",
+        "data_provider",
+        "validator",
+        "speculator",
+        "investor",
+    ] {
+        assert!(roles.contains(role), "{role} present");
+    }
+
+    // Conservation from the files alone: Σ agent wealth + Σ system accounts
+    // = initial supply + minted − burned.
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    let decimals = manifest["decimals"].as_u64().expect("decimals") as usize;
+    let initial = units(
+        manifest["initial_supply"].as_str().expect("decimal string"),
+        decimals,
+    );
+    let last = epochs.last().expect("rows");
+    let minted = units(column(&eh, last, "minted_total"), decimals);
+    let burned = units(column(&eh, last, "burned_total"), decimals);
+    let wealth: u128 = agents
+        .iter()
+        .map(|r| units(column(&ah, r, "wealth"), decimals))
+        .sum();
+    for r in &agents {
+        let parts: u128 = ["balance", "stake", "unvested"]
+            .iter()
+            .map(|c| units(column(&ah, r, c), decimals))
+            .sum();
+        assert_eq!(parts, units(column(&ah, r, "wealth"), decimals));
+    }
+    let (_, accounts) = read_csv(&dir.join("accounts.csv"));
+    let names: Vec<&str> = accounts.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        names,
+        ["treasury", "market_pool", "rewards_pool", "fee_escrow"]
+    );
+    let system: u128 = accounts.iter().map(|r| units(&r[1], decimals)).sum();
+    assert_eq!(wealth + system, initial + minted - burned);
+    assert!(minted > 0, "the baseline emits");
+}
+
+#[test]
+fn same_seed_gives_byte_identical_outputs_and_resolved_scenario_reproduces() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b, c) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("c"),
+    );
+    assert!(run_small(&a, &["--seed", "9"]).status.success());
+    assert!(run_small(&b, &["--seed", "9"]).status.success());
+    // Rerun from the resolved scenario alone.
+    let resolved = a.join("scenario.resolved.toml");
+    let out = mirage(&[
+        "run",
+        resolved.to_str().expect("utf-8"),
+        "--out",
+        c.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for f in [
+        "epochs.csv",
+        "agents.csv",
+        "accounts.csv",
+        "scenario.resolved.toml",
+    ] {
+        let x = std::fs::read(a.join(f)).expect("a");
+        assert_eq!(
+            x,
+            std::fs::read(b.join(f)).expect("b"),
+            "{f} identical across runs"
+        );
+        assert_eq!(
+            x,
+            std::fs::read(c.join(f)).expect("c"),
+            "{f} reproduced from resolved"
+        );
+    }
+    let d = tmp.path().join("d");
+    assert!(run_small(&d, &["--seed", "10"]).status.success());
+    assert_ne!(
+        std::fs::read(a.join("epochs.csv")).expect("a"),
+        std::fs::read(d.join("epochs.csv")).expect("d"),
+        "another seed gives another run"
+    );
+}
+
+#[test]
+fn refuses_a_non_empty_directory_unless_forced() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("out");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("keep.txt"), "mine").expect("write");
+    let out = run_small(&dir, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not empty"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.join("epochs.csv").exists());
+    let out = run_small(&dir, &["--force"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(dir.join("epochs.csv").is_file());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("keep.txt")).expect("kept"),
+        "mine"
+    );
+}
+
+#[test]
+fn boltzmann_calibration_settles_near_mesa() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("bz");
+    let out = mirage(&[
+        "run",
+        "scenarios/calibration/boltzmann.toml",
+        "--out",
+        dir.to_str().expect("utf-8"),
+        "--set",
+        "epochs=300",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (h, rows) = read_csv(&dir.join("epochs.csv"));
+    // Mesa's Boltzmann wealth model with 10,000 agents settles near Gini
+    // 0.63 (references.md, "Random-exchange economies"). Average the last
+    // 100 steps to smooth the noise.
+    let tail: Vec<f64> = rows[200..]
+        .iter()
+        .map(|r| column(&h, r, "gini_wealth").parse::<f64>().expect("gini"))
+        .collect();
+    let mean = tail.iter().sum::<f64>() / tail.len() as f64;
+    assert!((0.61..0.65).contains(&mean), "mean Gini {mean}");
+    // Every agent started with 1 token: the supply never changes.
+    assert!(rows
+        .iter()
+        .all(|r| column(&h, r, "circulating_supply") == "10000"));
+}
+
+#[test]
+fn validate_prints_a_summary() {
+    let out = mirage(&["validate", "scenarios/baseline.toml"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    for needle in [
+        "is valid",
+        "gpu_farms",
+        "compute_provider",
+        "reward pool compute",
+        "market:",
+    ] {
+        assert!(s.contains(needle), "{needle} in {s}");
+    }
+}
