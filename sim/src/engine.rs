@@ -341,15 +341,20 @@ impl Simulation {
             Role::DataProvider => {
                 let rate = self.data.submission_rate[row as usize];
                 if let Some(delay) = exp_delay(rng, rate, self.rules.ticks_per_epoch) {
-                    self.queue
-                        .push(now + delay, Event::DataSubmission { provider: agent });
+                    self.queue.push(
+                        now + delay,
+                        Event::DataSubmission {
+                            provider: agent,
+                            row,
+                        },
+                    );
                 }
             }
             Role::Speculator => {
                 let rate = self.speculators.trades_per_epoch[row as usize];
                 if let Some(delay) = exp_delay(rng, rate, self.rules.ticks_per_epoch) {
                     self.queue
-                        .push(now + delay, Event::SpeculatorTrade { agent });
+                        .push(now + delay, Event::SpeculatorTrade { agent, row });
                 }
             }
             _ => {}
@@ -395,10 +400,10 @@ impl Simulation {
     ) -> Result<(), SimError> {
         match event {
             Event::TaskArrival => self.on_task_arrival(tick)?,
-            Event::TaskCompletion { provider } => self.on_task_completion(tick, provider),
+            Event::TaskCompletion { provider, row } => self.on_task_completion(tick, provider, row),
             Event::Validation { provider, correct } => self.on_validation(provider, correct)?,
-            Event::DataSubmission { provider } => self.on_data_submission(tick, provider),
-            Event::SpeculatorTrade { agent } => self.on_speculator_trade(tick, agent)?,
+            Event::DataSubmission { provider, row } => self.on_data_submission(tick, provider, row),
+            Event::SpeculatorTrade { agent, row } => self.on_speculator_trade(tick, agent, row)?,
             Event::VestingUnlock { epoch } => self.on_vesting_unlock(epoch)?,
             Event::RandomExchange { .. } => {
                 if let Some(amount) = self.rules.exchange_amount {
@@ -449,16 +454,15 @@ impl Simulation {
         let delay = (service * self.rules.service_ticks).round() as u64;
         let provider = self.compute.agent[row as usize];
         self.queue
-            .push(tick + delay, Event::TaskCompletion { provider });
+            .push(tick + delay, Event::TaskCompletion { provider, row });
         Ok(())
     }
 
-    fn on_task_completion(&mut self, tick: u64, provider: u32) {
+    fn on_task_completion(&mut self, tick: u64, provider: u32, row: u32) {
         if !self.agents.is_active(provider) {
             self.counters.tasks_dropped += 1;
             return;
         }
-        let row = self.agents.role_index[provider as usize];
         let correct = self.compute.result_is_correct(row, &mut self.rng);
         self.counters.tasks_completed += 1;
         self.agents.cost_epoch[provider as usize] += self.compute.cost_per_task[row as usize];
@@ -502,11 +506,10 @@ impl Simulation {
         Ok(())
     }
 
-    fn on_data_submission(&mut self, tick: u64, provider: u32) {
+    fn on_data_submission(&mut self, tick: u64, provider: u32, row: u32) {
         if !self.agents.is_active(provider) {
             return;
         }
-        let row = self.agents.role_index[provider as usize];
         if self.data.accepted(row, &mut self.rng) {
             self.agents.add_contribution(provider, 1);
         }
@@ -514,12 +517,11 @@ impl Simulation {
         let rate = self.data.submission_rate[row as usize];
         if let Some(delay) = exp_delay(&mut self.rng, rate, self.rules.ticks_per_epoch) {
             self.queue
-                .push(tick + delay, Event::DataSubmission { provider });
+                .push(tick + delay, Event::DataSubmission { provider, row });
         }
     }
 
-    fn on_speculator_trade(&mut self, tick: u64, agent: u32) -> Result<(), SimError> {
-        let row = self.agents.role_index[agent as usize];
+    fn on_speculator_trade(&mut self, tick: u64, agent: u32, row: u32) -> Result<(), SimError> {
         if let Some(market) = &mut self.market {
             let price_now = market.price(&self.ledger);
             let trade =
@@ -530,7 +532,7 @@ impl Simulation {
         let rate = self.speculators.trades_per_epoch[row as usize];
         if let Some(delay) = exp_delay(&mut self.rng, rate, self.rules.ticks_per_epoch) {
             self.queue
-                .push(tick + delay, Event::SpeculatorTrade { agent });
+                .push(tick + delay, Event::SpeculatorTrade { agent, row });
         }
         Ok(())
     }
@@ -611,7 +613,7 @@ impl Simulation {
 
         self.epoch = epoch + 1;
         self.counters = EpochCounters::default();
-        self.agents.reset_epoch();
+        self.agents.close_epoch();
         self.compute.reset_epoch(&self.agents);
         self.validators.rebuild_draw(&self.agents, &self.ledger);
         self.price_at_epoch_start = self.price();

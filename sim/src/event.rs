@@ -1,6 +1,7 @@
 //! The closed set of events the engine handles (in `engine::Simulation::
-//! handle`, in one place). Events are small `Copy` values; the queue orders
-//! them by (tick, insertion sequence).
+//! handle`, in one place). Events are small `Copy` values (12 bytes) that
+//! carry the agent id and its row in the role's table, so a handler needs
+//! no lookup; the queue orders them by (tick, insertion sequence).
 
 /// One thing that happens at a tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -8,13 +9,13 @@ pub enum Event {
     /// A user's task arrives (Poisson process; schedules the next one).
     TaskArrival,
     /// A compute provider finishes a task; `correct` is drawn at completion.
-    TaskCompletion { provider: u32 },
+    TaskCompletion { provider: u32, row: u32 },
     /// A validator checks a completed task.
     Validation { provider: u32, correct: bool },
     /// A data provider submits a dataset (schedules its next submission).
-    DataSubmission { provider: u32 },
+    DataSubmission { provider: u32, row: u32 },
     /// A speculator trades (schedules its next trade).
-    SpeculatorTrade { agent: u32 },
+    SpeculatorTrade { agent: u32, row: u32 },
     /// Vesting unlocks and investors' sales at the start of an epoch.
     VestingUnlock { epoch: u32 },
     /// One step of random exchange among holders.

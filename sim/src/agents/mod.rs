@@ -44,7 +44,7 @@ pub struct Agents {
     /// Rewards received, all epochs and this epoch (token base units).
     pub rewards_total: Vec<u64>,
     pub rewards_epoch: Vec<u64>,
-    /// Verified units of work, all epochs and this epoch.
+    /// Verified units of work, all closed epochs and this epoch.
     pub contribution_total: Vec<u64>,
     pub contribution_epoch: Vec<u64>,
     /// Results caught wrong this epoch.
@@ -88,19 +88,27 @@ impl Agents {
         self.left_epoch[agent as usize] == ACTIVE
     }
 
-    /// Clears the per-epoch tallies.
-    pub fn reset_epoch(&mut self) {
+    /// Folds the epoch's contributions into the totals and clears the
+    /// per-epoch tallies.
+    pub fn close_epoch(&mut self) {
+        for (total, epoch) in self
+            .contribution_total
+            .iter_mut()
+            .zip(&self.contribution_epoch)
+        {
+            *total += epoch;
+        }
         self.rewards_epoch.fill(0);
         self.contribution_epoch.fill(0);
         self.failures_epoch.fill(0);
         self.cost_epoch.fill(0);
     }
 
-    /// Records `units` of verified work.
+    /// Records `units` of verified work in the epoch's tally (folded into
+    /// `contribution_total` by `close_epoch`, so an event touches one column).
     #[inline]
     pub fn add_contribution(&mut self, agent: u32, units: u64) {
         self.contribution_epoch[agent as usize] += units;
-        self.contribution_total[agent as usize] += units;
     }
 }
 
