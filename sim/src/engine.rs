@@ -252,6 +252,9 @@ impl Simulation {
             rules,
         };
 
+        let genesis_count: usize = sim.populations.iter().map(|p| p.count as usize).sum();
+        sim.agents.reserve(genesis_count);
+        sim.ledger.reserve(genesis_count);
         let mut genesis = stream(seed, Stream::Genesis);
         for p in 0..sim.populations.len() {
             for _ in 0..sim.populations[p].count {
@@ -380,7 +383,17 @@ impl Simulation {
 
     /// Runs to the last epoch end, streaming one record per epoch.
     pub fn run<O: Observer + ?Sized>(&mut self, observer: &mut O) -> Result<(), SimError> {
-        while !self.finished {
+        self.run_epochs(u32::MAX, observer)
+    }
+
+    /// Runs until `epochs` more epochs have ended (or the run is over).
+    pub fn run_epochs<O: Observer + ?Sized>(
+        &mut self,
+        epochs: u32,
+        observer: &mut O,
+    ) -> Result<(), SimError> {
+        let target = self.epoch.saturating_add(epochs);
+        while !self.finished && self.epoch < target {
             let Some((tick, event)) = self.queue.pop() else {
                 break;
             };
@@ -887,6 +900,10 @@ impl Simulation {
     }
     pub fn decimals(&self) -> u32 {
         self.rules.decimals
+    }
+    /// Bytes held by the event queue now.
+    pub fn queue_memory_bytes(&self) -> usize {
+        self.queue.memory_bytes()
     }
     /// Events taken from the queue so far.
     pub fn events(&self) -> u64 {

@@ -103,6 +103,13 @@ impl Ledger {
         (self.balance.len() - 1) as u32
     }
 
+    /// Reserves room for `additional` more agents' accounts.
+    pub fn reserve(&mut self, additional: usize) {
+        self.balance.reserve_exact(additional);
+        self.stake.reserve_exact(additional);
+        self.unvested.reserve_exact(additional);
+    }
+
     pub fn agent_count(&self) -> usize {
         self.balance.len()
     }

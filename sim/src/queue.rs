@@ -11,6 +11,9 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+/// Capacity (events) a drained bucket keeps for reuse.
+const BUCKET_KEEP: usize = 256;
+
 /// A far-future event waiting outside the ring.
 #[derive(Debug, Clone, Copy)]
 struct Pending<T> {
@@ -79,6 +82,14 @@ impl<T: Copy> EventQueue<T> {
         self.len() == 0
     }
 
+    /// Bytes the queue holds right now (ring buckets and overflow heap).
+    pub fn memory_bytes(&self) -> usize {
+        let ring: usize = self.buckets.iter().map(Vec::capacity).sum::<usize>()
+            * std::mem::size_of::<T>()
+            + self.buckets.capacity() * std::mem::size_of::<Vec<T>>();
+        ring + self.overflow.capacity() * std::mem::size_of::<Reverse<Pending<T>>>()
+    }
+
     /// Schedules `event` at `tick`; a tick in the past is taken as now.
     #[inline]
     pub fn push(&mut self, tick: u64, event: T) {
@@ -105,6 +116,12 @@ impl<T: Copy> EventQueue<T> {
                 return Some((self.now, event));
             }
             bucket.clear();
+            // A drained bucket keeps a modest capacity only: otherwise every
+            // bucket of the ring would hold on to its busiest tick's size,
+            // W times the peak instead of the events actually pending.
+            if bucket.capacity() > BUCKET_KEEP {
+                bucket.shrink_to(BUCKET_KEEP);
+            }
             self.cursor = 0;
             if self.in_ring == 0 {
                 // Jump straight to the next far-future event.

@@ -79,6 +79,23 @@ impl Agents {
         self.role.len()
     }
 
+    /// Reserves room for `additional` more agents in every column.
+    pub fn reserve(&mut self, additional: usize) {
+        self.role.reserve_exact(additional);
+        self.population.reserve_exact(additional);
+        self.role_index.reserve_exact(additional);
+        self.joined_epoch.reserve_exact(additional);
+        self.left_epoch.reserve_exact(additional);
+        self.quote.reserve_exact(additional);
+        self.rewards_total.reserve_exact(additional);
+        self.rewards_epoch.reserve_exact(additional);
+        self.contribution_total.reserve_exact(additional);
+        self.contribution_epoch.reserve_exact(additional);
+        self.failures_epoch.reserve_exact(additional);
+        self.unprofitable_streak.reserve_exact(additional);
+        self.cost_epoch.reserve_exact(additional);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.role.is_empty()
     }
