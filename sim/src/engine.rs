@@ -26,6 +26,7 @@ use crate::reward::{build_scheme, PoolKind, RewardContext, RewardScheme};
 use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::{EmissionSchedule, PopulationSpec, Role, Scenario, SlashDestination};
 use crate::stats::sort_amounts;
+use mirage_analysis::concentration::{gini_sorted, nakamoto_sorted};
 
 const TREASURY: Account = Account::System(SystemAccount::Treasury);
 const REWARDS: Account = Account::System(SystemAccount::RewardsPool);
@@ -785,16 +786,17 @@ impl Simulation {
         {
             v.clear();
         }
-        let mut unvested_total = 0u128;
-        for agent in 0..self.agents.len() as u32 {
-            let a = agent as usize;
-            let r = self.agents.role[a].index();
-            unvested_total += u128::from(self.ledger.unvested()[a]);
+        // One pass over the agents fills the per-role vectors.
+        let mut rewards_epoch_by_role = [0u128; 6];
+        let unvested_total: u128 = self.ledger.unvested().iter().map(|&x| u128::from(x)).sum();
+        for (a, role) in self.agents.role.iter().enumerate() {
+            let r = role.index();
             if self.agents.left_epoch[a] == ACTIVE {
-                s.wealth_by_role[r].push(self.ledger.wealth(agent));
+                s.wealth_by_role[r].push(self.ledger.wealth(a as u32));
             }
             if self.rewarded[r] {
                 s.rewards_by_role[r].push(self.agents.rewards_total[a]);
+                rewards_epoch_by_role[r] += u128::from(self.agents.rewards_epoch[a]);
             }
         }
         let mut roles = Vec::with_capacity(self.roles_present.len());
@@ -807,43 +809,52 @@ impl Simulation {
             roles.push(RoleEpoch {
                 role,
                 active: wealth.len(),
-                gini_wealth: mirage_analysis::concentration::gini_sorted(wealth),
-                nakamoto_wealth: mirage_analysis::concentration::nakamoto_sorted(wealth, 1, 2),
+                gini_wealth: gini_sorted(wealth),
+                nakamoto_wealth: nakamoto_sorted(wealth, 1, 2),
                 hhi_wealth: hhi(wealth),
                 gini_rewards: if self.rewarded[r] {
-                    mirage_analysis::concentration::gini_sorted(rewards)
+                    gini_sorted(rewards)
                 } else {
                     None
                 },
                 rewards_total: rewards.iter().map(|&x| u128::from(x)).sum(),
-                rewards_epoch: 0,
+                rewards_epoch: rewards_epoch_by_role[r],
             });
         }
-        for role_epoch in &mut roles {
-            let role = role_epoch.role;
-            role_epoch.rewards_epoch = (0..self.agents.len())
-                .filter(|&a| self.agents.role[a] == role)
-                .map(|a| u128::from(self.agents.rewards_epoch[a]))
-                .sum();
-        }
-        // Overall vectors: the role vectors are sorted runs, which the
-        // stable sort merges in near-linear time.
-        s.all.clear();
-        for r in 0..6 {
-            s.all.extend_from_slice(&s.wealth_by_role[r]);
-        }
-        s.all.sort();
-        let gini_wealth = mirage_analysis::concentration::gini_sorted(&s.all);
-        let nakamoto_wealth = mirage_analysis::concentration::nakamoto_sorted(&s.all, 1, 2);
-        let active_agents = s.all.len();
-        s.all.clear();
-        for r in 0..6 {
-            if self.rewarded[r] {
-                s.all.extend_from_slice(&s.rewards_by_role[r]);
+        // Overall vectors. With one role they are that role's; otherwise the
+        // role vectors are sorted runs, which the stable sort merges in
+        // near-linear time.
+        let (gini_wealth, nakamoto_wealth, active_agents) = match roles.as_slice() {
+            [only] => (only.gini_wealth, only.nakamoto_wealth, only.active),
+            _ => {
+                s.all.clear();
+                for v in &s.wealth_by_role {
+                    s.all.extend_from_slice(v);
+                }
+                s.all.sort();
+                (
+                    gini_sorted(&s.all),
+                    nakamoto_sorted(&s.all, 1, 2),
+                    s.all.len(),
+                )
             }
-        }
-        s.all.sort();
-        let gini_rewards = mirage_analysis::concentration::gini_sorted(&s.all);
+        };
+        let rewarded_roles = self.rewarded.iter().filter(|&&r| r).count();
+        let gini_rewards = if rewarded_roles <= 1 {
+            roles
+                .iter()
+                .find(|r| self.rewarded[r.role.index()])
+                .and_then(|r| r.gini_rewards)
+        } else {
+            s.all.clear();
+            for (r, v) in s.rewards_by_role.iter().enumerate() {
+                if self.rewarded[r] {
+                    s.all.extend_from_slice(v);
+                }
+            }
+            s.all.sort();
+            gini_sorted(&s.all)
+        };
 
         let held_by_system = u128::from(self.ledger.system(SystemAccount::Treasury))
             + u128::from(self.ledger.system(SystemAccount::RewardsPool))
@@ -932,6 +943,6 @@ fn hhi(values: &[u64]) -> Option<f64> {
     if total == 0 {
         return None;
     }
-    let t = total as f64;
-    Some(values.iter().map(|&x| (x as f64 / t).powi(2)).sum())
+    let inv = 1.0 / total as f64;
+    Some(values.iter().map(|&x| (x as f64 * inv).powi(2)).sum())
 }

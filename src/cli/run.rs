@@ -2,6 +2,7 @@
 //! (`epochs.csv`, `agents.csv`, `accounts.csv`, `scenario.resolved.toml`,
 //! `manifest.json`), and a short summary on stdout.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -50,7 +51,7 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         .unwrap_or_else(|| Path::new("out").join(&loaded.scenario.name));
     let outcome = run_to_dir(&loaded, &args.scenario.path, &dir, args.force)?;
     if !args.quiet {
-        print_summary(&loaded, &outcome, &dir);
+        print_summary(&loaded, &outcome, &dir)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -162,13 +163,17 @@ fn write_run(
     Ok((first, last, seconds))
 }
 
-fn print_summary(loaded: &LoadedScenario, outcome: &RunOutcome, dir: &Path) {
+fn print_summary(loaded: &LoadedScenario, outcome: &RunOutcome, dir: &Path) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
     let sim = &outcome.sim;
-    let Some(last) = &outcome.last else { return };
+    let Some(last) = &outcome.last else {
+        return Ok(());
+    };
     let events = sim.events();
     let rate = events as f64 / outcome.seconds.max(1e-9);
-    println!(
-        "{}: {} epochs, {} agents ({} active at the end), {} events in {:.2} s ({:.1} M events/s)",
+    writeln!(
+        out,
+        "{}: {} epochs, {} agents ({} active at the end), {} events in {:.2} s ({:.2} M events/s)",
         loaded.scenario.name,
         last.epoch + 1,
         sim.agents().len(),
@@ -176,28 +181,35 @@ fn print_summary(loaded: &LoadedScenario, outcome: &RunOutcome, dir: &Path) {
         events,
         outcome.seconds,
         rate / 1e6
-    );
+    )?;
     let f = |v: Option<f64>| v.map_or("n/a".to_string(), |x| format!("{x:.3}"));
-    println!(
+    writeln!(
+        out,
         "final wealth: Gini {}, Nakamoto {} (fewest agents holding more than half)",
         f(last.gini_wealth),
         last.nakamoto_wealth
             .map_or("n/a".to_string(), |n| n.to_string())
-    );
+    )?;
     let shares: Vec<String> = reward_shares(last)
         .iter()
         .map(|(role, share)| format!("{} {:.1}%", role.as_str(), share * 100.0))
         .collect();
     if last.roles.iter().any(|r| r.rewards_total > 0) {
-        println!(
+        writeln!(
+            out,
             "rewards: Gini {}; share by role: {}",
             f(last.gini_rewards),
             shares.join(", ")
-        );
+        )?;
     }
     if sim.market().is_some() {
         let start = outcome.first.as_ref().map_or(0.0, |r| r.price);
-        println!("price: {start:.6} -> {:.6} quote per token", last.price);
+        writeln!(
+            out,
+            "price: {start:.6} -> {:.6} quote per token",
+            last.price
+        )?;
     }
-    println!("results: {}", dir.display());
+    writeln!(out, "results: {}", dir.display())?;
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! `mirage validate`: checks a scenario file (and any `--set` overrides)
 //! and prints a one-screen summary of what it would simulate.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -17,41 +18,45 @@ pub struct Args {
 pub fn execute(args: &Args) -> Result<ExitCode> {
     let loaded = args.scenario.load()?;
     let s = &loaded.scenario;
+    let mut out = std::io::stdout().lock();
     mirage_sim::Simulation::new(s, s.seed)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.scenario.path.display()))?;
-    println!(
+    writeln!(
+        out,
         "{} is valid: scenario `{}`",
         args.scenario.path.display(),
         s.name
-    );
+    )?;
     if !s.description.is_empty() {
-        println!("  {}", s.description.trim());
+        writeln!(out, "  {}", s.description.trim())?;
     }
-    println!(
+    writeln!(
+        out,
         "  {} epochs of {} ticks, seed {}, token with {} decimals, initial supply {} tokens",
         s.epochs,
         s.ticks_per_epoch,
         s.seed,
         s.decimals,
         s.initial_supply.get_ref().0
-    );
+    )?;
     let total: u64 = s
         .population
         .iter()
         .map(|p| u64::from(p.get_ref().count))
         .sum();
-    println!("  populations ({total} agents at genesis):");
+    writeln!(out, "  populations ({total} agents at genesis):")?;
     for (i, p) in s.population.iter().enumerate() {
         let p = p.get_ref();
         let grow = p
             .max_count
             .map_or(String::new(), |m| format!(", may grow to {m}"));
-        println!(
+        writeln!(
+            out,
             "    {:<22} {:<17} {:>8}{grow}",
             p.display_name(i),
             p.role.as_str(),
             p.count
-        );
+        )?;
         let attrs: Vec<String> = mirage_sim::agents::population_attributes(p)
             .into_iter()
             .filter_map(|(name, dist, _)| {
@@ -59,11 +64,12 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
             })
             .collect();
         if !attrs.is_empty() {
-            println!("      {}", attrs.join("; "));
+            writeln!(out, "      {}", attrs.join("; "))?;
         }
     }
     match &s.market {
-        Some(m) => println!(
+        Some(m) => writeln!(
+            out,
             "  market: {} tokens vs {} quote (price {:.6}), swap fee {}",
             m.token_reserve.0,
             m.quote_reserve.0,
@@ -73,21 +79,23 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
                 0.0
             },
             m.swap_fee.0
-        ),
-        None => println!("  market: none"),
+        )?,
+        None => writeln!(out, "  market: none")?,
     }
-    println!(
+    writeln!(
+        out,
         "  emission: {:?}, {} tokens per epoch; fees: {} quote per task, {} burned, {} to treasury",
         s.emission.schedule,
         s.emission.per_epoch.0,
         s.fees.task_fee.0,
         s.fees.burn_share.0,
         s.fees.treasury_share.0
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  demand: {} tasks per epoch (growth {} per epoch); {} of results checked",
         s.demand.tasks_per_epoch.0, s.demand.growth_per_epoch, s.validation.sample_rate.0
-    );
+    )?;
     if let Some(reward) = &s.reward {
         let r = reward;
         for (pool, cfg) in [
@@ -96,11 +104,12 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
             ("validation", &r.validation),
         ] {
             if let Some(cfg) = cfg {
-                println!(
+                writeln!(
+                    out,
                     "  reward pool {pool:<10} share {:<5} scheme {}",
                     cfg.share.0,
                     cfg.scheme.get_ref().as_str()
-                );
+                )?;
             }
         }
     }
@@ -110,10 +119,11 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
             .iter()
             .filter(|p| p.get_ref().role == Role::Holder)
             .count();
-        println!(
+        writeln!(
+            out,
             "  random exchange: {} token(s) per step among {holders} holder population(s)",
             x.amount.0
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
