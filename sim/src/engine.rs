@@ -125,6 +125,8 @@ pub struct Simulation {
     epoch: u32,
     counters: EpochCounters,
     arrival_clock: f64,
+    /// Task arrivals per tick this epoch (demand grows epoch by epoch).
+    arrival_rate: f64,
     price_at_epoch_start: f64,
     events: u64,
     finished: bool,
@@ -246,6 +248,7 @@ impl Simulation {
             epoch: 0,
             counters: EpochCounters::default(),
             arrival_clock: 0.0,
+            arrival_rate: 0.0,
             price_at_epoch_start: 0.0,
             events: 0,
             finished: false,
@@ -263,6 +266,7 @@ impl Simulation {
             }
         }
         sim.price_at_epoch_start = sim.price();
+        sim.arrival_rate = sim.arrival_rate_per_tick();
         sim.schedule_genesis_events();
         sim.compute.reset_epoch(&sim.agents);
         sim.validators.rebuild_draw(&sim.agents, &sim.ledger);
@@ -436,10 +440,14 @@ impl Simulation {
         Ok(())
     }
 
+    /// Task arrivals per tick in the current epoch.
+    fn arrival_rate_per_tick(&self) -> f64 {
+        self.rules.tasks_per_epoch * (1.0 + self.rules.demand_growth).powi(self.epoch as i32)
+            / self.rules.ticks_per_epoch as f64
+    }
+
     fn schedule_next_arrival(&mut self) {
-        let rate_per_tick = self.rules.tasks_per_epoch
-            * (1.0 + self.rules.demand_growth).powi(self.epoch as i32)
-            / self.rules.ticks_per_epoch as f64;
+        let rate_per_tick = self.arrival_rate;
         if !(rate_per_tick > 0.0 && rate_per_tick.is_finite()) {
             return;
         }
@@ -631,6 +639,7 @@ impl Simulation {
         self.compute.reset_epoch(&self.agents);
         self.validators.rebuild_draw(&self.agents, &self.ledger);
         self.price_at_epoch_start = self.price();
+        self.arrival_rate = self.arrival_rate_per_tick();
         if self.epoch >= self.rules.epochs {
             self.finished = true;
         }
