@@ -29,7 +29,7 @@ fn bench(c: &mut Criterion) {
     let contributions = amounts(0xD1B5_4A32_D192_ED03);
     let mut group = c.benchmark_group("metrics_10m");
     group.sample_size(10);
-    group.bench_function("summarize_u64 (radix sort + every metric)", |b| {
+    group.bench_function("summarize_u64 (sort + every metric)", |b| {
         b.iter(|| summarize_u64(black_box(&values), 6))
     });
     group.bench_function("alignment_u64 (spearman + misallocation)", |b| {

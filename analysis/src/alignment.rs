@@ -6,8 +6,7 @@
 
 use serde::Serialize;
 
-use crate::metrics::Observation;
-use crate::sort::{radix_sort_by_key, RadixKey};
+use crate::row::{Amount, GroupSlot, PairSlot, Paired, Row, WeightSlot};
 use crate::wide::U256;
 
 /// Spearman correlation and misallocation; `None` (JSON `null`) when
@@ -38,62 +37,32 @@ pub fn alignment_u64(rewards: &[u64], contributions: &[u64]) -> Result<Alignment
             contributions: contributions.len(),
         });
     }
-    let mut rows: Vec<Row<u64>> = rewards
+    let mut rows: Vec<Row<u64, (), Paired<u64>, ()>> = rewards
         .iter()
         .zip(contributions)
-        .map(|(&x, &y)| Row::new(x, y, 1, 0))
+        .map(|(&x, &y)| Row {
+            x,
+            w: (),
+            p: Paired::new(y),
+            g: (),
+        })
         .collect();
-    radix_sort_by_key(&mut rows, |r| r.x);
+    rows.sort_unstable_by_key(|r| r.x);
     Ok(align_sorted(&mut rows))
 }
 
-/// An amount stored in a row: `u64` when every value fits, else `u128`.
-pub(crate) trait Amount: RadixKey + Into<u128> + Default + std::fmt::Debug {}
-impl Amount for u64 {}
-impl Amount for u128 {}
-
-/// One input row of the general (weighted / paired / grouped) path.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Row<A> {
-    /// The analysed column (rewards).
-    pub x: A,
-    /// The `--against` column (contributions); 0 when absent.
-    pub y: A,
-    /// Frequency weight (≥ 1).
-    pub w: u64,
-    /// Group index; 0 when not grouped.
-    pub group: u32,
-    /// Scratch: the centred average rank of `x`.
-    rank: f64,
-}
-
-impl<A: Amount> Row<A> {
-    pub fn new(x: A, y: A, w: u64, group: u32) -> Self {
-        Row {
-            x,
-            y,
-            w,
-            group,
-            rank: 0.0,
-        }
-    }
-}
-
-impl<A: Amount> Observation for Row<A> {
-    #[inline]
-    fn value(&self) -> u128 {
-        self.x.into()
-    }
-    #[inline]
-    fn weight(&self) -> u64 {
-        self.w
-    }
-}
-
 /// Alignment of rows sorted ascending by `x`. Leaves them sorted by `y`.
-pub(crate) fn align_sorted<A: Amount>(rows: &mut [Row<A>]) -> Alignment {
+pub(crate) fn align_sorted<A, W, P, G>(rows: &mut [Row<A, W, P, G>]) -> Alignment
+where
+    A: Amount,
+    W: WeightSlot,
+    P: PairSlot<A>,
+    G: GroupSlot,
+{
     let misallocation = misallocation(rows);
-    let total_weight: u64 = rows.iter().fold(0u64, |acc, r| acc.saturating_add(r.w));
+    let total_weight: u64 = rows
+        .iter()
+        .fold(0u64, |acc, r| acc.saturating_add(r.w.get()));
     let n = i128::from(total_weight);
 
     // Centred average ranks of x: a tie group of total weight W after c
@@ -102,27 +71,27 @@ pub(crate) fn align_sorted<A: Amount>(rows: &mut [Row<A>]) -> Alignment {
     let mut distinct_x = 0usize;
     let mut count: u64 = 0;
     for group in rows.chunk_by_mut(|a, b| a.x == b.x) {
-        let w: u64 = group.iter().fold(0, |acc, r| acc.saturating_add(r.w));
+        let w: u64 = group.iter().fold(0, |acc, r| acc.saturating_add(r.w.get()));
         let centred = (2 * i128::from(count) + i128::from(w) - n) as f64 * 0.5;
         for r in group.iter_mut() {
-            r.rank = centred;
+            r.p.set_rank(centred);
         }
         count = count.saturating_add(w);
         distinct_x += 1;
     }
 
-    radix_sort_by_key(rows, |r| r.y);
+    rows.sort_unstable_by_key(|r| r.p.y());
     let mut distinct_y = 0usize;
     let mut count: u64 = 0;
     let (mut sxx, mut syy, mut sxy) = (0.0f64, 0.0f64, 0.0f64);
-    for group in rows.chunk_by(|a, b| a.y == b.y) {
-        let w: u64 = group.iter().fold(0, |acc, r| acc.saturating_add(r.w));
+    for group in rows.chunk_by(|a, b| a.p.y() == b.p.y()) {
+        let w: u64 = group.iter().fold(0, |acc, r| acc.saturating_add(r.w.get()));
         let ry = (2 * i128::from(count) + i128::from(w) - n) as f64 * 0.5;
         for r in group {
-            let wf = r.w as f64;
-            sxx += wf * r.rank * r.rank;
+            let (wf, rx) = (r.w.get() as f64, r.p.rank());
+            sxx += wf * rx * rx;
             syy += wf * ry * ry;
-            sxy += wf * r.rank * ry;
+            sxy += wf * rx * ry;
         }
         count = count.saturating_add(w);
         distinct_y += 1;
@@ -139,12 +108,19 @@ pub(crate) fn align_sorted<A: Amount>(rows: &mut [Row<A>]) -> Alignment {
     }
 }
 
-fn misallocation<A: Amount>(rows: &[Row<A>]) -> Option<f64> {
+fn misallocation<A, W, P, G>(rows: &[Row<A, W, P, G>]) -> Option<f64>
+where
+    A: Amount,
+    W: WeightSlot,
+    P: PairSlot<A>,
+    G: GroupSlot,
+{
     let mut sum_x = U256::ZERO;
     let mut sum_y = U256::ZERO;
     for r in rows {
-        sum_x = sum_x.checked_add(U256::from_u128(r.x.into()).checked_mul_u64(r.w)?)?;
-        sum_y = sum_y.checked_add(U256::from_u128(r.y.into()).checked_mul_u64(r.w)?)?;
+        let w = r.w.get();
+        sum_x = sum_x.checked_add(U256::from_u128(r.x.into()).checked_mul_u64(w)?)?;
+        sum_y = sum_y.checked_add(U256::from_u128(r.p.y().into()).checked_mul_u64(w)?)?;
     }
     if sum_x.is_zero() || sum_y.is_zero() {
         return None;
@@ -153,8 +129,8 @@ fn misallocation<A: Amount>(rows: &[Row<A>]) -> Option<f64> {
     let mut acc = 0.0f64;
     for r in rows {
         let sx = Into::<u128>::into(r.x) as f64 / tx;
-        let sy = Into::<u128>::into(r.y) as f64 / ty;
-        acc += r.w as f64 * (sx - sy).abs();
+        let sy = Into::<u128>::into(r.p.y()) as f64 / ty;
+        acc += r.w.get() as f64 * (sx - sy).abs();
     }
     let m = 0.5 * acc;
     m.is_finite().then(|| m.clamp(0.0, 1.0))

@@ -9,13 +9,17 @@ use std::collections::HashMap;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::alignment::{align_sorted, Alignment, Amount, Row};
+use crate::alignment::{align_sorted, Alignment};
 use crate::decimal::{pow10, Decimal};
 use crate::metrics::{summarize_sorted, Metrics, Summary};
-use crate::sort::{radix_sort, radix_sort_by_key};
+use crate::row::{Amount, GroupSlot, PairSlot, Paired, Row, WeightSlot};
 
 /// The key of the overall report when rows are grouped.
 pub const ALL_KEY: &str = "all";
+
+/// Most distinct group values accepted: grouping is meant for roles and
+/// cohorts, and every group costs a full report (about 1 kB of JSON).
+pub const MAX_GROUPS: usize = 100_000;
 
 /// What each row carries, fixed before the first row.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,7 +63,7 @@ pub enum DatasetError {
     Precision(Part),
     #[error("the total weight exceeds 2^64 − 1")]
     WeightOverflow(Part),
-    #[error("more than 2^32 − 1 groups")]
+    #[error("more than {MAX_GROUPS} distinct group values")]
     TooManyGroups(Part),
     #[error("the group value \"all\" is reserved for the overall result")]
     ReservedGroup(Part),
@@ -230,6 +234,9 @@ impl Dataset {
         if name == ALL_KEY {
             return Err(DatasetError::ReservedGroup(Part::Group));
         }
+        if self.group_names.len() >= MAX_GROUPS {
+            return Err(DatasetError::TooManyGroups(Part::Group));
+        }
         let id = u32::try_from(self.group_names.len())
             .map_err(|_| DatasetError::TooManyGroups(Part::Group))?;
         self.group_names.push(name.to_string());
@@ -240,18 +247,17 @@ impl Dataset {
     /// Computes every report. Consumes the dataset (rows are sorted in place).
     pub fn analyze(self) -> Analysis {
         let o = self.options;
-        let lorenz = o.lorenz_segments;
         if !o.weighted && !o.against && !o.grouped {
             // The common case: one column, sorted in place, nothing else stored.
             let scale = self.x.scale;
             let summary = match self.x.store {
                 Store::Small(mut v) => {
-                    radix_sort(&mut v);
-                    summarize_sorted(&v, scale, lorenz)
+                    v.sort_unstable();
+                    summarize_sorted(&v, scale, o.lorenz_segments)
                 }
                 Store::Wide(mut v) => {
-                    radix_sort(&mut v);
-                    summarize_sorted(&v, scale, lorenz)
+                    v.sort_unstable();
+                    summarize_sorted(&v, scale, o.lorenz_segments)
                 }
             };
             return Analysis {
@@ -259,69 +265,100 @@ impl Dataset {
                 groups: None,
             };
         }
+        // Pick the narrowest row layout holding exactly what was asked for.
         let small =
             matches!(self.x.store, Store::Small(_)) && matches!(self.y.store, Store::Small(_));
         if small {
-            if let Some(rows) = self.build_rows::<u64>() {
-                return self.analyze_rows(rows);
+            self.with_amount::<u64>()
+        } else {
+            self.with_amount::<u128>()
+        }
+    }
+
+    fn with_amount<A: Amount + Take>(self) -> Analysis {
+        if self.options.weighted {
+            self.with_weight::<A, u64>()
+        } else {
+            self.with_weight::<A, ()>()
+        }
+    }
+
+    fn with_weight<A: Amount + Take, W: WeightSlot>(self) -> Analysis {
+        if self.options.against {
+            self.with_pair::<A, W, Paired<A>>()
+        } else {
+            self.with_pair::<A, W, ()>()
+        }
+    }
+
+    fn with_pair<A: Amount + Take, W: WeightSlot, P: PairSlot<A>>(self) -> Analysis {
+        if self.options.grouped {
+            self.analyze_rows::<A, W, P, u32>()
+        } else {
+            self.analyze_rows::<A, W, P, ()>()
+        }
+    }
+
+    /// Moves the columns into rows, releasing column memory as it goes so
+    /// that columns and rows never both exist in full.
+    fn take_rows<A, W, P, G>(&mut self) -> Vec<Row<A, W, P, G>>
+    where
+        A: Amount + Take,
+        W: WeightSlot,
+        P: PairSlot<A>,
+        G: GroupSlot,
+    {
+        const CHUNK: usize = 1 << 20;
+        let mut rows = Vec::with_capacity(self.x.len());
+        while let Some(x) = A::take(&mut self.x) {
+            let y = if P::PAIRED {
+                A::take(&mut self.y).unwrap_or_default()
+            } else {
+                A::default()
+            };
+            rows.push(Row {
+                x,
+                w: W::new(self.w.pop().unwrap_or(1)),
+                p: P::new(y),
+                g: G::new(self.groups.pop().unwrap_or(0)),
+            });
+            if rows.len() % CHUNK == 0 {
+                self.x.shrink();
+                self.y.shrink();
+                self.w.shrink_to_fit();
+                self.groups.shrink_to_fit();
             }
         }
-        match self.build_rows::<u128>() {
-            Some(rows) => self.analyze_rows(rows),
-            // Unreachable: every stored value fits in a u128.
-            None => self.analyze_rows(Vec::<Row<u128>>::new()),
-        }
+        rows
     }
 
-    fn build_rows<A: Amount + TryFrom<u128>>(&self) -> Option<Vec<Row<A>>> {
-        let get = |c: &Column, i: usize| -> Option<A> { A::try_from(c.get(i)?).ok() };
-        (0..self.x.len())
-            .map(|i| {
-                let y = if self.options.against {
-                    get(&self.y, i)?
-                } else {
-                    A::default()
-                };
-                let w = if self.options.weighted {
-                    *self.w.get(i)?
-                } else {
-                    1
-                };
-                let g = if self.options.grouped {
-                    *self.groups.get(i)?
-                } else {
-                    0
-                };
-                Some(Row::new(get(&self.x, i)?, y, w, g))
-            })
-            .collect()
-    }
-
-    fn analyze_rows<A: Amount>(self, mut rows: Vec<Row<A>>) -> Analysis {
+    fn analyze_rows<A, W, P, G>(mut self) -> Analysis
+    where
+        A: Amount + Take,
+        W: WeightSlot,
+        P: PairSlot<A>,
+        G: GroupSlot,
+    {
         let o = self.options;
         let scale = self.x.scale;
-        let x_key = |r: &Row<A>| r.x;
-        radix_sort_by_key(&mut rows, x_key);
+        let mut rows = self.take_rows::<A, W, P, G>();
+        rows.sort_unstable_by_key(|r| r.x);
         let all = report_rows(&mut rows, scale, o);
         let groups = o.grouped.then(|| {
-            if o.against {
-                radix_sort_by_key(&mut rows, x_key); // alignment re-sorted by y
-            }
-            radix_sort_by_key(&mut rows, |r| r.group); // stable: x order kept
+            rows.sort_unstable_by_key(|r| (r.g, r.x));
             let mut reports: Vec<Option<Report>> = vec![None; self.group_names.len()];
-            for chunk in rows.chunk_by_mut(|a, b| a.group == b.group) {
-                let g = chunk.first().map_or(0, |r| r.group) as usize;
+            for chunk in rows.chunk_by_mut(|a, b| a.g == b.g) {
+                let g = chunk.first().map_or(0, |r| r.g.get()) as usize;
                 if let Some(slot) = reports.get_mut(g) {
                     *slot = Some(report_rows(chunk, scale, o));
                 }
             }
-            let mut named: Vec<(String, Report)> = self
-                .group_names
+            let mut named: Vec<(String, Report)> = std::mem::take(&mut self.group_names)
                 .into_iter()
                 .zip(reports)
                 .map(|(name, r)| {
                     // A group whose rows all had weight zero.
-                    let r = r.unwrap_or_else(|| report_rows::<A>(&mut [], scale, o));
+                    let r = r.unwrap_or_else(|| report_rows::<A, W, P, G>(&mut [], scale, o));
                     (name, r)
                 })
                 .collect();
@@ -341,10 +378,40 @@ fn report(summary: Summary, alignment: Option<Alignment>) -> Report {
 }
 
 /// Report of rows sorted by x (left sorted by y when aligned).
-fn report_rows<A: Amount>(rows: &mut [Row<A>], scale: u32, o: DatasetOptions) -> Report {
+fn report_rows<A, W, P, G>(rows: &mut [Row<A, W, P, G>], scale: u32, o: DatasetOptions) -> Report
+where
+    A: Amount,
+    W: WeightSlot,
+    P: PairSlot<A>,
+    G: GroupSlot,
+{
     let summary = summarize_sorted(rows, scale, o.lorenz_segments);
-    let alignment = o.against.then(|| align_sorted(rows));
+    let alignment = P::PAIRED.then(|| align_sorted(rows));
     report(summary, alignment)
+}
+
+/// Removes the last value of a column as this amount type (`u64` is only
+/// chosen when both columns are stored as `u64`).
+trait Take: Sized {
+    fn take(column: &mut Column) -> Option<Self>;
+}
+
+impl Take for u64 {
+    fn take(column: &mut Column) -> Option<u64> {
+        match &mut column.store {
+            Store::Small(v) => v.pop(),
+            Store::Wide(v) => v.pop().and_then(|x| u64::try_from(x).ok()),
+        }
+    }
+}
+
+impl Take for u128 {
+    fn take(column: &mut Column) -> Option<u128> {
+        match &mut column.store {
+            Store::Small(v) => v.pop().map(u128::from),
+            Store::Wide(v) => v.pop(),
+        }
+    }
 }
 
 /// Mantissas at a common scale: `u64` while every one fits, else `u128`.
@@ -379,10 +446,11 @@ impl Column {
         }
     }
 
-    fn get(&self, i: usize) -> Option<u128> {
-        match &self.store {
-            Store::Small(v) => v.get(i).map(|&x| u128::from(x)),
-            Store::Wide(v) => v.get(i).copied(),
+    /// Returns memory no longer needed after values were taken.
+    fn shrink(&mut self) {
+        match &mut self.store {
+            Store::Small(v) => v.shrink_to_fit(),
+            Store::Wide(v) => v.shrink_to_fit(),
         }
     }
 
@@ -533,7 +601,7 @@ mod tests {
         assert_eq!(a.all.metrics.sum.to_string(), "6");
         let names: Vec<&str> = a.columns().iter().map(|(k, _)| *k).collect();
         assert_eq!(names, ["a", "b", "c", "all"]);
-        let groups = a.groups.as_ref().map(Vec::as_slice).unwrap_or_default();
+        let groups = a.groups.as_deref().unwrap_or_default();
         assert_eq!(groups[2].1.metrics.n, 0);
         assert_eq!(groups[1].1.metrics.n, 2);
         assert!(groups[0]

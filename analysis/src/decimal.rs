@@ -65,8 +65,12 @@ impl Decimal {
         if mantissa == 0 {
             return Decimal::ZERO;
         }
-        while scale > 0 && mantissa % 10 == 0 {
-            mantissa /= 10;
+        while scale > 0 {
+            let (q, r) = (mantissa / 10, mantissa % 10);
+            if r != 0 {
+                break;
+            }
+            mantissa = q;
             scale -= 1;
         }
         Decimal { mantissa, scale }

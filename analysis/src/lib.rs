@@ -15,7 +15,7 @@ pub mod dataset;
 pub mod decimal;
 pub mod lorenz;
 pub mod metrics;
-pub mod sort;
+mod row;
 pub mod table;
 mod wide;
 

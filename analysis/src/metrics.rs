@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use crate::decimal::ExactDecimal;
 use crate::lorenz::{ratio, LorenzCursor, Position};
-use crate::sort::radix_sort;
 use crate::wide::U256;
 
 /// Every metric of one distribution. Serialises to a JSON object with
@@ -141,7 +140,7 @@ pub fn summarize_u64(values: &[u64], decimals: u32) -> Metrics {
         return summarize_sorted(values, decimals, None).metrics;
     }
     let mut sorted = values.to_vec();
-    radix_sort(&mut sorted);
+    sorted.sort_unstable();
     summarize_sorted(&sorted, decimals, None).metrics
 }
 
@@ -151,7 +150,7 @@ pub fn summarize_u64(values: &[u64], decimals: u32) -> Metrics {
 /// [`crate::lorenz::MAX_LORENZ_POINTS`].
 pub fn lorenz_u64(values: &[u64], segments: u32) -> Option<Vec<[f64; 2]>> {
     let mut sorted = values.to_vec();
-    radix_sort(&mut sorted);
+    sorted.sort_unstable();
     summarize_sorted(&sorted, 0, Some(segments)).lorenz?
 }
 

@@ -129,10 +129,7 @@ impl U256 {
         const CHUNK: u64 = 10_000_000_000_000_000_000; // 10^19
         let mut chunks = Vec::new();
         let mut v = self;
-        loop {
-            let Some((q, r)) = v.div_rem_u64(CHUNK) else {
-                break;
-            };
+        while let Some((q, r)) = v.div_rem_u64(CHUNK) {
             chunks.push(r);
             v = q;
             if v.is_zero() {

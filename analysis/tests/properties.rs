@@ -117,7 +117,7 @@ proptest! {
     fn weighted_equals_repeated(rows in prop::collection::vec((0u64..1000, 0u64..6), 1..60)) {
         let repeated: Vec<u64> = rows
             .iter()
-            .flat_map(|&(x, w)| std::iter::repeat(x).take(w as usize))
+            .flat_map(|&(x, w)| std::iter::repeat_n(x, w as usize))
             .collect();
         let opts = DatasetOptions { weighted: true, lorenz_segments: Some(10), ..Default::default() };
         let weighted = dataset(&rows, opts).all;
