@@ -193,21 +193,23 @@ impl Dataset {
             .total_weight
             .checked_add(weight)
             .ok_or(DatasetError::WeightOverflow(Part::Weight))?;
+        if weight != 0 {
+            // Check both columns before changing anything.
+            self.x
+                .check(row.value)
+                .map_err(|()| DatasetError::Precision(Part::Value))?;
+            if let Some(y) = row.against {
+                self.y
+                    .check(y)
+                    .map_err(|()| DatasetError::Precision(Part::Against))?;
+            }
+        }
         let group = match row.group {
             Some(name) => Some(self.group_id(name)?),
             None => None,
         };
         if weight == 0 {
             return Ok(()); // counted zero times; its group still exists
-        }
-        // Check both columns before changing either.
-        self.x
-            .check(row.value)
-            .map_err(|()| DatasetError::Precision(Part::Value))?;
-        if let Some(y) = row.against {
-            self.y
-                .check(y)
-                .map_err(|()| DatasetError::Precision(Part::Against))?;
         }
         self.x
             .push(row.value)

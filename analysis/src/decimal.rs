@@ -237,9 +237,15 @@ fn write_scaled(f: &mut fmt::Formatter<'_>, digits: &str, scale: u32) -> fmt::Re
 }
 
 /// An exact non-negative decimal with a 256-bit mantissa: the `sum` of a
-/// column, printed without rounding. Serialises as a JSON number with all
-/// its digits (through `serde_json`'s raw values), so `"sum": 5.2` is exactly
+/// column, printed without rounding, so `"sum": 5.2` is exactly
 /// 2.3 + 0.3 + 2.6.
+///
+/// Serialises as a number with all its digits: an integer when it is one
+/// (up to 2^128), else an `f64` when that holds the digits exactly, else
+/// (more than ~16 significant digits) a raw JSON number through
+/// `serde_json`. Only that last case is JSON-specific: other serializers
+/// (CSV, TOML) would reject it; use [`ExactDecimal::to_f64`] or `Display`
+/// there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExactDecimal {
     mantissa: U256,
@@ -286,8 +292,19 @@ impl fmt::Display for ExactDecimal {
 
 impl Serialize for ExactDecimal {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let raw = serde_json::value::RawValue::from_string(self.to_string())
-            .map_err(serde::ser::Error::custom)?;
+        if self.scale == 0 {
+            if let Some(int) = self.mantissa.to_u128() {
+                return serializer.serialize_u128(int);
+            }
+        }
+        let text = self.to_string();
+        if let Ok(f) = text.parse::<f64>() {
+            if f.is_finite() && f.to_string() == text {
+                return serializer.serialize_f64(f);
+            }
+        }
+        let raw =
+            serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
         raw.serialize(serializer)
     }
 }
@@ -345,5 +362,16 @@ mod tests {
         let json = serde_json::to_string(&ExactDecimal::new(U256::from_u64(123_456_789), 8))
             .expect("serialises");
         assert_eq!(json, "1.23456789");
+        let exact = ExactDecimal::new(U256::from_u128(12_345_678_901_234_567_890_123), 4);
+        let json = serde_json::to_string(&exact).expect("serialises");
+        assert_eq!(json, "1234567890123456789.0123");
+        let big = U256::from_u128(u128::MAX)
+            .checked_mul_u64(10)
+            .expect("fits");
+        let json = serde_json::to_string(&ExactDecimal::new(big, 0)).expect("serialises");
+        assert_eq!(json, "3402823669209384634633746074317682114550");
+        let json =
+            serde_json::to_string(&ExactDecimal::new(U256::from_u64(15), 0)).expect("serialises");
+        assert_eq!(json, "15");
     }
 }

@@ -7,7 +7,11 @@
 //!   [`alignment_u64`]: how well rewards follow contributions.
 //! - [`Dataset`]: exact decimal columns read from a file (with optional
 //!   weights, a second column and groups), analysed into [`Report`]s.
-//! - [`concentration`]: the basic exact Gini and Nakamoto functions.
+//! - [`concentration`]: single cheap numbers (exact Gini, Nakamoto, HHI).
+//! - [`table`]: reports as a text table.
+//!
+//! Architecture invariant: no I/O and no knowledge of the simulation here;
+//! undefined metrics are `None` (JSON `null`), never NaN, ∞ or a panic.
 
 pub mod alignment;
 pub mod concentration;
@@ -20,6 +24,6 @@ pub mod table;
 mod wide;
 
 pub use alignment::{alignment_u64, Alignment, AlignmentError};
-pub use dataset::{Dataset, DatasetError, DatasetOptions, Report};
+pub use dataset::{Analysis, Dataset, DatasetError, DatasetOptions, Report, RowInput};
 pub use decimal::{parse_decimal, Decimal, DecimalError, ExactDecimal};
 pub use metrics::{lorenz_u64, summarize_u64, MetricValue, Metrics};

@@ -26,7 +26,6 @@ impl U256 {
     }
 
     /// The value if it fits in a `u128`.
-    #[cfg(test)]
     pub fn to_u128(self) -> Option<u128> {
         if self.0[2] == 0 && self.0[3] == 0 {
             Some(u128::from(self.0[0]) | (u128::from(self.0[1]) << 64))
