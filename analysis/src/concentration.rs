@@ -1,6 +1,8 @@
 //! Exact concentration basics on integer amounts (base units): the Gini
-//! coefficient and the Nakamoto coefficient. Sums are accumulated in `u128`
-//! so that no float rounding decides a threshold.
+//! coefficient, the Nakamoto coefficient and the HHI, for callers that want
+//! one number cheaply (the engine, per step or per role). Sums are
+//! accumulated in `u128` so that no float rounding decides a threshold.
+//! The full metric set is [`crate::summarize_u64`].
 
 /// Population Gini of values sorted ascending:
 /// G = 2 Σ i·x_i / (n Σx) − (n + 1)/n, with i counted from 1.
@@ -38,6 +40,17 @@ pub fn nakamoto_sorted(sorted: &[u64], num: u64, den: u64) -> Option<usize> {
     None
 }
 
+/// Herfindahl–Hirschman index Σ s_i², s_i = x_i / Σx, of amounts in any
+/// order. `None` when there are no values or they sum to zero.
+pub fn hhi(values: &[u64]) -> Option<f64> {
+    let total: u128 = values.iter().map(|&x| u128::from(x)).sum();
+    if total == 0 {
+        return None;
+    }
+    let t = total as f64;
+    Some(values.iter().map(|&x| (x as f64 / t).powi(2)).sum())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +60,15 @@ mod tests {
         // references.md worked numbers: [1,2,3,4,5] -> 0.266667 = 4/15.
         let g = gini_sorted(&[1, 2, 3, 4, 5]).expect("defined");
         assert!((g - 4.0 / 15.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn hhi_of_forty_thirty_twenty_ten() {
+        // references.md worked numbers: [40,30,20,10] -> HHI 0.30.
+        let h = hhi(&[10, 40, 20, 30]).expect("defined");
+        assert!((h - 0.30).abs() < 1e-12);
+        assert_eq!(hhi(&[0, 0]), None);
+        assert_eq!(hhi(&[]), None);
     }
 
     #[test]

@@ -1,5 +1,29 @@
 //! Mirage analysis: concentration and fairness metrics over holdings, reward
 //! and contribution vectors, plus the reports built from them. Nothing here
 //! knows about the simulation; it takes numbers and returns numbers.
+//!
+//! Entry points:
+//! - [`summarize_u64`]: every metric of a vector of base-unit amounts;
+//!   [`alignment_u64`]: how well rewards follow contributions.
+//! - [`Dataset`]: exact decimal columns read from a file (with optional
+//!   weights, a second column and groups), analysed into [`Report`]s.
+//! - [`concentration`]: single cheap numbers (exact Gini, Nakamoto, HHI).
+//! - [`table`]: reports as a text table.
+//!
+//! Architecture invariant: no I/O and no knowledge of the simulation here;
+//! undefined metrics are `None` (JSON `null`), never NaN, ∞ or a panic.
 
+pub mod alignment;
 pub mod concentration;
+pub mod dataset;
+pub mod decimal;
+pub mod lorenz;
+pub mod metrics;
+mod row;
+pub mod table;
+mod wide;
+
+pub use alignment::{alignment_u64, Alignment, AlignmentError};
+pub use dataset::{Analysis, Dataset, DatasetError, DatasetOptions, Report, RowInput};
+pub use decimal::{parse_decimal, Decimal, DecimalError, ExactDecimal};
+pub use metrics::{lorenz_u64, summarize_u64, MetricValue, Metrics};
