@@ -315,14 +315,20 @@ impl Round {
     /// (empty if `p` is out of range).
     pub fn project_donors(&self, p: usize) -> impl ExactSizeIterator<Item = (usize, f64)> + '_ {
         let (donors, amounts) = self.project_slices(p);
-        donors.iter().map(|&d| d as usize).zip(amounts.iter().copied())
+        donors
+            .iter()
+            .map(|&d| d as usize)
+            .zip(amounts.iter().copied())
     }
 
     /// The projects donor `i` gave to with its totals `c_ip`, projects
     /// ascending (empty if `i` is out of range).
     pub fn donor_projects(&self, i: usize) -> impl ExactSizeIterator<Item = (usize, f64)> + '_ {
         let (projects, amounts) = self.donor_slices(i);
-        projects.iter().map(|&p| p as usize).zip(amounts.iter().copied())
+        projects
+            .iter()
+            .map(|&p| p as usize)
+            .zip(amounts.iter().copied())
     }
 
     /// `c_ip`, zero if `i` never gave to `p` or either is out of range.
@@ -533,7 +539,10 @@ impl Clusters {
     /// Donor `i`'s clusters with their weights `m_ig`, clusters ascending.
     pub fn donor_clusters(&self, i: usize) -> impl ExactSizeIterator<Item = (usize, f64)> + '_ {
         let (clusters, weights) = self.donor_slices(i);
-        clusters.iter().map(|&g| g as usize).zip(weights.iter().copied())
+        clusters
+            .iter()
+            .map(|&g| g as usize)
+            .zip(weights.iter().copied())
     }
 
     fn donor_slices(&self, i: usize) -> (&[u32], &[f64]) {
@@ -662,7 +671,13 @@ pub fn raw_matches(
     clusters: Option<&Clusters>,
 ) -> Result<Vec<f64>, FundingError> {
     let mut out = Vec::with_capacity(round.n_projects);
-    raw_matches_into(round, mechanism, clusters, &mut Scratch::default(), &mut out)?;
+    raw_matches_into(
+        round,
+        mechanism,
+        clusters,
+        &mut Scratch::default(),
+        &mut out,
+    )?;
     Ok(out)
 }
 
@@ -899,7 +914,11 @@ fn apply_cap(shares: &mut [f64], cap: f64) {
 mod tests {
     use super::*;
 
-    pub(super) fn round_of(n_donors: usize, n_projects: usize, gifts: &[(usize, usize, f64)]) -> Round {
+    pub(super) fn round_of(
+        n_donors: usize,
+        n_projects: usize,
+        gifts: &[(usize, usize, f64)],
+    ) -> Round {
         let contributions: Vec<Contribution> = gifts
             .iter()
             .map(|&(donor, project, amount)| Contribution {

@@ -231,7 +231,11 @@ fn build_friend_rows(round: &Round, clusters: &Clusters, s: &mut CocmScratch) {
         }
         // Rows are appended in order, so the count fits in u32 (≤ donors).
         let row = (s.conn_start.len() - 1) as u32;
-        let inv = if friends > 0 { 1.0 / friends as f64 } else { 0.0 };
+        let inv = if friends > 0 {
+            1.0 / friends as f64
+        } else {
+            0.0
+        };
         for &g in s.acc.touched() {
             s.conn_col.push(g);
             s.conn_val.push(s.acc.get(g) * inv);
@@ -295,10 +299,18 @@ fn connections(clusters: &Clusters, style: CocmStyle, s: &mut CocmScratch, i: us
 
 /// Upper bound on the number of (connected cluster, own cluster) corrections
 /// of donor `i` on a project with `active` active clusters.
-fn correction_bound(clusters: &Clusters, style: CocmStyle, s: &CocmScratch, i: usize, active: usize) -> usize {
+fn correction_bound(
+    clusters: &Clusters,
+    style: CocmStyle,
+    s: &CocmScratch,
+    i: usize,
+    active: usize,
+) -> usize {
     let (own, _) = clusters.donor_slices(i);
     let reach = match style {
-        CocmStyle::Markov | CocmStyle::Og => own.iter().map(|&g| conn_row(s, g as usize).len()).sum(),
+        CocmStyle::Markov | CocmStyle::Og => {
+            own.iter().map(|&g| conn_row(s, g as usize).len()).sum()
+        }
         CocmStyle::PctFriends => match s.row_of_donor[i] {
             u32::MAX => 0,
             row => conn_row(s, row as usize).len(),
@@ -474,7 +486,12 @@ mod tests {
 
     /// Forces the sparse path on every project and compares with the
     /// default (dense for small projects).
-    fn cocm_both_paths(round: &Round, clusters: &Clusters, style: CocmStyle, harsh: bool) -> (Vec<f64>, Vec<f64>) {
+    fn cocm_both_paths(
+        round: &Round,
+        clusters: &Clusters,
+        style: CocmStyle,
+        harsh: bool,
+    ) -> (Vec<f64>, Vec<f64>) {
         let mut s = CocmScratch::default();
         let mut dense = vec![0.0; round.n_projects()];
         cocm(round, clusters, style, harsh, &mut s, &mut dense);
@@ -574,10 +591,17 @@ mod tests {
             (CocmStyle::PctFriends, true, 6.0),
         ];
         for (style, harsh, expect) in cases {
-            let got = raw_matches(&round, &Mechanism::Cocm { style, harsh }, Some(&clusters)).expect("valid");
-            assert!((got[0] - expect).abs() < 1e-12, "{style:?} harsh={harsh}: {got:?} vs {expect}");
+            let got = raw_matches(&round, &Mechanism::Cocm { style, harsh }, Some(&clusters))
+                .expect("valid");
+            assert!(
+                (got[0] - expect).abs() < 1e-12,
+                "{style:?} harsh={harsh}: {got:?} vs {expect}"
+            );
             let (dense, sparse) = cocm_both_paths(&round, &clusters, style, harsh);
-            assert!((dense[0] - sparse[0]).abs() < 1e-9, "{style:?} {harsh}: {dense:?} {sparse:?}");
+            assert!(
+                (dense[0] - sparse[0]).abs() < 1e-9,
+                "{style:?} {harsh}: {dense:?} {sparse:?}"
+            );
         }
     }
 
@@ -620,7 +644,10 @@ mod tests {
                 for harsh in [true, false] {
                     let (dense, sparse) = cocm_both_paths(&round, clusters, style, harsh);
                     for (d, s) in dense.iter().zip(&sparse) {
-                        assert!((d - s).abs() <= 1e-9 * (1.0 + d.abs()), "{style:?} {harsh}: {dense:?} vs {sparse:?}");
+                        assert!(
+                            (d - s).abs() <= 1e-9 * (1.0 + d.abs()),
+                            "{style:?} {harsh}: {dense:?} vs {sparse:?}"
+                        );
                     }
                 }
             }
