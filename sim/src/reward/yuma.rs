@@ -459,9 +459,9 @@ pub fn epoch_into(
 
     // 1. Preranks.
     reset(&mut out.preranks, np);
-    for i in 0..nv {
+    for (i, &si) in s.iter().enumerate() {
         for k in weights.range(i) {
-            out.preranks[weights.col[k] as usize] += s[i] * state.w[k];
+            out.preranks[weights.col[k] as usize] += si * state.w[k];
         }
     }
 
@@ -480,14 +480,14 @@ pub fn epoch_into(
     reset(&mut out.ranks, np);
     state.wb.clear();
     let beta = params.bonds_penalty;
-    for i in 0..nv {
+    for (i, &si) in s.iter().enumerate() {
         for k in weights.range(i) {
             let j = weights.col[k] as usize;
             let w = state.w[k];
             let clipped = w.min(out.consensus[j]);
             out.validator_trust[i] += clipped;
             // 4. Ranks.
-            out.ranks[j] += s[i] * clipped;
+            out.ranks[j] += si * clipped;
             state.wb.push(w + beta * (clipped - w));
         }
     }
@@ -504,9 +504,9 @@ pub fn epoch_into(
 
     // 5. Bonds: ΔB = colnorm(S ∘ W_b); B ← colnorm(α ΔB + (1 − α) colnorm(B)).
     reset(&mut state.colsum, np);
-    for i in 0..nv {
+    for (i, &si) in s.iter().enumerate() {
         for k in weights.range(i) {
-            state.colsum[weights.col[k] as usize] += s[i] * state.wb[k];
+            state.colsum[weights.col[k] as usize] += si * state.wb[k];
         }
     }
     let alpha = params.bond_alpha;
@@ -514,10 +514,10 @@ pub fn epoch_into(
     for b in state.bonds.iter_mut() {
         *b *= 1.0 - alpha;
     }
-    for i in 0..nv {
+    for (i, &si) in s.iter().enumerate() {
         for k in weights.range(i) {
             let j = weights.col[k] as usize;
-            let delta = s[i] * state.wb[k];
+            let delta = si * state.wb[k];
             if delta > 0.0 && state.colsum[j] > 0.0 {
                 state.bonds[i * np + j] += alpha * delta / state.colsum[j];
             }
@@ -595,7 +595,6 @@ fn consensus(
     kappa: f64,
     out: &mut Vec<f64>,
 ) {
-    let nv = weights.n_validators;
     let np = weights.n_providers;
     reset(out, np);
     let positive_total: f64 = stakes.iter().filter(|s| **s > 0.0).sum();
@@ -606,8 +605,8 @@ fn consensus(
     // Transpose the positive entries of validators with positive stake.
     state.col_start.clear();
     state.col_start.resize(np + 1, 0);
-    for i in 0..nv {
-        if stakes[i] > 0.0 {
+    for (i, &stake) in stakes.iter().enumerate() {
+        if stake > 0.0 {
             for k in weights.range(i) {
                 if state.w[k] > 0.0 {
                     state.col_start[weights.col[k] as usize + 1] += 1;
@@ -624,8 +623,8 @@ fn consensus(
     state.col_val.clear();
     state.col_val.resize(nnz, 0.0);
     let mut next = state.col_start.clone();
-    for i in 0..nv {
-        if stakes[i] > 0.0 {
+    for (i, &stake) in stakes.iter().enumerate() {
+        if stake > 0.0 {
             for k in weights.range(i) {
                 if state.w[k] > 0.0 {
                     let j = weights.col[k] as usize;
