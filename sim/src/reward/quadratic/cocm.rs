@@ -79,6 +79,12 @@ pub(in crate::reward::quadratic) struct CocmScratch {
     k: SparseAcc,
     dense: Vec<f64>,
     triples: Vec<(u32, u32, f64)>,
+    /// markov: `Q_{g'g} = Σ_i f_i n_ig' n_ig` of the current project.
+    q: Vec<(u32, u32, f64)>,
+    /// One row of `P` being sorted.
+    row: Vec<(u32, f64)>,
+    /// markov, dense path: `P` restricted to the active clusters, `a × a`.
+    p_local: Vec<f64>,
 }
 
 pub(in crate::reward::quadratic) fn cocm(
@@ -175,9 +181,14 @@ fn build_cluster_rows(clusters: &Clusters, s: &mut CocmScratch) {
                 }
             }
         }
-        for &h in s.acc.touched() {
+        // Rows sorted by column, so that single entries can be looked up.
+        s.row.clear();
+        s.row
+            .extend(s.acc.touched().iter().map(|&h| (h, s.acc.get(h))));
+        s.row.sort_unstable_by_key(|&(h, _)| h);
+        for &(h, v) in &s.row {
             s.conn_col.push(h);
-            s.conn_val.push(s.acc.get(h));
+            s.conn_val.push(v);
         }
         s.conn_start.push(s.conn_col.len());
     }
@@ -362,34 +373,59 @@ fn project_match(
     if dense {
         s.dense.clear();
         s.dense.reserve(pairs);
-        for _ in 0..a {
-            s.dense.extend_from_slice(&s.t);
+        // Stored by column: `P'_hg` at `g·a + h`, so the corrections of one
+        // `g` (many `h`) stay within one short row.
+        for &t in &s.t {
+            s.dense.extend(std::iter::repeat(t).take(a));
         }
     } else {
         s.triples.clear();
     }
 
-    for (&i, &c) in donors.iter().zip(amounts) {
-        let i = i as usize;
-        let factor = if harsh { c } else { c - c.sqrt() };
-        if factor == 0.0 {
-            continue;
-        }
-        connections(clusters, style, s, i);
-        let inv = s.inv_msum[i];
-        let (own, weights) = clusters.donor_slices(i);
-        for &h in s.k.touched() {
-            let d = s.k.get(h).min(1.0) * factor;
-            if d == 0.0 {
+    let mut sink = Sink {
+        dense,
+        a,
+        matrix: &mut s.dense,
+        triples: &mut s.triples,
+    };
+    if style == CocmStyle::Markov {
+        markov_corrections(
+            clusters,
+            harsh,
+            donors,
+            amounts,
+            &s.local,
+            &s.inv_msum,
+            (&s.conn_start, &s.conn_col, &s.conn_val),
+            &mut s.q,
+            &mut s.p_local,
+            &mut sink,
+        );
+    } else {
+        for (&i, &c) in donors.iter().zip(amounts) {
+            let i = i as usize;
+            let factor = if harsh { c } else { c - c.sqrt() };
+            if factor == 0.0 {
                 continue;
             }
-            for (&g, &w) in own.iter().zip(weights) {
-                let Some(g) = s.local.get(g) else { continue };
-                let delta = w * inv * d;
-                if dense {
-                    s.dense[h as usize * a + g as usize] -= delta;
-                } else {
-                    s.triples.push((h, g, delta));
+            connections(clusters, style, s, i);
+            let inv = s.inv_msum[i];
+            let (own, weights) = clusters.donor_slices(i);
+            let mut sink = Sink {
+                dense,
+                a,
+                matrix: &mut s.dense,
+                triples: &mut s.triples,
+            };
+            for &h in s.k.touched() {
+                let d = s.k.get(h).min(1.0) * factor;
+                if d == 0.0 {
+                    continue;
+                }
+                for (&g, &w) in own.iter().zip(weights) {
+                    if let Some(g) = s.local.get(g) {
+                        sink.subtract(h, g, w * inv * d);
+                    }
                 }
             }
         }
@@ -402,14 +438,134 @@ fn project_match(
     }
 }
 
-/// `Σ_{g≠h} √(P'_gh P'_hg)` over a dense row-major `a × a` matrix
-/// (`P'[h][g]` at `h·a + g`), entries within tolerance of zero dropped.
+/// Where corrections `D_hg` go: the dense `a × a` matrix or the pair list.
+struct Sink<'a> {
+    dense: bool,
+    a: usize,
+    matrix: &'a mut Vec<f64>,
+    triples: &'a mut Vec<(u32, u32, f64)>,
+}
+
+impl Sink<'_> {
+    /// `P'_hg −= delta` (local indices).
+    #[inline]
+    fn subtract(&mut self, h: u32, g: u32, delta: f64) {
+        if self.dense {
+            self.matrix[g as usize * self.a + h as usize] -= delta;
+        } else {
+            self.triples.push((h, g, delta));
+        }
+    }
+}
+
+/// markov corrections of one project without a connection row per donor.
+/// Apart from the override `k_ih = 1` on own clusters, `k_i = n_i P` is
+/// linear, so `D_hg = Σ_i f_i k_ih n_ig = Σ_g' P_g'h Q_g'g` with
+/// `Q = Σ_i f_i n_iᵀ n_i` (clusters co-held by a donor: few entries even on
+/// large projects); the override adds `(1 − (n_i P)_h) f_i n_ig` for each
+/// own cluster `h` of `i`.
+#[allow(clippy::too_many_arguments)]
+fn markov_corrections(
+    clusters: &Clusters,
+    harsh: bool,
+    donors: &[u32],
+    amounts: &[f64],
+    local: &LocalIndex,
+    inv_msum: &[f64],
+    (conn_start, conn_col, conn_val): (&[usize], &[u32], &[f64]),
+    q: &mut Vec<(u32, u32, f64)>,
+    p_local: &mut Vec<f64>,
+    sink: &mut Sink<'_>,
+) {
+    let entry = |g: u32, h: u32| {
+        let r = conn_start[g as usize]..conn_start[g as usize + 1];
+        match conn_col[r.clone()].binary_search(&h) {
+            Ok(k) => conn_val[r.start + k],
+            Err(_) => 0.0,
+        }
+    };
+    q.clear();
+    for (&i, &c) in donors.iter().zip(amounts) {
+        let i = i as usize;
+        let f = if harsh { c } else { c - c.sqrt() };
+        if f == 0.0 {
+            continue;
+        }
+        let inv = inv_msum[i];
+        let (own, weights) = clusters.donor_slices(i);
+        for (&g1, &w1) in own.iter().zip(weights) {
+            let x = f * w1 * inv;
+            for (&g2, &w2) in own.iter().zip(weights) {
+                q.push((g1, g2, x * w2 * inv));
+            }
+        }
+        for &h in own {
+            let raw: f64 = own
+                .iter()
+                .zip(weights)
+                .map(|(&g1, &w1)| w1 * inv * entry(g1, h))
+                .sum();
+            let fix = (1.0 - raw.min(1.0)) * f;
+            let Some(hl) = local.get(h) else { continue };
+            if fix != 0.0 {
+                for (&g, &w) in own.iter().zip(weights) {
+                    if let Some(gl) = local.get(g) {
+                        sink.subtract(hl, gl, fix * w * inv);
+                    }
+                }
+            }
+        }
+    }
+    q.sort_unstable_by_key(|&(g1, g2, _)| (g1, g2));
+    // Dense path: `P` over the active clusters as a dense matrix, so that
+    // each `Q` entry is one contiguous (vectorisable) axpy into a column.
+    let a = sink.a;
+    if sink.dense {
+        p_local.clear();
+        p_local.resize(a * a, 0.0);
+        for (g1l, &g1) in local.items().iter().enumerate() {
+            for t in conn_start[g1 as usize]..conn_start[g1 as usize + 1] {
+                if let Some(hl) = local.get(conn_col[t]) {
+                    p_local[g1l * a + hl as usize] = conn_val[t];
+                }
+            }
+        }
+    }
+    let mut k = 0;
+    while k < q.len() {
+        let (g1, g2, mut value) = q[k];
+        k += 1;
+        while k < q.len() && q[k].0 == g1 && q[k].1 == g2 {
+            value += q[k].2;
+            k += 1;
+        }
+        let (Some(g1l), Some(gl)) = (local.get(g1), local.get(g2)) else {
+            continue;
+        };
+        if sink.dense {
+            let row = &p_local[g1l as usize * a..][..a];
+            let column = &mut sink.matrix[gl as usize * a..][..a];
+            for (d, p) in column.iter_mut().zip(row) {
+                *d -= value * p;
+            }
+        } else {
+            for t in conn_start[g1 as usize]..conn_start[g1 as usize + 1] {
+                if let Some(hl) = local.get(conn_col[t]) {
+                    sink.subtract(hl, gl, conn_val[t] * value);
+                }
+            }
+        }
+    }
+}
+
+/// `Σ_{g≠h} √(P'_gh P'_hg)` over a dense `a × a` matrix stored by column
+/// (`P'_hg` at `g·a + h`), entries within tolerance of zero dropped.
 fn dense_sum(m: &[f64], tol: &[f64], a: usize) -> f64 {
     let mut total = 0.0;
     for h in 0..a {
         for g in h + 1..a {
-            let hg = clean(m[h * a + g], tol[g]);
-            let gh = clean(m[g * a + h], tol[h]);
+            let hg = clean(m[g * a + h], tol[g]);
+            let gh = clean(m[h * a + g], tol[h]);
             total += (hg * gh).sqrt();
         }
     }

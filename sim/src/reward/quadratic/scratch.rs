@@ -131,4 +131,10 @@ impl LocalIndex {
     pub(super) fn len(&self) -> usize {
         self.items.len()
     }
+
+    /// The inserted ids, by local index.
+    #[inline]
+    pub(super) fn items(&self) -> &[u32] {
+        &self.items
+    }
 }
