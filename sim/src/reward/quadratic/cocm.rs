@@ -376,7 +376,7 @@ fn project_match(
         // Stored by column: `P'_hg` at `g·a + h`, so the corrections of one
         // `g` (many `h`) stay within one short row.
         for &t in &s.t {
-            s.dense.extend(std::iter::repeat(t).take(a));
+            s.dense.resize(s.dense.len() + a, t);
         }
     } else {
         s.triples.clear();
