@@ -687,10 +687,12 @@ pub fn raw_matches(
 /// Cost, with `D` cells (donor-project pairs with a positive total) and
 /// `n_p` donors of project `p`: standard and cluster O(D); pairwise
 /// O(Σ_p n_p²) time and O(donors) memory (only pairs sharing a project are
-/// visited); COCM O(D · reach) where `reach` is the number of clusters a
-/// donor is connected to, plus O(Σ_p a_p²) for the `a_p` clusters active on
-/// project `p` while that is small, switching to a sparse pair list when it
-/// is not. Memory stays O(clusters² + D), never donors × donors.
+/// visited); COCM O(Σ_p a_p²) for the `a_p` clusters active on project `p`
+/// plus, for markov, O(Σ_p q_p · a_p) with `q_p` the distinct pairs of
+/// clusters co-held by a donor of `p`, and for og / pct_friends
+/// O(D · reach) with `reach` the clusters a donor is connected to; a
+/// project with many active clusters and few corrections switches to a
+/// sparse pair list. Memory stays O(clusters² + D), never donors × donors.
 pub fn raw_matches_into(
     round: &Round,
     mechanism: &Mechanism,

@@ -24,11 +24,14 @@
 //! equals `T_g − D_hg` with `T_g = Σ_i n_ig c_ip` (cluster `g`'s share of
 //! `p`'s donations, as in cluster match) and the correction
 //! `D_hg = Σ_i n_ig k_ih f_i`, `f_i = c_ip` (harsh) or `c_ip − √c_ip`, which
-//! is nonzero only where a donor of `g` is connected to `h`. Connections are
-//! computed per donor from a sparse cluster × cluster matrix (`P` for
-//! markov/og, whose support is exactly og's reachability) or, for
-//! pct_friends, per distinct cluster set (friends counted by a union over
-//! cluster members, never a donor × donor matrix). Each project then uses
+//! is nonzero only where a donor of `g` is connected to `h`. For markov,
+//! `k_i = n_i P` is linear apart from the own-cluster override, so
+//! `D = Pᵀ Q` with `Q = Σ_i f_i n_iᵀ n_i` (pairs of clusters co-held by a
+//! donor of `p`) plus a small override term. For og (reachability: the
+//! support of `P`) and pct_friends (one row per distinct cluster set,
+//! friends counted by a union over cluster members, never a donor × donor
+//! matrix) each donor's connection row is built and scattered. Each project
+//! then uses
 //! either a dense `a × a` matrix over its `a` active clusters, or, when `a`
 //! is large and the corrections few (e.g. one cluster per donor), the
 //! identity `Σ_{g≠h} √(T_g T_h) = (Σ √T)² − Σ T` plus a sorted list of the
@@ -382,13 +385,13 @@ fn project_match(
         s.triples.clear();
     }
 
-    let mut sink = Sink {
-        dense,
-        a,
-        matrix: &mut s.dense,
-        triples: &mut s.triples,
-    };
     if style == CocmStyle::Markov {
+        let mut sink = Sink {
+            dense,
+            a,
+            matrix: &mut s.dense,
+            triples: &mut s.triples,
+        };
         markov_corrections(
             clusters,
             harsh,
