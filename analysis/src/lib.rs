@@ -17,6 +17,7 @@ pub mod alignment;
 pub mod concentration;
 pub mod dataset;
 pub mod decimal;
+pub mod fairness;
 pub mod lorenz;
 pub mod metrics;
 mod row;

@@ -26,7 +26,7 @@ use crate::reward::{build_scheme, PoolKind, RewardContext, RewardScheme};
 use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::{EmissionSchedule, PopulationSpec, Role, Scenario, SlashDestination};
 use crate::stats::sort_amounts;
-use mirage_analysis::concentration::{gini_sorted, nakamoto_sorted};
+use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
 
 const TREASURY: Account = Account::System(SystemAccount::Treasury);
 const REWARDS: Account = Account::System(SystemAccount::RewardsPool);
@@ -46,7 +46,10 @@ fn share_of(amount: u64, share_ppb: u128) -> u64 {
 #[derive(Debug)]
 struct Pool {
     kind: PoolKind,
-    share_ppb: u128,
+    /// Cumulative share of this pool and the pools before it (ppb, at
+    /// most 10^9), so that rounded pool budgets never add up to more than
+    /// the whole budget.
+    cumulative_ppb: u128,
     scheme: Box<dyn RewardScheme>,
 }
 
@@ -204,11 +207,24 @@ impl Simulation {
                     rewarded[kind.role().index()] = true;
                     pools.push(Pool {
                         kind,
-                        share_ppb: ppb(config.share.0),
+                        cumulative_ppb: 0,
                         scheme: build_scheme(config),
                     });
                 }
             }
+        }
+
+        let mut cumulative = 0;
+        for pool in &mut pools {
+            let config = match pool.kind {
+                PoolKind::Compute => scenario.reward.as_ref().and_then(|r| r.compute.as_ref()),
+                PoolKind::Data => scenario.reward.as_ref().and_then(|r| r.data.as_ref()),
+                PoolKind::Validation => {
+                    scenario.reward.as_ref().and_then(|r| r.validation.as_ref())
+                }
+            };
+            cumulative = (cumulative + config.map_or(0, |c| ppb(c.share.0))).min(PPB);
+            pool.cumulative_ppb = cumulative;
         }
 
         let populations: Vec<PopulationSpec> = scenario
@@ -651,6 +667,7 @@ impl Simulation {
     fn pay_rewards(&mut self, epoch: u32) -> Result<u128, SimError> {
         let budget = self.ledger.system(SystemAccount::RewardsPool);
         let mut paid_total = 0u128;
+        let mut previous_ppb = 0;
         for pool in &mut self.pools {
             let s = &mut self.scratch;
             s.members.clear();
@@ -669,7 +686,9 @@ impl Simulation {
             }
             s.payouts.clear();
             s.payouts.resize(s.members.len(), 0);
-            let pool_budget = share_of(budget, pool.share_ppb);
+            let pool_budget =
+                share_of(budget, pool.cumulative_ppb) - share_of(budget, previous_ppb);
+            previous_ppb = pool.cumulative_ppb;
             let ctx = RewardContext {
                 pool: pool.kind,
                 epoch,
@@ -944,14 +963,4 @@ fn exp_delay(rng: &mut SimRng, rate_per_epoch: f64, ticks_per_epoch: u64) -> Opt
     let x: f64 = rng.sample(Exp1);
     let ticks = (x * ticks_per_epoch as f64 / rate_per_epoch).round();
     (ticks < (u64::MAX / 4) as f64).then_some(ticks as u64)
-}
-
-/// Herfindahl–Hirschman index Σ s_i² of a vector (None when it sums to 0).
-fn hhi(values: &[u64]) -> Option<f64> {
-    let total: u128 = values.iter().map(|&x| u128::from(x)).sum();
-    if total == 0 {
-        return None;
-    }
-    let inv = 1.0 / total as f64;
-    Some(values.iter().map(|&x| (x as f64 * inv).powi(2)).sum())
 }

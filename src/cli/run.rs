@@ -1,5 +1,5 @@
 //! `mirage run`: one scenario, one seed, results written to a directory
-//! (`epochs.csv`, `agents.csv`, `accounts.csv`, `scenario.resolved.toml`,
+//! (`epochs.csv`, `agents.csv`, `accounts.csv`, `fairness.json`, `scenario.resolved.toml`,
 //! `manifest.json`), and a short summary on stdout.
 
 use std::io::Write;
@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use mirage_analysis::fairness::{fairness_report, AgentFacts, FairnessReport};
 use mirage_sim::amount::format_amount;
 use mirage_sim::record::EpochRecord;
 use mirage_sim::{LoadedScenario, Simulation};
@@ -35,10 +36,11 @@ pub struct Args {
 }
 
 /// Files of a run directory, in the order they are listed in the manifest.
-pub const RUN_FILES: [&str; 5] = [
+pub const RUN_FILES: [&str; 6] = [
     "epochs.csv",
     "agents.csv",
     "accounts.csv",
+    "fairness.json",
     "scenario.resolved.toml",
     "manifest.json",
 ];
@@ -141,6 +143,9 @@ fn write_run(
         &dir.join("scenario.resolved.toml"),
         loaded.resolved.as_bytes(),
     )?;
+    let mut fairness = serde_json::to_string_pretty(&fairness_of(sim))?;
+    fairness.push('\n');
+    write_atomic(&dir.join("fairness.json"), fairness.as_bytes())?;
 
     let manifest = serde_json::json!({
         "mirage_version": mirage_sim::VERSION,
@@ -161,6 +166,23 @@ fn write_run(
     text.push('\n');
     write_atomic(&dir.join("manifest.json"), text.as_bytes())?;
     Ok((first, last, seconds))
+}
+
+/// The fairness report of a finished run (see `mirage_analysis::fairness`).
+pub fn fairness_of(sim: &Simulation) -> FairnessReport {
+    let agents = sim.agents();
+    let ledger = sim.ledger();
+    let facts: Vec<AgentFacts<'_>> = (0..agents.len())
+        .map(|a| AgentFacts {
+            role: agents.role[a].as_str(),
+            active: agents.left_epoch[a] == mirage_sim::agents::ACTIVE,
+            rewarded: sim.is_rewarded(agents.role[a]),
+            wealth: ledger.wealth(a as u32),
+            rewards: agents.rewards_total[a],
+            contribution: agents.contribution_total[a],
+        })
+        .collect();
+    fairness_report(&facts, sim.decimals())
 }
 
 fn print_summary(loaded: &LoadedScenario, outcome: &RunOutcome, dir: &Path) -> std::io::Result<()> {
@@ -200,6 +222,25 @@ fn print_summary(loaded: &LoadedScenario, outcome: &RunOutcome, dir: &Path) -> s
             "rewards: Gini {}; share by role: {}",
             f(last.gini_rewards),
             shares.join(", ")
+        )?;
+    }
+    let report = fairness_of(sim);
+    if let Some(a) = report.rewards_vs_contribution.all {
+        writeln!(
+            out,
+            "rewards vs contribution: misallocation {} (share of rewards that would move to pay by contribution), Spearman {}",
+            f(a.misallocation),
+            f(a.spearman)
+        )?;
+    }
+    let pct = |v: Option<f64>| v.map_or("n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
+    if let Some(inv) = report.who_benefits.get("investor") {
+        writeln!(
+            out,
+            "who benefits: early investors/team hold {} of final wealth and received {} of rewards for {} of contribution",
+            pct(inv.wealth_share),
+            pct(inv.reward_share),
+            pct(inv.contribution_share)
         )?;
     }
     if sim.market().is_some() {
