@@ -9,12 +9,17 @@
 //!   weights, a second column and groups), analysed into [`Report`]s.
 //! - [`concentration`]: single cheap numbers (exact Gini, Nakamoto, HHI).
 //! - [`table`]: reports as a text table.
+//! - [`dashboard`]: a run's or a sweep's output directory drawn as one
+//!   self-contained `dashboard.html`.
 //!
 //! Architecture invariant: no I/O and no knowledge of the simulation here;
-//! undefined metrics are `None` (JSON `null`), never NaN, ∞ or a panic.
+//! undefined metrics are `None` (JSON `null`), never NaN, ∞ or a panic. The
+//! one exception is [`dashboard`], which reads output files (CSV, JSON) and
+//! writes the page; it still knows only the files' columns, not the engine.
 
 pub mod alignment;
 pub mod concentration;
+pub mod dashboard;
 pub mod dataset;
 pub mod decimal;
 pub mod fairness;

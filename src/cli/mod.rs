@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mirage_sim::{parse_scenario, LoadedScenario, Override};
 
+pub mod dashboard;
 pub mod fund;
 pub mod metrics;
 pub mod output;
@@ -36,6 +37,8 @@ pub enum Command {
     Fund(fund::Args),
     /// One or more epochs of Bittensor's Yuma consensus on a stakes and a weights CSV.
     Yuma(yuma::Args),
+    /// Draw a run or sweep directory as one self-contained dashboard.html.
+    Dashboard(dashboard::Args),
 }
 
 pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -45,6 +48,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Metrics(args) => metrics::execute(&args),
         Command::Fund(args) => fund::execute(&args),
         Command::Yuma(args) => yuma::execute(&args),
+        Command::Dashboard(args) => dashboard::execute(&args),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `mirage run`: one scenario, one seed, results written to a directory
 //! (`epochs.csv`, `agents.csv`, `accounts.csv`, `fairness.json`, `scenario.resolved.toml`,
-//! `manifest.json`), and a short summary on stdout.
+//! `manifest.json`, then `dashboard.html` unless `--no-dashboard`), and a
+//! short summary on stdout.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use mirage_analysis::dashboard;
 use mirage_analysis::fairness::{fairness_report, AgentFacts, FairnessReport};
 use mirage_sim::amount::format_amount;
 use mirage_sim::record::EpochRecord;
@@ -33,6 +35,9 @@ pub struct Args {
     /// Print no summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Do not write dashboard.html.
+    #[arg(long)]
+    pub no_dashboard: bool,
 }
 
 /// Files of a run directory, in the order they are listed in the manifest.
@@ -52,8 +57,17 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| Path::new("out").join(&loaded.scenario.name));
     let outcome = run_to_dir(&loaded, &args.scenario.path, &dir, args.force)?;
+    let dashboard = (!args.no_dashboard).then(|| dir.join(dashboard::DASHBOARD_FILE));
+    if let Some(page) = &dashboard {
+        dashboard::write_dashboard(&dir, page).with_context(|| {
+            format!("the run's results are in {}, but its dashboard failed", dir.display())
+        })?;
+    }
     if !args.quiet {
         print_summary(&loaded, &outcome, &dir)?;
+        if let Some(page) = &dashboard {
+            writeln!(std::io::stdout(), "dashboard: {}", page.display())?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,256 @@
+//! Reading a run directory (`epochs.csv`, `agents.csv`, and for titles
+//! `manifest.json` and `scenario.resolved.toml` when present) into the
+//! series and per-agent columns the run dashboard draws.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use super::source::{read_json, CsvFile};
+use super::style::role_rank;
+
+/// One role's columns of `epochs.csv` (absent columns stay empty).
+#[derive(Debug, Clone, Default)]
+pub struct RoleSeries {
+    pub role: String,
+    pub active: Vec<Option<f64>>,
+    pub gini_wealth: Vec<Option<f64>>,
+    pub nakamoto_wealth: Vec<Option<f64>>,
+    pub hhi_wealth: Vec<Option<f64>>,
+    pub gini_rewards: Vec<Option<f64>>,
+    /// Cumulative rewards paid to the role, tokens.
+    pub rewards: Vec<Option<f64>>,
+}
+
+/// The time series of `epochs.csv`.
+#[derive(Debug, Clone, Default)]
+pub struct Epochs {
+    pub epoch: Vec<f64>,
+    pub price: Vec<f64>,
+    pub circulating_supply: Vec<f64>,
+    pub active_agents: Vec<f64>,
+    pub gini_wealth: Vec<Option<f64>>,
+    pub nakamoto_wealth: Vec<Option<f64>>,
+    pub gini_rewards: Vec<Option<f64>>,
+    pub roles: Vec<RoleSeries>,
+}
+
+/// The columns of `agents.csv` the dashboard uses, amounts in base units.
+#[derive(Debug, Clone, Default)]
+pub struct Agents {
+    /// Index into `RunData::roles`.
+    pub role: Vec<usize>,
+    /// Still in the network at the end (no `left_epoch`).
+    pub active: Vec<bool>,
+    pub wealth: Vec<u64>,
+    pub rewards: Vec<u64>,
+    pub contribution: Vec<u64>,
+}
+
+/// Everything the run dashboard shows.
+#[derive(Debug, Clone)]
+pub struct RunData {
+    pub dir: PathBuf,
+    pub name: String,
+    pub description: Option<String>,
+    pub seed: Option<u64>,
+    pub version: Option<String>,
+    /// Price at genesis from the market's reserves, when known.
+    pub genesis_price: Option<f64>,
+    /// Roles present, in display order.
+    pub roles: Vec<String>,
+    pub epochs: Epochs,
+    pub agents: Agents,
+}
+
+impl RunData {
+    /// Whether a role is paid from a reward pool: its rewards Gini is defined
+    /// at the end, or any of its agents received rewards.
+    pub fn rewarded(&self, role: usize) -> bool {
+        let by_series = self
+            .epochs
+            .roles
+            .iter()
+            .find(|r| Some(&r.role) == self.roles.get(role))
+            .and_then(|r| r.gini_rewards.last().copied().flatten())
+            .is_some();
+        by_series
+            || self
+                .agents
+                .role
+                .iter()
+                .zip(&self.agents.rewards)
+                .any(|(&r, &x)| r == role && x > 0)
+    }
+}
+
+/// Whether `dir` looks like a run directory.
+pub fn is_run_dir(dir: &Path) -> bool {
+    dir.join("epochs.csv").is_file() || dir.join("agents.csv").is_file()
+}
+
+pub fn read_run(dir: &Path) -> Result<RunData> {
+    let manifest = read_json(&dir.join("manifest.json"))?;
+    let m = manifest.as_ref();
+    let get_str = |k: &str| {
+        m.and_then(|v| v.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let decimals = m
+        .and_then(|v| v.get("decimals"))
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|d| u32::try_from(d).ok())
+        .filter(|&d| d <= 18)
+        .unwrap_or(6);
+    let resolved = std::fs::read_to_string(dir.join("scenario.resolved.toml"))
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok());
+    let genesis_price = resolved.as_ref().and_then(genesis_price);
+    let description = resolved
+        .as_ref()
+        .and_then(|t| t.get("description"))
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let name = get_str("scenario").unwrap_or_else(|| {
+        dir.file_name()
+            .map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned())
+    });
+
+    let epochs = read_epochs(&dir.join("epochs.csv"))?;
+    let mut roles: Vec<String> = epochs.roles.iter().map(|r| r.role.clone()).collect();
+    let agents = read_agents(&dir.join("agents.csv"), decimals, &mut roles)?;
+    // Display order; agents index roles, so remap.
+    let mut order: Vec<usize> = (0..roles.len()).collect();
+    order.sort_by_key(|&i| role_rank(&roles[i]));
+    let mut new_index = vec![0; roles.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    let roles: Vec<String> = order.iter().map(|&i| roles[i].clone()).collect();
+    let mut agents = agents;
+    for r in &mut agents.role {
+        *r = new_index[*r];
+    }
+    let mut epochs = epochs;
+    epochs.roles.sort_by_key(|r| role_rank(&r.role));
+
+    Ok(RunData {
+        dir: dir.to_path_buf(),
+        name,
+        description,
+        seed: m.and_then(|v| v.get("seed")).and_then(|v| v.as_u64()),
+        version: get_str("mirage_version"),
+        genesis_price,
+        roles,
+        epochs,
+        agents,
+    })
+}
+
+fn genesis_price(t: &toml::Table) -> Option<f64> {
+    let market = t.get("market")?.as_table()?;
+    let num = |k: &str| {
+        market
+            .get(k)
+            .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+    };
+    let (q, tok) = (num("quote_reserve")?, num("token_reserve")?);
+    (tok > 0.0).then_some(q / tok)
+}
+
+fn read_epochs(path: &Path) -> Result<Epochs> {
+    let mut f = CsvFile::open(path)?;
+    let c_epoch = f.require("epoch")?;
+    let c_price = f.require("price")?;
+    let c_supply = f.require("circulating_supply")?;
+    let c_active = f.require("active_agents")?;
+    let c_gw = f.require("gini_wealth")?;
+    let c_nw = f.require("nakamoto_wealth")?;
+    let c_gr = f.require("gini_rewards")?;
+    let roles: Vec<String> = f
+        .header()
+        .iter()
+        .filter_map(|h| h.strip_prefix("active_"))
+        .filter(|r| !r.is_empty() && *r != "agents")
+        .map(str::to_string)
+        .collect();
+    let role_cols: Vec<[Option<usize>; 6]> = roles
+        .iter()
+        .map(|r| {
+            [
+                "active",
+                "gini_wealth",
+                "nakamoto_wealth",
+                "hhi_wealth",
+                "gini_rewards",
+                "rewards",
+            ]
+            .map(|c| f.col(&format!("{c}_{r}")))
+        })
+        .collect();
+    let mut e = Epochs {
+        roles: roles
+            .iter()
+            .map(|r| RoleSeries {
+                role: r.clone(),
+                ..RoleSeries::default()
+            })
+            .collect(),
+        ..Epochs::default()
+    };
+    while f.next_row()? {
+        e.epoch.push(f.num_req(c_epoch)?);
+        e.price.push(f.num_req(c_price)?);
+        e.circulating_supply.push(f.num_req(c_supply)?);
+        e.active_agents.push(f.num_req(c_active)?);
+        e.gini_wealth.push(f.num(c_gw)?);
+        e.nakamoto_wealth.push(f.num(c_nw)?);
+        e.gini_rewards.push(f.num(c_gr)?);
+        for (series, cols) in e.roles.iter_mut().zip(&role_cols) {
+            let get = |c: Option<usize>| c.map_or(Ok(None), |c| f.num(c));
+            series.active.push(get(cols[0])?);
+            series.gini_wealth.push(get(cols[1])?);
+            series.nakamoto_wealth.push(get(cols[2])?);
+            series.hhi_wealth.push(get(cols[3])?);
+            series.gini_rewards.push(get(cols[4])?);
+            series.rewards.push(get(cols[5])?);
+        }
+    }
+    f.require_rows()?;
+    Ok(e)
+}
+
+fn read_agents(path: &Path, decimals: u32, roles: &mut Vec<String>) -> Result<Agents> {
+    let mut f = CsvFile::open(path)?;
+    let c_role = f.require("role")?;
+    let c_left = f.require("left_epoch")?;
+    let c_wealth = f.require("wealth")?;
+    let c_rewards = f.require("rewards_total")?;
+    let c_contrib = f.require("contribution_total")?;
+    let mut a = Agents::default();
+    while f.next_row()? {
+        let role = f.cell(c_role);
+        if role.is_empty() {
+            anyhow::bail!(
+                "{}: an agent row has an empty `role`",
+                f.path().display()
+            );
+        }
+        let r = match roles.iter().position(|x| x == role) {
+            Some(r) => r,
+            None => {
+                roles.push(role.to_string());
+                roles.len() - 1
+            }
+        };
+        a.role.push(r);
+        a.active.push(f.cell(c_left).is_empty());
+        a.wealth.push(f.units(c_wealth, decimals)?);
+        a.rewards.push(f.units(c_rewards, decimals)?);
+        a.contribution.push(f.units(c_contrib, 0)?);
+    }
+    f.require_rows()?;
+    Ok(a)
+}

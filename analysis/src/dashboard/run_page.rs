@@ -1,0 +1,494 @@
+//! The run dashboard: headline cards (concentration of wealth and rewards,
+//! misallocation, price, what investors/team captured) and the charts of a
+//! run — concentration over time per role, Lorenz curves, who captures
+//! rewards and how that tracks contribution, and the market.
+
+use anyhow::Result;
+use plotters::style::RGBColor;
+
+use super::bars::{grouped_bars, BarSeries};
+use super::html::{slug, Block, Card, Chart, Page, Section};
+use super::plot::{line_chart, segments, stacked_shares, thin, Frame, Line, Ticks, YRange, HALF, WIDE};
+use super::run_input::{RoleSeries, RunData};
+use super::run_stats::{by_contribution_decile, concentration, lorenz, misallocation, pooled_misallocation, share};
+use super::style::{fmt_pct, fmt_value, role_color, role_label, INK, MUTED};
+
+/// Points per time series at most (a long run is thinned).
+const MAX_POINTS: usize = 1000;
+const EPOCH_DESC: &str = "Epoch (reward period)";
+
+fn chart(title: &str, caption: impl Into<String>, svg: String, wide: bool) -> Block {
+    Block::Chart(Chart {
+        slug: slug(title),
+        title: title.to_string(),
+        caption: caption.into(),
+        svg,
+        wide,
+    })
+}
+
+fn series_line(label: &str, color: RGBColor, xs: &[f64], ys: &[Option<f64>], width: u32) -> Vec<Line> {
+    segments(xs, ys)
+        .into_iter()
+        .map(|pts| {
+            let mut l = Line::new(label, color, thin(pts, MAX_POINTS));
+            l.width = width;
+            l
+        })
+        .collect()
+}
+
+fn last_some(v: &[Option<f64>]) -> Option<f64> {
+    v.iter().rev().find_map(|x| *x)
+}
+
+pub fn run_page(d: &RunData) -> Result<Page> {
+    let e = &d.epochs;
+    let a = &d.agents;
+    let rewarded: Vec<bool> = (0..d.roles.len()).map(|r| d.rewarded(r)).collect();
+
+    // Per-agent groups.
+    let active_wealth: Vec<u64> = a.wealth.iter().zip(&a.active).filter(|(_, &act)| act).map(|(&w, _)| w).collect();
+    let rewarded_rewards: Vec<u64> = a.role.iter().zip(&a.rewards).filter(|(&r, _)| rewarded[r]).map(|(_, &x)| x).collect();
+    let pools: Vec<Vec<(u64, u64)>> = (0..d.roles.len())
+        .map(|r| {
+            if !rewarded[r] {
+                return Vec::new();
+            }
+            a.role
+                .iter()
+                .enumerate()
+                .filter(|(_, &ar)| ar == r)
+                .map(|(i, _)| (a.contribution[i], a.rewards[i]))
+                .collect()
+        })
+        .collect();
+
+    let mut page = Page {
+        title: format!("Mirage run: {}", d.name),
+        subtitle: d.description.clone().unwrap_or_else(|| {
+            "How wealth and rewards are distributed in this simulated token economy.".into()
+        }),
+        facts: Vec::new(),
+        cards: Vec::new(),
+        sections: Vec::new(),
+    };
+    page.facts.push(("directory".into(), d.dir.display().to_string()));
+    page.facts.push(("scenario".into(), d.name.clone()));
+    if let Some(seed) = d.seed {
+        page.facts.push(("seed".into(), seed.to_string()));
+    }
+    page.facts.push(("epochs".into(), e.epoch.len().to_string()));
+    page.facts.push((
+        "agents".into(),
+        format!("{} ever, {} active at the end", a.role.len(), active_wealth.len()),
+    ));
+    page.facts.push((
+        "roles".into(),
+        d.roles.iter().map(|r| role_label(r)).collect::<Vec<_>>().join(", "),
+    ));
+    if let Some(v) = &d.version {
+        page.facts.push(("mirage".into(), v.clone()));
+    }
+
+    // Cards.
+    let first_gw = e.gini_wealth.iter().find_map(|x| *x);
+    let end_gw = last_some(&e.gini_wealth);
+    page.cards.push(Card {
+        label: "Wealth Gini, end".into(),
+        value: end_gw.map_or("n/a".into(), fmt_value),
+        detail: format!(
+            "0 = every active agent holds the same, 1 = one holds everything{}",
+            first_gw.map_or(String::new(), |g| format!("; {} after epoch 0", fmt_value(g)))
+        ),
+    });
+    let end_nw = last_some(&e.nakamoto_wealth);
+    page.cards.push(Card {
+        label: "Wealth Nakamoto, end".into(),
+        value: end_nw.map_or("n/a".into(), fmt_value),
+        detail: format!(
+            "the fewest agents holding more than half of all agents' wealth ({} active agents)",
+            active_wealth.len()
+        ),
+    });
+    page.cards.push(Card {
+        label: "Rewards Gini, end".into(),
+        value: last_some(&e.gini_rewards).map_or("n/a".into(), fmt_value),
+        detail: "of each agent's total rewards, agents of rewarded roles; 0 = all paid the same".into(),
+    });
+    let (_, nak_r) = concentration(&rewarded_rewards);
+    page.cards.push(Card {
+        label: "Rewards Nakamoto".into(),
+        value: nak_r.map_or("n/a".into(), |n| n.to_string()),
+        detail: format!(
+            "the fewest agents who received more than half of all rewards ({} agents in rewarded roles)",
+            rewarded_rewards.len()
+        ),
+    });
+    let mis = pooled_misallocation(&pools);
+    page.cards.push(Card {
+        label: "Misallocation".into(),
+        value: mis.map_or("n/a".into(), fmt_pct),
+        detail: "of rewards paid out of line with contribution: ½ Σ |reward share − contribution share| within each rewarded role, weighted by its rewards (0 = pay exactly in proportion to work)".into(),
+    });
+    if let (Some(&p_end), Some(&p_first)) = (e.price.last(), e.price.first()) {
+        let (start, when) = match d.genesis_price {
+            Some(g) => (g, "genesis"),
+            None => (p_first, "epoch 0"),
+        };
+        let change = if start > 0.0 { p_end / start - 1.0 } else { f64::NAN };
+        page.cards.push(Card {
+            label: "Token price".into(),
+            value: if change.is_finite() {
+                format!("{}{}", if change > 0.0 { "+" } else { "" }, fmt_pct(change))
+            } else {
+                "n/a".into()
+            },
+            detail: format!(
+                "{} at {when} → {} at the end (quote units per token)",
+                fmt_value(start),
+                fmt_value(p_end)
+            ),
+        });
+    }
+    page.cards.push(investor_card(d));
+
+    page.sections.push(concentration_section(d, &rewarded)?);
+    page.sections.push(lorenz_section(d, &rewarded)?);
+    page.sections.push(capture_section(d, &rewarded, &pools)?);
+    page.sections.push(market_section(d)?);
+    Ok(page)
+}
+
+fn investor_card(d: &RunData) -> Card {
+    let a = &d.agents;
+    let Some(inv) = d.roles.iter().position(|r| r == "investor") else {
+        return Card {
+            label: "Investors / team".into(),
+            value: "none".into(),
+            detail: "this run has no investor or team population".into(),
+        };
+    };
+    let sum = |f: &dyn Fn(usize) -> bool, v: &[u64]| -> u128 {
+        v.iter().enumerate().filter(|(i, _)| f(*i)).map(|(_, &x)| u128::from(x)).sum()
+    };
+    let is_inv = |i: usize| a.role[i] == inv;
+    let active_inv = |i: usize| a.role[i] == inv && a.active[i];
+    let active = |i: usize| a.active[i];
+    let all = |_: usize| true;
+    let wealth = share(sum(&active_inv, &a.wealth), sum(&active, &a.wealth));
+    let rewards = share(sum(&is_inv, &a.rewards), sum(&all, &a.rewards));
+    let contrib = share(sum(&is_inv, &a.contribution), sum(&all, &a.contribution));
+    let n = a.role.iter().filter(|&&r| r == inv).count();
+    let f = |x: Option<f64>| x.map_or("n/a".to_string(), fmt_pct);
+    Card {
+        label: "Investors / team hold".into(),
+        value: format!("{} of wealth", f(wealth)),
+        detail: format!(
+            "and received {} of rewards for {} of the counted contribution ({n} agents, {} of all agents)",
+            f(rewards),
+            f(contrib),
+            f(share(n as u128, a.role.len() as u128))
+        ),
+    }
+}
+
+fn role_lines(d: &RunData, pick: impl Fn(&RoleSeries) -> &Vec<Option<f64>>, only: &[bool]) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for s in &d.epochs.roles {
+        let Some(r) = d.roles.iter().position(|x| *x == s.role) else { continue };
+        if !only.get(r).copied().unwrap_or(true) {
+            continue;
+        }
+        lines.extend(series_line(&role_label(&s.role), role_color(&s.role), &d.epochs.epoch, pick(s), 2));
+    }
+    lines
+}
+
+fn concentration_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
+    let e = &d.epochs;
+    let all_roles = vec![true; d.roles.len()];
+    let mut blocks = Vec::new();
+
+    let mut lines = series_line("all agents", INK, &e.epoch, &e.gini_wealth, 3);
+    lines.extend(role_lines(d, |s| &s.gini_wealth, &all_roles));
+    let t = "Gini of wealth over time";
+    blocks.push(chart(
+        t,
+        "Wealth (balance + stake + unvested) of active agents. Rising lines: wealth concentrates.",
+        line_chart(Frame::new(t, EPOCH_DESC, "Gini coefficient (0 = equal, 1 = one holder)"), &lines, YRange::Fixed(0.0, 1.0))?,
+        false,
+    ));
+
+    let mut lines = series_line("all rewarded agents", INK, &e.epoch, &e.gini_rewards, 3);
+    lines.extend(role_lines(d, |s| &s.gini_rewards, rewarded));
+    let t = "Gini of rewards over time";
+    blocks.push(chart(
+        t,
+        "Of each agent's rewards received so far, agents of rewarded roles (including those who left).",
+        line_chart(Frame::new(t, EPOCH_DESC, "Gini coefficient (0 = equal, 1 = one earner)"), &lines, YRange::Fixed(0.0, 1.0))?,
+        false,
+    ));
+
+    let mut lines = series_line("all agents", INK, &e.epoch, &e.nakamoto_wealth, 3);
+    lines.extend(role_lines(d, |s| &s.nakamoto_wealth, &all_roles));
+    let t = "Nakamoto coefficient of wealth over time";
+    blocks.push(chart(
+        t,
+        "The fewest agents who together hold more than half of the wealth (of all agents, or within a role). Higher is more decentralised.",
+        line_chart(Frame::new(t, EPOCH_DESC, "Agents holding more than half (count)"), &lines, YRange::Zero)?,
+        false,
+    ));
+
+    let lines = role_lines(d, |s| &s.hhi_wealth, &all_roles);
+    let t = "HHI of wealth over time, per role";
+    blocks.push(chart(
+        t,
+        "Herfindahl–Hirschman index: the sum of squared wealth shares within a role. 1/N when N agents hold equal shares, 1 for a monopoly.",
+        line_chart(Frame::new(t, EPOCH_DESC, "HHI (sum of squared shares, 0–1)"), &lines, YRange::Zero)?,
+        false,
+    ));
+    Ok(Section {
+        heading: "Concentration over time".into(),
+        intro: "Does wealth or reward concentrate as the network runs? One line per role; the black line is everyone together.".into(),
+        blocks,
+    })
+}
+
+fn lorenz_lines(groups: &[(String, RGBColor, Vec<u64>, u32)]) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for (label, color, values, width) in groups {
+        if let Some(pts) = lorenz(values, 300) {
+            let mut l = Line::new(label.clone(), *color, pts);
+            l.width = *width;
+            lines.push(l);
+        }
+    }
+    let mut eq = Line::new("perfect equality", MUTED, vec![(0.0, 0.0), (1.0, 1.0)]);
+    eq.dashed = true;
+    lines.push(eq);
+    lines
+}
+
+fn lorenz_frame(title: &str, y_desc: &str) -> Frame {
+    let mut f = Frame::new(title, "Share of agents, smallest holders first (%)", y_desc);
+    f.x_ticks = Ticks::Percent;
+    f.y_ticks = Ticks::Percent;
+    f.size = (HALF, 440);
+    f
+}
+
+fn lorenz_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
+    let a = &d.agents;
+    let mut blocks = Vec::new();
+
+    let mut groups = vec![(
+        "all agents".to_string(),
+        INK,
+        a.wealth.iter().zip(&a.active).filter(|(_, &x)| x).map(|(&w, _)| w).collect::<Vec<u64>>(),
+        3,
+    )];
+    for (r, role) in d.roles.iter().enumerate() {
+        let v: Vec<u64> = (0..a.role.len()).filter(|&i| a.role[i] == r && a.active[i]).map(|i| a.wealth[i]).collect();
+        groups.push((role_label(role), role_color(role), v, 2));
+    }
+    let t = "Lorenz curves of final wealth";
+    blocks.push(chart(
+        t,
+        "Active agents at the end, by role. The further a curve sags below the dashed diagonal, the more unequal: a point (40%, 10%) means the poorer 40% hold 10%.",
+        line_chart(lorenz_frame(t, "Share of the group's wealth (%)"), &lorenz_lines(&groups), YRange::Fixed(0.0, 1.0))?,
+        false,
+    ));
+
+    let mut groups = vec![(
+        "all rewarded agents".to_string(),
+        INK,
+        (0..a.role.len()).filter(|&i| rewarded[a.role[i]]).map(|i| a.rewards[i]).collect::<Vec<u64>>(),
+        3,
+    )];
+    for (r, role) in d.roles.iter().enumerate() {
+        if !rewarded[r] {
+            continue;
+        }
+        let v: Vec<u64> = (0..a.role.len()).filter(|&i| a.role[i] == r).map(|i| a.rewards[i]).collect();
+        groups.push((role_label(role), role_color(role), v, 2));
+    }
+    let t = "Lorenz curves of cumulative rewards";
+    let lines = lorenz_lines(&groups);
+    if lines.len() > 1 {
+        blocks.push(chart(
+            t,
+            "Every agent of a rewarded role, including those who left, by the rewards it received over the run.",
+            line_chart(lorenz_frame(t, "Share of the group's rewards (%)"), &lines, YRange::Fixed(0.0, 1.0))?,
+            false,
+        ));
+    } else {
+        blocks.push(Block::Note("No rewards were paid in this run, so there is no Lorenz curve of rewards.".into()));
+    }
+    Ok(Section {
+        heading: "Who holds the wealth and who earns the rewards".into(),
+        intro: "Lorenz curves at the end of the run: agents sorted from smallest to largest, and the share of the total the smaller ones hold.".into(),
+        blocks,
+    })
+}
+
+fn capture_section(d: &RunData, rewarded: &[bool], pools: &[Vec<(u64, u64)>]) -> Result<Section> {
+    let e = &d.epochs;
+    let mut blocks = Vec::new();
+    // Per-epoch payouts per role from the cumulative columns, in bins so
+    // that a long run keeps a few hundred points.
+    let roles: Vec<&RoleSeries> = e
+        .roles
+        .iter()
+        .filter(|s| d.roles.iter().position(|r| *r == s.role).is_some_and(|r| rewarded[r]))
+        .collect();
+    let n = e.epoch.len();
+    let bin = n.div_ceil(600).max(1);
+    let per_epoch: Vec<Vec<f64>> = roles
+        .iter()
+        .map(|s| {
+            let mut prev = 0.0;
+            s.rewards
+                .iter()
+                .map(|c| {
+                    let c = c.unwrap_or(prev);
+                    let d = (c - prev).max(0.0);
+                    prev = c;
+                    d
+                })
+                .collect()
+        })
+        .collect();
+    let mut xs = Vec::new();
+    let mut shares: Vec<Vec<(f64, f64)>> = vec![Vec::new(); roles.len()];
+    for start in (0..n).step_by(bin) {
+        let end = (start + bin).min(n);
+        let sums: Vec<f64> = per_epoch.iter().map(|v| v[start..end].iter().sum()).collect();
+        let total: f64 = sums.iter().sum();
+        if total <= 0.0 {
+            continue;
+        }
+        let x = e.epoch[end - 1];
+        xs.push(x);
+        for (k, s) in sums.iter().enumerate() {
+            shares[k].push((x, s / total));
+        }
+    }
+    if xs.len() >= 2 {
+        let layers: Vec<(String, RGBColor, Vec<(f64, f64)>)> = roles
+            .iter()
+            .zip(shares)
+            .map(|(s, pts)| (role_label(&s.role), role_color(&s.role), pts))
+            .collect();
+        let t = "Share of each epoch's rewards by role";
+        let mut f = Frame::new(t, EPOCH_DESC, "Share of the epoch's rewards (%)");
+        f.size = (WIDE, 400);
+        blocks.push(chart(
+            t,
+            if bin > 1 {
+                format!("Stacked: the bands add up to everything paid, in bins of {bin} epochs. A band that widens captures more of the rewards.")
+            } else {
+                "Stacked: the bands add up to everything paid in the epoch. A band that widens captures more of the rewards.".to_string()
+            },
+            stacked_shares(f, &layers)?,
+            true,
+        ));
+    } else {
+        blocks.push(Block::Note("Rewards were paid in fewer than two epochs, so there is no reward share over time.".into()));
+    }
+
+    let cats: Vec<String> = (1..=10).map(|k| k.to_string()).collect();
+    for (r, role) in d.roles.iter().enumerate() {
+        let pool = &pools[r];
+        if pool.is_empty() {
+            continue;
+        }
+        let Some(deciles) = by_contribution_decile(pool) else {
+            blocks.push(Block::Note(format!(
+                "{}: too few agents, or no contribution or rewards, for contribution deciles.",
+                role_label(role)
+            )));
+            continue;
+        };
+        let t = format!("Rewards vs contribution: {}", role_label(role));
+        let mut f = Frame::new(
+            &t,
+            "Contribution decile (1 = the 10% who did least work, 10 = most)",
+            "Share of the role's total (%)",
+        );
+        f.y_ticks = Ticks::Percent;
+        let series = [
+            BarSeries {
+                label: "share of contribution".into(),
+                color: MUTED,
+                values: deciles.iter().map(|x| x.contribution_share).collect(),
+            },
+            BarSeries {
+                label: "share of rewards".into(),
+                color: role_color(role),
+                values: deciles.iter().map(|x| x.reward_share).collect(),
+            },
+        ];
+        blocks.push(chart(
+            &t,
+            format!(
+                "{} agents ranked by verified work and cut into ten equal groups. Fair pay per unit of work: the two bars match. Misallocation within the role: {}.",
+                pool.len(),
+                misallocation(pool).map_or("n/a".into(), fmt_pct)
+            ),
+            grouped_bars(f, &cats, &series)?,
+            false,
+        ));
+    }
+    Ok(Section {
+        heading: "Who captures the rewards".into(),
+        intro: "How the reward budget is split between roles over time, and, within each rewarded role, whether agents are paid in proportion to the work they did.".into(),
+        blocks,
+    })
+}
+
+fn market_section(d: &RunData) -> Result<Section> {
+    let e = &d.epochs;
+    let mut blocks = Vec::new();
+    let somes = |v: &[f64]| v.iter().map(|&x| Some(x)).collect::<Vec<_>>();
+
+    let mut lines = series_line("price at the end of the epoch", RGBColor(0, 114, 178), &e.epoch, &somes(&e.price), 2);
+    if let (Some(g), Some(&x0), Some(&x1)) = (d.genesis_price, e.epoch.first(), e.epoch.last()) {
+        let mut l = Line::new("price at genesis", MUTED, vec![(x0, g), (x1, g)]);
+        l.dashed = true;
+        lines.push(l);
+    }
+    let t = "Token price";
+    blocks.push(chart(
+        t,
+        "Price in the market's constant-product pool (quote units, a USD-like stable coin, per token).",
+        line_chart(Frame::new(t, EPOCH_DESC, "Price (quote units per token)"), &lines, YRange::Zero)?,
+        false,
+    ));
+
+    let lines = series_line("circulating supply", RGBColor(0, 158, 115), &e.epoch, &somes(&e.circulating_supply), 2);
+    let t = "Circulating supply";
+    blocks.push(chart(
+        t,
+        "Tokens held by agents and the market, outside the treasury, the reward pool and vesting.",
+        line_chart(Frame::new(t, EPOCH_DESC, "Circulating supply (tokens)"), &lines, YRange::Zero)?,
+        false,
+    ));
+
+    let mut lines = series_line("all agents", INK, &e.epoch, &somes(&e.active_agents), 3);
+    lines.extend(role_lines(d, |s| &s.active, &vec![true; d.roles.len()]));
+    let t = "Active agents";
+    let mut f = Frame::new(t, EPOCH_DESC, "Active agents (count)");
+    f.size = (WIDE, 380);
+    blocks.push(chart(
+        t,
+        "Agents in the network at the end of each epoch. Providers leave after a run of unprofitable epochs and join while it pays.",
+        line_chart(f, &lines, YRange::Zero)?,
+        true,
+    ));
+    Ok(Section {
+        heading: "Market and network".into(),
+        intro: "The token's price, how many tokens circulate, and how many agents take part.".into(),
+        blocks,
+    })
+}

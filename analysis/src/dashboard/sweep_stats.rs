@@ -1,0 +1,170 @@
+//! Aggregates of a sweep's runs: the mean of a metric with its 95%
+//! confidence interval (Student's t) for any grouping of runs by axis
+//! values, in one pass over the runs.
+
+use std::collections::HashMap;
+
+use super::sweep_input::SweepData;
+
+/// Mean and 95% confidence interval of a group of values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub n: usize,
+    pub mean: f64,
+    /// Half-width of the 95% interval; `None` with a single value.
+    pub half_width: Option<f64>,
+}
+
+impl Summary {
+    pub fn low(&self) -> f64 {
+        self.mean - self.half_width.unwrap_or(0.0)
+    }
+
+    pub fn high(&self) -> f64 {
+        self.mean + self.half_width.unwrap_or(0.0)
+    }
+}
+
+/// Running sums for a mean and variance (Welford).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Acc {
+    n: usize,
+    mean: f64,
+    m2: f64,
+}
+
+impl Acc {
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+
+    pub fn summary(&self) -> Option<Summary> {
+        if self.n == 0 {
+            return None;
+        }
+        let half_width = (self.n > 1).then(|| {
+            let var = self.m2 / (self.n - 1) as f64;
+            t975(self.n - 1) * (var / self.n as f64).sqrt()
+        });
+        Some(Summary {
+            n: self.n,
+            mean: self.mean,
+            half_width,
+        })
+    }
+}
+
+/// The 97.5% quantile of Student's t with `df` degrees of freedom.
+pub fn t975(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+        2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::NAN,
+        1..=30 => T[df - 1],
+        31..=60 => 2.042 - (2.042 - 2.000) * (df - 30) as f64 / 30.0,
+        61..=120 => 2.000 - (2.000 - 1.980) * (df - 60) as f64 / 60.0,
+        _ => 1.960,
+    }
+}
+
+/// Summaries of metric `m` over runs grouped by their values on `axes`
+/// (a key holds one value index per listed axis).
+pub fn group_by(data: &SweepData, axes: &[usize], m: usize) -> HashMap<Vec<usize>, Summary> {
+    let mut acc: HashMap<Vec<usize>, Acc> = HashMap::new();
+    for run in &data.runs {
+        let Some(Some(v)) = run.metrics.get(m) else {
+            continue;
+        };
+        let key: Vec<usize> = axes.iter().map(|&a| run.at[a]).collect();
+        acc.entry(key).or_default().push(*v);
+    }
+    acc.into_iter()
+        .filter_map(|(k, a)| a.summary().map(|s| (k, s)))
+        .collect()
+}
+
+/// Values of metric `m` per value of axis `a`.
+pub fn values_by(data: &SweepData, a: usize, m: usize) -> Vec<Vec<f64>> {
+    let mut out = vec![Vec::new(); data.axes[a].values.len()];
+    for run in &data.runs {
+        if let (Some(Some(v)), Some(&i)) = (run.metrics.get(m), run.at.get(a)) {
+            if let Some(slot) = out.get_mut(i) {
+                slot.push(*v);
+            }
+        }
+    }
+    out
+}
+
+/// One point of the sweep: its axis values and the metric over its runs.
+#[derive(Debug, Clone)]
+pub struct PointRow {
+    pub id: String,
+    pub at: Vec<usize>,
+    pub summary: Summary,
+}
+
+/// The points with metric `m`, sorted by its mean (ascending; ties by id).
+pub fn points(data: &SweepData, m: usize) -> Vec<PointRow> {
+    let mut acc: HashMap<&str, (Vec<usize>, Acc)> = HashMap::new();
+    for run in &data.runs {
+        let e = acc
+            .entry(run.point.as_str())
+            .or_insert_with(|| (run.at.clone(), Acc::default()));
+        if let Some(Some(v)) = run.metrics.get(m) {
+            e.1.push(*v);
+        }
+    }
+    let mut rows: Vec<PointRow> = acc
+        .into_iter()
+        .filter_map(|(id, (at, a))| {
+            a.summary().map(|summary| PointRow {
+                id: id.to_string(),
+                at,
+                summary,
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        a.summary
+            .mean
+            .total_cmp(&b.summary.mean)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_and_interval_of_a_small_sample() {
+        let mut a = Acc::default();
+        for x in [1.0, 2.0, 3.0, 4.0] {
+            a.push(x);
+        }
+        let s = a.summary().expect("values");
+        assert_eq!(s.n, 4);
+        assert!((s.mean - 2.5).abs() < 1e-12);
+        // sd = 1.29099, se = 0.645497, t(3) = 3.182.
+        let hw = s.half_width.expect("n > 1");
+        assert!((hw - 3.182 * 0.645_497).abs() < 1e-4, "{hw}");
+        let mut one = Acc::default();
+        one.push(7.0);
+        assert_eq!(one.summary().and_then(|s| s.half_width), None);
+        assert_eq!(Acc::default().summary(), None);
+    }
+
+    #[test]
+    fn t_quantiles_fall_toward_normal() {
+        assert!(t975(1) > t975(10) && t975(10) > t975(100) && t975(100) > t975(1000));
+        assert_eq!(t975(1000), 1.96);
+    }
+}

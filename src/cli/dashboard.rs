@@ -1,0 +1,67 @@
+//! `mirage dashboard`: draws a run or sweep directory as one self-contained
+//! `dashboard.html` (inline SVG charts, opens from the file system), and
+//! optionally each chart as its own SVG. The page itself is built by
+//! `mirage_analysis::dashboard`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use mirage_analysis::dashboard::{self, Kind, Options, DASHBOARD_FILE};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A run directory (from `mirage run`) or a sweep directory (from
+    /// `mirage sweep`).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Where to write the page [default: DIR/dashboard.html].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Sweep: the axis across the heatmap, by its dotted path
+    /// (e.g. reward.compute.scheme) [default: the first axis].
+    #[arg(long, value_name = "AXIS")]
+    pub x: Option<String>,
+    /// Sweep: the axis up the heatmap [default: the next axis].
+    #[arg(long, value_name = "AXIS")]
+    pub y: Option<String>,
+    /// Sweep: the metric shown (a column of runs.csv) [default: gini_rewards].
+    #[arg(long, value_name = "METRIC")]
+    pub metric: Option<String>,
+    /// Also write each chart as a standalone SVG file into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub svg_dir: Option<PathBuf>,
+    /// Print nothing.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn execute(args: &Args) -> Result<ExitCode> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.dir.join(DASHBOARD_FILE));
+    let options = Options {
+        x: args.x.clone(),
+        y: args.y.clone(),
+        metric: args.metric.clone(),
+        svg_dir: args.svg_dir.clone(),
+    };
+    let written = dashboard::write_dashboard_with(&args.dir, &out, &options)?;
+    if !args.quiet {
+        let kind = match written.kind {
+            Kind::Run => "run",
+            Kind::Sweep => "sweep",
+        };
+        println!(
+            "{kind} dashboard: {} ({} charts, {:.1} kB)",
+            out.display(),
+            written.charts,
+            written.bytes as f64 / 1024.0
+        );
+        if let Some(dir) = &args.svg_dir {
+            println!("{} SVG files in {}", written.svgs.len(), dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
