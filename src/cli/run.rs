@@ -60,7 +60,10 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
     let dashboard = (!args.no_dashboard).then(|| dir.join(dashboard::DASHBOARD_FILE));
     if let Some(page) = &dashboard {
         dashboard::write_dashboard(&dir, page).with_context(|| {
-            format!("the run's results are in {}, but its dashboard failed", dir.display())
+            format!(
+                "the run's results are in {}, but its dashboard failed",
+                dir.display()
+            )
         })?;
     }
     if !args.quiet {

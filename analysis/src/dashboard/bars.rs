@@ -18,7 +18,11 @@ pub struct BarSeries {
     pub values: Vec<f64>,
 }
 
-pub fn grouped_bars(mut frame: Frame, categories: &[String], series: &[BarSeries]) -> Result<String> {
+pub fn grouped_bars(
+    mut frame: Frame,
+    categories: &[String],
+    series: &[BarSeries],
+) -> Result<String> {
     frame.x = (-0.5, categories.len() as f64 - 0.5);
     frame.x_ticks = Ticks::Categories(categories.to_vec());
     frame.y = zero_based(series.iter().flat_map(|s| s.values.iter().copied()));
@@ -83,14 +87,16 @@ impl BoxStats {
 }
 
 /// One box per category, coloured by `colors`.
-pub fn box_plot(mut frame: Frame, categories: &[String], boxes: &[Option<BoxStats>], colors: &[RGBColor]) -> Result<String> {
+pub fn box_plot(
+    mut frame: Frame,
+    categories: &[String],
+    boxes: &[Option<BoxStats>],
+    colors: &[RGBColor],
+) -> Result<String> {
     frame.x = (-0.5, categories.len() as f64 - 0.5);
     frame.x_ticks = Ticks::Categories(categories.to_vec());
-    frame.y = padded_range(
-        boxes.iter().flatten().flat_map(|b| [b.min, b.max]),
-        0.12,
-    )
-    .unwrap_or((0.0, 1.0));
+    frame.y = padded_range(boxes.iter().flatten().flat_map(|b| [b.min, b.max]), 0.12)
+        .unwrap_or((0.0, 1.0));
     frame.legend = vec![
         LegendItem::new("middle 50% of runs", RGBColor(120, 120, 120), Mark::Swatch),
         LegendItem::new("median", INK, Mark::Line),
@@ -110,8 +116,14 @@ pub fn box_plot(mut frame: Frame, categories: &[String], boxes: &[Option<BoxStat
                 chart.draw_series([
                     PathElement::new(vec![(x, b.min), (x, b.q1)], color.stroke_width(2)),
                     PathElement::new(vec![(x, b.q3), (x, b.max)], color.stroke_width(2)),
-                    PathElement::new(vec![(x - hw / 2.0, b.min), (x + hw / 2.0, b.min)], color.stroke_width(2)),
-                    PathElement::new(vec![(x - hw / 2.0, b.max), (x + hw / 2.0, b.max)], color.stroke_width(2)),
+                    PathElement::new(
+                        vec![(x - hw / 2.0, b.min), (x + hw / 2.0, b.min)],
+                        color.stroke_width(2),
+                    ),
+                    PathElement::new(
+                        vec![(x - hw / 2.0, b.max), (x + hw / 2.0, b.max)],
+                        color.stroke_width(2),
+                    ),
                 ])?;
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(x - hw, b.q1), (x + hw, b.q3)],
@@ -127,7 +139,12 @@ pub fn box_plot(mut frame: Frame, categories: &[String], boxes: &[Option<BoxStat
                 )))?;
                 let d = y_span * 0.012;
                 chart.draw_series(std::iter::once(Polygon::new(
-                    vec![(x - 0.03, b.mean), (x, b.mean + d), (x + 0.03, b.mean), (x, b.mean - d)],
+                    vec![
+                        (x - 0.03, b.mean),
+                        (x, b.mean + d),
+                        (x + 0.03, b.mean),
+                        (x, b.mean - d),
+                    ],
                     INK.filled(),
                 )))?;
                 chart.draw_series(std::iter::once(Text::new(
@@ -151,7 +168,10 @@ mod tests {
     #[test]
     fn box_stats_interpolate_quartiles() {
         let b = BoxStats::of(&[1.0, 2.0, 3.0, 4.0, 5.0]).expect("values");
-        assert_eq!((b.min, b.q1, b.median, b.q3, b.max), (1.0, 2.0, 3.0, 4.0, 5.0));
+        assert_eq!(
+            (b.min, b.q1, b.median, b.q3, b.max),
+            (1.0, 2.0, 3.0, 4.0, 5.0)
+        );
         assert_eq!(b.mean, 3.0);
         assert_eq!(BoxStats::of(&[f64::NAN]), None);
         let one = BoxStats::of(&[0.5]).expect("one value");

@@ -29,7 +29,9 @@ pub fn heatmap(
         .iter()
         .flatten()
         .flatten()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
     let (lo, hi) = if lo > hi {
         (0.0, 1.0)
     } else if hi - lo < 1e-12 {
@@ -56,7 +58,7 @@ pub fn heatmap(
                         Some(v) => scale_color(t(*v)).filled(),
                         None => RGBColor(238, 238, 238).filled(),
                     };
-                    Rectangle::new([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], style)
+                    Rectangle::new([(x - 0.5, y - 0.5), (x + 0.51, y + 0.51)], style)
                 }))?;
                 if annotate {
                     chart.draw_series(row.iter().enumerate().map(|(xi, v)| {
@@ -97,8 +99,13 @@ pub fn heatmap(
             let steps = 64;
             bar.draw_series((0..steps).map(|k| {
                 let a = lo + (hi - lo) * k as f64 / steps as f64;
-                let b = lo + (hi - lo) * (k + 1) as f64 / steps as f64;
-                Rectangle::new([(0.0, a), (1.0, b)], scale_color((k as f64 + 0.5) / steps as f64).filled())
+                // Each step overlaps the next a little so no seams show.
+                let b = lo + (hi - lo) * (k as f64 + 1.6) / steps as f64;
+                let b = b.min(hi);
+                Rectangle::new(
+                    [(0.0, a), (1.0, b)],
+                    scale_color((k as f64 + 0.5) / steps as f64).filled(),
+                )
             }))?;
             let (_, h) = side.dim_in_pixel();
             side.draw(&Text::new(

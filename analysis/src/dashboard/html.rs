@@ -39,6 +39,8 @@ pub struct Section {
     pub heading: String,
     pub intro: String,
     pub blocks: Vec<Block>,
+    /// Charts per row (2 or 3); a wide chart takes a whole row.
+    pub columns: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +53,23 @@ pub struct Page {
 }
 
 impl Page {
+    /// Makes chart slugs unique (`-2`, `-3`, ... on repeats), so that ids
+    /// and exported file names never collide.
+    pub fn dedupe_slugs(&mut self) {
+        let mut seen = std::collections::HashMap::<String, usize>::new();
+        for s in &mut self.sections {
+            for b in &mut s.blocks {
+                if let Block::Chart(c) = b {
+                    let n = seen.entry(c.slug.clone()).or_insert(0);
+                    *n += 1;
+                    if *n > 1 {
+                        c.slug = format!("{}-{}", c.slug, n);
+                    }
+                }
+            }
+        }
+    }
+
     pub fn charts(&self) -> impl Iterator<Item = &Chart> {
         self.sections.iter().flat_map(|s| {
             s.blocks.iter().filter_map(|b| match b {
@@ -87,7 +106,8 @@ pub fn slug(s: &str) -> String {
             out.push('-');
         }
     }
-    out.trim_end_matches('-').chars().take(60).collect()
+    let out: String = out.chars().take(80).collect();
+    out.trim_end_matches('-').to_string()
 }
 
 /// The SVG with an accessible title (used inline and on export).
@@ -115,7 +135,7 @@ dl.facts { display: flex; flex-wrap: wrap; gap: 4px 22px; margin: 0 0 18px; colo
 dl.facts div { display: flex; gap: 6px; }
 dl.facts dt { color: #777; }
 dl.facts dd { margin: 0; font-weight: 600; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; margin-bottom: 26px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(270px, 1fr)); gap: 12px; margin-bottom: 26px; }
 .card { background: #fff; border: 1px solid #ddd; border-radius: 8px; padding: 12px 14px; }
 .card .label { font-size: 13px; color: #555; text-transform: uppercase; letter-spacing: .03em; }
 .card .value { font-size: 28px; font-weight: 700; margin: 2px 0; }
@@ -124,6 +144,7 @@ section { margin: 0 0 30px; }
 section h2 { font-size: 21px; margin: 0 0 4px; border-bottom: 2px solid #ddd; padding-bottom: 4px; }
 section p.intro { margin: 4px 0 12px; color: #444; max-width: 900px; }
 .grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
+.grid.cols-3 { grid-template-columns: repeat(3, minmax(0, 1fr)); }
 figure.chart { margin: 0; background: #fff; border: 1px solid #ddd; border-radius: 8px; overflow: hidden; }
 figure.chart.wide { grid-column: 1 / -1; }
 figure.chart svg { display: block; width: 100%; height: auto; }
@@ -135,18 +156,37 @@ th, td { padding: 5px 10px; border-bottom: 1px solid #eee; text-align: left; whi
 th { position: sticky; top: 0; background: #f0f0ee; }
 td.num, th.num { text-align: right; }
 footer { color: #777; font-size: 13px; margin-top: 30px; }
-@media (max-width: 900px) { .grid { grid-template-columns: 1fr; } body { padding: 16px; } }
+@media (max-width: 900px) { .grid, .grid.cols-3 { grid-template-columns: 1fr; } body { padding: 16px; } }
 "#;
 
-/// Records each chart's rendered size into `#render-check` (for tests).
+/// Records each chart's rendered size, and how many of its text labels
+/// overlap, into `#render-check` (read by the browser test).
 const CHECK_SCRIPT: &str = r#"<script>
 (function () {
+  function overlap(a, b) {
+    var w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+    var h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    return w > 1 && h > 1;
+  }
   var figs = document.querySelectorAll('figure.chart');
   var lines = ['charts ' + figs.length];
   for (var i = 0; i < figs.length; i++) {
     var svg = figs[i].querySelector('svg');
     var r = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
-    lines.push(figs[i].id + ' ' + Math.round(r.width) + ' ' + Math.round(r.height));
+    var texts = svg ? svg.querySelectorAll('text') : [];
+    var boxes = [];
+    for (var k = 0; k < texts.length; k++) {
+      var b = texts[k].getBoundingClientRect();
+      if (b.width > 0 && texts[k].textContent.trim() !== '') boxes.push(b);
+    }
+    var n = 0;
+    for (var p = 0; p < boxes.length; p++) {
+      for (var q = p + 1; q < boxes.length; q++) {
+        if (overlap(boxes[p], boxes[q])) n++;
+      }
+    }
+    lines.push(figs[i].id + ' ' + Math.round(r.width) + ' ' + Math.round(r.height) +
+      ' texts=' + boxes.length + ' overlaps=' + n);
   }
   document.getElementById('render-check').textContent = lines.join('\n');
 })();
@@ -154,9 +194,8 @@ const CHECK_SCRIPT: &str = r#"<script>
 
 pub fn render(page: &Page) -> String {
     let charts = page.charts().count();
-    let mut h = String::with_capacity(
-        64 * 1024 + page.charts().map(|c| c.svg.len() + 512).sum::<usize>(),
-    );
+    let mut h =
+        String::with_capacity(64 * 1024 + page.charts().map(|c| c.svg.len() + 512).sum::<usize>());
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -191,9 +230,10 @@ pub fn render(page: &Page) -> String {
     for s in &page.sections {
         let _ = write!(
             h,
-            "<section>\n<h2>{}</h2>\n<p class=\"intro\">{}</p>\n<div class=\"grid\">\n",
+            "<section>\n<h2>{}</h2>\n<p class=\"intro\">{}</p>\n<div class=\"grid{}\">\n",
             esc(&s.heading),
-            esc(&s.intro)
+            esc(&s.intro),
+            if s.columns == 3 { " cols-3" } else { "" }
         );
         for b in &s.blocks {
             match b {
@@ -232,14 +272,22 @@ pub fn render(page: &Page) -> String {
 pub fn table(header: &[String], numeric: &[bool], rows: &[Vec<String>]) -> String {
     let mut t = String::from("<div class=\"table-wrap\"><table>\n<thead><tr>");
     for (i, c) in header.iter().enumerate() {
-        let cls = if numeric.get(i).copied().unwrap_or(false) { " class=\"num\"" } else { "" };
+        let cls = if numeric.get(i).copied().unwrap_or(false) {
+            " class=\"num\""
+        } else {
+            ""
+        };
         let _ = write!(t, "<th{cls}>{}</th>", esc(c));
     }
     t.push_str("</tr></thead>\n<tbody>\n");
     for r in rows {
         t.push_str("<tr>");
         for (i, c) in r.iter().enumerate() {
-            let cls = if numeric.get(i).copied().unwrap_or(false) { " class=\"num\"" } else { "" };
+            let cls = if numeric.get(i).copied().unwrap_or(false) {
+                " class=\"num\""
+            } else {
+                ""
+            };
             let _ = write!(t, "<td{cls}>{}</td>", esc(c));
         }
         t.push_str("</tr>\n");
@@ -255,7 +303,10 @@ mod tests {
     #[test]
     fn text_is_escaped_and_slugs_are_safe() {
         assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
-        assert_eq!(slug("Gini of wealth, per role (%)"), "gini-of-wealth-per-role");
+        assert_eq!(
+            slug("Gini of wealth, per role (%)"),
+            "gini-of-wealth-per-role"
+        );
         assert_eq!(slug("reward.compute.scheme"), "reward-compute-scheme");
     }
 

@@ -85,7 +85,10 @@ pub fn build(dir: &Path, options: &Options) -> Result<(Kind, Page)> {
     let page = match kind {
         Kind::Run => {
             if options.x.is_some() || options.y.is_some() || options.metric.is_some() {
-                bail!("--x, --y and --metric apply to sweep directories; {} is a run", dir.display());
+                bail!(
+                    "--x, --y and --metric apply to sweep directories; {} is a run",
+                    dir.display()
+                );
             }
             run_page::run_page(&run_input::read_run(dir)?)?
         }
@@ -99,6 +102,8 @@ pub fn build(dir: &Path, options: &Options) -> Result<(Kind, Page)> {
             sweep_page::sweep_page(&data, &choice)?
         }
     };
+    let mut page = page;
+    page.dedupe_slugs();
     Ok((kind, page))
 }
 
@@ -147,9 +152,8 @@ fn write_atomic(target: &Path, content: &[u8]) -> Result<()> {
             .with_context(|| format!("cannot write {}", temp.display()))?;
         f.sync_all()
             .with_context(|| format!("cannot sync {}", temp.display()))?;
-        fs::rename(&temp, target).with_context(|| {
-            format!("cannot rename {} to {}", temp.display(), target.display())
-        })
+        fs::rename(&temp, target)
+            .with_context(|| format!("cannot rename {} to {}", temp.display(), target.display()))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&temp);

@@ -11,7 +11,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{TickFormat, GRID, INK, MUTED};
 
-pub type Ctx<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+pub type Ctx<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 pub type Area<'b> = DrawingArea<SVGBackend<'b>, Shift>;
 
 pub const FONT: &str = "sans-serif";
@@ -23,9 +24,11 @@ const LEGEND_SIZE: f64 = 16.0;
 /// Approximate width of a character of tick text, pixels.
 const CHAR_W: f64 = 7.6;
 
-/// Full width of the page's content and of a half-width chart, pixels.
+/// Full width of the page's content, of a half-width and of a third-width
+/// chart, pixels.
 pub const WIDE: u32 = 1200;
 pub const HALF: u32 = 592;
+pub const THIRD: u32 = 389;
 
 /// How an axis labels its ticks.
 #[derive(Debug, Clone)]
@@ -79,7 +82,11 @@ pub struct Frame {
 }
 
 impl Frame {
-    pub fn new(title: impl Into<String>, x_desc: impl Into<String>, y_desc: impl Into<String>) -> Self {
+    pub fn new(
+        title: impl Into<String>,
+        x_desc: impl Into<String>,
+        y_desc: impl Into<String>,
+    ) -> Self {
         Self {
             title: title.into(),
             x_desc: x_desc.into(),
@@ -135,9 +142,9 @@ fn category_label(cats: &[String], v: f64) -> String {
 
 /// Maximum number of tick labels that fit along `pixels` for labels of
 /// `chars` characters.
-fn label_budget(pixels: f64, chars: usize, horizontal: bool) -> usize {
+fn label_budget(pixels: f64, chars: usize, horizontal: bool, gap: f64) -> usize {
     let per = if horizontal {
-        chars as f64 * CHAR_W + 24.0
+        chars as f64 * CHAR_W + gap
     } else {
         34.0
     };
@@ -154,7 +161,7 @@ fn plan_ticks(ticks: &Ticks, range: (f64, f64), pixels: f64, horizontal: bool) -
     match ticks {
         Ticks::Categories(cats) => {
             let widest = cats.iter().map(|c| c.chars().count()).max().unwrap_or(1);
-            let budget = label_budget(pixels, widest, horizontal);
+            let budget = label_budget(pixels, widest, horizontal, 10.0);
             let cats = cats.clone();
             TickPlan {
                 count: cats.len().clamp(1, budget.max(1)),
@@ -177,7 +184,7 @@ fn plan_ticks(ticks: &Ticks, range: (f64, f64), pixels: f64, horizontal: bool) -
                 .map(|&v| probe.format(v).chars().count() + 1)
                 .max()
                 .unwrap_or(4);
-            let count = label_budget(pixels, widest, horizontal).min(10);
+            let count = label_budget(pixels, widest, horizontal, 24.0).min(10);
             let f = mk(count);
             TickPlan {
                 count,
@@ -262,12 +269,16 @@ where
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
         root.fill(&WHITE)?;
         let (title, rest) = root.split_vertically(36);
+        // Long titles on narrow charts get a smaller font rather than clipped.
+        let fit = (f64::from(w) - 24.0) / (frame.title.chars().count().max(1) as f64 * 0.62);
         title.draw(&Text::new(
             frame.title.clone(),
             (12, 12),
-            TextStyle::from((FONT, TITLE_SIZE, FontStyle::Bold).into_font())
-                .color(&INK)
-                .pos(Pos::new(HPos::Left, VPos::Top)),
+            TextStyle::from(
+                (FONT, TITLE_SIZE.min(fit * 1.24).max(14.0), FontStyle::Bold).into_font(),
+            )
+            .color(&INK)
+            .pos(Pos::new(HPos::Left, VPos::Top)),
         ))?;
         let rows = legend_rows(&frame.legend, f64::from(w) - 90.0);
         let (legend, rest) = rest.split_vertically(if rows == 0 { 4 } else { rows * 22 + 6 });
@@ -382,7 +393,10 @@ pub fn draw_lines(chart: &mut Ctx<'_, '_>, lines: &[Line]) -> Result<()> {
     for l in lines.iter().filter(|l| l.band.len() >= 2) {
         let mut poly: Vec<(f64, f64)> = l.band.iter().map(|&(x, lo, _)| (x, lo)).collect();
         poly.extend(l.band.iter().rev().map(|&(x, _, hi)| (x, hi)));
-        chart.draw_series(std::iter::once(Polygon::new(poly, l.color.mix(0.18).filled())))?;
+        chart.draw_series(std::iter::once(Polygon::new(
+            poly,
+            l.color.mix(0.18).filled(),
+        )))?;
     }
     for l in lines {
         let style = l.color.stroke_width(l.width);
@@ -437,8 +451,14 @@ pub fn line_chart(mut frame: Frame, lines: &[Line], y: YRange) -> Result<String>
         frame.legend = legend_of(lines);
     }
     if matches!(frame.x_ticks, Ticks::Number | Ticks::Percent) {
+        // Markers at the ends need room; continuous series end at the frame.
+        let pad = if lines.iter().any(|l| l.markers) {
+            0.04
+        } else {
+            0.0
+        };
         let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
-        frame.x = padded_range(xs, 0.0).unwrap_or((0.0, 1.0));
+        frame.x = padded_range(xs, pad).unwrap_or((0.0, 1.0));
     }
     let ys: Vec<f64> = lines
         .iter()
@@ -459,7 +479,10 @@ pub fn line_chart(mut frame: Frame, lines: &[Line], y: YRange) -> Result<String>
 
 /// A stacked area chart of shares: `layers[k]` holds (x, share) with the
 /// same x in every layer; shares at an x sum to at most 1.
-pub fn stacked_shares(mut frame: Frame, layers: &[(String, RGBColor, Vec<(f64, f64)>)]) -> Result<String> {
+pub fn stacked_shares(
+    mut frame: Frame,
+    layers: &[(String, RGBColor, Vec<(f64, f64)>)],
+) -> Result<String> {
     frame.legend = layers
         .iter()
         .map(|(l, c, _)| LegendItem::new(l.clone(), *c, Mark::Swatch))
@@ -484,7 +507,10 @@ pub fn stacked_shares(mut frame: Frame, layers: &[(String, RGBColor, Vec<(f64, f
                     .collect();
                 let mut poly = top.clone();
                 poly.extend(pts.iter().zip(&base).rev().map(|(p, b)| (p.0, *b)));
-                chart.draw_series(std::iter::once(Polygon::new(poly, color.mix(0.85).filled())))?;
+                chart.draw_series(std::iter::once(Polygon::new(
+                    poly,
+                    color.mix(0.85).filled(),
+                )))?;
                 for (b, t) in base.iter_mut().zip(&top) {
                     *b = t.1;
                 }
@@ -518,18 +544,33 @@ mod tests {
 
     #[test]
     fn gaps_split_series() {
-        let s = segments(&[0.0, 1.0, 2.0, 3.0], &[Some(1.0), None, Some(2.0), Some(3.0)]);
+        let s = segments(
+            &[0.0, 1.0, 2.0, 3.0],
+            &[Some(1.0), None, Some(2.0), Some(3.0)],
+        );
         assert_eq!(s, vec![vec![(0.0, 1.0)], vec![(2.0, 2.0), (3.0, 3.0)]]);
     }
 
     #[test]
     fn a_chart_is_an_svg_with_its_title_and_legend() {
         let lines = vec![
-            Line::new("a", super::super::style::series_color(0), vec![(0.0, 1.0), (1.0, 2.0)]),
-            Line::new("b", super::super::style::series_color(1), vec![(0.0, 2.0), (1.0, 1.0)]),
+            Line::new(
+                "a",
+                super::super::style::series_color(0),
+                vec![(0.0, 1.0), (1.0, 2.0)],
+            ),
+            Line::new(
+                "b",
+                super::super::style::series_color(1),
+                vec![(0.0, 2.0), (1.0, 1.0)],
+            ),
         ];
-        let svg = line_chart(Frame::new("Title & co", "x (units)", "y (units)"), &lines, YRange::Zero)
-            .expect("draws");
+        let svg = line_chart(
+            Frame::new("Title & co", "x (units)", "y (units)"),
+            &lines,
+            YRange::Zero,
+        )
+        .expect("draws");
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("Title &amp; co"));
         assert!(svg.contains(">\na</text>"), "{svg}");

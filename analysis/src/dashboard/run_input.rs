@@ -233,10 +233,7 @@ fn read_agents(path: &Path, decimals: u32, roles: &mut Vec<String>) -> Result<Ag
     while f.next_row()? {
         let role = f.cell(c_role);
         if role.is_empty() {
-            anyhow::bail!(
-                "{}: an agent row has an empty `role`",
-                f.path().display()
-            );
+            anyhow::bail!("{}: an agent row has an empty `role`", f.path().display());
         }
         let r = match roles.iter().position(|x| x == role) {
             Some(r) => r,

@@ -8,9 +8,13 @@ use plotters::style::RGBColor;
 
 use super::bars::{grouped_bars, BarSeries};
 use super::html::{slug, Block, Card, Chart, Page, Section};
-use super::plot::{line_chart, segments, stacked_shares, thin, Frame, Line, Ticks, YRange, HALF, WIDE};
+use super::plot::{
+    line_chart, segments, stacked_shares, thin, Frame, Line, Ticks, YRange, HALF, THIRD, WIDE,
+};
 use super::run_input::{RoleSeries, RunData};
-use super::run_stats::{by_contribution_decile, concentration, lorenz, misallocation, pooled_misallocation, share};
+use super::run_stats::{
+    by_contribution_decile, concentration, lorenz, misallocation, pooled_misallocation, share,
+};
 use super::style::{fmt_pct, fmt_value, role_color, role_label, INK, MUTED};
 
 /// Points per time series at most (a long run is thinned).
@@ -27,7 +31,13 @@ fn chart(title: &str, caption: impl Into<String>, svg: String, wide: bool) -> Bl
     })
 }
 
-fn series_line(label: &str, color: RGBColor, xs: &[f64], ys: &[Option<f64>], width: u32) -> Vec<Line> {
+fn series_line(
+    label: &str,
+    color: RGBColor,
+    xs: &[f64],
+    ys: &[Option<f64>],
+    width: u32,
+) -> Vec<Line> {
     segments(xs, ys)
         .into_iter()
         .map(|pts| {
@@ -48,8 +58,20 @@ pub fn run_page(d: &RunData) -> Result<Page> {
     let rewarded: Vec<bool> = (0..d.roles.len()).map(|r| d.rewarded(r)).collect();
 
     // Per-agent groups.
-    let active_wealth: Vec<u64> = a.wealth.iter().zip(&a.active).filter(|(_, &act)| act).map(|(&w, _)| w).collect();
-    let rewarded_rewards: Vec<u64> = a.role.iter().zip(&a.rewards).filter(|(&r, _)| rewarded[r]).map(|(_, &x)| x).collect();
+    let active_wealth: Vec<u64> = a
+        .wealth
+        .iter()
+        .zip(&a.active)
+        .filter(|(_, &act)| act)
+        .map(|(&w, _)| w)
+        .collect();
+    let rewarded_rewards: Vec<u64> = a
+        .role
+        .iter()
+        .zip(&a.rewards)
+        .filter(|(&r, _)| rewarded[r])
+        .map(|(_, &x)| x)
+        .collect();
     let pools: Vec<Vec<(u64, u64)>> = (0..d.roles.len())
         .map(|r| {
             if !rewarded[r] {
@@ -73,19 +95,29 @@ pub fn run_page(d: &RunData) -> Result<Page> {
         cards: Vec::new(),
         sections: Vec::new(),
     };
-    page.facts.push(("directory".into(), d.dir.display().to_string()));
+    page.facts
+        .push(("directory".into(), d.dir.display().to_string()));
     page.facts.push(("scenario".into(), d.name.clone()));
     if let Some(seed) = d.seed {
         page.facts.push(("seed".into(), seed.to_string()));
     }
-    page.facts.push(("epochs".into(), e.epoch.len().to_string()));
+    page.facts
+        .push(("epochs".into(), e.epoch.len().to_string()));
     page.facts.push((
         "agents".into(),
-        format!("{} ever, {} active at the end", a.role.len(), active_wealth.len()),
+        format!(
+            "{} ever, {} active at the end",
+            a.role.len(),
+            active_wealth.len()
+        ),
     ));
     page.facts.push((
         "roles".into(),
-        d.roles.iter().map(|r| role_label(r)).collect::<Vec<_>>().join(", "),
+        d.roles
+            .iter()
+            .map(|r| role_label(r))
+            .collect::<Vec<_>>()
+            .join(", "),
     ));
     if let Some(v) = &d.version {
         page.facts.push(("mirage".into(), v.clone()));
@@ -99,7 +131,10 @@ pub fn run_page(d: &RunData) -> Result<Page> {
         value: end_gw.map_or("n/a".into(), fmt_value),
         detail: format!(
             "0 = every active agent holds the same, 1 = one holds everything{}",
-            first_gw.map_or(String::new(), |g| format!("; {} after epoch 0", fmt_value(g)))
+            first_gw.map_or(String::new(), |g| format!(
+                "; {} after epoch 0",
+                fmt_value(g)
+            ))
         ),
     });
     let end_nw = last_some(&e.nakamoto_wealth);
@@ -114,7 +149,8 @@ pub fn run_page(d: &RunData) -> Result<Page> {
     page.cards.push(Card {
         label: "Rewards Gini, end".into(),
         value: last_some(&e.gini_rewards).map_or("n/a".into(), fmt_value),
-        detail: "of each agent's total rewards, agents of rewarded roles; 0 = all paid the same".into(),
+        detail: "of each agent's total rewards, agents of rewarded roles; 0 = all paid the same"
+            .into(),
     });
     let (_, nak_r) = concentration(&rewarded_rewards);
     page.cards.push(Card {
@@ -129,14 +165,18 @@ pub fn run_page(d: &RunData) -> Result<Page> {
     page.cards.push(Card {
         label: "Misallocation".into(),
         value: mis.map_or("n/a".into(), fmt_pct),
-        detail: "of rewards paid out of line with contribution: ½ Σ |reward share − contribution share| within each rewarded role, weighted by its rewards (0 = pay exactly in proportion to work)".into(),
+        detail: "of rewards paid out of line with work done, within each rewarded role (0 = pay exactly in proportion to contribution)".into(),
     });
     if let (Some(&p_end), Some(&p_first)) = (e.price.last(), e.price.first()) {
         let (start, when) = match d.genesis_price {
             Some(g) => (g, "genesis"),
             None => (p_first, "epoch 0"),
         };
-        let change = if start > 0.0 { p_end / start - 1.0 } else { f64::NAN };
+        let change = if start > 0.0 {
+            p_end / start - 1.0
+        } else {
+            f64::NAN
+        };
         page.cards.push(Card {
             label: "Token price".into(),
             value: if change.is_finite() {
@@ -155,7 +195,8 @@ pub fn run_page(d: &RunData) -> Result<Page> {
 
     page.sections.push(concentration_section(d, &rewarded)?);
     page.sections.push(lorenz_section(d, &rewarded)?);
-    page.sections.push(capture_section(d, &rewarded, &pools)?);
+    page.sections.push(capture_section(d, &rewarded)?);
+    page.sections.push(deciles_section(d, &pools)?);
     page.sections.push(market_section(d)?);
     Ok(page)
 }
@@ -170,7 +211,11 @@ fn investor_card(d: &RunData) -> Card {
         };
     };
     let sum = |f: &dyn Fn(usize) -> bool, v: &[u64]| -> u128 {
-        v.iter().enumerate().filter(|(i, _)| f(*i)).map(|(_, &x)| u128::from(x)).sum()
+        v.iter()
+            .enumerate()
+            .filter(|(i, _)| f(*i))
+            .map(|(_, &x)| u128::from(x))
+            .sum()
     };
     let is_inv = |i: usize| a.role[i] == inv;
     let active_inv = |i: usize| a.role[i] == inv && a.active[i];
@@ -182,10 +227,10 @@ fn investor_card(d: &RunData) -> Card {
     let n = a.role.iter().filter(|&&r| r == inv).count();
     let f = |x: Option<f64>| x.map_or("n/a".to_string(), fmt_pct);
     Card {
-        label: "Investors / team hold".into(),
-        value: format!("{} of wealth", f(wealth)),
+        label: "Investors / team: wealth".into(),
+        value: f(wealth),
         detail: format!(
-            "and received {} of rewards for {} of the counted contribution ({n} agents, {} of all agents)",
+            "of all active agents' wealth; {} of rewards for {} of the work ({n} agents, {} of all)",
             f(rewards),
             f(contrib),
             f(share(n as u128, a.role.len() as u128))
@@ -193,14 +238,26 @@ fn investor_card(d: &RunData) -> Card {
     }
 }
 
-fn role_lines(d: &RunData, pick: impl Fn(&RoleSeries) -> &Vec<Option<f64>>, only: &[bool]) -> Vec<Line> {
+fn role_lines(
+    d: &RunData,
+    pick: impl Fn(&RoleSeries) -> &Vec<Option<f64>>,
+    only: &[bool],
+) -> Vec<Line> {
     let mut lines = Vec::new();
     for s in &d.epochs.roles {
-        let Some(r) = d.roles.iter().position(|x| *x == s.role) else { continue };
+        let Some(r) = d.roles.iter().position(|x| *x == s.role) else {
+            continue;
+        };
         if !only.get(r).copied().unwrap_or(true) {
             continue;
         }
-        lines.extend(series_line(&role_label(&s.role), role_color(&s.role), &d.epochs.epoch, pick(s), 2));
+        lines.extend(series_line(
+            &role_label(&s.role),
+            role_color(&s.role),
+            &d.epochs.epoch,
+            pick(s),
+            2,
+        ));
     }
     lines
 }
@@ -216,7 +273,15 @@ fn concentration_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
     blocks.push(chart(
         t,
         "Wealth (balance + stake + unvested) of active agents. Rising lines: wealth concentrates.",
-        line_chart(Frame::new(t, EPOCH_DESC, "Gini coefficient (0 = equal, 1 = one holder)"), &lines, YRange::Fixed(0.0, 1.0))?,
+        line_chart(
+            Frame::new(
+                t,
+                EPOCH_DESC,
+                "Gini coefficient (0 = equal, 1 = one holder)",
+            ),
+            &lines,
+            YRange::Fixed(0.0, 1.0),
+        )?,
         false,
     ));
 
@@ -252,6 +317,7 @@ fn concentration_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
         heading: "Concentration over time".into(),
         intro: "Does wealth or reward concentrate as the network runs? One line per role; the black line is everyone together.".into(),
         blocks,
+        columns: 2,
     })
 }
 
@@ -285,11 +351,19 @@ fn lorenz_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
     let mut groups = vec![(
         "all agents".to_string(),
         INK,
-        a.wealth.iter().zip(&a.active).filter(|(_, &x)| x).map(|(&w, _)| w).collect::<Vec<u64>>(),
+        a.wealth
+            .iter()
+            .zip(&a.active)
+            .filter(|(_, &x)| x)
+            .map(|(&w, _)| w)
+            .collect::<Vec<u64>>(),
         3,
     )];
     for (r, role) in d.roles.iter().enumerate() {
-        let v: Vec<u64> = (0..a.role.len()).filter(|&i| a.role[i] == r && a.active[i]).map(|i| a.wealth[i]).collect();
+        let v: Vec<u64> = (0..a.role.len())
+            .filter(|&i| a.role[i] == r && a.active[i])
+            .map(|i| a.wealth[i])
+            .collect();
         groups.push((role_label(role), role_color(role), v, 2));
     }
     let t = "Lorenz curves of final wealth";
@@ -303,14 +377,20 @@ fn lorenz_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
     let mut groups = vec![(
         "all rewarded agents".to_string(),
         INK,
-        (0..a.role.len()).filter(|&i| rewarded[a.role[i]]).map(|i| a.rewards[i]).collect::<Vec<u64>>(),
+        (0..a.role.len())
+            .filter(|&i| rewarded[a.role[i]])
+            .map(|i| a.rewards[i])
+            .collect::<Vec<u64>>(),
         3,
     )];
     for (r, role) in d.roles.iter().enumerate() {
         if !rewarded[r] {
             continue;
         }
-        let v: Vec<u64> = (0..a.role.len()).filter(|&i| a.role[i] == r).map(|i| a.rewards[i]).collect();
+        let v: Vec<u64> = (0..a.role.len())
+            .filter(|&i| a.role[i] == r)
+            .map(|i| a.rewards[i])
+            .collect();
         groups.push((role_label(role), role_color(role), v, 2));
     }
     let t = "Lorenz curves of cumulative rewards";
@@ -323,16 +403,19 @@ fn lorenz_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
             false,
         ));
     } else {
-        blocks.push(Block::Note("No rewards were paid in this run, so there is no Lorenz curve of rewards.".into()));
+        blocks.push(Block::Note(
+            "No rewards were paid in this run, so there is no Lorenz curve of rewards.".into(),
+        ));
     }
     Ok(Section {
         heading: "Who holds the wealth and who earns the rewards".into(),
         intro: "Lorenz curves at the end of the run: agents sorted from smallest to largest, and the share of the total the smaller ones hold.".into(),
         blocks,
+        columns: 2,
     })
 }
 
-fn capture_section(d: &RunData, rewarded: &[bool], pools: &[Vec<(u64, u64)>]) -> Result<Section> {
+fn capture_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
     let e = &d.epochs;
     let mut blocks = Vec::new();
     // Per-epoch payouts per role from the cumulative columns, in bins so
@@ -340,7 +423,12 @@ fn capture_section(d: &RunData, rewarded: &[bool], pools: &[Vec<(u64, u64)>]) ->
     let roles: Vec<&RoleSeries> = e
         .roles
         .iter()
-        .filter(|s| d.roles.iter().position(|r| *r == s.role).is_some_and(|r| rewarded[r]))
+        .filter(|s| {
+            d.roles
+                .iter()
+                .position(|r| *r == s.role)
+                .is_some_and(|r| rewarded[r])
+        })
         .collect();
     let n = e.epoch.len();
     let bin = n.div_ceil(600).max(1);
@@ -363,7 +451,10 @@ fn capture_section(d: &RunData, rewarded: &[bool], pools: &[Vec<(u64, u64)>]) ->
     let mut shares: Vec<Vec<(f64, f64)>> = vec![Vec::new(); roles.len()];
     for start in (0..n).step_by(bin) {
         let end = (start + bin).min(n);
-        let sums: Vec<f64> = per_epoch.iter().map(|v| v[start..end].iter().sum()).collect();
+        let sums: Vec<f64> = per_epoch
+            .iter()
+            .map(|v| v[start..end].iter().sum())
+            .collect();
         let total: f64 = sums.iter().sum();
         if total <= 0.0 {
             continue;
@@ -394,9 +485,24 @@ fn capture_section(d: &RunData, rewarded: &[bool], pools: &[Vec<(u64, u64)>]) ->
             true,
         ));
     } else {
-        blocks.push(Block::Note("Rewards were paid in fewer than two epochs, so there is no reward share over time.".into()));
+        blocks.push(Block::Note(
+            "Rewards were paid in fewer than two epochs, so there is no reward share over time."
+                .into(),
+        ));
     }
 
+    Ok(Section {
+        heading: "Who captures the rewards".into(),
+        intro: "How each epoch's reward budget is split between the roles.".into(),
+        blocks,
+        columns: 2,
+    })
+}
+
+fn deciles_section(d: &RunData, pools: &[Vec<(u64, u64)>]) -> Result<Section> {
+    let mut blocks = Vec::new();
+    let charts = pools.iter().filter(|p| p.len() >= 10).count();
+    let columns = if charts >= 3 { 3 } else { 2 };
     let cats: Vec<String> = (1..=10).map(|k| k.to_string()).collect();
     for (r, role) in d.roles.iter().enumerate() {
         let pool = &pools[r];
@@ -410,13 +516,14 @@ fn capture_section(d: &RunData, rewarded: &[bool], pools: &[Vec<(u64, u64)>]) ->
             )));
             continue;
         };
-        let t = format!("Rewards vs contribution: {}", role_label(role));
+        let t = format!("Rewards vs work: {}", role_label(role));
         let mut f = Frame::new(
             &t,
-            "Contribution decile (1 = the 10% who did least work, 10 = most)",
+            "Contribution decile (1 = least work, 10 = most)",
             "Share of the role's total (%)",
         );
         f.y_ticks = Ticks::Percent;
+        f.size = (if columns == 3 { THIRD } else { HALF }, 420);
         let series = [
             BarSeries {
                 label: "share of contribution".into(),
@@ -432,7 +539,7 @@ fn capture_section(d: &RunData, rewarded: &[bool], pools: &[Vec<(u64, u64)>]) ->
         blocks.push(chart(
             &t,
             format!(
-                "{} agents ranked by verified work and cut into ten equal groups. Fair pay per unit of work: the two bars match. Misallocation within the role: {}.",
+                "{} agents. Misallocation within the role: {} of its rewards.",
                 pool.len(),
                 misallocation(pool).map_or("n/a".into(), fmt_pct)
             ),
@@ -441,9 +548,10 @@ fn capture_section(d: &RunData, rewarded: &[bool], pools: &[Vec<(u64, u64)>]) ->
         ));
     }
     Ok(Section {
-        heading: "Who captures the rewards".into(),
-        intro: "How the reward budget is split between roles over time, and, within each rewarded role, whether agents are paid in proportion to the work they did.".into(),
+        heading: "Are rewards in line with work?".into(),
+        intro: "Within each rewarded role: agents ranked by the work they did (verified tasks, accepted datasets, checks) and cut into ten equal groups. Grey: the group's share of the role's work; colour: its share of the role's rewards. Matching bars mean pay in proportion to work.".into(),
         blocks,
+        columns,
     })
 }
 
@@ -452,7 +560,13 @@ fn market_section(d: &RunData) -> Result<Section> {
     let mut blocks = Vec::new();
     let somes = |v: &[f64]| v.iter().map(|&x| Some(x)).collect::<Vec<_>>();
 
-    let mut lines = series_line("price at the end of the epoch", RGBColor(0, 114, 178), &e.epoch, &somes(&e.price), 2);
+    let mut lines = series_line(
+        "price at the end of the epoch",
+        RGBColor(0, 114, 178),
+        &e.epoch,
+        &somes(&e.price),
+        2,
+    );
     if let (Some(g), Some(&x0), Some(&x1)) = (d.genesis_price, e.epoch.first(), e.epoch.last()) {
         let mut l = Line::new("price at genesis", MUTED, vec![(x0, g), (x1, g)]);
         l.dashed = true;
@@ -466,12 +580,22 @@ fn market_section(d: &RunData) -> Result<Section> {
         false,
     ));
 
-    let lines = series_line("circulating supply", RGBColor(0, 158, 115), &e.epoch, &somes(&e.circulating_supply), 2);
+    let lines = series_line(
+        "circulating supply",
+        RGBColor(0, 158, 115),
+        &e.epoch,
+        &somes(&e.circulating_supply),
+        2,
+    );
     let t = "Circulating supply";
     blocks.push(chart(
         t,
         "Tokens held by agents and the market, outside the treasury, the reward pool and vesting.",
-        line_chart(Frame::new(t, EPOCH_DESC, "Circulating supply (tokens)"), &lines, YRange::Zero)?,
+        line_chart(
+            Frame::new(t, EPOCH_DESC, "Circulating supply (tokens)"),
+            &lines,
+            YRange::Zero,
+        )?,
         false,
     ));
 
@@ -488,7 +612,9 @@ fn market_section(d: &RunData) -> Result<Section> {
     ));
     Ok(Section {
         heading: "Market and network".into(),
-        intro: "The token's price, how many tokens circulate, and how many agents take part.".into(),
+        intro: "The token's price, how many tokens circulate, and how many agents take part."
+            .into(),
         blocks,
+        columns: 2,
     })
 }

@@ -121,7 +121,16 @@ mod tests {
     #[test]
     fn lorenz_of_equal_values_is_the_diagonal() {
         let l = lorenz(&[5; 4], 100).expect("defined");
-        assert_eq!(l, vec![(0.0, 0.0), (0.25, 0.25), (0.5, 0.5), (0.75, 0.75), (1.0, 1.0)]);
+        assert_eq!(
+            l,
+            vec![
+                (0.0, 0.0),
+                (0.25, 0.25),
+                (0.5, 0.5),
+                (0.75, 0.75),
+                (1.0, 1.0)
+            ]
+        );
         assert_eq!(lorenz(&[0, 0], 10), None);
     }
 

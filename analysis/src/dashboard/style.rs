@@ -38,7 +38,9 @@ pub fn role_color(role: &str) -> RGBColor {
     match ROLES.iter().position(|r| *r == role) {
         Some(i) => SERIES[i],
         None => {
-            let h = role.bytes().fold(0usize, |a, b| a.wrapping_add(usize::from(b)));
+            let h = role
+                .bytes()
+                .fold(0usize, |a, b| a.wrapping_add(usize::from(b)));
             SERIES[6 + h % 2]
         }
     }
@@ -82,11 +84,26 @@ pub enum Direction {
 pub fn metric_label(metric: &str) -> (String, Direction) {
     use Direction::*;
     match metric {
-        "gini_wealth" => ("Gini of final wealth (0 = equal, 1 = one holder)".into(), LowerIsFairer),
-        "gini_rewards" => ("Gini of rewards (0 = equal, 1 = one earner)".into(), LowerIsFairer),
-        "nakamoto_wealth" => ("Nakamoto coefficient of wealth (agents)".into(), HigherIsFairer),
-        "nakamoto_rewards" => ("Nakamoto coefficient of rewards (agents)".into(), HigherIsFairer),
-        "misallocation" => ("Misallocation (share of rewards, 0–1)".into(), LowerIsFairer),
+        "gini_wealth" => (
+            "Gini of final wealth (0 = equal, 1 = one holder)".into(),
+            LowerIsFairer,
+        ),
+        "gini_rewards" => (
+            "Gini of rewards (0 = equal, 1 = one earner)".into(),
+            LowerIsFairer,
+        ),
+        "nakamoto_wealth" => (
+            "Nakamoto coefficient of wealth (agents)".into(),
+            HigherIsFairer,
+        ),
+        "nakamoto_rewards" => (
+            "Nakamoto coefficient of rewards (agents)".into(),
+            HigherIsFairer,
+        ),
+        "misallocation" => (
+            "Misallocation (share of rewards, 0–1)".into(),
+            LowerIsFairer,
+        ),
         "price" => ("Final price (quote units per token)".into(), Neutral),
         "active_agents" => ("Active agents at the end (count)".into(), Neutral),
         other => (other.replace('_', " "), Neutral),
@@ -117,7 +134,11 @@ pub fn scale_color(t: f64) -> RGBColor {
         (94, 201, 98),
         (253, 231, 37),
     ];
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let pos = t * (STOPS.len() - 1) as f64;
     let i = (pos.floor() as usize).min(STOPS.len() - 2);
     let f = pos - i as f64;
@@ -225,7 +246,13 @@ impl TickFormat {
         } else {
             v / self.scale
         };
-        let x = if x.abs() < 1e-12 { 0.0 } else { x };
+        if x.abs() < 1e-12 * (1.0 + 1.0 / self.scale) {
+            return if self.percent {
+                "0%".into()
+            } else {
+                "0".into()
+            };
+        }
         format!("{x:.*}{}", self.decimals, self.suffix)
     }
 }
@@ -260,6 +287,7 @@ mod tests {
         assert_eq!(TickFormat::new(0.0, 300.0, 6).format(150.0), "150");
         assert_eq!(TickFormat::new(0.0, 2.0e8, 5).format(5.0e7), "50M");
         assert_eq!(TickFormat::percent(0.0, 1.0, 5).format(0.25), "25%");
+        assert_eq!(TickFormat::new(0.0, 2.0e8, 5).format(0.0), "0");
     }
 
     #[test]

@@ -123,7 +123,11 @@ fn manifest_name(manifest: Option<&serde_json::Value>) -> Option<String> {
 }
 
 /// Splits a header into axis columns and metric candidates.
-fn split_columns(header: &[String], declared: &[String], metric_start: impl Fn(&str) -> bool) -> (Vec<usize>, Vec<usize>) {
+fn split_columns(
+    header: &[String],
+    declared: &[String],
+    metric_start: impl Fn(&str) -> bool,
+) -> (Vec<usize>, Vec<usize>) {
     let declared: Vec<usize> = declared
         .iter()
         .filter_map(|d| header.iter().position(|h| h == d))
@@ -271,7 +275,10 @@ fn read_table(path: &Path, declared: &[String], points: bool) -> Result<SweepDat
         })
         .collect();
     let point_col = f.col("point_id");
-    let mut builders: Vec<AxisBuilder> = axis_cols.iter().map(|&i| AxisBuilder::new(&header[i])).collect();
+    let mut builders: Vec<AxisBuilder> = axis_cols
+        .iter()
+        .map(|&i| AxisBuilder::new(&header[i]))
+        .collect();
     let mut runs = Vec::new();
     // Columns that hold text rather than numbers are not metrics.
     let mut numeric = vec![true; metric_cols.len()];
@@ -318,7 +325,10 @@ fn read_table(path: &Path, declared: &[String], points: bool) -> Result<SweepDat
     f.require_rows()?;
     let keep: Vec<usize> = (0..metric_cols.len()).filter(|&k| numeric[k]).collect();
     if keep.is_empty() {
-        bail!("{}: no numeric metric columns after the axes", path.display());
+        bail!(
+            "{}: no numeric metric columns after the axes",
+            path.display()
+        );
     }
     for (run, row) in runs.iter_mut().zip(raw) {
         run.metrics = keep.iter().map(|&k| row[k]).collect();

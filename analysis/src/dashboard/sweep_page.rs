@@ -45,7 +45,11 @@ fn axis_index(data: &SweepData, name: &str, flag: &str) -> Result<usize> {
         anyhow::anyhow!(
             "{flag} {name}: not an axis of the sweep in {}; its axes are: {}",
             data.dir.display(),
-            data.axes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+            data.axes
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })
 }
@@ -93,7 +97,10 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
         None => (0..data.axes.len()).find(|&a| a != x),
     };
     if y == Some(x) {
-        bail!("--x and --y name the same axis ({}); choose two different axes", data.axes[x].name);
+        bail!(
+            "--x and --y name the same axis ({}); choose two different axes",
+            data.axes[x].name
+        );
     }
 
     let pts = points(data, m);
@@ -102,7 +109,9 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
     let mut page = Page {
         title: format!(
             "Mirage sweep{}",
-            data.name.as_ref().map_or(String::new(), |n| format!(": {n}"))
+            data.name
+                .as_ref()
+                .map_or(String::new(), |n| format!(": {n}"))
         ),
         subtitle: format!(
             "How {} changes across the designs this sweep compares.",
@@ -129,20 +138,34 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
         label: "Sweep size".into(),
         value: format!("{} {unit}", data.runs.len()),
         detail: format!(
-            "{} points (parameter combinations), up to {max_reps} replications each",
-            pts.len()
+            "{} points (parameter combinations), {} each",
+            pts.len(),
+            if max_reps == 1 {
+                "1 replication".to_string()
+            } else {
+                format!("up to {max_reps} replications")
+            }
         ),
     });
     let describe = |at: &[usize]| -> String {
         at.iter()
             .zip(&data.axes)
-            .map(|(&i, a)| format!("{} = {}", short_axis(&a.name), a.values.get(i).map_or("?", String::as_str)))
+            .map(|(&i, a)| {
+                format!(
+                    "{} = {}",
+                    short_axis(&a.name),
+                    a.values.get(i).map_or("?", String::as_str)
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
     let (low_word, high_word) = match direction {
         Direction::LowerIsFairer => ("Lowest (fairest)", "Highest (least fair)"),
-        Direction::HigherIsFairer => ("Lowest (least decentralised)", "Highest (most decentralised)"),
+        Direction::HigherIsFairer => (
+            "Lowest (least decentralised)",
+            "Highest (most decentralised)",
+        ),
         Direction::Neutral => ("Lowest", "Highest"),
     };
     if let (Some(lo), Some(hi)) = (pts.first(), pts.last()) {
@@ -174,13 +197,21 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
         let (ax, ay) = (&data.axes[x], &data.axes[y]);
         let groups = group_by(data, &[x, y], m);
         let cells: Vec<Vec<Option<f64>>> = (0..ay.values.len())
-            .map(|yi| (0..ax.values.len()).map(|xi| groups.get(&vec![xi, yi]).map(|s| s.mean)).collect())
+            .map(|yi| {
+                (0..ax.values.len())
+                    .map(|xi| groups.get(&vec![xi, yi]).map(|s| s.mean))
+                    .collect()
+            })
             .collect();
         let others: Vec<&str> = (0..data.axes.len())
             .filter(|&a| a != x && a != y)
             .map(|a| data.axes[a].name.as_str())
             .collect();
-        let t = format!("Mean {mshort} by {} and {}", short_axis(&ax.name), short_axis(&ay.name));
+        let t = format!(
+            "Mean {mshort} by {} and {}",
+            short_axis(&ax.name),
+            short_axis(&ay.name)
+        );
         let mut f = Frame::new(&t, ax.name.clone(), ay.name.clone());
         let height = (ay.values.len() as u32 * 34 + 190).clamp(360, 900);
         f.size = (WIDE, height);
@@ -198,7 +229,9 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
             true,
         ));
     } else {
-        blocks.push(Block::Note("This sweep has a single axis, so there is no heatmap; see the chart below.".into()));
+        blocks.push(Block::Note(
+            "This sweep has a single axis, so there is no heatmap; see the chart below.".into(),
+        ));
     }
     page.sections.push(Section {
         heading: format!("{} across two axes", capitalise(&mshort)),
@@ -207,6 +240,7 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
             data.metrics.join(", ")
         ),
         blocks,
+        columns: 2,
     });
 
     // Metric against each axis.
@@ -216,17 +250,26 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
     for a in 0..n_axes {
         let g = scheme_axis
             .filter(|&s| s != a && data.axes[s].values.len() <= MAX_GROUPS)
-            .or_else(|| (0..n_axes).find(|&o| o != a && data.axes[o].values.len() <= MAX_GROUPS && data.axes[o].values.len() > 1));
+            .or_else(|| {
+                (0..n_axes).find(|&o| {
+                    o != a
+                        && data.axes[o].values.len() <= MAX_GROUPS
+                        && data.axes[o].values.len() > 1
+                })
+            });
         blocks.push(axis_chart(data, m, a, g, &mlabel, &mshort, n_axes == 1)?);
     }
     page.sections.push(Section {
         heading: format!("{} against each axis", capitalise(&mshort)),
         intro: "The mean over runs with a shaded 95% confidence interval, one line per value of a second axis. Overlapping bands: the difference may be noise; add replications to tell.".into(),
         blocks,
+        columns: 2,
     });
 
     // Scheme comparison.
-    let schemes: Vec<usize> = (0..data.axes.len()).filter(|&a| data.axes[a].is_scheme()).collect();
+    let schemes: Vec<usize> = (0..data.axes.len())
+        .filter(|&a| data.axes[a].is_scheme())
+        .collect();
     if !schemes.is_empty() {
         let mut blocks = Vec::new();
         for &a in &schemes {
@@ -251,6 +294,7 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
                 if direction == Direction::HigherIsFairer { "higher" } else { "lower" },
             ),
             blocks,
+            columns: 2,
         });
     }
 
@@ -258,11 +302,18 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
     page.sections.push(Section {
         heading: format!("All points, sorted by mean {mshort}"),
         intro: if pts.len() > MAX_ROWS {
-            format!("The {} points with the lowest and the {} with the highest mean of {} points in all; the full table is points.csv.", MAX_ROWS / 2, MAX_ROWS / 2, pts.len())
+            format!(
+                "The {} points with the lowest and the {} with the highest mean, of {} points in all; every point is in {}.",
+                MAX_ROWS / 2,
+                MAX_ROWS / 2,
+                pts.len(),
+                if data.dir.join("points.csv").is_file() { "points.csv" } else { "runs.csv" }
+            )
         } else {
             "One row per parameter combination; the interval is the 95% confidence interval of the mean over its replications (empty with one replication).".into()
         },
         blocks: vec![Block::Html(points_table(data, &metric, &pts))],
+        columns: 2,
     });
     Ok(page)
 }
@@ -301,10 +352,21 @@ fn axis_chart(
         if pts.is_empty() {
             continue;
         }
-        let label = g.map_or_else(|| format!("mean {mshort}"), |g| {
-            format!("{} = {}", short_axis(&data.axes[g].name), data.axes[g].values[gi])
-        });
-        let mut l = Line::new(label, series_color(gi), pts.iter().map(|(x, s)| (*x, s.mean)).collect());
+        let label = g.map_or_else(
+            || format!("mean {mshort}"),
+            |g| {
+                format!(
+                    "{} = {}",
+                    short_axis(&data.axes[g].name),
+                    data.axes[g].values[gi]
+                )
+            },
+        );
+        let mut l = Line::new(
+            label,
+            series_color(gi),
+            pts.iter().map(|(x, s)| (*x, s.mean)).collect(),
+        );
         l.band = pts
             .iter()
             .filter(|(_, s)| s.half_width.is_some())
@@ -353,13 +415,19 @@ fn points_table(data: &SweepData, metric: &str, pts: &[super::sweep_stats::Point
         format!("mean {metric}"),
         "95% CI low".into(),
         "95% CI high".into(),
-        if data.points_only { "points".into() } else { "runs".into() },
+        if data.points_only {
+            "points".into()
+        } else {
+            "runs".into()
+        },
     ]);
     let mut numeric = vec![true, false];
     numeric.extend(data.axes.iter().map(|a| a.numeric.is_some()));
     numeric.extend([true; 4]);
     let shown: Vec<usize> = if pts.len() > MAX_ROWS {
-        (0..MAX_ROWS / 2).chain(pts.len() - MAX_ROWS / 2..pts.len()).collect()
+        (0..MAX_ROWS / 2)
+            .chain(pts.len() - MAX_ROWS / 2..pts.len())
+            .collect()
     } else {
         (0..pts.len()).collect()
     };
