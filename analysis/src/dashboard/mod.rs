@@ -107,6 +107,11 @@ pub fn build(dir: &Path, options: &Options) -> Result<(Kind, Page)> {
     Ok((kind, page))
 }
 
+/// The HTML text of a page.
+pub fn render(page: &Page) -> String {
+    html::render(page)
+}
+
 /// Writes the dashboard of the run or sweep in `dir` to `out` with the
 /// default choices. This is what `mirage run` and `mirage sweep` call.
 pub fn write_dashboard(dir: &Path, out: &Path) -> Result<()> {

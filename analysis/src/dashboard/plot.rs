@@ -573,6 +573,6 @@ mod tests {
         .expect("draws");
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("Title &amp; co"));
-        assert!(svg.contains(">\na</text>"), "{svg}");
+        assert!(svg.contains(">\na\n</text>"), "{svg}");
     }
 }
