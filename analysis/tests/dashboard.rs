@@ -14,7 +14,14 @@ fn write_run(dir: &Path) {
     let roles = ["compute_provider", "validator", "investor"];
     let mut e = String::from("epoch,time,price,circulating_supply,minted_total,burned_total,treasury,gini_wealth,nakamoto_wealth,gini_rewards,active_agents,tasks_arrived,tasks_completed,tasks_dropped,cheats_caught,fees_quote,emission,rewards_paid");
     for r in roles {
-        for c in ["active", "gini_wealth", "nakamoto_wealth", "hhi_wealth", "gini_rewards", "rewards"] {
+        for c in [
+            "active",
+            "gini_wealth",
+            "nakamoto_wealth",
+            "hhi_wealth",
+            "gini_rewards",
+            "rewards",
+        ] {
             write!(e, ",{c}_{r}").expect("fmt");
         }
     }
@@ -43,7 +50,11 @@ fn write_run(dir: &Path) {
     let mut a = String::from("agent_id,role,population,joined_epoch,left_epoch,balance,stake,unvested,wealth,rewards_total,contribution_total,quote\n");
     for i in 0..40u32 {
         let role = roles[(i % 4).min(2) as usize];
-        let (rewards, contrib) = if role == "investor" { (0, 0) } else { (10 * (i + 1), i + 1) };
+        let (rewards, contrib) = if role == "investor" {
+            (0, 0)
+        } else {
+            (10 * (i + 1), i + 1)
+        };
         let left = if i == 3 { "12" } else { "" };
         writeln!(
             a,
@@ -88,7 +99,11 @@ fn write_sweep(dir: &Path, axes: &[(&str, Vec<String>)], reps: usize, json: Opti
             for ((_, values), &i) in axes.iter().zip(&at) {
                 write!(s, ",{}", values[i]).expect("fmt");
             }
-            let base: f64 = at.iter().enumerate().map(|(k, &i)| 0.05 * (k + 1) as f64 * i as f64).sum();
+            let base: f64 = at
+                .iter()
+                .enumerate()
+                .map(|(k, &i)| 0.05 * (k + 1) as f64 * i as f64)
+                .sum();
             let noise = ((run * 7919) % 101) as f64 / 2000.0;
             writeln!(
                 s,
@@ -116,11 +131,19 @@ fn scheme_sweep(dir: &Path) {
     write_sweep(
         dir,
         &[
-            ("reward.compute.scheme", strings(&["proportional", "stake", "quadratic"])),
-            ("emission.per_epoch", strings(&["50000", "100000", "200000"])),
+            (
+                "reward.compute.scheme",
+                strings(&["proportional", "stake", "quadratic"]),
+            ),
+            (
+                "emission.per_epoch",
+                strings(&["50000", "100000", "200000"]),
+            ),
         ],
         4,
-        Some(r#"{"version": "0.1.0", "axes": [{"path": "reward.compute.scheme", "values": ["proportional", "stake", "quadratic"]}, {"path": "emission.per_epoch", "values": [50000, 100000, 200000]}], "done": []}"#),
+        Some(
+            r#"{"version": "0.1.0", "axes": [{"path": "reward.compute.scheme", "values": ["proportional", "stake", "quadratic"]}, {"path": "emission.per_epoch", "values": [50000, 100000, 200000]}], "done": []}"#,
+        ),
     );
 }
 
@@ -177,7 +200,10 @@ fn a_run_dashboard_has_every_chart_and_card() {
     for bad in ["<link", " src=", "@import", "url(", "https://"] {
         assert!(!html.contains(bad), "external resource {bad}");
     }
-    assert_eq!(html.matches("<figure class=\"chart").count(), html.matches("<svg").count());
+    assert_eq!(
+        html.matches("<figure class=\"chart").count(),
+        html.matches("<svg").count()
+    );
     assert!(html.contains("id=\"render-check\""));
 }
 
@@ -192,10 +218,16 @@ fn a_run_dashboard_is_deterministic_and_written_atomically() {
     assert_eq!(std::fs::read(&a).expect("a"), std::fs::read(&b).expect("b"));
     let leftovers = std::fs::read_dir(tmp.path())
         .expect("ls")
-        .filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().starts_with('.')))
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().starts_with('.'))
+        })
         .count();
     assert_eq!(leftovers, 0);
-    let e = format!("{:#}", write_dashboard(&dir, &tmp.path().join("no/such/dir/d.html")).expect_err("no dir"));
+    let e = format!(
+        "{:#}",
+        write_dashboard(&dir, &tmp.path().join("no/such/dir/d.html")).expect_err("no dir")
+    );
     assert!(e.contains("no/such/dir"), "{e}");
 }
 
@@ -218,10 +250,16 @@ fn charts_export_as_standalone_svg_files() {
     assert_eq!(w.svgs.len(), w.charts);
     for p in &w.svgs {
         let text = std::fs::read_to_string(p).expect("svg");
-        assert!(text.starts_with("<?xml") && text.contains("<svg") && text.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(
+            text.starts_with("<?xml")
+                && text.contains("<svg")
+                && text.contains("xmlns=\"http://www.w3.org/2000/svg\"")
+        );
         assert!(text.contains("<title>"));
     }
-    assert!(svg_dir.join("01-mean-gini-of-rewards-by-compute-scheme-and-emission-per-epoch.svg").is_file());
+    assert!(svg_dir
+        .join("01-mean-gini-of-rewards-by-compute-scheme-and-emission-per-epoch.svg")
+        .is_file());
 }
 
 #[test]
@@ -246,7 +284,12 @@ fn a_sweep_dashboard_has_heatmap_lines_schemes_and_table() {
     let means: Vec<f64> = html
         .split("<tr>")
         .skip(2)
-        .filter_map(|row| row.split("<td class=\"num\">").nth(2).and_then(|c| c.split('<').next()).and_then(|c| c.parse().ok()))
+        .filter_map(|row| {
+            row.split("<td class=\"num\">")
+                .nth(2)
+                .and_then(|c| c.split('<').next())
+                .and_then(|c| c.parse().ok())
+        })
         .collect();
     assert_eq!(means.len(), 9, "{means:?}");
     assert!(means.windows(2).all(|w| w[0] <= w[1]), "{means:?}");
@@ -263,14 +306,20 @@ fn a_sweep_dashboard_has_heatmap_lines_schemes_and_table() {
             ..Options::default()
         },
     );
-    assert_eq!(t[0], "Mean final price by emission.per_epoch and compute.scheme");
+    assert_eq!(
+        t[0],
+        "Mean final price by emission.per_epoch and compute.scheme"
+    );
 }
 
 #[test]
 fn sweep_axes_are_found_with_or_without_a_manifest() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let axes = [
-        ("reward.data.scheme", strings(&["proportional", "quadratic"])),
+        (
+            "reward.data.scheme",
+            strings(&["proportional", "quadratic"]),
+        ),
         ("fees.burn_share", strings(&["0.1", "0.3", "0.5"])),
         ("churn.join_rate", strings(&["0.01", "0.02"])),
     ];
@@ -279,12 +328,23 @@ fn sweep_axes_are_found_with_or_without_a_manifest() {
     write_sweep(&a, &axes, 2, None);
     let t = titles(&a, &Options::default());
     assert_eq!(t.len(), 1 + 3 + 1, "{t:?}");
-    assert!(t[0].ends_with("by data.scheme and fees.burn_share"), "{t:?}");
+    assert!(
+        t[0].ends_with("by data.scheme and fees.burn_share"),
+        "{t:?}"
+    );
     // sweep.json listing names as strings, in another order.
     let b = tmp.path().join("b");
-    write_sweep(&b, &axes, 2, Some(r#"{"axes": ["churn.join_rate", "fees.burn_share"]}"#));
+    write_sweep(
+        &b,
+        &axes,
+        2,
+        Some(r#"{"axes": ["churn.join_rate", "fees.burn_share"]}"#),
+    );
     let t = titles(&b, &Options::default());
-    assert!(t[0].ends_with("by churn.join_rate and fees.burn_share"), "{t:?}");
+    assert!(
+        t[0].ends_with("by churn.join_rate and fees.burn_share"),
+        "{t:?}"
+    );
     // A manifest whose axes match no column: back to detection.
     let c = tmp.path().join("c");
     write_sweep(&c, &axes, 2, Some(r#"{"axes": {"nope.x": [1, 2]}}"#));
@@ -295,7 +355,12 @@ fn sweep_axes_are_found_with_or_without_a_manifest() {
 fn a_single_axis_sweep_has_no_heatmap_but_a_line() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("s");
-    write_sweep(&dir, &[("emission.per_epoch", strings(&["1", "2", "4", "8"]))], 3, None);
+    write_sweep(
+        &dir,
+        &[("emission.per_epoch", strings(&["1", "2", "4", "8"]))],
+        3,
+        None,
+    );
     let (_, page) = build(&dir, &Options::default()).expect("builds");
     let t: Vec<String> = page.charts().map(|c| c.title.clone()).collect();
     assert_eq!(t, ["Mean Gini of rewards vs emission.per_epoch"]);
@@ -311,7 +376,13 @@ fn a_sweep_with_only_points_csv_still_draws() {
     for (i, scheme) in ["stake", "yuma"].iter().enumerate() {
         for (j, e) in [10, 20].iter().enumerate() {
             let m = 0.3 + 0.1 * (i + j) as f64;
-            writeln!(s, "p{i}{j},{scheme},{e},{m},{},{},1.0,,", m - 0.01, m + 0.01).expect("fmt");
+            writeln!(
+                s,
+                "p{i}{j},{scheme},{e},{m},{},{},1.0,,",
+                m - 0.01,
+                m + 0.01
+            )
+            .expect("fmt");
         }
     }
     std::fs::write(dir.join("points.csv"), s).expect("write");
@@ -320,7 +391,10 @@ fn a_sweep_with_only_points_csv_still_draws() {
     assert!(html.contains("runs.csv is missing"));
     assert_eq!(page.charts().count(), 4);
     // The table shows the sweep's own interval.
-    assert!(html.contains("0.2900") && html.contains("0.3100"), "reported CI");
+    assert!(
+        html.contains("0.2900") && html.contains("0.3100"),
+        "reported CI"
+    );
 }
 
 #[test]
@@ -333,7 +407,10 @@ fn ten_thousand_runs_render_fast_and_small_without_an_element_per_run() {
     let runs = write_sweep(
         &dir,
         &[
-            ("reward.compute.scheme", strings(&["proportional", "stake", "quadratic", "yuma"])),
+            (
+                "reward.compute.scheme",
+                strings(&["proportional", "stake", "quadratic", "yuma"]),
+            ),
             ("emission.per_epoch", emission),
             ("churn.join_rate", join),
         ],
@@ -346,17 +423,30 @@ fn ten_thousand_runs_render_fast_and_small_without_an_element_per_run() {
     write_dashboard(&dir, &out).expect("writes");
     let seconds = started.elapsed().as_secs_f64();
     let html = std::fs::read_to_string(&out).expect("read");
-    eprintln!("10,000 runs (1,000 points): {seconds:.3} s, {} bytes", html.len());
+    eprintln!(
+        "10,000 runs (1,000 points): {seconds:.3} s, {} bytes",
+        html.len()
+    );
     assert!(seconds < 5.0, "{seconds} s");
     assert!(html.len() < 5 * 1024 * 1024, "{} bytes", html.len());
-    let elements = html.matches("<rect").count() + html.matches("<polyline").count() + html.matches("<circle").count() + html.matches("<polygon").count();
+    let elements = html.matches("<rect").count()
+        + html.matches("<polyline").count()
+        + html.matches("<circle").count()
+        + html.matches("<polygon").count();
     assert!(elements < runs / 2, "{elements} shapes for {runs} runs");
 
     // 10,000 points × 1 replication on a 100 × 100 grid.
     let dir = tmp.path().join("grid");
     let a: Vec<String> = (1..=100).map(|i| (i * 1000).to_string()).collect();
-    let b: Vec<String> = (0..100).map(|i| format!("{:.2}", f64::from(i) / 100.0)).collect();
-    write_sweep(&dir, &[("emission.per_epoch", a), ("fees.burn_share", b)], 1, None);
+    let b: Vec<String> = (0..100)
+        .map(|i| format!("{:.2}", f64::from(i) / 100.0))
+        .collect();
+    write_sweep(
+        &dir,
+        &[("emission.per_epoch", a), ("fees.burn_share", b)],
+        1,
+        None,
+    );
     let out = dir.join("dashboard.html");
     let started = Instant::now();
     write_dashboard(&dir, &out).expect("writes");
@@ -374,7 +464,11 @@ fn missing_and_malformed_input_is_an_error_naming_the_file() {
 
     let empty = tmp.path().join("empty");
     std::fs::create_dir_all(&empty).expect("mkdir");
-    assert!(err(&empty, &o).contains("holds no mirage outputs"), "{}", err(&empty, &o));
+    assert!(
+        err(&empty, &o).contains("holds no mirage outputs"),
+        "{}",
+        err(&empty, &o)
+    );
     assert!(err(&tmp.path().join("nowhere"), &o).contains("is not a directory"));
 
     let run = tmp.path().join("run");
@@ -388,12 +482,19 @@ fn missing_and_malformed_input_is_an_error_naming_the_file() {
     let header = epochs.lines().next().expect("header");
     std::fs::write(run.join("epochs.csv"), format!("{header}\n")).expect("write");
     let e = err(&run, &o);
-    assert!(e.contains("epochs.csv has a header but no data rows"), "{e}");
+    assert!(
+        e.contains("epochs.csv has a header but no data rows"),
+        "{e}"
+    );
     // Empty file.
     std::fs::write(run.join("epochs.csv"), "").expect("write");
     assert!(err(&run, &o).contains("epochs.csv is empty"));
     // A cell that is not a number.
-    std::fs::write(run.join("epochs.csv"), epochs.replacen(",0.1,", ",zero point one,", 1)).expect("write");
+    std::fs::write(
+        run.join("epochs.csv"),
+        epochs.replacen(",0.1,", ",zero point one,", 1),
+    )
+    .expect("write");
     let e = err(&run, &o);
     assert!(e.contains("epochs.csv line 2, column `price`"), "{e}");
     std::fs::write(run.join("epochs.csv"), &epochs).expect("write");
@@ -401,18 +502,32 @@ fn missing_and_malformed_input_is_an_error_naming_the_file() {
     let agents = std::fs::read_to_string(run.join("agents.csv")).expect("read");
     std::fs::remove_file(run.join("agents.csv")).expect("rm");
     assert!(err(&run, &o).contains("agents.csv is missing"));
-    std::fs::write(run.join("agents.csv"), agents.replacen(",100.500000,", ",-100.500000,", 1)).expect("write");
+    std::fs::write(
+        run.join("agents.csv"),
+        agents.replacen(",100.500000,", ",-100.500000,", 1),
+    )
+    .expect("write");
     let e = err(&run, &o);
     assert!(e.contains("agents.csv line 2, column `wealth`"), "{e}");
     // A column it needs.
-    std::fs::write(run.join("agents.csv"), agents.replace("contribution_total", "work")).expect("write");
+    std::fs::write(
+        run.join("agents.csv"),
+        agents.replace("contribution_total", "work"),
+    )
+    .expect("write");
     assert!(err(&run, &o).contains("agents.csv: no column `contribution_total`"));
     std::fs::write(run.join("agents.csv"), &agents).expect("write");
     std::fs::write(run.join("manifest.json"), "{\"scenario\": ").expect("write");
     assert!(err(&run, &o).contains("manifest.json is not valid JSON"));
     std::fs::remove_file(run.join("manifest.json")).expect("rm");
     assert!(build(&run, &o).is_ok(), "the manifest is optional");
-    let e = err(&run, &Options { metric: Some("price".into()), ..Options::default() });
+    let e = err(
+        &run,
+        &Options {
+            metric: Some("price".into()),
+            ..Options::default()
+        },
+    );
     assert!(e.contains("apply to sweep directories"), "{e}");
 
     let sweep = tmp.path().join("sweep");
@@ -422,10 +537,28 @@ fn missing_and_malformed_input_is_an_error_naming_the_file() {
     let e = err(&sweep, &o);
     assert!(e.contains("runs.csv") && e.contains("truncated"), "{e}");
     std::fs::write(sweep.join("runs.csv"), &runs).expect("write");
-    let e = err(&sweep, &Options { metric: Some("nope".into()), ..Options::default() });
-    assert!(e.contains("--metric nope") && e.contains("gini_rewards"), "{e}");
-    let e = err(&sweep, &Options { x: Some("nope".into()), ..Options::default() });
-    assert!(e.contains("--x nope") && e.contains("reward.compute.scheme"), "{e}");
+    let e = err(
+        &sweep,
+        &Options {
+            metric: Some("nope".into()),
+            ..Options::default()
+        },
+    );
+    assert!(
+        e.contains("--metric nope") && e.contains("gini_rewards"),
+        "{e}"
+    );
+    let e = err(
+        &sweep,
+        &Options {
+            x: Some("nope".into()),
+            ..Options::default()
+        },
+    );
+    assert!(
+        e.contains("--x nope") && e.contains("reward.compute.scheme"),
+        "{e}"
+    );
     let e = err(
         &sweep,
         &Options {
@@ -435,7 +568,11 @@ fn missing_and_malformed_input_is_an_error_naming_the_file() {
         },
     );
     assert!(e.contains("same axis"), "{e}");
-    std::fs::write(sweep.join("runs.csv"), "run_id,point_id,replication,seed,gini_rewards\nr0,p0,0,1,0.5\n").expect("write");
+    std::fs::write(
+        sweep.join("runs.csv"),
+        "run_id,point_id,replication,seed,gini_rewards\nr0,p0,0,1,0.5\n",
+    )
+    .expect("write");
     std::fs::remove_file(sweep.join("sweep.json")).expect("rm");
     let e = err(&sweep, &o);
     assert!(e.contains("runs.csv: no axis columns"), "{e}");

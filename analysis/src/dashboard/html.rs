@@ -169,7 +169,8 @@ const CHECK_SCRIPT: &str = r#"<script>
     return w > 1 && h > 1;
   }
   var figs = document.querySelectorAll('figure.chart');
-  var lines = ['charts ' + figs.length];
+  var doc = document.documentElement;
+  var lines = ['page ' + doc.scrollWidth + ' ' + doc.scrollHeight, 'charts ' + figs.length];
   for (var i = 0; i < figs.length; i++) {
     var svg = figs[i].querySelector('svg');
     var r = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
@@ -248,12 +249,12 @@ pub fn render(page: &Page) -> String {
                     );
                 }
                 Block::Html(x) => {
-                    let _ = write!(h, "<div style=\"grid-column: 1 / -1\">{x}</div>\n");
+                    let _ = writeln!(h, "<div style=\"grid-column: 1 / -1\">{x}</div>");
                 }
                 Block::Note(t) => {
-                    let _ = write!(
+                    let _ = writeln!(
                         h,
-                        "<p class=\"note\" style=\"grid-column: 1 / -1\">{}</p>\n",
+                        "<p class=\"note\" style=\"grid-column: 1 / -1\">{}</p>",
                         esc(t)
                     );
                 }

@@ -402,7 +402,7 @@ pub fn draw_lines(chart: &mut Ctx<'_, '_>, lines: &[Line]) -> Result<()> {
         let style = l.color.stroke_width(l.width);
         if l.dashed && l.points.len() >= 2 {
             chart.draw_series(std::iter::once(DashedPathElement::new(
-                l.points.clone().into_iter(),
+                l.points.clone(),
                 6,
                 5,
                 style,
@@ -477,26 +477,34 @@ pub fn line_chart(mut frame: Frame, lines: &[Line], y: YRange) -> Result<String>
     draw_chart(&frame, |c| draw_lines(c, lines), |_| Ok(()))
 }
 
+/// One band of a stacked area chart: (x, share) points.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub label: String,
+    pub color: RGBColor,
+    pub points: Vec<(f64, f64)>,
+}
+
 /// A stacked area chart of shares: `layers[k]` holds (x, share) with the
 /// same x in every layer; shares at an x sum to at most 1.
-pub fn stacked_shares(
-    mut frame: Frame,
-    layers: &[(String, RGBColor, Vec<(f64, f64)>)],
-) -> Result<String> {
+pub fn stacked_shares(mut frame: Frame, layers: &[Layer]) -> Result<String> {
     frame.legend = layers
         .iter()
-        .map(|(l, c, _)| LegendItem::new(l.clone(), *c, Mark::Swatch))
+        .map(|l| LegendItem::new(l.label.clone(), l.color, Mark::Swatch))
         .collect();
-    let xs = layers.iter().flat_map(|l| l.2.iter().map(|p| p.0));
+    let xs = layers.iter().flat_map(|l| l.points.iter().map(|p| p.0));
     frame.x = padded_range(xs, 0.0).unwrap_or((0.0, 1.0));
     frame.y = (0.0, 1.0);
     frame.y_ticks = Ticks::Percent;
     draw_chart(
         &frame,
         |chart| {
-            let n = layers.first().map_or(0, |l| l.2.len());
+            let n = layers.first().map_or(0, |l| l.points.len());
             let mut base = vec![0.0; n];
-            for (_, color, pts) in layers {
+            for Layer {
+                color, points: pts, ..
+            } in layers
+            {
                 if pts.len() != n || n < 2 {
                     continue;
                 }

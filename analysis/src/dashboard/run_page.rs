@@ -9,7 +9,8 @@ use plotters::style::RGBColor;
 use super::bars::{grouped_bars, BarSeries};
 use super::html::{slug, Block, Card, Chart, Page, Section};
 use super::plot::{
-    line_chart, segments, stacked_shares, thin, Frame, Line, Ticks, YRange, HALF, THIRD, WIDE,
+    line_chart, segments, stacked_shares, thin, Frame, Layer, Line, Ticks, YRange, HALF, THIRD,
+    WIDE,
 };
 use super::run_input::{RoleSeries, RunData};
 use super::run_stats::{
@@ -466,10 +467,14 @@ fn capture_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
         }
     }
     if xs.len() >= 2 {
-        let layers: Vec<(String, RGBColor, Vec<(f64, f64)>)> = roles
+        let layers: Vec<Layer> = roles
             .iter()
             .zip(shares)
-            .map(|(s, pts)| (role_label(&s.role), role_color(&s.role), pts))
+            .map(|(s, points)| Layer {
+                label: role_label(&s.role),
+                color: role_color(&s.role),
+                points,
+            })
             .collect();
         let t = "Share of each epoch's rewards by role";
         let mut f = Frame::new(t, EPOCH_DESC, "Share of the epoch's rewards (%)");

@@ -361,23 +361,22 @@ fn read_point_ci(path: &Path) -> Result<HashMap<(String, String), PointCi>> {
     let Some(pc) = f.col("point_id") else {
         return Ok(HashMap::new());
     };
-    let cols: Vec<(String, Option<usize>, Option<usize>, Option<usize>)> = f
+    // (metric, [mean, low, high] columns)
+    let cols: Vec<(String, [Option<usize>; 3])> = f
         .header()
         .iter()
         .filter_map(|h| h.strip_suffix("_mean"))
         .map(|m| {
             (
                 m.to_string(),
-                f.col(&format!("{m}_mean")),
-                f.col(&format!("{m}_ci_low")),
-                f.col(&format!("{m}_ci_high")),
+                ["mean", "ci_low", "ci_high"].map(|s| f.col(&format!("{m}_{s}"))),
             )
         })
         .collect();
     let mut out = HashMap::new();
     while f.next_row()? {
         let id = f.cell(pc).to_string();
-        for (m, mean, low, high) in &cols {
+        for (m, [mean, low, high]) in &cols {
             let get = |c: &Option<usize>| c.map_or(Ok(None), |c| f.num(c));
             out.insert(
                 (id.clone(), m.clone()),

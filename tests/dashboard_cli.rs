@@ -1,0 +1,92 @@
+//! End-to-end tests of the dashboard from the command line: `mirage run`
+//! writes one unless `--no-dashboard`, `mirage dashboard` draws run and
+//! sweep directories (and SVG files), and bad input fails with a message
+//! naming the file.
+
+mod dashboard_support;
+
+use dashboard_support::{mirage, run_small, scheme_sweep, text};
+
+#[test]
+fn run_writes_a_dashboard_unless_told_not_to() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("out");
+    let out = run_small(&dir, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = dir.join("dashboard.html");
+    assert!(page.is_file());
+    assert!(text(&out.stdout).contains(&format!("dashboard: {}", page.display())));
+    let html = std::fs::read_to_string(&page).expect("read");
+    assert!(html.contains("Mirage run: baseline"));
+    assert!(html.matches("<svg").count() >= 12, "charts");
+
+    let quiet = tmp.path().join("quiet");
+    let out = run_small(&quiet, &["--no-dashboard"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(quiet.join("epochs.csv").is_file());
+    assert!(!quiet.join("dashboard.html").exists());
+
+    // Redrawn later, elsewhere, with the SVG files.
+    let other = tmp.path().join("page.html");
+    let svg = tmp.path().join("svg");
+    let out = mirage(&[
+        "dashboard",
+        quiet.to_str().expect("utf-8"),
+        "--out",
+        other.to_str().expect("utf-8"),
+        "--svg-dir",
+        svg.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("run dashboard"));
+    assert!(other.is_file());
+    let svgs = std::fs::read_dir(&svg).expect("svg dir").count();
+    assert!(svgs >= 12, "{svgs} svg files");
+}
+
+#[test]
+fn dashboard_draws_a_sweep_with_chosen_axes_and_metric() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("sweep");
+    scheme_sweep(&dir);
+    let out = mirage(&[
+        "dashboard",
+        dir.to_str().expect("utf-8"),
+        "--x",
+        "emission.per_epoch",
+        "--y",
+        "churn.join_rate",
+        "--metric",
+        "misallocation",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(dir.join("dashboard.html")).expect("read");
+    assert!(html
+        .contains("<title>Mean misallocation by emission.per_epoch and churn.join_rate</title>"));
+    assert!(html.contains("Distribution of misallocation by compute.scheme"));
+}
+
+#[test]
+fn bad_input_fails_with_the_file_named() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    let out = mirage(&["dashboard", empty.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("holds no mirage outputs") && err.contains("empty"),
+        "{err}"
+    );
+    assert!(!empty.join("dashboard.html").exists(), "no blank page");
+
+    let dir = tmp.path().join("sweep");
+    scheme_sweep(&dir);
+    let runs = std::fs::read_to_string(dir.join("runs.csv")).expect("read");
+    std::fs::write(dir.join("runs.csv"), &runs[..runs.len() / 2]).expect("truncate");
+    let out = mirage(&["dashboard", dir.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("runs.csv is malformed or truncated"), "{err}");
+    assert!(!dir.join("dashboard.html").exists(), "no blank page");
+}
