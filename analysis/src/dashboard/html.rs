@@ -146,10 +146,10 @@ section p.intro { margin: 4px 0 12px; color: #444; max-width: 900px; }
 .grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
 .grid.cols-3 { grid-template-columns: repeat(3, minmax(0, 1fr)); }
 figure.chart { margin: 0; background: #fff; border: 1px solid #ddd; border-radius: 8px; overflow: hidden; }
-figure.chart.wide { grid-column: 1 / -1; }
+figure.chart.wide, .grid > .full { grid-column: 1 / -1; }
 figure.chart svg { display: block; width: 100%; height: auto; }
 figure.chart figcaption { padding: 6px 14px 10px; font-size: 13.5px; color: #444; border-top: 1px solid #eee; }
-p.note { background: #fff8e1; border: 1px solid #f0d98c; border-radius: 6px; padding: 8px 12px; }
+p.note { background: #fff8e1; border: 1px solid #f0d98c; border-radius: 6px; padding: 8px 12px; margin: 0 0 12px; }
 .table-wrap { max-height: 640px; overflow: auto; background: #fff; border: 1px solid #ddd; border-radius: 8px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
 th, td { padding: 5px 10px; border-bottom: 1px solid #eee; text-align: left; white-space: nowrap; }
@@ -231,36 +231,43 @@ pub fn render(page: &Page) -> String {
     for s in &page.sections {
         let _ = write!(
             h,
-            "<section>\n<h2>{}</h2>\n<p class=\"intro\">{}</p>\n<div class=\"grid{}\">\n",
+            "<section>\n<h2>{}</h2>\n<p class=\"intro\">{}</p>\n",
             esc(&s.heading),
-            esc(&s.intro),
-            if s.columns == 3 { " cols-3" } else { "" }
+            esc(&s.intro)
         );
+        // Notes first, so that the charts' grid stays regular.
         for b in &s.blocks {
-            match b {
-                Block::Chart(c) => {
-                    let _ = write!(
-                        h,
-                        "<figure class=\"chart{}\" id=\"chart-{}\">\n{}<figcaption>{}</figcaption>\n</figure>\n",
-                        if c.wide { " wide" } else { "" },
-                        esc(&c.slug),
-                        titled_svg(c),
-                        esc(&c.caption)
-                    );
-                }
-                Block::Html(x) => {
-                    let _ = writeln!(h, "<div style=\"grid-column: 1 / -1\">{x}</div>");
-                }
-                Block::Note(t) => {
-                    let _ = writeln!(
-                        h,
-                        "<p class=\"note\" style=\"grid-column: 1 / -1\">{}</p>",
-                        esc(t)
-                    );
-                }
+            if let Block::Note(t) = b {
+                let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(t));
             }
         }
-        h.push_str("</div>\n</section>\n");
+        if s.blocks.iter().any(|b| !matches!(b, Block::Note(_))) {
+            let _ = writeln!(
+                h,
+                "<div class=\"grid{}\">",
+                if s.columns == 3 { " cols-3" } else { "" }
+            );
+            for b in &s.blocks {
+                match b {
+                    Block::Chart(c) => {
+                        let _ = write!(
+                            h,
+                            "<figure class=\"chart{}\" id=\"chart-{}\">\n{}<figcaption>{}</figcaption>\n</figure>\n",
+                            if c.wide { " wide" } else { "" },
+                            esc(&c.slug),
+                            titled_svg(c),
+                            esc(&c.caption)
+                        );
+                    }
+                    Block::Html(x) => {
+                        let _ = writeln!(h, "<div class=\"full\">{x}</div>");
+                    }
+                    Block::Note(_) => {}
+                }
+            }
+            h.push_str("</div>\n");
+        }
+        h.push_str("</section>\n");
     }
     h.push_str("<footer>Written by <code>mirage dashboard</code>. Each chart is also available as a standalone SVG with <code>--svg-dir DIR</code>.</footer>\n");
     h.push_str("<pre id=\"render-check\" hidden></pre>\n");

@@ -64,6 +64,11 @@ pub struct RunData {
 }
 
 impl RunData {
+    /// Whether the run has a market (a price at genesis or ever above 0).
+    pub fn has_market(&self) -> bool {
+        self.genesis_price.is_some() || self.epochs.price.iter().any(|&p| p > 0.0)
+    }
+
     /// Whether a role is paid from a reward pool: its rewards Gini is defined
     /// at the end, or any of its agents received rewards.
     pub fn rewarded(&self, role: usize) -> bool {

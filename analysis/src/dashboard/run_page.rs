@@ -168,7 +168,13 @@ pub fn run_page(d: &RunData) -> Result<Page> {
         value: mis.map_or("n/a".into(), fmt_pct),
         detail: "of rewards paid out of line with work done, within each rewarded role (0 = pay exactly in proportion to contribution)".into(),
     });
-    if let (Some(&p_end), Some(&p_first)) = (e.price.last(), e.price.first()) {
+    if !d.has_market() {
+        page.cards.push(Card {
+            label: "Token price".into(),
+            value: "no market".into(),
+            detail: "this run has no market pool, so the token has no price".into(),
+        });
+    } else if let (Some(&p_end), Some(&p_first)) = (e.price.last(), e.price.first()) {
         let (start, when) = match d.genesis_price {
             Some(g) => (g, "genesis"),
             None => (p_first, "epoch 0"),
@@ -199,6 +205,7 @@ pub fn run_page(d: &RunData) -> Result<Page> {
     page.sections.push(capture_section(d, &rewarded)?);
     page.sections.push(deciles_section(d, &pools)?);
     page.sections.push(market_section(d)?);
+    page.sections.retain(|s| !s.blocks.is_empty());
     Ok(page)
 }
 
@@ -266,10 +273,12 @@ fn role_lines(
 fn concentration_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
     let e = &d.epochs;
     let all_roles = vec![true; d.roles.len()];
+    // With one role its lines would hide under the "all agents" line.
+    let besides_all = vec![d.roles.len() > 1; d.roles.len()];
     let mut blocks = Vec::new();
 
     let mut lines = series_line("all agents", INK, &e.epoch, &e.gini_wealth, 3);
-    lines.extend(role_lines(d, |s| &s.gini_wealth, &all_roles));
+    lines.extend(role_lines(d, |s| &s.gini_wealth, &besides_all));
     let t = "Gini of wealth over time";
     blocks.push(chart(
         t,
@@ -287,17 +296,25 @@ fn concentration_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
     ));
 
     let mut lines = series_line("all rewarded agents", INK, &e.epoch, &e.gini_rewards, 3);
-    lines.extend(role_lines(d, |s| &s.gini_rewards, rewarded));
+    if rewarded.iter().filter(|&&r| r).count() > 1 {
+        lines.extend(role_lines(d, |s| &s.gini_rewards, rewarded));
+    }
     let t = "Gini of rewards over time";
-    blocks.push(chart(
-        t,
-        "Of each agent's rewards received so far, agents of rewarded roles (including those who left).",
-        line_chart(Frame::new(t, EPOCH_DESC, "Gini coefficient (0 = equal, 1 = one earner)"), &lines, YRange::Fixed(0.0, 1.0))?,
-        false,
-    ));
+    if lines.is_empty() {
+        blocks.push(Block::Note(
+            "No rewards were paid in this run, so there is no Gini of rewards.".into(),
+        ));
+    } else {
+        blocks.push(chart(
+            t,
+            "Of each agent's rewards received so far, agents of rewarded roles (including those who left).",
+            line_chart(Frame::new(t, EPOCH_DESC, "Gini coefficient (0 = equal, 1 = one earner)"), &lines, YRange::Fixed(0.0, 1.0))?,
+            false,
+        ));
+    }
 
     let mut lines = series_line("all agents", INK, &e.epoch, &e.nakamoto_wealth, 3);
-    lines.extend(role_lines(d, |s| &s.nakamoto_wealth, &all_roles));
+    lines.extend(role_lines(d, |s| &s.nakamoto_wealth, &besides_all));
     let t = "Nakamoto coefficient of wealth over time";
     blocks.push(chart(
         t,
@@ -365,7 +382,9 @@ fn lorenz_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
             .filter(|&i| a.role[i] == r && a.active[i])
             .map(|i| a.wealth[i])
             .collect();
-        groups.push((role_label(role), role_color(role), v, 2));
+        if d.roles.len() > 1 {
+            groups.push((role_label(role), role_color(role), v, 2));
+        }
     }
     let t = "Lorenz curves of final wealth";
     blocks.push(chart(
@@ -392,7 +411,9 @@ fn lorenz_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
             .filter(|&i| a.role[i] == r)
             .map(|i| a.rewards[i])
             .collect();
-        groups.push((role_label(role), role_color(role), v, 2));
+        if rewarded.iter().filter(|&&r| r).count() > 1 {
+            groups.push((role_label(role), role_color(role), v, 2));
+        }
     }
     let t = "Lorenz curves of cumulative rewards";
     let lines = lorenz_lines(&groups);
@@ -489,6 +510,8 @@ fn capture_section(d: &RunData, rewarded: &[bool]) -> Result<Section> {
             stacked_shares(f, &layers)?,
             true,
         ));
+    } else if roles.is_empty() {
+        blocks.push(Block::Note("No rewards were paid in this run.".into()));
     } else {
         blocks.push(Block::Note(
             "Rewards were paid in fewer than two epochs, so there is no reward share over time."
@@ -565,25 +588,32 @@ fn market_section(d: &RunData) -> Result<Section> {
     let mut blocks = Vec::new();
     let somes = |v: &[f64]| v.iter().map(|&x| Some(x)).collect::<Vec<_>>();
 
-    let mut lines = series_line(
-        "price at the end of the epoch",
-        RGBColor(0, 114, 178),
-        &e.epoch,
-        &somes(&e.price),
-        2,
-    );
-    if let (Some(g), Some(&x0), Some(&x1)) = (d.genesis_price, e.epoch.first(), e.epoch.last()) {
-        let mut l = Line::new("price at genesis", MUTED, vec![(x0, g), (x1, g)]);
-        l.dashed = true;
-        lines.push(l);
+    if d.has_market() {
+        let mut lines = series_line(
+            "price at the end of the epoch",
+            RGBColor(0, 114, 178),
+            &e.epoch,
+            &somes(&e.price),
+            2,
+        );
+        if let (Some(g), Some(&x0), Some(&x1)) = (d.genesis_price, e.epoch.first(), e.epoch.last())
+        {
+            let mut l = Line::new("price at genesis", MUTED, vec![(x0, g), (x1, g)]);
+            l.dashed = true;
+            lines.push(l);
+        }
+        let t = "Token price";
+        blocks.push(chart(
+            t,
+            "Price in the market's constant-product pool (quote units, a USD-like stable coin, per token).",
+            line_chart(Frame::new(t, EPOCH_DESC, "Price (quote units per token)"), &lines, YRange::Zero)?,
+            false,
+        ));
+    } else {
+        blocks.push(Block::Note(
+            "This run has no market pool, so there is no token price.".into(),
+        ));
     }
-    let t = "Token price";
-    blocks.push(chart(
-        t,
-        "Price in the market's constant-product pool (quote units, a USD-like stable coin, per token).",
-        line_chart(Frame::new(t, EPOCH_DESC, "Price (quote units per token)"), &lines, YRange::Zero)?,
-        false,
-    ));
 
     let lines = series_line(
         "circulating supply",
@@ -605,7 +635,11 @@ fn market_section(d: &RunData) -> Result<Section> {
     ));
 
     let mut lines = series_line("all agents", INK, &e.epoch, &somes(&e.active_agents), 3);
-    lines.extend(role_lines(d, |s| &s.active, &vec![true; d.roles.len()]));
+    lines.extend(role_lines(
+        d,
+        |s| &s.active,
+        &vec![d.roles.len() > 1; d.roles.len()],
+    ));
     let t = "Active agents";
     let mut f = Frame::new(t, EPOCH_DESC, "Active agents (count)");
     f.size = (WIDE, 380);
