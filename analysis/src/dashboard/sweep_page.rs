@@ -444,7 +444,15 @@ fn points_table(data: &SweepData, metric: &str, pts: &[super::sweep_stats::Point
                     p.summary.half_width.map(|_| p.summary.high()),
                 ),
             };
-            let f = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.4}"));
+            let f = |v: Option<f64>| {
+                v.map_or(String::new(), |x| {
+                    if x.abs() >= 1000.0 {
+                        format!("{x:.1}")
+                    } else {
+                        format!("{x:.4}")
+                    }
+                })
+            };
             let mut row = vec![(i + 1).to_string(), p.id.clone()];
             row.extend(
                 p.at.iter()
