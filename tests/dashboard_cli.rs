@@ -44,6 +44,49 @@ fn run_writes_a_dashboard_unless_told_not_to() {
     assert!(svgs >= 12, "{svgs} svg files");
 }
 
+/// The text of the card labelled `label`.
+fn card(html: &str, label: &str) -> String {
+    html.split(&format!(
+        "<div class=\"label\">{label}</div><div class=\"value\">"
+    ))
+    .nth(1)
+    .and_then(|s| s.split('<').next())
+    .unwrap_or_else(|| panic!("card {label}"))
+    .to_string()
+}
+
+#[test]
+fn without_fairness_json_the_dashboard_computes_the_same_figures() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("out");
+    let out = run_small(&dir, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let with = std::fs::read_to_string(dir.join("dashboard.html")).expect("read");
+    assert!(with.contains("fairness.json"));
+    std::fs::remove_file(dir.join("fairness.json")).expect("rm");
+    let out = mirage(&["dashboard", dir.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let without = std::fs::read_to_string(dir.join("dashboard.html")).expect("read");
+    for label in [
+        "Misallocation",
+        "Investors / team: wealth",
+        "Rewards Nakamoto",
+    ] {
+        assert_eq!(card(&with, label), card(&without, label), "{label}");
+    }
+    // The summary on stdout and the card agree.
+    let shown = card(&with, "Misallocation");
+    let pct: f64 = shown.trim_end_matches('%').parse().expect("percent");
+    let stdout = text(&run_small(&tmp.path().join("again"), &["--no-dashboard"]).stdout);
+    let m: f64 = stdout
+        .split("misallocation ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .expect("summary misallocation");
+    assert!((m * 100.0 - pct).abs() < 0.051, "{m} vs {shown}");
+}
+
 #[test]
 fn dashboard_draws_a_sweep_with_chosen_axes_and_metric() {
     let tmp = tempfile::tempdir().expect("tempdir");

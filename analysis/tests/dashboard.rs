@@ -208,6 +208,38 @@ fn a_run_dashboard_has_every_chart_and_card() {
 }
 
 #[test]
+fn a_run_dashboard_takes_fairness_figures_from_fairness_json_when_present() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("run");
+    write_run(&dir);
+    let page = |dir: &Path| {
+        let (_, p) = build(dir, &Options::default()).expect("builds");
+        mirage_analysis::dashboard::render(&p)
+    };
+    let computed = page(&dir);
+    std::fs::write(
+        dir.join("fairness.json"),
+        r#"{"rewards_vs_contribution": {"all": {"spearman": 0.9, "misallocation": 0.123},
+            "by_role": {"validator": {"spearman": 1.0, "misallocation": 0.5}}},
+           "who_benefits": {"investor": {"agents": 10, "reward_share": 0.01, "wealth_share": 0.77, "contribution_share": 0.0}}}"#,
+    )
+    .expect("write");
+    let reported = page(&dir);
+    assert!(reported.contains(">12.3%<") && !computed.contains(">12.3%<"));
+    assert!(reported.contains(">77.0%<"));
+    assert!(reported.contains("Misallocation within the role: 50.0%"));
+    // A report without these fields (another version) falls back.
+    std::fs::write(dir.join("fairness.json"), "{}").expect("write");
+    assert!(page(&dir).contains(">Misallocation<"));
+    std::fs::write(dir.join("fairness.json"), "{\"wealth\": ").expect("write");
+    let e = format!(
+        "{:#}",
+        build(&dir, &Options::default()).expect_err("malformed")
+    );
+    assert!(e.contains("fairness.json is not valid JSON"), "{e}");
+}
+
+#[test]
 fn a_run_dashboard_is_deterministic_and_written_atomically() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("run");

@@ -1,7 +1,8 @@
-//! Reading a run directory (`epochs.csv`, `agents.csv`, and for titles
-//! `manifest.json` and `scenario.resolved.toml` when present) into the
-//! series and per-agent columns the run dashboard draws.
+//! Reading a run directory (`epochs.csv`, `agents.csv`, and when present
+//! `fairness.json`, `manifest.json` and `scenario.resolved.toml`) into the
+//! series, per-agent columns and figures the run dashboard draws.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -47,6 +48,44 @@ pub struct Agents {
     pub contribution: Vec<u64>,
 }
 
+/// Figures taken from `fairness.json` when the run has one (older runs do
+/// not; the dashboard then computes the same figures from `agents.csv`).
+#[derive(Debug, Clone, Default)]
+pub struct Fairness {
+    /// Misallocation over every agent of a rewarded role.
+    pub misallocation: Option<f64>,
+    /// Misallocation within each rewarded role.
+    pub misallocation_by_role: HashMap<String, f64>,
+    /// Investors' shares of rewards, final wealth and contribution.
+    pub investor: Option<[Option<f64>; 3]>,
+}
+
+fn read_fairness(v: &serde_json::Value) -> Fairness {
+    let num = |p: &str| v.pointer(p).and_then(serde_json::Value::as_f64);
+    let by_role = v
+        .pointer("/rewards_vs_contribution/by_role")
+        .and_then(serde_json::Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(role, a)| {
+                    a.get("misallocation")
+                        .and_then(serde_json::Value::as_f64)
+                        .map(|x| (role.clone(), x))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let investor = v.pointer("/who_benefits/investor").map(|_| {
+        ["reward_share", "wealth_share", "contribution_share"]
+            .map(|k| num(&format!("/who_benefits/investor/{k}")))
+    });
+    Fairness {
+        misallocation: num("/rewards_vs_contribution/all/misallocation"),
+        misallocation_by_role: by_role,
+        investor,
+    }
+}
+
 /// Everything the run dashboard shows.
 #[derive(Debug, Clone)]
 pub struct RunData {
@@ -61,6 +100,8 @@ pub struct RunData {
     pub roles: Vec<String>,
     pub epochs: Epochs,
     pub agents: Agents,
+    /// From `fairness.json`, when present.
+    pub fairness: Option<Fairness>,
 }
 
 impl RunData {
@@ -96,6 +137,7 @@ pub fn is_run_dir(dir: &Path) -> bool {
 
 pub fn read_run(dir: &Path) -> Result<RunData> {
     let manifest = read_json(&dir.join("manifest.json"))?;
+    let fairness = read_json(&dir.join("fairness.json"))?.map(|v| read_fairness(&v));
     let m = manifest.as_ref();
     let get_str = |k: &str| {
         m.and_then(|v| v.get(k))
@@ -151,6 +193,7 @@ pub fn read_run(dir: &Path) -> Result<RunData> {
         roles,
         epochs,
         agents,
+        fairness,
     })
 }
 

@@ -123,6 +123,10 @@ pub fn run_page(d: &RunData) -> Result<Page> {
     if let Some(v) = &d.version {
         page.facts.push(("mirage".into(), v.clone()));
     }
+    if d.fairness.is_some() {
+        page.facts
+            .push(("fairness report".into(), "fairness.json".into()));
+    }
 
     // Cards.
     let first_gw = e.gini_wealth.iter().find_map(|x| *x);
@@ -162,11 +166,19 @@ pub fn run_page(d: &RunData) -> Result<Page> {
             rewarded_rewards.len()
         ),
     });
-    let mis = pooled_misallocation(&pools);
+    let all_pairs: Vec<(u64, u64)> = pools.iter().flatten().copied().collect();
+    let mis = match d.fairness.as_ref().and_then(|f| f.misallocation) {
+        Some(m) => Some(m),
+        None => misallocation(&all_pairs),
+    };
+    let within = pooled_misallocation(&pools);
     page.cards.push(Card {
         label: "Misallocation".into(),
         value: mis.map_or("n/a".into(), fmt_pct),
-        detail: "of rewards paid out of line with work done, within each rewarded role (0 = pay exactly in proportion to contribution)".into(),
+        detail: format!(
+            "of rewards would have to move for pay to follow contribution, all rewarded roles together (0 = pay exactly in proportion){}",
+            within.map_or(String::new(), |w| format!("; within each role: {}", fmt_pct(w)))
+        ),
     });
     if !d.has_market() {
         page.cards.push(Card {
@@ -229,9 +241,16 @@ fn investor_card(d: &RunData) -> Card {
     let active_inv = |i: usize| a.role[i] == inv && a.active[i];
     let active = |i: usize| a.active[i];
     let all = |_: usize| true;
-    let wealth = share(sum(&active_inv, &a.wealth), sum(&active, &a.wealth));
-    let rewards = share(sum(&is_inv, &a.rewards), sum(&all, &a.rewards));
-    let contrib = share(sum(&is_inv, &a.contribution), sum(&all, &a.contribution));
+    let computed = [
+        share(sum(&is_inv, &a.rewards), sum(&all, &a.rewards)),
+        share(sum(&active_inv, &a.wealth), sum(&active, &a.wealth)),
+        share(sum(&is_inv, &a.contribution), sum(&all, &a.contribution)),
+    ];
+    let [rewards, wealth, contrib] = d
+        .fairness
+        .as_ref()
+        .and_then(|f| f.investor)
+        .unwrap_or(computed);
     let n = a.role.iter().filter(|&&r| r == inv).count();
     let f = |x: Option<f64>| x.map_or("n/a".to_string(), fmt_pct);
     Card {
@@ -569,7 +588,11 @@ fn deciles_section(d: &RunData, pools: &[Vec<(u64, u64)>]) -> Result<Section> {
             format!(
                 "{} agents. Misallocation within the role: {} of its rewards.",
                 pool.len(),
-                misallocation(pool).map_or("n/a".into(), fmt_pct)
+                d.fairness
+                    .as_ref()
+                    .and_then(|f| f.misallocation_by_role.get(role).copied())
+                    .or_else(|| misallocation(pool))
+                    .map_or("n/a".into(), fmt_pct)
             ),
             grouped_bars(f, &cats, &series)?,
             false,

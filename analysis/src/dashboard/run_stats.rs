@@ -2,6 +2,7 @@
 //! curves, rewards against contribution by contribution decile,
 //! misallocation, and a group's shares of rewards, wealth and contribution.
 
+use crate::alignment_u64;
 use crate::concentration::{gini_sorted, nakamoto_sorted};
 
 /// Points of the Lorenz curve of `values` (any order), at most about
@@ -75,21 +76,15 @@ pub fn by_contribution_decile(agents: &[(u64, u64)]) -> Option<[Decile; 10]> {
     Some(out)
 }
 
-/// ½ Σ |reward share − contribution share| over one group of agents: the
-/// share of its rewards that would have to move for every agent to be paid
-/// in proportion to its contribution. `None` when nothing was contributed
-/// or paid.
+/// ½ Σ |reward share − contribution share| over one group of agents
+/// (contribution, reward): the share of its rewards that would have to move
+/// for every agent to be paid in proportion to its contribution (computed
+/// by [`crate::alignment_u64`], as in `fairness.json`). `None` when nothing
+/// was contributed or paid.
 pub fn misallocation(agents: &[(u64, u64)]) -> Option<f64> {
-    let tc: u128 = agents.iter().map(|a| u128::from(a.0)).sum();
-    let tr: u128 = agents.iter().map(|a| u128::from(a.1)).sum();
-    if tc == 0 || tr == 0 {
-        return None;
-    }
-    let sum: f64 = agents
-        .iter()
-        .map(|a| (a.1 as f64 / tr as f64 - a.0 as f64 / tc as f64).abs())
-        .sum();
-    Some(0.5 * sum)
+    let rewards: Vec<u64> = agents.iter().map(|a| a.1).collect();
+    let contributions: Vec<u64> = agents.iter().map(|a| a.0).collect();
+    alignment_u64(&rewards, &contributions).ok()?.misallocation
 }
 
 /// Misallocation across several reward pools whose contributions are
