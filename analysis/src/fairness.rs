@@ -51,7 +51,11 @@ pub struct FairnessReport {
     pub rewards: Breakdown<Metrics>,
     /// Rewards against contribution over the same agents (Spearman rank
     /// correlation and misallocation, the share of rewards that would have
-    /// to move for pay to follow contribution).
+    /// to move for pay to follow contribution). Roles count work in their
+    /// own units (tasks, datasets, checks), so the overall misallocation is
+    /// the within-role one summed over roles: Σ_roles ½ Σ_i |r_i − R_role ·
+    /// c_i / C_role| / R_total, i.e. the reward-weighted mean of the roles'
+    /// misallocations; the overall Spearman ranks all rewarded agents.
     pub rewards_vs_contribution: Breakdown<Option<Alignment>>,
     /// Each role's share of all rewards, of final wealth (active agents)
     /// and of all contribution. Contribution adds up each role's own units
@@ -122,12 +126,34 @@ pub fn fairness_report(agents: &[AgentFacts<'_>], decimals: u32) -> FairnessRepo
                 .map(|r| (r.to_string(), summarize_u64(&rewards_of(Some(r)), decimals)))
                 .collect(),
         },
-        rewards_vs_contribution: Breakdown {
-            all: alignment_of(None),
-            by_role: rewarded_roles
+        rewards_vs_contribution: {
+            let by_role: BTreeMap<String, Option<Alignment>> = rewarded_roles
                 .iter()
                 .map(|r| (r.to_string(), alignment_of(Some(r))))
-                .collect(),
+                .collect();
+            let mut all = alignment_of(None);
+            if let Some(all) = &mut all {
+                let mut moved = 0.0;
+                let mut defined = total_rewards > 0;
+                for role in &rewarded_roles {
+                    let role_rewards: u128 = rewarded(Some(role))
+                        .iter()
+                        .map(|a| u128::from(a.rewards))
+                        .sum();
+                    match by_role
+                        .get(*role)
+                        .copied()
+                        .flatten()
+                        .and_then(|a| a.misallocation)
+                    {
+                        Some(m) => moved += m * role_rewards as f64,
+                        None if role_rewards == 0 => {}
+                        None => defined = false,
+                    }
+                }
+                all.misallocation = defined.then(|| moved / total_rewards as f64);
+            }
+            Breakdown { all, by_role }
         },
         who_benefits: roles
             .iter()
@@ -193,5 +219,22 @@ mod tests {
         assert!(r.rewards.by_role.contains_key("compute_provider"));
         assert!(!r.rewards.by_role.contains_key("investor"));
         assert_eq!(r.wealth.all.n, 3);
+    }
+
+    #[test]
+    fn overall_misallocation_is_within_roles_weighted_by_rewards() {
+        // Role a: rewards 30/10 for equal work → ½(|0.75−0.5| + |0.25−0.5|)
+        // = 0.25 of its 40; role b: one agent, nothing to move. Overall:
+        // 0.25 · 40 / 100 = 0.1, whatever units each role counts work in.
+        let agents = [
+            facts("a", true, 0, 30, 1),
+            facts("a", true, 0, 10, 1),
+            facts("b", true, 0, 60, 5000),
+        ];
+        let r = fairness_report(&agents, 0);
+        let role_a = r.rewards_vs_contribution.by_role["a"].expect("defined");
+        assert!((role_a.misallocation.expect("defined") - 0.25).abs() < 1e-12);
+        let all = r.rewards_vs_contribution.all.expect("defined");
+        assert!((all.misallocation.expect("defined") - 0.1).abs() < 1e-12);
     }
 }

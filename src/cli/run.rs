@@ -79,7 +79,8 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
 #[derive(Debug)]
 pub struct RunOutcome {
     pub sim: Simulation,
-    pub first: Option<EpochRecord>,
+    /// Price at genesis, before the first event.
+    pub genesis_price: f64,
     pub last: Option<EpochRecord>,
     pub seconds: f64,
 }
@@ -96,22 +97,23 @@ pub fn run_to_dir(
     let seed = scenario.seed;
     let mut sim = Simulation::new(scenario, seed)
         .with_context(|| format!("{}: cannot start the simulation", source.display()))?;
+    let genesis_price = sim.price();
     let existed = dir.exists();
     prepare_dir(dir, force)?;
     let result = write_run(loaded, source, dir, &mut sim);
     if result.is_err() && !existed {
         let _ = std::fs::remove_dir(dir);
     }
-    let (first, last, seconds) = result?;
+    let (last, seconds) = result?;
     Ok(RunOutcome {
         sim,
-        first,
+        genesis_price,
         last,
         seconds,
     })
 }
 
-type Written = (Option<EpochRecord>, Option<EpochRecord>, f64);
+type Written = (Option<EpochRecord>, f64);
 
 fn write_run(
     loaded: &LoadedScenario,
@@ -129,14 +131,10 @@ fn write_run(
     );
     let mut epochs_file = AtomicFile::create(&dir.join("epochs.csv"))?;
     let mut csv = EpochsCsv::new(epochs_file.writer(), sim.decimals());
-    let mut first: Option<EpochRecord> = None;
     let mut last: Option<EpochRecord> = None;
     let started = Instant::now();
     let mut observer = |rec: &EpochRecord| {
         csv.write(rec);
-        if first.is_none() {
-            first = Some(rec.clone());
-        }
         last = Some(rec.clone());
         bar.inc(1);
     };
@@ -182,7 +180,7 @@ fn write_run(
     let mut text = serde_json::to_string_pretty(&manifest)?;
     text.push('\n');
     write_atomic(&dir.join("manifest.json"), text.as_bytes())?;
-    Ok((first, last, seconds))
+    Ok((last, seconds))
 }
 
 /// The fairness report of a finished run (see `mirage_analysis::fairness`).
@@ -261,10 +259,10 @@ fn print_summary(loaded: &LoadedScenario, outcome: &RunOutcome, dir: &Path) -> s
         )?;
     }
     if sim.market().is_some() {
-        let start = outcome.first.as_ref().map_or(0.0, |r| r.price);
+        let start = outcome.genesis_price;
         writeln!(
             out,
-            "price: {start:.6} -> {:.6} quote per token",
+            "price: {start:.6} at genesis -> {:.6} quote per token",
             last.price
         )?;
     }

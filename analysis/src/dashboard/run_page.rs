@@ -166,19 +166,16 @@ pub fn run_page(d: &RunData) -> Result<Page> {
             rewarded_rewards.len()
         ),
     });
-    let all_pairs: Vec<(u64, u64)> = pools.iter().flatten().copied().collect();
+    // As in fairness.json: each role's pay against its own units of work,
+    // weighted by the role's rewards.
     let mis = match d.fairness.as_ref().and_then(|f| f.misallocation) {
         Some(m) => Some(m),
-        None => misallocation(&all_pairs),
+        None => pooled_misallocation(&pools),
     };
-    let within = pooled_misallocation(&pools);
     page.cards.push(Card {
         label: "Misallocation".into(),
         value: mis.map_or("n/a".into(), fmt_pct),
-        detail: format!(
-            "of rewards would have to move for pay to follow contribution, all rewarded roles together (0 = pay exactly in proportion){}",
-            within.map_or(String::new(), |w| format!("; within each role: {}", fmt_pct(w)))
-        ),
+        detail: "of rewards would have to move for each role's pay to follow its contribution (0 = pay exactly in proportion)".into(),
     });
     if !d.has_market() {
         page.cards.push(Card {
