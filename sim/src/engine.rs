@@ -15,6 +15,7 @@ use crate::agents::speculator::execute_trade;
 use crate::agents::{
     Agents, ComputeProviders, DataProviders, Holders, Investors, Speculators, Validators, ACTIVE,
 };
+use crate::allocation::Allocator;
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
 use crate::error::SimError;
 use crate::event::Event;
@@ -22,9 +23,13 @@ use crate::ledger::{Account, Ledger, SystemAccount};
 use crate::market::Market;
 use crate::queue::EventQueue;
 use crate::record::{EpochRecord, Observer, RoleEpoch};
+use crate::reward::reputation::ReputationBook;
+use crate::reward::yuma_pool::YumaPool;
 use crate::reward::{build_scheme, PoolKind, RewardContext, RewardScheme};
 use crate::rng::{stream, SimRng, Stream};
-use crate::scenario::{EmissionSchedule, PopulationSpec, Role, Scenario, SlashDestination};
+use crate::scenario::{
+    EmissionSchedule, FeePolicy, PopulationSpec, Role, Scenario, SchemeKind, SlashDestination,
+};
 use crate::stats::sort_amounts;
 use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
 
@@ -42,15 +47,49 @@ fn share_of(amount: u64, share_ppb: u128) -> u64 {
     (u128::from(amount) * share_ppb / PPB) as u64
 }
 
-/// A configured reward pool.
+/// A configured reward pool. A scheme that pays two pools together (yuma:
+/// compute and validation) is one `Pool` whose members have either role
+/// and whose share is the two pools' shares summed.
 #[derive(Debug)]
 struct Pool {
     kind: PoolKind,
+    roles: [Option<Role>; 2],
+    share_ppb: u128,
     /// Cumulative share of this pool and the pools before it (ppb, at
     /// most 10^9), so that rounded pool budgets never add up to more than
     /// the whole budget.
     cumulative_ppb: u128,
     scheme: Box<dyn RewardScheme>,
+}
+
+/// The task fee policy and its state.
+#[derive(Debug, Clone)]
+struct FeeState {
+    policy: FeePolicy,
+    /// Base fee in quote base units (kept fractional so small moves add up).
+    base: f64,
+    /// Fee charged per task this epoch, quote base units.
+    now: u64,
+    target: f64,
+    max_change: f64,
+    min: f64,
+}
+
+impl FeeState {
+    /// EIP-1559's update applied once per epoch:
+    /// base ← max(min, base · (1 + δ · clamp((u − u*) / u*, −1, 1))).
+    fn update(&mut self, utilisation: f64) {
+        if self.policy == FeePolicy::Fixed {
+            return;
+        }
+        let pressure = ((utilisation - self.target) / self.target).clamp(-1.0, 1.0);
+        self.base = (self.base * (1.0 + self.max_change * pressure)).max(self.min);
+        self.now = if self.base >= (u64::MAX / 4) as f64 {
+            u64::MAX / 4
+        } else {
+            self.base.round() as u64
+        };
+    }
 }
 
 /// Counters of the epoch in progress.
@@ -61,6 +100,8 @@ struct EpochCounters {
     tasks_dropped: u64,
     cheats_caught: u64,
     fees_quote: u128,
+    /// Tasks given to a provider (arrived and not dropped for lack of one).
+    tasks_allocated: u64,
 }
 
 /// Buffers reused every epoch.
@@ -70,6 +111,8 @@ struct Scratch {
     work: Vec<u64>,
     failures: Vec<u64>,
     stake: Vec<u64>,
+    reputation: Vec<f64>,
+    usage: Vec<u64>,
     payouts: Vec<u64>,
     wealth_by_role: [Vec<u64>; 6],
     rewards_by_role: [Vec<u64>; 6],
@@ -88,7 +131,6 @@ struct Rules {
     emission_schedule: EmissionSchedule,
     emission_per_epoch: u64,
     halving_interval: u32,
-    task_fee: u64,
     burn_ppb: u128,
     treasury_ppb: u128,
     tasks_per_epoch: f64,
@@ -122,9 +164,17 @@ pub struct Simulation {
     investors: Investors,
     holders: Holders,
     pools: Vec<Pool>,
+    /// Reputation of compute and data providers (kept under every scheme).
+    compute_rep: ReputationBook,
+    data_rep: ReputationBook,
+    allocator: Allocator,
+    fee: FeeState,
+    /// Whether tasks draw datasets (a data-pool scheme pays by usage).
+    track_usage: bool,
     queue: EventQueue<Event>,
     rng: SimRng,
     reward_rng: SimRng,
+    usage_rng: SimRng,
     epoch: u32,
     counters: EpochCounters,
     arrival_clock: f64,
@@ -156,7 +206,6 @@ impl Simulation {
             emission_schedule: scenario.emission.schedule,
             emission_per_epoch: to_base_units(scenario.emission.per_epoch.0, decimals),
             halving_interval: scenario.emission.halving_interval.get(),
-            task_fee: to_base_units(scenario.fees.task_fee.0, QUOTE_DECIMALS),
             burn_ppb: ppb(scenario.fees.burn_share.0),
             treasury_ppb: ppb(scenario.fees.treasury_share.0),
             tasks_per_epoch: scenario.demand.tasks_per_epoch.0,
@@ -197,33 +246,72 @@ impl Simulation {
 
         let mut pools = Vec::new();
         let mut rewarded = [false; 6];
+        let mut compute_rep = ReputationBook::new(&Default::default());
+        let mut data_rep = ReputationBook::new(&Default::default());
+        let mut track_usage = false;
         if let Some(reward) = &scenario.reward {
+            let scheme_of =
+                |c: &Option<crate::scenario::PoolConfig>| c.as_ref().map(|c| *c.scheme.get_ref());
+            let joint_yuma = scheme_of(&reward.compute) == Some(SchemeKind::Yuma)
+                && scheme_of(&reward.validation) == Some(SchemeKind::Yuma);
+            if let Some(c) = &reward.compute {
+                compute_rep = ReputationBook::new(&c.reputation_params());
+            }
+            if let Some(d) = &reward.data {
+                data_rep = ReputationBook::new(&d.reputation_params());
+                track_usage = *d.scheme.get_ref() == SchemeKind::Quality;
+            }
             for (kind, config) in [
                 (PoolKind::Compute, &reward.compute),
                 (PoolKind::Data, &reward.data),
                 (PoolKind::Validation, &reward.validation),
             ] {
-                if let Some(config) = config {
-                    rewarded[kind.role().index()] = true;
-                    pools.push(Pool {
-                        kind,
-                        cumulative_ppb: 0,
-                        scheme: build_scheme(config),
-                    });
+                let Some(config) = config else { continue };
+                rewarded[kind.role().index()] = true;
+                if joint_yuma && kind == PoolKind::Validation {
+                    continue; // paid together with the compute pool
                 }
+                let pool = match (&reward.validation, joint_yuma) {
+                    (Some(validation), true) if kind == PoolKind::Compute => {
+                        let total = config.share.0 + validation.share.0;
+                        let providers = if total > 0.0 {
+                            config.share.0 / total
+                        } else {
+                            0.5
+                        };
+                        Pool {
+                            kind,
+                            roles: [Some(Role::ComputeProvider), Some(Role::Validator)],
+                            share_ppb: ppb(config.share.0) + ppb(validation.share.0),
+                            cumulative_ppb: 0,
+                            scheme: Box::new(YumaPool::new(config.yuma_params(), providers)),
+                        }
+                    }
+                    _ => Pool {
+                        kind,
+                        roles: [Some(kind.role()), None],
+                        share_ppb: ppb(config.share.0),
+                        cumulative_ppb: 0,
+                        scheme: build_scheme(kind, config),
+                    },
+                };
+                pools.push(pool);
             }
         }
+        let fees = &scenario.fees;
+        let base = to_base_units(fees.task_fee.0, QUOTE_DECIMALS);
+        let fee = FeeState {
+            policy: *fees.policy.get_ref(),
+            base: base as f64,
+            now: base,
+            target: fees.target_utilisation.0,
+            max_change: fees.max_change.0,
+            min: to_base_units(fees.min_fee.0, QUOTE_DECIMALS) as f64,
+        };
 
         let mut cumulative = 0;
         for pool in &mut pools {
-            let config = match pool.kind {
-                PoolKind::Compute => scenario.reward.as_ref().and_then(|r| r.compute.as_ref()),
-                PoolKind::Data => scenario.reward.as_ref().and_then(|r| r.data.as_ref()),
-                PoolKind::Validation => {
-                    scenario.reward.as_ref().and_then(|r| r.validation.as_ref())
-                }
-            };
-            cumulative = (cumulative + config.map_or(0, |c| ppb(c.share.0))).min(PPB);
+            cumulative = (cumulative + pool.share_ppb).min(PPB);
             pool.cumulative_ppb = cumulative;
         }
 
@@ -258,9 +346,15 @@ impl Simulation {
             investors: Investors::default(),
             holders: Holders::default(),
             pools,
+            compute_rep,
+            data_rep,
+            allocator: Allocator::new(scenario.demand.allocation),
+            fee,
+            track_usage,
             queue: EventQueue::new(window),
             rng: stream(seed, Stream::Events),
             reward_rng: stream(seed, Stream::Rewards),
+            usage_rng: stream(seed, Stream::Usage),
             epoch: 0,
             counters: EpochCounters::default(),
             arrival_clock: 0.0,
@@ -284,8 +378,7 @@ impl Simulation {
         sim.price_at_epoch_start = sim.price();
         sim.arrival_rate = sim.arrival_rate_per_tick();
         sim.schedule_genesis_events();
-        sim.compute.reset_epoch(&sim.agents);
-        sim.validators.rebuild_draw(&sim.agents, &sim.ledger);
+        sim.start_epoch();
         sim.ledger.check()?;
         Ok(sim)
     }
@@ -299,7 +392,15 @@ impl Simulation {
         let role = spec.role;
         let mut unvested = 0;
         let row = match role {
-            Role::ComputeProvider => self.compute.spawn(agent, spec, rng),
+            Role::ComputeProvider => {
+                let row = self.compute.spawn(agent, spec, rng);
+                if !genesis {
+                    self.compute_rep.ensure(agent as usize + 1);
+                    self.allocator
+                        .on_spawn(row, &self.compute, &self.compute_rep);
+                }
+                row
+            }
             Role::DataProvider => self.data.spawn(agent, spec, rng),
             Role::Validator => self.validators.spawn(agent, spec, rng),
             Role::Speculator => self.speculators.spawn(agent, spec, rng),
@@ -478,12 +579,19 @@ impl Simulation {
     fn on_task_arrival(&mut self, tick: u64) -> Result<(), SimError> {
         self.schedule_next_arrival();
         self.counters.tasks_arrived += 1;
-        let Some(row) = self.compute.allocate_random(&self.agents, &mut self.rng) else {
+        let Some(row) = self
+            .allocator
+            .allocate(&mut self.compute, &self.agents, &mut self.rng)
+        else {
             self.counters.tasks_dropped += 1;
             return Ok(());
         };
+        self.counters.tasks_allocated += 1;
+        if self.track_usage {
+            self.data.use_dataset(&mut self.usage_rng);
+        }
         // The user buys the fee's tokens on the market; they wait in escrow.
-        if let (Some(market), fee) = (&mut self.market, self.rules.task_fee) {
+        if let (Some(market), fee) = (&mut self.market, self.fee.now) {
             if fee > 0 && market.buy(&mut self.ledger, fee, ESCROW)? > 0 {
                 self.counters.fees_quote += u128::from(fee);
             }
@@ -528,6 +636,7 @@ impl Simulation {
             .add_contribution(self.validators.agent[vrow as usize], 1);
         if correct || !self.validators.catches(vrow, &mut self.rng) {
             self.agents.add_contribution(provider, 1);
+            self.agents.passed_epoch[provider as usize] += 1;
             return Ok(());
         }
         self.counters.cheats_caught += 1;
@@ -550,6 +659,8 @@ impl Simulation {
         }
         if self.data.accepted(row, &mut self.rng) {
             self.agents.add_contribution(provider, 1);
+        } else {
+            self.agents.failures_epoch[provider as usize] += 1;
         }
         self.agents.cost_epoch[provider as usize] += self.data.cost_per_submission[row as usize];
         let rate = self.data.submission_rate[row as usize];
@@ -642,24 +753,83 @@ impl Simulation {
             .transfer(ESCROW, REWARDS, escrow - burned - to_treasury)?;
 
         let reward_budget = u128::from(self.ledger.system(SystemAccount::RewardsPool));
+        self.update_reputations();
         let rewards_paid = self.pay_rewards(epoch)?;
         self.settle_provider_economics(epoch)?;
 
+        let utilisation = self.utilisation();
         let mut record = self.record(tick, epoch, emission, rewards_paid)?;
         record.reward_budget = reward_budget;
+        record.task_fee = self.fee.now;
+        record.utilisation = utilisation;
         observer.on_epoch(&record);
 
+        self.fee.update(utilisation);
         self.epoch = epoch + 1;
         self.counters = EpochCounters::default();
         self.agents.close_epoch();
-        self.compute.reset_epoch(&self.agents);
-        self.validators.rebuild_draw(&self.agents, &self.ledger);
+        self.start_epoch();
         self.price_at_epoch_start = self.price();
         self.arrival_rate = self.arrival_rate_per_tick();
         if self.epoch >= self.rules.epochs {
             self.finished = true;
         }
         Ok(())
+    }
+
+    /// Per-epoch state rebuilt from the agents at an epoch's start: free
+    /// capacity, the allocation policy, the validators' draw, dataset usage.
+    fn start_epoch(&mut self) {
+        self.compute.reset_epoch(&self.agents);
+        self.allocator
+            .rebuild(&self.compute, &self.agents, &self.compute_rep);
+        self.validators.rebuild_draw(&self.agents, &self.ledger);
+        if self.track_usage {
+            self.data.rebuild_usage(&self.agents);
+        }
+    }
+
+    /// Share of the providers' capacity used this epoch (1 when tasks came
+    /// and nobody could take them; the target when nothing happened).
+    fn utilisation(&self) -> f64 {
+        let capacity = self.compute.capacity_epoch;
+        if capacity == 0 {
+            return if self.counters.tasks_arrived > 0 {
+                1.0
+            } else {
+                self.fee.target
+            };
+        }
+        (self.counters.tasks_allocated as f64 / capacity as f64).min(1.0)
+    }
+
+    /// Folds the epoch's validated outcomes into the providers' reputations:
+    /// compute providers' checks passed and results caught wrong (caught
+    /// means slashed), data providers' datasets accepted and rejected.
+    fn update_reputations(&mut self) {
+        let n = self.agents.len();
+        self.compute_rep.ensure(n);
+        self.data_rep.ensure(n);
+        for agent in 0..n as u32 {
+            let a = agent as usize;
+            if self.agents.left_epoch[a] != ACTIVE {
+                continue;
+            }
+            let failures = self.agents.failures_epoch[a];
+            match self.agents.role[a] {
+                Role::ComputeProvider => self.compute_rep.update(
+                    agent,
+                    self.agents.passed_epoch[a],
+                    failures,
+                    failures > 0,
+                ),
+                Role::DataProvider => {
+                    self.data_rep
+                        .update(agent, self.agents.contribution_epoch[a], failures, false)
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Divides the rewards pool among the configured pools; returns the
@@ -674,15 +844,29 @@ impl Simulation {
             s.work.clear();
             s.failures.clear();
             s.stake.clear();
-            let role = pool.kind.role();
+            s.reputation.clear();
+            s.usage.clear();
             for agent in 0..self.agents.len() as u32 {
                 let a = agent as usize;
-                if self.agents.role[a] == role && self.agents.left_epoch[a] == ACTIVE {
-                    s.members.push(agent);
-                    s.work.push(self.agents.contribution_epoch[a]);
-                    s.failures.push(self.agents.failures_epoch[a]);
-                    s.stake.push(self.ledger.get(Account::Stake(agent)));
+                let role = self.agents.role[a];
+                if !pool.roles.contains(&Some(role)) || self.agents.left_epoch[a] != ACTIVE {
+                    continue;
                 }
+                s.members.push(agent);
+                s.work.push(self.agents.contribution_epoch[a]);
+                s.failures.push(self.agents.failures_epoch[a]);
+                s.stake.push(self.ledger.get(Account::Stake(agent)));
+                let row = self.agents.role_index[a] as usize;
+                let (reputation, usage) = match role {
+                    Role::ComputeProvider => (self.compute_rep.score(agent), 0),
+                    Role::DataProvider => (
+                        self.data_rep.score(agent),
+                        self.data.usage_epoch.get(row).copied().unwrap_or(0),
+                    ),
+                    _ => (self.compute_rep.prior(), 0),
+                };
+                s.reputation.push(reputation);
+                s.usage.push(usage);
             }
             s.payouts.clear();
             s.payouts.resize(s.members.len(), 0);
@@ -696,7 +880,12 @@ impl Simulation {
                 work: &s.work,
                 failures: &s.failures,
                 stake: &s.stake,
+                reputation: &s.reputation,
+                usage: &s.usage,
                 agents: &self.agents,
+                compute: &self.compute,
+                data: &self.data,
+                validators: &self.validators,
                 ledger: &self.ledger,
             };
             pool.scheme
@@ -906,6 +1095,8 @@ impl Simulation {
             fees_quote: self.counters.fees_quote,
             emission: u128::from(emission),
             reward_budget: 0,
+            task_fee: 0,
+            utilisation: 0.0,
             rewards_paid,
             events: self.events,
             roles,
@@ -943,6 +1134,19 @@ impl Simulation {
     /// Bytes held by the event queue now.
     pub fn queue_memory_bytes(&self) -> usize {
         self.queue.memory_bytes()
+    }
+    /// Reputation of a compute or data provider in [0, 1] (None for other
+    /// roles).
+    pub fn reputation(&self, agent: u32) -> Option<f64> {
+        match self.agents.role.get(agent as usize)? {
+            Role::ComputeProvider => Some(self.compute_rep.score(agent)),
+            Role::DataProvider => Some(self.data_rep.score(agent)),
+            _ => None,
+        }
+    }
+    /// The task fee charged now, quote base units.
+    pub fn task_fee(&self) -> u64 {
+        self.fee.now
     }
     /// Events taken from the queue so far.
     pub fn events(&self) -> u64 {

@@ -34,6 +34,7 @@
 //! takes text and returns values.
 
 pub mod agents;
+pub mod allocation;
 pub mod amount;
 pub mod engine;
 pub mod error;
@@ -44,6 +45,7 @@ pub mod queue;
 pub mod record;
 pub mod reward;
 pub mod rng;
+pub mod sampling;
 pub mod scenario;
 pub mod stats;
 

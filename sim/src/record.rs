@@ -47,6 +47,11 @@ pub struct EpochRecord {
     pub cheats_caught: u64,
     /// Fees users paid this epoch, quote base units.
     pub fees_quote: u128,
+    /// Fee per task charged this epoch (quote base units; moves each epoch
+    /// under `fees.policy = "dynamic"`).
+    pub task_fee: u64,
+    /// Tasks allocated / capacity of the active compute providers this epoch.
+    pub utilisation: f64,
     pub emission: u128,
     /// The rewards pool at the epoch end before payouts (emission, fee
     /// share and earlier remainders); `rewards_paid` never exceeds it.

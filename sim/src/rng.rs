@@ -19,6 +19,8 @@ pub enum Stream {
     Genesis = 1,
     Events = 2,
     Rewards = 3,
+    /// Which dataset each task uses (only when a scheme pays by usage).
+    Usage = 4,
 }
 
 /// SplitMix64 finaliser (Steele, Lea, Flood 2014).

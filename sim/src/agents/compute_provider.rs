@@ -24,6 +24,9 @@ pub struct ComputeProviders {
     pub honesty: Vec<f64>,
     /// Tasks taken this epoch.
     pub used: Vec<u32>,
+    /// Capacity of the providers active this epoch (including joiners),
+    /// the denominator of the epoch's utilisation.
+    pub capacity_epoch: u64,
     /// Rows with spare capacity this epoch (lazily pruned).
     available: Vec<u32>,
 }
@@ -46,6 +49,7 @@ impl ComputeProviders {
         self.honesty
             .push(draw(rng, spec.honesty.as_ref(), 1.0, AttrKind::Probability));
         self.used.push(0);
+        self.capacity_epoch += u64::from(self.capacity[row as usize]);
         if self.capacity[row as usize] > 0 {
             self.available.push(row);
         }
@@ -56,9 +60,11 @@ impl ComputeProviders {
     pub fn reset_epoch(&mut self, agents: &Agents) {
         self.used.fill(0);
         self.available.clear();
+        self.capacity_epoch = 0;
         for (row, &agent) in self.agent.iter().enumerate() {
             if agents.is_active(agent) && self.capacity[row] > 0 {
                 self.available.push(row as u32);
+                self.capacity_epoch += u64::from(self.capacity[row]);
             }
         }
     }

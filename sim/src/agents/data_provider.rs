@@ -1,11 +1,15 @@
 //! Data providers: agents that submit datasets as a Poisson process; a
 //! submission is accepted (counted as verified work) with probability equal
 //! to the provider's dataset quality, and costs it a fixed amount of quote.
+//! When a reward scheme pays by usage, tasks draw the dataset they use from
+//! an alias table rebuilt each epoch (weight = quality × accepted datasets),
+//! and each provider's uses are counted here.
 
 use rand::Rng;
 
-use super::{draw, AttrKind};
+use super::{draw, Agents, AttrKind};
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
+use crate::sampling::AliasTable;
 use crate::scenario::PopulationSpec;
 
 /// Attributes a data-provider population may set.
@@ -21,6 +25,11 @@ pub struct DataProviders {
     pub submission_rate: Vec<f64>,
     /// Cost of one submission, quote base units.
     pub cost_per_submission: Vec<u64>,
+    /// Times tasks used the provider's datasets this epoch.
+    pub usage_epoch: Vec<u64>,
+    /// Which provider's dataset a task uses (rebuilt each epoch).
+    usage_draw: AliasTable,
+    usage_weights: Vec<f64>,
 }
 
 impl DataProviders {
@@ -49,7 +58,32 @@ impl DataProviders {
         );
         self.cost_per_submission
             .push(to_base_units(cost, QUOTE_DECIMALS));
+        self.usage_epoch.push(0);
         row
+    }
+
+    /// Starts an epoch of usage: clears the counts and rebuilds the draw
+    /// (weight = quality × accepted datasets so far, active providers only).
+    pub fn rebuild_usage(&mut self, agents: &Agents) {
+        self.usage_epoch.fill(0);
+        self.usage_weights.clear();
+        for (row, &agent) in self.agent.iter().enumerate() {
+            let a = agent as usize;
+            self.usage_weights.push(if agents.is_active(agent) {
+                self.quality[row] * agents.contribution_total[a] as f64
+            } else {
+                0.0
+            });
+        }
+        self.usage_draw.rebuild(&self.usage_weights);
+    }
+
+    /// One task uses a dataset: counts a use of the drawn provider's.
+    #[inline]
+    pub fn use_dataset<R: Rng + ?Sized>(&mut self, rng: &mut R) {
+        if let Some(row) = self.usage_draw.draw(rng) {
+            self.usage_epoch[row] += 1;
+        }
     }
 
     /// Whether a submission by `row` is accepted.

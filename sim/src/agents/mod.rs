@@ -47,8 +47,12 @@ pub struct Agents {
     /// Verified units of work, all closed epochs and this epoch.
     pub contribution_total: Vec<u64>,
     pub contribution_epoch: Vec<u64>,
-    /// Results caught wrong this epoch.
+    /// Results caught wrong (compute) or datasets rejected (data) this epoch.
     pub failures_epoch: Vec<u64>,
+    /// Results checked by a validator and not caught this epoch (compute
+    /// providers; a data provider's validated successes are its accepted
+    /// datasets, `contribution_epoch`). Feeds reputation.
+    pub passed_epoch: Vec<u64>,
     /// Consecutive unprofitable epochs (providers).
     pub unprofitable_streak: Vec<u32>,
     /// Quote spent on operating costs this epoch (providers).
@@ -70,6 +74,7 @@ impl Agents {
         self.contribution_total.push(0);
         self.contribution_epoch.push(0);
         self.failures_epoch.push(0);
+        self.passed_epoch.push(0);
         self.unprofitable_streak.push(0);
         self.cost_epoch.push(0);
         (self.role.len() - 1) as u32
@@ -118,6 +123,7 @@ impl Agents {
         self.rewards_epoch.fill(0);
         self.contribution_epoch.fill(0);
         self.failures_epoch.fill(0);
+        self.passed_epoch.fill(0);
         self.cost_epoch.fill(0);
     }
 

@@ -1,6 +1,8 @@
 //! Reward schemes: how one epoch's budget of a reward pool is divided among
 //! the pool's members. Every scheme implements `RewardScheme`, lives in its
-//! own file, and is constructed by `build_scheme` from the scenario.
+//! own file with its parameters and its registry entry (`INFO`: pools,
+//! formula, source, parameters), and is constructed by `build_scheme`.
+//! `SCHEMES` is the one table `mirage schemes` and scenario validation read.
 //!
 //! Invariant: a scheme pays at most its budget (the engine checks it and
 //! fails the run otherwise); what it leaves unpaid (integer remainders, no
@@ -8,12 +10,16 @@
 
 pub mod proportional;
 pub mod quadratic;
+pub mod quadratic_pool;
+pub mod quality;
+pub mod reputation;
 pub mod stake;
 pub mod yuma;
+pub mod yuma_pool;
 
 use std::fmt::Debug;
 
-use crate::agents::Agents;
+use crate::agents::{Agents, ComputeProviders, DataProviders, Validators};
 use crate::ledger::Ledger;
 use crate::rng::SimRng;
 use crate::scenario::{PoolConfig, Role, SchemeKind};
@@ -54,14 +60,26 @@ pub struct RewardContext<'a> {
     pub epoch: u32,
     /// Active members of the pool (agent ids, ascending).
     pub members: &'a [u32],
-    /// Verified units of work of each member this epoch (aligned).
+    /// Verified units of work of each member this epoch (aligned): tasks
+    /// accepted (compute), datasets accepted (data), checks made (validation).
     pub work: &'a [u64],
-    /// Results of each member caught wrong this epoch (aligned).
+    /// Results of each member caught wrong (compute) or datasets rejected
+    /// (data) this epoch (aligned).
     pub failures: &'a [u64],
     /// Stake of each member (aligned, base units).
     pub stake: &'a [u64],
-    /// All agents and the ledger, for schemes that need more.
+    /// Reputation of each member in [0, 1] after this epoch's outcomes
+    /// (aligned; the prior for pools without a reputation model).
+    pub reputation: &'a [f64],
+    /// Times each member's datasets were used by tasks this epoch (aligned;
+    /// counted only when a scheme of the data pool asks for it, else 0).
+    pub usage: &'a [u64],
+    /// All agents, the role tables and the ledger, for schemes that need
+    /// more (e.g. the ground truth that validators observe with noise).
     pub agents: &'a Agents,
+    pub compute: &'a ComputeProviders,
+    pub data: &'a DataProviders,
+    pub validators: &'a Validators,
     pub ledger: &'a Ledger,
 }
 
@@ -81,11 +99,94 @@ pub trait RewardScheme: Debug + Send {
     );
 }
 
+/// One parameter of a scheme, as documented by `mirage schemes`.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamDoc {
+    /// Key in the scheme's sub-table, e.g. `lambda` in `[reward.compute.reputation]`.
+    pub key: &'static str,
+    pub doc: &'static str,
+}
+
+/// A scheme's registry entry: where it applies, what it computes, where it
+/// comes from, and its parameters with their defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemeInfo {
+    pub kind: SchemeKind,
+    /// The pools that may name the scheme.
+    pub pools: &'static [PoolKind],
+    pub summary: &'static str,
+    pub formula: &'static str,
+    pub source: &'static str,
+    /// Parameters, in the order `mirage schemes` lists them; keys without a
+    /// default (optional tables) are marked in their doc.
+    pub params: &'static [ParamDoc],
+    /// The parameters' defaults, serialised from the scheme's `Default`
+    /// parameter struct (so the listing cannot drift from the code).
+    pub defaults: fn() -> toml::Table,
+}
+
+impl SchemeInfo {
+    pub fn name(&self) -> &'static str {
+        self.kind.as_str()
+    }
+
+    /// Whether the scheme may pay `pool`.
+    pub fn applies_to(&self, pool: PoolKind) -> bool {
+        self.pools.contains(&pool)
+    }
+
+    /// The pools as scenario table names, e.g. "[reward.compute], [reward.data]".
+    pub fn pool_tables(&self) -> String {
+        self.pools
+            .iter()
+            .map(|p| format!("[reward.{}]", p.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Every scheme, in the order they are documented.
+pub const SCHEMES: [SchemeInfo; 6] = [
+    proportional::INFO,
+    stake::INFO,
+    reputation::INFO,
+    quality::INFO,
+    quadratic_pool::INFO,
+    yuma_pool::INFO,
+];
+
+/// The registry entry of a scheme.
+pub fn scheme_info(kind: SchemeKind) -> &'static SchemeInfo {
+    match kind {
+        SchemeKind::Proportional => &SCHEMES[0],
+        SchemeKind::Stake => &SCHEMES[1],
+        SchemeKind::Reputation => &SCHEMES[2],
+        SchemeKind::Quality => &SCHEMES[3],
+        SchemeKind::Quadratic => &SCHEMES[4],
+        SchemeKind::Yuma => &SCHEMES[5],
+    }
+}
+
+/// Serialises a parameter struct to the table a scenario would write.
+pub(crate) fn params_table<T: serde::Serialize>(params: &T) -> toml::Table {
+    toml::Table::try_from(params).unwrap_or_default()
+}
+
 /// Builds the scheme a pool's configuration names.
-pub fn build_scheme(config: &PoolConfig) -> Box<dyn RewardScheme> {
+pub fn build_scheme(pool: PoolKind, config: &PoolConfig) -> Box<dyn RewardScheme> {
     match *config.scheme.get_ref() {
         SchemeKind::Proportional => Box::new(proportional::Proportional),
         SchemeKind::Stake => Box::new(stake::StakeWeighted),
+        SchemeKind::Reputation => Box::new(reputation::ReputationScheme::new(
+            &config.reputation_params(),
+        )),
+        SchemeKind::Quality => {
+            Box::new(quality::QualityScheme::new(pool, &config.quality_params()))
+        }
+        SchemeKind::Quadratic => Box::new(quadratic_pool::QuadraticPool::new(
+            config.quadratic_params(),
+        )),
+        SchemeKind::Yuma => Box::new(yuma_pool::YumaPool::new(config.yuma_params(), 0.5)),
     }
 }
 
@@ -138,6 +239,24 @@ pub fn pro_rata_f64(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn registry_is_complete_and_documents_every_default() {
+        for (i, kind) in SchemeKind::ALL.into_iter().enumerate() {
+            let info = scheme_info(kind);
+            assert_eq!(info.kind, kind);
+            assert_eq!(SCHEMES[i].kind, kind);
+            assert!(!info.pools.is_empty() && !info.formula.is_empty() && !info.source.is_empty());
+            let documented: Vec<&str> = info.params.iter().map(|p| p.key).collect();
+            for key in (info.defaults)().keys() {
+                assert!(
+                    documented.contains(&key.as_str()),
+                    "{}: default `{key}` is not documented",
+                    info.name()
+                );
+            }
+        }
+    }
 
     proptest! {
         #[test]

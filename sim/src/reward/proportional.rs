@@ -2,11 +2,29 @@
 //! of work this epoch, payout_i = ⌊budget · w_i / Σ w⌋. The baseline
 //! "pay per verified unit of work" rule.
 
-use super::{pro_rata, RewardContext, RewardScheme};
+use super::{pro_rata, PoolKind, RewardContext, RewardScheme, SchemeInfo};
 use crate::rng::SimRng;
+use crate::scenario::SchemeKind;
 
+/// Pay per verified unit of work: payout_i = ⌊budget · w_i / Σ_j w_j⌋.
+///
+/// Source: the "proportional" method of Bitcoin pooled mining, in which a
+/// round's reward is split in proportion to the shares each miner submitted
+/// (M. Rosenfeld, "Analysis of Bitcoin Pooled Mining Reward Systems", 2011,
+/// section 4).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Proportional;
+
+/// Registry entry.
+pub const INFO: SchemeInfo = SchemeInfo {
+    kind: SchemeKind::Proportional,
+    pools: &[PoolKind::Compute, PoolKind::Data, PoolKind::Validation],
+    summary: "pay per verified unit of work (tasks, accepted datasets, checks)",
+    formula: "payout_i = floor(budget * w_i / sum_j w_j), w = verified work this epoch",
+    source: "Rosenfeld, \"Analysis of Bitcoin Pooled Mining Reward Systems\" (2011), the proportional method",
+    params: &[],
+    defaults: toml::Table::new,
+};
 
 impl RewardScheme for Proportional {
     fn name(&self) -> &'static str {

@@ -2,11 +2,29 @@
 //! payout_i = ⌊budget · s_i / Σ s⌋. The proof-of-stake baseline, which pays
 //! capital rather than contribution.
 
-use super::{pro_rata, RewardContext, RewardScheme};
+use super::{pro_rata, PoolKind, RewardContext, RewardScheme, SchemeInfo};
 use crate::rng::SimRng;
+use crate::scenario::SchemeKind;
 
+/// Pay pro rata to stake: payout_i = ⌊budget · s_i / Σ_j s_j⌋.
+///
+/// Source: proof-of-stake reward distribution, where each epoch's rewards
+/// accrue to stake in proportion to its size (D. Ojha, "F1 Fee
+/// Distribution", Cosmos SDK `x/distribution`, 2019; A. Kiayias et al.,
+/// "Ouroboros", CRYPTO 2017, section 10).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StakeWeighted;
+
+/// Registry entry.
+pub const INFO: SchemeInfo = SchemeInfo {
+    kind: SchemeKind::Stake,
+    pools: &[PoolKind::Compute, PoolKind::Data, PoolKind::Validation],
+    summary: "pay pro rata to stake, whatever the work (capital, not contribution)",
+    formula: "payout_i = floor(budget * s_i / sum_j s_j), s = stake",
+    source: "Ojha, \"F1 Fee Distribution\" (Cosmos SDK x/distribution, 2019); Kiayias et al., \"Ouroboros\" (2017)",
+    params: &[],
+    defaults: toml::Table::new,
+};
 
 impl RewardScheme for StakeWeighted {
     fn name(&self) -> &'static str {

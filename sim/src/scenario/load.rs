@@ -8,8 +8,9 @@ use std::ops::Range;
 
 use thiserror::Error;
 
-use super::{Role, Scenario};
+use super::{FeePolicy, PoolConfig, RewardPools, Role, Scenario, SchemeKind};
 use crate::agents::check_population;
+use crate::reward::{scheme_info, PoolKind};
 
 /// A scenario error, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -295,6 +296,15 @@ fn check(s: &Scenario) -> Result<(), (Range<usize>, String)> {
                 format!("the [reward.*] pools' shares must add up to 1, they add up to {shares}"),
             ));
         }
+        check_schemes(s, pools)?;
+    }
+    if *s.fees.policy.get_ref() == FeePolicy::Dynamic && s.fees.task_fee.0 <= 0.0 {
+        return Err((
+            s.fees.policy.span(),
+            "fees.policy = \"dynamic\" needs a positive task_fee: it is the starting base fee, \
+             which the policy multiplies up or down each epoch"
+                .into(),
+        ));
     }
     let has = |role: Role| s.population.iter().any(|p| p.get_ref().role == role);
     if s.exchange.is_some() && !has(Role::Holder) {
@@ -313,6 +323,158 @@ fn check(s: &Scenario) -> Result<(), (Range<usize>, String)> {
                 p.span(),
                 "speculators trade on the market: add a [market] table".into(),
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that each pool's scheme, and each scheme parameter table, fits
+/// the pool (see `reward::SCHEMES`), that `yuma` names both pools it pays,
+/// and that the populations schemes refer to exist with the right role.
+fn check_schemes(s: &Scenario, pools: &RewardPools) -> Result<(), (Range<usize>, String)> {
+    let configured = [
+        (PoolKind::Compute, &pools.compute),
+        (PoolKind::Data, &pools.data),
+        (PoolKind::Validation, &pools.validation),
+    ];
+    for (kind, config) in configured {
+        let Some(config) = config else { continue };
+        let scheme = *config.scheme.get_ref();
+        let info = scheme_info(scheme);
+        if !info.applies_to(kind) {
+            return Err((
+                config.scheme.span(),
+                format!(
+                    "scheme `{}` cannot pay the {} pool: it applies to {} only",
+                    info.name(),
+                    kind.as_str(),
+                    info.pool_tables()
+                ),
+            ));
+        }
+        let available = match scheme {
+            SchemeKind::Quadratic => crate::reward::quadratic_pool::AVAILABLE,
+            SchemeKind::Yuma => crate::reward::yuma_pool::AVAILABLE,
+            _ => true,
+        };
+        if !available {
+            return Err((
+                config.scheme.span(),
+                format!(
+                    "scheme `{}` is not available in this build yet (its mathematics is being merged)",
+                    info.name()
+                ),
+            ));
+        }
+        for (table, span) in config.param_tables() {
+            let tinfo = scheme_info(table);
+            if !tinfo.applies_to(kind) {
+                return Err((
+                    span,
+                    format!(
+                        "[reward.{pool}.{name}]: scheme `{name}` applies to {} only, so its parameters do not belong in [reward.{pool}]",
+                        tinfo.pool_tables(),
+                        pool = kind.as_str(),
+                        name = tinfo.name(),
+                    ),
+                ));
+            }
+            if table == SchemeKind::Yuma && kind == PoolKind::Validation {
+                return Err((
+                    span,
+                    "[reward.validation.yuma]: yuma's parameters go in [reward.compute.yuma] \
+                     (one consensus pays both pools)"
+                        .into(),
+                ));
+            }
+        }
+    }
+    let is_yuma = |c: &Option<PoolConfig>| {
+        c.as_ref()
+            .filter(|c| *c.scheme.get_ref() == SchemeKind::Yuma)
+            .map(|c| c.scheme.span())
+    };
+    match (is_yuma(&pools.compute), is_yuma(&pools.validation)) {
+        (Some(span), None) | (None, Some(span)) => {
+            let missing = if pools
+                .compute
+                .as_ref()
+                .is_some_and(|c| *c.scheme.get_ref() == SchemeKind::Yuma)
+            {
+                "validation"
+            } else {
+                "compute"
+            };
+            return Err((
+                span,
+                format!(
+                    "`yuma` pays the compute and validation pools together: set scheme = \"yuma\" \
+                     in [reward.{missing}] too (the two pools' shares are the provider/validator split)"
+                ),
+            ));
+        }
+        _ => {}
+    }
+    let population = |name: &str, role: Role, what: &str, span: Range<usize>| {
+        let found = s
+            .population
+            .iter()
+            .enumerate()
+            .find(|(i, p)| p.get_ref().display_name(*i) == name);
+        match found {
+            Some((_, p)) if p.get_ref().role == role => Ok(()),
+            Some((_, p)) => Err((
+                span,
+                format!(
+                    "{what} `{name}` has role `{}`, expected `{}`",
+                    p.get_ref().role.as_str(),
+                    role.as_str()
+                ),
+            )),
+            None => Err((span, format!("{what}: no population is named `{name}`"))),
+        }
+    };
+    if let Some(q) = pools.data.as_ref().and_then(|d| d.quadratic.as_ref()) {
+        let params = q.get_ref();
+        if let Some(sybil) = &params.sybil {
+            population(
+                &sybil.population,
+                Role::DataProvider,
+                "quadratic.sybil.population",
+                q.span(),
+            )?;
+            if sybil.identities == 0 {
+                return Err((
+                    q.span(),
+                    "quadratic.sybil.identities must be at least 1".into(),
+                ));
+            }
+        }
+        if let Some(ring) = &params.collusion {
+            for name in &ring.populations {
+                population(
+                    name,
+                    Role::DataProvider,
+                    "quadratic.collusion.populations",
+                    q.span(),
+                )?;
+            }
+        }
+    }
+    if let Some(y) = pools.compute.as_ref().and_then(|c| c.yuma.as_ref()) {
+        if let Some(cartel) = &y.get_ref().cartel {
+            population(
+                &cartel.validators,
+                Role::Validator,
+                "yuma.cartel.validators",
+                y.span(),
+            )?;
+            population(
+                &cartel.providers,
+                Role::ComputeProvider,
+                "yuma.cartel.providers",
+                y.span(),
+            )?;
         }
     }
     Ok(())

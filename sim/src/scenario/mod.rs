@@ -12,6 +12,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use toml::Spanned;
 
 pub use distribution::{DistSpec, DistTable};
+
+pub use crate::reward::quadratic_pool::QuadraticParams;
+pub use crate::reward::quality::QualityParams;
+pub use crate::reward::reputation::ReputationParams;
+pub use crate::reward::yuma_pool::YumaParams;
 pub use load::{
     apply_override, parse_scenario, render, scenario_from_table, LoadedScenario, Override,
     ScenarioError,
@@ -117,6 +122,42 @@ impl<'de> Deserialize<'de> for Probability {
     }
 }
 
+/// A fraction in (0, 1]: a rate or a target that must not be zero.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct Fraction(pub f64);
+
+impl<'de> Deserialize<'de> for Fraction {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if v > 0.0 && v <= 1.0 {
+            Ok(Self(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "expected a number in (0, 1], got {v}"
+            )))
+        }
+    }
+}
+
+/// A finite number above zero.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct Positive(pub f64);
+
+impl<'de> Deserialize<'de> for Positive {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if v.is_finite() && v > 0.0 {
+            Ok(Self(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "expected a finite number > 0, got {v}"
+            )))
+        }
+    }
+}
+
 /// Token emission into the rewards pool.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -169,6 +210,46 @@ pub struct Fees {
     /// epoch's reward budget.
     #[serde(default)]
     pub treasury_share: Probability,
+    /// `fixed`: every task pays `task_fee`. `dynamic`: `task_fee` is the
+    /// starting base fee, which moves toward a target utilisation of the
+    /// compute providers' capacity each epoch, as EIP-1559 moves the base
+    /// fee toward a target block size.
+    #[serde(default = "default_fee_policy")]
+    pub policy: Spanned<FeePolicy>,
+    /// Target utilisation u* of the providers' capacity (dynamic fees).
+    #[serde(default = "default_target_utilisation")]
+    pub target_utilisation: Fraction,
+    /// Largest relative change of the base fee per epoch, δ (dynamic fees):
+    /// base ← base · (1 + δ · clamp((u − u*) / u*, −1, 1)). Below 1, so the
+    /// fee never reaches zero.
+    #[serde(default = "default_max_change", deserialize_with = "below_one")]
+    pub max_change: Fraction,
+    /// Floor of the base fee in quote units (dynamic fees).
+    #[serde(default)]
+    pub min_fee: NonNegative,
+}
+
+fn default_fee_policy() -> Spanned<FeePolicy> {
+    Spanned::new(0..0, FeePolicy::Fixed)
+}
+fn default_target_utilisation() -> Fraction {
+    Fraction(0.5)
+}
+fn default_max_change() -> Fraction {
+    Fraction(0.125)
+}
+
+fn below_one<'de, D: Deserializer<'de>>(d: D) -> Result<Fraction, D::Error> {
+    let v = Fraction::deserialize(d)?;
+    if v.0 < 1.0 {
+        Ok(v)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "expected a number in (0, 1), got {}: a change of 100% could take the fee to zero, \
+             where a multiplicative update can never raise it again",
+            v.0
+        )))
+    }
 }
 
 impl Default for Fees {
@@ -177,8 +258,21 @@ impl Default for Fees {
             task_fee: NonNegative(0.0),
             burn_share: Probability(0.0),
             treasury_share: Probability(0.0),
+            policy: default_fee_policy(),
+            target_utilisation: default_target_utilisation(),
+            max_change: default_max_change(),
+            min_fee: NonNegative(0.0),
         }
     }
+}
+
+/// How the task fee is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeePolicy {
+    #[default]
+    Fixed,
+    Dynamic,
 }
 
 /// The constant-product pool (token vs a stable quote asset with 6 decimals).
@@ -211,6 +305,33 @@ pub struct Demand {
     /// Mean ticks a provider takes to complete a task.
     #[serde(default = "default_service_ticks")]
     pub service_ticks: NonNegative,
+    /// Which provider with spare capacity takes an arriving task.
+    #[serde(default)]
+    pub allocation: Allocation,
+}
+
+/// Task allocation policies (see `allocation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Allocation {
+    /// Uniformly at random.
+    #[default]
+    Random,
+    /// The lowest cost per task first (ties: the earliest provider).
+    Cheapest,
+    /// At random with probability proportional to the compute providers'
+    /// reputation (the model of `[reward.compute.reputation]`).
+    ReputationWeighted,
+}
+
+impl Allocation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Random => "random",
+            Self::Cheapest => "cheapest",
+            Self::ReputationWeighted => "reputation_weighted",
+        }
+    }
 }
 
 fn default_service_ticks() -> NonNegative {
@@ -223,6 +344,7 @@ impl Default for Demand {
             tasks_per_epoch: NonNegative(0.0),
             growth_per_epoch: 0.0,
             service_ticks: default_service_ticks(),
+            allocation: Allocation::Random,
         }
     }
 }
@@ -313,29 +435,103 @@ pub struct RewardPools {
     pub validation: Option<PoolConfig>,
 }
 
-/// One reward pool: its share of the budget and the scheme that divides it.
+/// One reward pool: its share of the budget, the scheme that divides it,
+/// and the parameters of schemes in sub-tables named after them (so that
+/// sweeping `scheme` keeps each scheme's parameters). Which schemes may pay
+/// which pool, and their parameters, are listed in `reward::SCHEMES`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolConfig {
     pub share: Probability,
     pub scheme: Spanned<SchemeKind>,
+    #[serde(default)]
+    pub reputation: Option<Spanned<ReputationParams>>,
+    #[serde(default)]
+    pub quality: Option<Spanned<QualityParams>>,
+    #[serde(default)]
+    pub quadratic: Option<Spanned<QuadraticParams>>,
+    #[serde(default)]
+    pub yuma: Option<Spanned<YumaParams>>,
 }
 
-/// The reward schemes a pool may name (see `reward/`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+impl PoolConfig {
+    /// The reputation model's parameters (defaults when the table is absent).
+    pub fn reputation_params(&self) -> ReputationParams {
+        self.reputation
+            .as_ref()
+            .map_or_else(ReputationParams::default, |p| p.get_ref().clone())
+    }
+    pub fn quality_params(&self) -> QualityParams {
+        self.quality
+            .as_ref()
+            .map_or_else(QualityParams::default, |p| p.get_ref().clone())
+    }
+    pub fn quadratic_params(&self) -> QuadraticParams {
+        self.quadratic
+            .as_ref()
+            .map_or_else(QuadraticParams::default, |p| p.get_ref().clone())
+    }
+    pub fn yuma_params(&self) -> YumaParams {
+        self.yuma
+            .as_ref()
+            .map_or_else(YumaParams::default, |p| p.get_ref().clone())
+    }
+
+    /// The parameter sub-tables present, with their scheme and span.
+    pub fn param_tables(&self) -> Vec<(SchemeKind, std::ops::Range<usize>)> {
+        let mut v = Vec::new();
+        if let Some(t) = &self.reputation {
+            v.push((SchemeKind::Reputation, t.span()));
+        }
+        if let Some(t) = &self.quality {
+            v.push((SchemeKind::Quality, t.span()));
+        }
+        if let Some(t) = &self.quadratic {
+            v.push((SchemeKind::Quadratic, t.span()));
+        }
+        if let Some(t) = &self.yuma {
+            v.push((SchemeKind::Yuma, t.span()));
+        }
+        v
+    }
+}
+
+/// The reward schemes a pool may name (see `reward/`, one file each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SchemeKind {
     /// Pay per verified unit of work.
     Proportional,
     /// Pay pro rata to stake.
     Stake,
+    /// Pay per verified unit of work × reputation^γ.
+    Reputation,
+    /// Pay per unit of work (or dataset usage) × quality assessed by validators.
+    Quality,
+    /// Quadratic funding of datasets as public goods (data pool).
+    Quadratic,
+    /// Bittensor's Yuma consensus (compute and validation pools together).
+    Yuma,
 }
 
 impl SchemeKind {
+    pub const ALL: [SchemeKind; 6] = [
+        Self::Proportional,
+        Self::Stake,
+        Self::Reputation,
+        Self::Quality,
+        Self::Quadratic,
+        Self::Yuma,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Proportional => "proportional",
             Self::Stake => "stake",
+            Self::Reputation => "reputation",
+            Self::Quality => "quality",
+            Self::Quadratic => "quadratic",
+            Self::Yuma => "yuma",
         }
     }
 }
