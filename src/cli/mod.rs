@@ -14,6 +14,7 @@ pub mod fund;
 pub mod metrics;
 pub mod output;
 pub mod run;
+pub mod schemes;
 pub mod validate;
 pub mod yuma;
 
@@ -31,6 +32,8 @@ pub enum Command {
     Run(run::Args),
     /// Check a scenario file and print what it would simulate.
     Validate(validate::Args),
+    /// List the reward schemes: pools, parameters and defaults, formula and source.
+    Schemes(schemes::Args),
     /// Concentration and fairness metrics of one column of any CSV file.
     Metrics(metrics::Args),
     /// Quadratic-funding matches of a donations CSV (standard, pairwise, cluster, COCM).
@@ -45,6 +48,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::execute(&args),
         Command::Validate(args) => validate::execute(&args),
+        Command::Schemes(args) => schemes::execute(&args),
         Command::Metrics(args) => metrics::execute(&args),
         Command::Fund(args) => fund::execute(&args),
         Command::Yuma(args) => yuma::execute(&args),

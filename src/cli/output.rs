@@ -149,6 +149,8 @@ impl<W: Write> EpochsCsv<W> {
             "fees_quote",
             "emission",
             "rewards_paid",
+            "task_fee",
+            "utilisation",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -202,6 +204,8 @@ impl<W: Write> EpochsCsv<W> {
             format_amount(rec.fees_quote, QUOTE_DECIMALS),
             amount(rec.emission),
             amount(rec.rewards_paid),
+            format_amount(u128::from(rec.task_fee), QUOTE_DECIMALS),
+            rec.utilisation.to_string(),
         ]);
         for r in &rec.roles {
             self.row.extend([
@@ -246,6 +250,7 @@ pub fn write_agents_csv<W: Write>(out: W, sim: &Simulation) -> Result<()> {
         "rewards_total",
         "contribution_total",
         "quote",
+        "reputation",
     ])?;
     let agents = sim.agents();
     let ledger = sim.ledger();
@@ -277,6 +282,7 @@ pub fn write_agents_csv<W: Write>(out: W, sim: &Simulation) -> Result<()> {
             amount(agents.rewards_total[a]),
             agents.contribution_total[a].to_string(),
             format_amount(u128::from(agents.quote[a]), QUOTE_DECIMALS),
+            sim.reputation(id).map_or_else(String::new, |r| r.to_string()),
         ])?;
     }
     w.flush()?;

@@ -5,7 +5,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use mirage_sim::scenario::{DistTable, Role};
+use mirage_sim::reward::scheme_info;
+use mirage_sim::scenario::{DistTable, FeePolicy, PoolConfig, Role, SchemeKind};
 
 use super::ScenarioArgs;
 
@@ -91,10 +92,20 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         s.fees.burn_share.0,
         s.fees.treasury_share.0
     )?;
+    if *s.fees.policy.get_ref() == FeePolicy::Dynamic {
+        writeln!(
+            out,
+            "  dynamic fee: base moves by up to {} per epoch toward {} utilisation, floor {}",
+            s.fees.max_change.0, s.fees.target_utilisation.0, s.fees.min_fee.0
+        )?;
+    }
     writeln!(
         out,
-        "  demand: {} tasks per epoch (growth {} per epoch); {} of results checked",
-        s.demand.tasks_per_epoch.0, s.demand.growth_per_epoch, s.validation.sample_rate.0
+        "  demand: {} tasks per epoch (growth {} per epoch), allocation {}; {} of results checked",
+        s.demand.tasks_per_epoch.0,
+        s.demand.growth_per_epoch,
+        s.demand.allocation.as_str(),
+        s.validation.sample_rate.0
     )?;
     if let Some(reward) = &s.reward {
         let r = reward;
@@ -106,9 +117,10 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
             if let Some(cfg) = cfg {
                 writeln!(
                     out,
-                    "  reward pool {pool:<10} share {:<5} scheme {}",
+                    "  reward pool {pool:<10} share {:<5} scheme {}{}",
                     cfg.share.0,
-                    cfg.scheme.get_ref().as_str()
+                    cfg.scheme.get_ref().as_str(),
+                    scheme_params(cfg)
                 )?;
             }
         }
@@ -126,6 +138,30 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         )?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The chosen scheme's parameters with defaults filled in, e.g.
+/// ` (model = "beta", lambda = 0.98, ...)`; empty for schemes without any.
+fn scheme_params(cfg: &PoolConfig) -> String {
+    let kind = *cfg.scheme.get_ref();
+    let table = match kind {
+        SchemeKind::Reputation => toml::Table::try_from(cfg.reputation_params()),
+        SchemeKind::Quality => toml::Table::try_from(cfg.quality_params()),
+        SchemeKind::Quadratic => toml::Table::try_from(cfg.quadratic_params()),
+        SchemeKind::Yuma => toml::Table::try_from(cfg.yuma_params()),
+        SchemeKind::Proportional | SchemeKind::Stake => Ok(toml::Table::new()),
+    }
+    .unwrap_or_default();
+    if table.is_empty() {
+        return String::new();
+    }
+    // In the registry's documented order.
+    let items: Vec<String> = scheme_info(kind)
+        .params
+        .iter()
+        .filter_map(|p| table.get(p.key).map(|v| format!("{} = {v}", p.key)))
+        .collect();
+    format!(" ({})", items.join(", "))
 }
 
 fn describe(d: &DistTable) -> String {
