@@ -155,7 +155,8 @@ fn baseline_writes_complete_consistent_outputs() {
             "wealth",
             "rewards_total",
             "contribution_total",
-            "quote"
+            "quote",
+            "reputation"
         ]
     );
     let roles: std::collections::BTreeSet<&str> = agents.iter().map(|r| r[1].as_str()).collect();

@@ -282,7 +282,8 @@ pub fn write_agents_csv<W: Write>(out: W, sim: &Simulation) -> Result<()> {
             amount(agents.rewards_total[a]),
             agents.contribution_total[a].to_string(),
             format_amount(u128::from(agents.quote[a]), QUOTE_DECIMALS),
-            sim.reputation(id).map_or_else(String::new, |r| r.to_string()),
+            sim.reputation(id)
+                .map_or_else(String::new, |r| r.to_string()),
         ])?;
     }
     w.flush()?;
