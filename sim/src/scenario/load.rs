@@ -352,20 +352,6 @@ fn check_schemes(s: &Scenario, pools: &RewardPools) -> Result<(), (Range<usize>,
                 ),
             ));
         }
-        let available = match scheme {
-            SchemeKind::Quadratic => crate::reward::quadratic_pool::AVAILABLE,
-            SchemeKind::Yuma => crate::reward::yuma_pool::AVAILABLE,
-            _ => true,
-        };
-        if !available {
-            return Err((
-                config.scheme.span(),
-                format!(
-                    "scheme `{}` is not available in this build yet (its mathematics is being merged)",
-                    info.name()
-                ),
-            ));
-        }
         for (table, span) in config.param_tables() {
             let tinfo = scheme_info(table);
             if !tinfo.applies_to(kind) {
@@ -475,6 +461,23 @@ fn check_schemes(s: &Scenario, pools: &RewardPools) -> Result<(), (Range<usize>,
                 "yuma.cartel.providers",
                 y.span(),
             )?;
+        }
+    }
+    for (_, config) in configured {
+        let Some(config) = config else { continue };
+        let available = match *config.scheme.get_ref() {
+            SchemeKind::Quadratic => crate::reward::quadratic_pool::AVAILABLE,
+            SchemeKind::Yuma => crate::reward::yuma_pool::AVAILABLE,
+            _ => true,
+        };
+        if !available {
+            return Err((
+                config.scheme.span(),
+                format!(
+                    "scheme `{}` is not available in this build yet (its mathematics is being merged)",
+                    config.scheme.get_ref().as_str()
+                ),
+            ));
         }
     }
     Ok(())
