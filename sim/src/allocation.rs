@@ -4,8 +4,10 @@
 //! compute providers' table.
 //!
 //! Every policy allocates in O(1) or O(log n) per task and allocates no
-//! memory per task: `random` draws from the providers' list of rows with
-//! spare capacity; `cheapest` walks a list sorted by cost once per epoch
+//! memory per task: `random` (the engine's default, which calls
+//! `ComputeProviders::allocate_random` directly, keeping this module out of
+//! the hot path) draws from the providers' list of rows with spare
+//! capacity; `cheapest` walks a list sorted by cost once per epoch
 //! (a cursor that only moves forward, except when a cheaper newcomer joins);
 //! `reputation_weighted` draws from a Fenwick tree of reputation weights
 //! rebuilt each epoch, whose entry drops to zero when a provider is full.
@@ -25,10 +27,9 @@ fn reputation_weight(score: f64) -> u64 {
     1 + (score.clamp(0.0, 1.0) * WEIGHT_SCALE) as u64
 }
 
-/// The allocation policy and its state.
+/// An allocation policy other than `random`, and its state.
 #[derive(Debug, Clone)]
 pub enum Allocator {
-    Random,
     Cheapest {
         /// Rows sorted by (cost per task, row).
         order: Vec<u32>,
@@ -41,23 +42,28 @@ pub enum Allocator {
 }
 
 impl Allocator {
-    pub fn new(policy: Allocation) -> Self {
+    /// The policy's state, or `None` for `random`.
+    pub fn new(policy: Allocation) -> Option<Self> {
         match policy {
-            Allocation::Random => Self::Random,
-            Allocation::Cheapest => Self::Cheapest {
+            Allocation::Random => None,
+            Allocation::Cheapest => Some(Self::Cheapest {
                 order: Vec::new(),
                 cursor: 0,
-            },
-            Allocation::ReputationWeighted => Self::ReputationWeighted {
+            }),
+            Allocation::ReputationWeighted => Some(Self::ReputationWeighted {
                 tree: Fenwick::default(),
-            },
+            }),
         }
     }
 
     /// Starts an epoch (after `ComputeProviders::reset_epoch`).
-    pub fn rebuild(&mut self, compute: &ComputeProviders, agents: &Agents, rep: &ReputationBook) {
+    pub fn rebuild(
+        &mut self,
+        compute: &ComputeProviders,
+        agents: &Agents,
+        rep: Option<&ReputationBook>,
+    ) {
         match self {
-            Self::Random => {}
             Self::Cheapest { order, cursor } => {
                 order.clear();
                 order.extend((0..compute.agent.len() as u32).filter(|&r| {
@@ -70,7 +76,7 @@ impl Allocator {
             Self::ReputationWeighted { tree } => {
                 tree.rebuild(compute.agent.iter().enumerate().map(|(r, &agent)| {
                     if agents.is_active(agent) && compute.capacity[r] > 0 {
-                        reputation_weight(rep.score(agent))
+                        reputation_weight(rep.map_or(1.0, |b| b.score(agent)))
                     } else {
                         0
                     }
@@ -80,11 +86,10 @@ impl Allocator {
     }
 
     /// A provider joined mid-epoch at `row` (the last row).
-    pub fn on_spawn(&mut self, row: u32, compute: &ComputeProviders, rep: &ReputationBook) {
+    pub fn on_spawn(&mut self, row: u32, compute: &ComputeProviders, rep: Option<&ReputationBook>) {
         let r = row as usize;
         let has_capacity = compute.capacity.get(r).is_some_and(|&c| c > 0);
         match self {
-            Self::Random => {}
             Self::Cheapest { order, cursor } => {
                 if has_capacity {
                     let key = (compute.cost_per_task[r], row);
@@ -100,7 +105,7 @@ impl Allocator {
                     tree.push(0);
                 }
                 let w = if has_capacity {
-                    reputation_weight(rep.score(compute.agent[r]))
+                    reputation_weight(rep.map_or(1.0, |b| b.score(compute.agent[r])))
                 } else {
                     0
                 };
@@ -111,7 +116,7 @@ impl Allocator {
 
     /// Gives one task to a provider with spare capacity; returns its row,
     /// or `None` when every provider is busy.
-    #[inline]
+    #[inline(never)]
     pub fn allocate<R: Rng + ?Sized>(
         &mut self,
         compute: &mut ComputeProviders,
@@ -119,33 +124,46 @@ impl Allocator {
         rng: &mut R,
     ) -> Option<u32> {
         match self {
-            Self::Random => compute.allocate_random(agents, rng),
-            Self::Cheapest { order, cursor } => {
-                while let Some(&row) = order.get(*cursor) {
-                    let r = row as usize;
-                    if agents.is_active(compute.agent[r]) && compute.used[r] < compute.capacity[r] {
-                        compute.used[r] += 1;
-                        return Some(row);
-                    }
-                    *cursor += 1;
-                }
-                None
-            }
-            Self::ReputationWeighted { tree } => {
-                while let Some(i) = tree.draw(rng) {
-                    if agents.is_active(compute.agent[i]) && compute.used[i] < compute.capacity[i] {
-                        compute.used[i] += 1;
-                        if compute.used[i] >= compute.capacity[i] {
-                            tree.set(i, 0);
-                        }
-                        return Some(i as u32);
-                    }
-                    tree.set(i, 0);
-                }
-                None
-            }
+            Self::Cheapest { order, cursor } => allocate_cheapest(order, cursor, compute, agents),
+            Self::ReputationWeighted { tree } => allocate_weighted(tree, compute, agents, rng),
         }
     }
+}
+
+fn allocate_cheapest(
+    order: &[u32],
+    cursor: &mut usize,
+    compute: &mut ComputeProviders,
+    agents: &Agents,
+) -> Option<u32> {
+    while let Some(&row) = order.get(*cursor) {
+        let r = row as usize;
+        if agents.is_active(compute.agent[r]) && compute.used[r] < compute.capacity[r] {
+            compute.used[r] += 1;
+            return Some(row);
+        }
+        *cursor += 1;
+    }
+    None
+}
+
+fn allocate_weighted<R: Rng + ?Sized>(
+    tree: &mut Fenwick,
+    compute: &mut ComputeProviders,
+    agents: &Agents,
+    rng: &mut R,
+) -> Option<u32> {
+    while let Some(i) = tree.draw(rng) {
+        if agents.is_active(compute.agent[i]) && compute.used[i] < compute.capacity[i] {
+            compute.used[i] += 1;
+            if compute.used[i] >= compute.capacity[i] {
+                tree.set(i, 0);
+            }
+            return Some(i as u32);
+        }
+        tree.set(i, 0);
+    }
+    None
 }
 
 #[cfg(test)]
@@ -174,8 +192,8 @@ mod tests {
     fn cheapest_fills_the_cheapest_first_and_takes_cheaper_newcomers() {
         let (mut c, agents) = providers(&[30, 10, 20], 2);
         let rep = ReputationBook::new(&ReputationParams::default());
-        let mut a = Allocator::new(Allocation::Cheapest);
-        a.rebuild(&c, &agents, &rep);
+        let mut a = Allocator::new(Allocation::Cheapest).expect("a policy");
+        a.rebuild(&c, &agents, Some(&rep));
         let mut rng = crate::rng::SimRng::seed_from_u64(1);
         let mut take = |c: &mut ComputeProviders| a.allocate(c, &agents, &mut rng);
         assert_eq!(take(&mut c), Some(1));
@@ -189,7 +207,7 @@ mod tests {
         c.cost_per_task.push(5);
         c.honesty.push(1.0);
         c.used.push(0);
-        a.on_spawn(3, &c, &rep);
+        a.on_spawn(3, &c, Some(&rep));
         assert_eq!(a.allocate(&mut c, &agents, &mut rng), Some(3));
         assert_eq!(a.allocate(&mut c, &agents, &mut rng), Some(2));
         assert_eq!(a.allocate(&mut c, &agents, &mut rng), Some(0));
@@ -203,15 +221,15 @@ mod tests {
         let mut rep = ReputationBook::new(&ReputationParams::default());
         rep.update(0, 100, 0, false);
         rep.update(1, 0, 100, false);
-        let mut a = Allocator::new(Allocation::ReputationWeighted);
-        a.rebuild(&c, &agents, &rep);
+        let mut a = Allocator::new(Allocation::ReputationWeighted).expect("a policy");
+        a.rebuild(&c, &agents, Some(&rep));
         let mut rng = crate::rng::SimRng::seed_from_u64(2);
         for _ in 0..10_000 {
             a.allocate(&mut c, &agents, &mut rng);
         }
         assert!(c.used[0] > 20 * c.used[1], "{:?}", c.used);
         let (mut c, agents) = providers(&[1, 1, 1], 2);
-        a.rebuild(&c, &agents, &rep);
+        a.rebuild(&c, &agents, Some(&rep));
         let taken: Vec<_> = (0..7)
             .map(|_| a.allocate(&mut c, &agents, &mut rng))
             .collect();

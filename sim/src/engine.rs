@@ -28,7 +28,8 @@ use crate::reward::yuma_pool::YumaPool;
 use crate::reward::{build_scheme, PoolKind, RewardContext, RewardScheme};
 use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::{
-    EmissionSchedule, FeePolicy, PopulationSpec, Role, Scenario, SchemeKind, SlashDestination,
+    Allocation, EmissionSchedule, FeePolicy, PopulationSpec, Role, Scenario, SchemeKind,
+    SlashDestination,
 };
 use crate::stats::sort_amounts;
 use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
@@ -37,6 +38,8 @@ const TREASURY: Account = Account::System(SystemAccount::Treasury);
 const REWARDS: Account = Account::System(SystemAccount::RewardsPool);
 const ESCROW: Account = Account::System(SystemAccount::FeeEscrow);
 const PPB: u128 = 1_000_000_000;
+/// Reputation the context reports to schemes that do not read it.
+const PRIOR: f64 = 0.5;
 
 fn ppb(share: f64) -> u128 {
     (share * PPB as f64).round() as u128
@@ -54,6 +57,10 @@ fn share_of(amount: u64, share_ppb: u128) -> u64 {
 struct Pool {
     kind: PoolKind,
     roles: [Option<Role>; 2],
+    /// Whether the scheme reads members' reputation / dataset usage (else
+    /// the context carries the prior / zeros, which costs less to fill).
+    needs_reputation: bool,
+    needs_usage: bool,
     share_ppb: u128,
     /// Cumulative share of this pool and the pools before it (ppb, at
     /// most 10^9), so that rounded pool budgets never add up to more than
@@ -100,8 +107,6 @@ struct EpochCounters {
     tasks_dropped: u64,
     cheats_caught: u64,
     fees_quote: u128,
-    /// Tasks given to a provider (arrived and not dropped for lack of one).
-    tasks_allocated: u64,
 }
 
 /// Buffers reused every epoch.
@@ -164,10 +169,12 @@ pub struct Simulation {
     investors: Investors,
     holders: Holders,
     pools: Vec<Pool>,
-    /// Reputation of compute and data providers (kept under every scheme).
-    compute_rep: ReputationBook,
-    data_rep: ReputationBook,
-    allocator: Allocator,
+    /// Reputation of compute and data providers, kept when a scheme or the
+    /// allocation policy reads it.
+    compute_rep: Option<ReputationBook>,
+    data_rep: Option<ReputationBook>,
+    /// Task allocation other than the default uniform draw.
+    allocator: Option<Allocator>,
     fee: FeeState,
     /// Whether tasks draw datasets (a data-pool scheme pays by usage).
     track_usage: bool,
@@ -246,19 +253,24 @@ impl Simulation {
 
         let mut pools = Vec::new();
         let mut rewarded = [false; 6];
-        let mut compute_rep = ReputationBook::new(&Default::default());
-        let mut data_rep = ReputationBook::new(&Default::default());
+        let mut compute_rep = None;
+        let mut data_rep = None;
         let mut track_usage = false;
         if let Some(reward) = &scenario.reward {
             let scheme_of =
                 |c: &Option<crate::scenario::PoolConfig>| c.as_ref().map(|c| *c.scheme.get_ref());
             let joint_yuma = scheme_of(&reward.compute) == Some(SchemeKind::Yuma)
                 && scheme_of(&reward.validation) == Some(SchemeKind::Yuma);
+            let weighted = scenario.demand.allocation == Allocation::ReputationWeighted;
             if let Some(c) = &reward.compute {
-                compute_rep = ReputationBook::new(&c.reputation_params());
+                if weighted || *c.scheme.get_ref() == SchemeKind::Reputation {
+                    compute_rep = Some(ReputationBook::new(&c.reputation_params()));
+                }
             }
             if let Some(d) = &reward.data {
-                data_rep = ReputationBook::new(&d.reputation_params());
+                if *d.scheme.get_ref() == SchemeKind::Reputation {
+                    data_rep = Some(ReputationBook::new(&d.reputation_params()));
+                }
                 track_usage = *d.scheme.get_ref() == SchemeKind::Quality;
             }
             for (kind, config) in [
@@ -282,6 +294,8 @@ impl Simulation {
                         Pool {
                             kind,
                             roles: [Some(Role::ComputeProvider), Some(Role::Validator)],
+                            needs_reputation: false,
+                            needs_usage: false,
                             share_ppb: ppb(config.share.0) + ppb(validation.share.0),
                             cumulative_ppb: 0,
                             scheme: Box::new(YumaPool::new(config.yuma_params(), providers)),
@@ -290,6 +304,9 @@ impl Simulation {
                     _ => Pool {
                         kind,
                         roles: [Some(kind.role()), None],
+                        needs_reputation: *config.scheme.get_ref() == SchemeKind::Reputation,
+                        needs_usage: kind == PoolKind::Data
+                            && *config.scheme.get_ref() == SchemeKind::Quality,
                         share_ppb: ppb(config.share.0),
                         cumulative_ppb: 0,
                         scheme: build_scheme(kind, config),
@@ -297,6 +314,9 @@ impl Simulation {
                 };
                 pools.push(pool);
             }
+        }
+        if compute_rep.is_none() && scenario.demand.allocation == Allocation::ReputationWeighted {
+            compute_rep = Some(ReputationBook::new(&Default::default()));
         }
         let fees = &scenario.fees;
         let base = to_base_units(fees.task_fee.0, QUOTE_DECIMALS);
@@ -395,9 +415,9 @@ impl Simulation {
             Role::ComputeProvider => {
                 let row = self.compute.spawn(agent, spec, rng);
                 if !genesis {
-                    self.compute_rep.ensure(agent as usize + 1);
-                    self.allocator
-                        .on_spawn(row, &self.compute, &self.compute_rep);
+                    if let Some(policy) = &mut self.allocator {
+                        policy.on_spawn(row, &self.compute, self.compute_rep.as_ref());
+                    }
                 }
                 row
             }
@@ -579,14 +599,14 @@ impl Simulation {
     fn on_task_arrival(&mut self, tick: u64) -> Result<(), SimError> {
         self.schedule_next_arrival();
         self.counters.tasks_arrived += 1;
-        let Some(row) = self
-            .allocator
-            .allocate(&mut self.compute, &self.agents, &mut self.rng)
-        else {
+        let allocated = match &mut self.allocator {
+            None => self.compute.allocate_random(&self.agents, &mut self.rng),
+            Some(policy) => policy.allocate(&mut self.compute, &self.agents, &mut self.rng),
+        };
+        let Some(row) = allocated else {
             self.counters.tasks_dropped += 1;
             return Ok(());
         };
-        self.counters.tasks_allocated += 1;
         if self.track_usage {
             self.data.use_dataset(&mut self.usage_rng);
         }
@@ -781,8 +801,9 @@ impl Simulation {
     /// capacity, the allocation policy, the validators' draw, dataset usage.
     fn start_epoch(&mut self) {
         self.compute.reset_epoch(&self.agents);
-        self.allocator
-            .rebuild(&self.compute, &self.agents, &self.compute_rep);
+        if let Some(policy) = &mut self.allocator {
+            policy.rebuild(&self.compute, &self.agents, self.compute_rep.as_ref());
+        }
         self.validators.rebuild_draw(&self.agents, &self.ledger);
         if self.track_usage {
             self.data.rebuild_usage(&self.agents);
@@ -800,7 +821,8 @@ impl Simulation {
                 self.fee.target
             };
         }
-        (self.counters.tasks_allocated as f64 / capacity as f64).min(1.0)
+        let allocated: u64 = self.compute.used.iter().map(|&u| u64::from(u)).sum();
+        (allocated as f64 / capacity as f64).min(1.0)
     }
 
     /// Folds the epoch's validated outcomes into the providers' reputations:
@@ -808,26 +830,29 @@ impl Simulation {
     /// means slashed), data providers' datasets accepted and rejected.
     fn update_reputations(&mut self) {
         let n = self.agents.len();
-        self.compute_rep.ensure(n);
-        self.data_rep.ensure(n);
-        for agent in 0..n as u32 {
-            let a = agent as usize;
-            if self.agents.left_epoch[a] != ACTIVE {
-                continue;
-            }
-            let failures = self.agents.failures_epoch[a];
-            match self.agents.role[a] {
-                Role::ComputeProvider => self.compute_rep.update(
-                    agent,
-                    self.agents.passed_epoch[a],
-                    failures,
-                    failures > 0,
-                ),
-                Role::DataProvider => {
-                    self.data_rep
-                        .update(agent, self.agents.contribution_epoch[a], failures, false)
+        let agents = &self.agents;
+        if let Some(book) = &mut self.compute_rep {
+            book.ensure(n);
+            for &agent in &self.compute.agent {
+                let a = agent as usize;
+                if agents.left_epoch[a] == ACTIVE {
+                    let failures = agents.failures_epoch[a];
+                    book.update(agent, agents.passed_epoch[a], failures, failures > 0);
                 }
-                _ => {}
+            }
+        }
+        if let Some(book) = &mut self.data_rep {
+            book.ensure(n);
+            for &agent in &self.data.agent {
+                let a = agent as usize;
+                if agents.left_epoch[a] == ACTIVE {
+                    book.update(
+                        agent,
+                        agents.contribution_epoch[a],
+                        agents.failures_epoch[a],
+                        false,
+                    );
+                }
             }
         }
     }
@@ -848,25 +873,34 @@ impl Simulation {
             s.usage.clear();
             for agent in 0..self.agents.len() as u32 {
                 let a = agent as usize;
-                let role = self.agents.role[a];
-                if !pool.roles.contains(&Some(role)) || self.agents.left_epoch[a] != ACTIVE {
-                    continue;
+                if pool.roles.contains(&Some(self.agents.role[a]))
+                    && self.agents.left_epoch[a] == ACTIVE
+                {
+                    s.members.push(agent);
+                    s.work.push(self.agents.contribution_epoch[a]);
+                    s.failures.push(self.agents.failures_epoch[a]);
+                    s.stake.push(self.ledger.get(Account::Stake(agent)));
                 }
-                s.members.push(agent);
-                s.work.push(self.agents.contribution_epoch[a]);
-                s.failures.push(self.agents.failures_epoch[a]);
-                s.stake.push(self.ledger.get(Account::Stake(agent)));
-                let row = self.agents.role_index[a] as usize;
-                let (reputation, usage) = match role {
-                    Role::ComputeProvider => (self.compute_rep.score(agent), 0),
-                    Role::DataProvider => (
-                        self.data_rep.score(agent),
-                        self.data.usage_epoch.get(row).copied().unwrap_or(0),
-                    ),
-                    _ => (self.compute_rep.prior(), 0),
-                };
-                s.reputation.push(reputation);
-                s.usage.push(usage);
+            }
+            let book = match pool.kind {
+                PoolKind::Compute => self.compute_rep.as_ref(),
+                PoolKind::Data => self.data_rep.as_ref(),
+                PoolKind::Validation => None,
+            };
+            match book {
+                Some(book) if pool.needs_reputation => {
+                    s.reputation
+                        .extend(s.members.iter().map(|&agent| book.score(agent)));
+                }
+                _ => s.reputation.resize(s.members.len(), PRIOR),
+            }
+            if pool.needs_usage {
+                s.usage.extend(s.members.iter().map(|&agent| {
+                    let row = self.agents.role_index[agent as usize] as usize;
+                    self.data.usage_epoch.get(row).copied().unwrap_or(0)
+                }));
+            } else {
+                s.usage.resize(s.members.len(), 0);
             }
             s.payouts.clear();
             s.payouts.resize(s.members.len(), 0);
@@ -1136,11 +1170,11 @@ impl Simulation {
         self.queue.memory_bytes()
     }
     /// Reputation of a compute or data provider in [0, 1] (None for other
-    /// roles).
+    /// roles, and when no scheme or allocation policy keeps reputations).
     pub fn reputation(&self, agent: u32) -> Option<f64> {
         match self.agents.role.get(agent as usize)? {
-            Role::ComputeProvider => Some(self.compute_rep.score(agent)),
-            Role::DataProvider => Some(self.data_rep.score(agent)),
+            Role::ComputeProvider => self.compute_rep.as_ref().map(|b| b.score(agent)),
+            Role::DataProvider => self.data_rep.as_ref().map(|b| b.score(agent)),
             _ => None,
         }
     }

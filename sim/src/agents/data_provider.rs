@@ -79,7 +79,8 @@ impl DataProviders {
     }
 
     /// One task uses a dataset: counts a use of the drawn provider's.
-    #[inline]
+    /// Out of line, to keep the task-arrival path small when usage is off.
+    #[inline(never)]
     pub fn use_dataset<R: Rng + ?Sized>(&mut self, rng: &mut R) {
         if let Some(row) = self.usage_draw.draw(rng) {
             self.usage_epoch[row] += 1;

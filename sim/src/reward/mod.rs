@@ -69,7 +69,7 @@ pub struct RewardContext<'a> {
     /// Stake of each member (aligned, base units).
     pub stake: &'a [u64],
     /// Reputation of each member in [0, 1] after this epoch's outcomes
-    /// (aligned; the prior for pools without a reputation model).
+    /// (aligned; 0.5 for schemes other than `reputation`, which do not read it).
     pub reputation: &'a [f64],
     /// Times each member's datasets were used by tasks this epoch (aligned;
     /// counted only when a scheme of the data pool asks for it, else 0).

@@ -166,9 +166,12 @@ impl ReputationBook {
 
     /// Folds one epoch's validated outcomes of `agent` into its reputation;
     /// `slashed` when it was caught cheating this epoch.
+    #[inline]
     pub fn update(&mut self, agent: u32, successes: u64, failures: u64, slashed: bool) {
         let a = agent as usize;
-        self.ensure(a + 1);
+        if a >= self.score.len() {
+            self.ensure(a + 1);
+        }
         let (ok, bad) = (successes as f64, failures as f64);
         match self.model {
             ReputationModel::Beta => {
