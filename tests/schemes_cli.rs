@@ -92,7 +92,12 @@ fn run_small(scenario: &str, dir: &Path, extra: &[&str]) -> Output {
 #[test]
 fn each_shipped_scheme_scenario_runs_at_a_small_size() {
     let files = scheme_scenarios();
-    for expected in ["reputation.toml", "quality.toml"] {
+    for expected in [
+        "reputation.toml",
+        "quality.toml",
+        "quadratic-sybil.toml",
+        "yuma-cartel.toml",
+    ] {
         assert!(
             files.iter().any(|f| f.ends_with(expected)),
             "{expected} shipped: {files:?}"
@@ -126,14 +131,21 @@ fn compare_schemes_runs_every_compute_scheme_and_ignores_the_sweep_table() {
     let text_of = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario))
         .expect("compare-schemes.toml");
     assert!(text_of.contains("[sweep.axes]"));
-    for scheme in ["proportional", "stake", "reputation", "quality"] {
-        assert!(
-            text_of.contains(&format!("\"{scheme}\"")),
-            "{scheme} in the sweep"
-        );
+    let mechanisms = ["standard", "pairwise", "cluster", "cocm"];
+    for (scheme, mechanism) in ["proportional", "stake", "reputation", "quality"]
+        .into_iter()
+        .zip(mechanisms)
+    {
+        for name in [scheme, mechanism] {
+            assert!(
+                text_of.contains(&format!("\"{name}\"")),
+                "{name} in the sweep"
+            );
+        }
         let dir = tmp.path().join(scheme);
         let set = format!("reward.compute.scheme={scheme}");
-        let out = run_small(scenario, &dir, &["--set", &set]);
+        let set_mechanism = format!("reward.data.quadratic.mechanism={mechanism}");
+        let out = run_small(scenario, &dir, &["--set", &set, "--set", &set_mechanism]);
         assert!(out.status.success(), "{scheme}: {}", text(&out.stderr));
         let resolved =
             std::fs::read_to_string(dir.join("scenario.resolved.toml")).expect("resolved");
@@ -155,10 +167,18 @@ role = "compute_provider"
 count = 2
 "#;
 
-fn rejected(text_in: &str, extra: &[&str]) -> String {
+/// Runs a scenario (its text, or a shipped file's path) and returns the
+/// error it must fail with.
+fn rejected(text_or_path: &str, extra: &[&str]) -> String {
+    let text_in = if text_or_path.ends_with(".toml") {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(text_or_path))
+            .expect("shipped scenario")
+    } else {
+        text_or_path.to_string()
+    };
     let tmp = tempfile::tempdir().expect("tempdir");
     let path = tmp.path().join("s.toml");
-    std::fs::write(&path, text_in).expect("write");
+    std::fs::write(&path, &text_in).expect("write");
     let out_dir = tmp.path().join("out");
     let mut args = vec![
         "run",
@@ -187,6 +207,15 @@ fn a_scheme_named_for_the_wrong_pool_is_rejected_with_its_position() {
         err.contains(
             "scheme `quadratic` cannot pay the compute pool: it applies to [reward.data] only"
         ),
+        "{err}"
+    );
+
+    let err = rejected(
+        "scenarios/schemes/quadratic-sybil.toml",
+        &["--set", "reward.data.scheme=yuma"],
+    );
+    assert!(
+        err.contains("--set reward.data.scheme=yuma: scheme `yuma` cannot pay the data pool"),
         "{err}"
     );
 

@@ -251,6 +251,12 @@ impl Simulation {
             None => None,
         };
 
+        let population_names: Vec<String> = scenario
+            .population
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.get_ref().display_name(i))
+            .collect();
         let mut pools = Vec::new();
         let mut rewarded = [false; 6];
         let mut compute_rep = None;
@@ -298,7 +304,11 @@ impl Simulation {
                             needs_usage: false,
                             share_ppb: ppb(config.share.0) + ppb(validation.share.0),
                             cumulative_ppb: 0,
-                            scheme: Box::new(YumaPool::new(config.yuma_params(), providers)),
+                            scheme: Box::new(YumaPool::new(
+                                &config.yuma_params(),
+                                providers,
+                                &population_names,
+                            )),
                         }
                     }
                     _ => Pool {
@@ -309,7 +319,7 @@ impl Simulation {
                             && *config.scheme.get_ref() == SchemeKind::Quality,
                         share_ppb: ppb(config.share.0),
                         cumulative_ppb: 0,
-                        scheme: build_scheme(kind, config),
+                        scheme: build_scheme(kind, config, &population_names),
                     },
                 };
                 pools.push(pool);
@@ -339,11 +349,6 @@ impl Simulation {
             .population
             .iter()
             .map(|p| p.get_ref().clone())
-            .collect();
-        let population_names = populations
-            .iter()
-            .enumerate()
-            .map(|(i, p)| p.display_name(i))
             .collect();
         let mut roles_present: Vec<Role> = populations.iter().map(|p| p.role).collect();
         roles_present.sort_unstable();
@@ -923,7 +928,12 @@ impl Simulation {
                 ledger: &self.ledger,
             };
             pool.scheme
-                .distribute(&ctx, pool_budget, &mut self.reward_rng, &mut s.payouts);
+                .distribute(&ctx, pool_budget, &mut self.reward_rng, &mut s.payouts)
+                .map_err(|message| SimError::Scheme {
+                    scheme: pool.scheme.name(),
+                    epoch,
+                    message,
+                })?;
             let paid: u128 = s.payouts.iter().map(|&p| u128::from(p)).sum();
             if paid > u128::from(pool_budget) {
                 return Err(SimError::SchemeOverpaid {

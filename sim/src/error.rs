@@ -15,6 +15,13 @@ pub enum SimError {
     /// A ledger operation failed: an engine bug, reported rather than hidden.
     #[error("ledger: {0}")]
     Ledger(#[from] LedgerError),
+    /// A reward scheme could not compute its payouts (a bug).
+    #[error("reward scheme `{scheme}` failed in epoch {epoch}: {message}")]
+    Scheme {
+        scheme: &'static str,
+        epoch: u32,
+        message: String,
+    },
     /// A reward scheme paid more than its budget.
     #[error("reward scheme `{scheme}` paid {paid} base units from a budget of {budget} in epoch {epoch}")]
     SchemeOverpaid {

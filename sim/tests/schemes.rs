@@ -8,7 +8,7 @@
 use mirage_sim::agents::{Agents, ComputeProviders, DataProviders, Validators};
 use mirage_sim::ledger::{Account, Ledger, SystemAccount};
 use mirage_sim::record::Collect;
-use mirage_sim::reward::{build_scheme, PoolKind, RewardContext};
+use mirage_sim::reward::{build_scheme, PoolKind, RewardContext, RewardScheme};
 use mirage_sim::rng::{stream, Stream};
 use mirage_sim::scenario::{PoolConfig, Role};
 use mirage_sim::{parse_scenario, Simulation};
@@ -152,6 +152,22 @@ const CASES: &[(&str, &str, &str)] = &[
         "[reward.compute.quality]\ncommittee = 0\nnoise = 3.0",
     ),
     ("data", "quality", ""),
+    ("data", "quadratic", ""),
+    (
+        "data",
+        "quadratic",
+        "[reward.data.quadratic]\nmechanism = \"pairwise\"\nm = 2.0",
+    ),
+    (
+        "data",
+        "quadratic",
+        "[reward.data.quadratic]\nmechanism = \"cluster\"\ncap = 0.3\nclusters = \"projects\"",
+    ),
+    (
+        "data",
+        "quadratic",
+        "[reward.data.quadratic]\nmechanism = \"cocm\"\nstyle = \"pct_friends\"\nharsh = false",
+    ),
 ];
 
 proptest! {
@@ -168,7 +184,7 @@ proptest! {
         let (pool_name, scheme, params) = CASES[case];
         let pool = if pool_name == "data" { PoolKind::Data } else { PoolKind::Compute };
         let config = pool_config(pool_name, scheme, params);
-        let mut s = build_scheme(pool, &config);
+        let mut s = build_scheme(pool, &config, &[]);
         let w = world(pool, &members, &validators);
         let ctx = RewardContext {
             pool,
@@ -187,13 +203,16 @@ proptest! {
         };
         let mut payouts = vec![0u64; w.members.len()];
         let mut rng = stream(seed, Stream::Rewards);
-        s.distribute(&ctx, budget, &mut rng, &mut payouts);
+        s.distribute(&ctx, budget, &mut rng, &mut payouts).expect("the scheme computes its payouts");
         let paid: u128 = payouts.iter().map(|&p| u128::from(p)).sum();
         prop_assert!(paid <= u128::from(budget), "{scheme} paid {paid} of {budget}");
         // Who is eligible: a member with a positive basis (and, where the
         // weight has a factor that can be zero, a positive factor).
         let by_usage = pool == PoolKind::Data && w.usage.iter().any(|&u| u > 0);
-        let eligible = members.iter().any(|m| match scheme {
+        // Quadratic funding pays from floating-point matches (and a cap may
+        // leave part of the pool unpaid): only the bound above applies;
+        // `quadratic_funding_pays_the_whole_uncapped_pool` checks the rest.
+        let eligible = scheme != "quadratic" && members.iter().any(|m| match scheme {
             "stake" => m.stake > 0,
             "reputation" => m.work > 0 && m.reputation > 0.0,
             "quality" => {
@@ -213,6 +232,56 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// Yuma pays providers and validators from one joint budget.
+    #[test]
+    fn yuma_never_exceeds_the_joint_budget(
+        members in proptest::collection::vec(member(), 0..20),
+        validators in proptest::collection::vec((0u64..1_000_000, 0.0f64..=1.0), 0..8),
+        budget in prop_oneof![Just(0u64), 0u64..1000, 0u64..u64::MAX / 4],
+        split in 0.0f64..=1.0,
+        seed in any::<u64>(),
+    ) {
+        let names: Vec<String> = Vec::new();
+        let params = mirage_sim::scenario::YumaSchemeParams::default();
+        let mut s = mirage_sim::reward::yuma_pool::YumaPool::new(&params, split, &names);
+        let mut w = world(PoolKind::Compute, &members, &validators);
+        // The validators are members of the joint pool too.
+        for (row, &agent) in w.validators.agent.clone().iter().enumerate() {
+            w.members.push(agent);
+            w.work.push(0);
+            w.failures.push(0);
+            w.stake.push(validators[row].0);
+            w.reputation.push(0.5);
+            w.usage.push(0);
+        }
+        let mut rng = stream(seed, Stream::Rewards);
+        for _ in 0..3 {
+            let ctx = RewardContext {
+                pool: PoolKind::Compute,
+                epoch: 0,
+                members: &w.members,
+                work: &w.work,
+                failures: &w.failures,
+                stake: &w.stake,
+                reputation: &w.reputation,
+                usage: &w.usage,
+                agents: &w.agents,
+                compute: &w.compute,
+                data: &w.data,
+                validators: &w.validators,
+                ledger: &w.ledger,
+            };
+            let mut payouts = vec![0u64; w.members.len()];
+            s.distribute(&ctx, budget, &mut rng, &mut payouts).expect("yuma computes its payouts");
+            let paid: u128 = payouts.iter().map(|&p| u128::from(p)).sum();
+            prop_assert!(paid <= u128::from(budget));
+        }
+    }
+}
+
 /// A small economy with every role under the given compute scheme and
 /// policies.
 fn economy(
@@ -222,6 +291,11 @@ fn economy(
     fee_policy: &str,
     epochs: u32,
 ) -> String {
+    let validation_scheme = if compute_scheme == "yuma" {
+        "yuma"
+    } else {
+        "stake"
+    };
     format!(
         r#"name = "economy"
 epochs = {epochs}
@@ -263,7 +337,7 @@ share = 0.3
 scheme = "{data_scheme}"
 [reward.validation]
 share = 0.2
-scheme = "stake"
+scheme = "{validation_scheme}"
 [[population]]
 name = "honest"
 role = "compute_provider"
@@ -319,8 +393,8 @@ proptest! {
 
     #[test]
     fn every_scheme_and_policy_conserves_and_keeps_the_remainder(
-        compute in prop::sample::select(vec!["proportional", "stake", "reputation", "quality"]),
-        data in prop::sample::select(vec!["proportional", "reputation", "quality"]),
+        compute in prop::sample::select(vec!["proportional", "stake", "reputation", "quality", "yuma"]),
+        data in prop::sample::select(vec!["proportional", "reputation", "quality", "quadratic"]),
         allocation in prop::sample::select(vec!["random", "cheapest", "reputation_weighted"]),
         fee in prop::sample::select(vec!["fixed", "dynamic"]),
         seed in any::<u32>(),
@@ -401,4 +475,150 @@ fn reputation_weighted_allocation_starves_cheaters_of_tasks() {
         weighted < random,
         "cheaters' share of work: weighted {weighted}, random {random}"
     );
+}
+
+/// Share of a pool's total rewards that went to one population, in a run
+/// of a shipped scenario at a small size.
+fn population_share(scenario: &str, overrides: &[&str], population: &str, role: Role) -> f64 {
+    let path = format!(
+        "{}/../scenarios/schemes/{scenario}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).expect("shipped scenario");
+    let mut all = vec!["epochs=20".to_string()];
+    all.extend(overrides.iter().map(|o| o.to_string()));
+    let overrides: Vec<mirage_sim::Override> = all
+        .iter()
+        .map(|o| mirage_sim::Override::parse(o).expect("override"))
+        .collect();
+    let loaded = parse_scenario(&text, &path, &overrides).expect("valid");
+    let mut sim = Simulation::new(&loaded.scenario, loaded.scenario.seed).expect("genesis");
+    sim.run(&mut Collect::default()).expect("runs");
+    let names = sim.population_names();
+    let agents = sim.agents();
+    let (mut mine, mut all_role) = (0u128, 0u128);
+    for a in 0..agents.len() {
+        if agents.role[a] != role {
+            continue;
+        }
+        all_role += u128::from(agents.rewards_total[a]);
+        if names[usize::from(agents.population[a])] == population {
+            mine += u128::from(agents.rewards_total[a]);
+        }
+    }
+    mine as f64 / all_role.max(1) as f64
+}
+
+#[test]
+fn a_yuma_cartel_with_a_stake_majority_raises_its_providers_share() {
+    let majority = "population.cartel_validators.stake=400000";
+    let with = population_share(
+        "yuma-cartel.toml",
+        &[majority],
+        "cartel_gpus",
+        Role::ComputeProvider,
+    );
+    let without = population_share(
+        "yuma-cartel.toml",
+        &[majority, "reward.compute.yuma.cartel.boost=1"],
+        "cartel_gpus",
+        Role::ComputeProvider,
+    );
+    assert!(
+        with > 2.0 * without,
+        "cartel providers' share: {with} with the cartel, {without} without"
+    );
+    // A minority cartel is clipped to consensus: its validators earn less
+    // than they would by weighting honestly.
+    let minority = population_share(
+        "yuma-cartel.toml",
+        &[],
+        "cartel_validators",
+        Role::Validator,
+    );
+    let honest = population_share(
+        "yuma-cartel.toml",
+        &["reward.compute.yuma.cartel.boost=1"],
+        "cartel_validators",
+        Role::Validator,
+    );
+    assert!(
+        minority < honest,
+        "cartel validators' share: {minority} colluding, {honest} honest"
+    );
+}
+
+#[test]
+fn detected_sybils_gain_less_under_cluster_aware_mechanisms() {
+    let share = |mechanism: &str| {
+        let set = format!("reward.data.quadratic.mechanism={mechanism}");
+        population_share(
+            "quadratic-sybil.toml",
+            &[&set],
+            "attacker",
+            Role::DataProvider,
+        )
+    };
+    let standard = share("standard");
+    let cluster = share("cluster");
+    let cocm = share("cocm");
+    assert!(
+        standard > 0.3,
+        "the attack works under standard QF: {standard}"
+    );
+    assert!(
+        cluster < standard / 2.0,
+        "cluster {cluster} vs standard {standard}"
+    );
+    assert!(cocm < standard / 2.0, "cocm {cocm} vs standard {standard}");
+}
+
+#[test]
+fn quadratic_funding_pays_the_whole_uncapped_pool() {
+    let members: Vec<Member> = (0..12)
+        .map(|i| Member {
+            work: 1 + i,
+            failures: 0,
+            stake: 0,
+            quality: 0.5 + 0.04 * i as f64,
+            reputation: 0.5,
+            usage: 0,
+        })
+        .collect();
+    let w = world(PoolKind::Data, &members, &[]);
+    for mechanism in ["standard", "pairwise", "cluster", "cocm"] {
+        let params = format!("[reward.data.quadratic]\nmechanism = \"{mechanism}\"");
+        let config = pool_config("data", "quadratic", &params);
+        let mut s = build_scheme(PoolKind::Data, &config, &[]);
+        let ctx = RewardContext {
+            pool: PoolKind::Data,
+            epoch: 0,
+            members: &w.members,
+            work: &w.work,
+            failures: &w.failures,
+            stake: &w.stake,
+            reputation: &w.reputation,
+            usage: &w.usage,
+            agents: &w.agents,
+            compute: &w.compute,
+            data: &w.data,
+            validators: &w.validators,
+            ledger: &w.ledger,
+        };
+        let budget = 1_000_000_000u64;
+        let mut payouts = vec![0u64; w.members.len()];
+        let mut rng = stream(9, Stream::Rewards);
+        s.distribute(&ctx, budget, &mut rng, &mut payouts)
+            .expect("computes");
+        let paid: u64 = payouts.iter().sum();
+        assert!(paid <= budget, "{mechanism}: {paid}");
+        assert!(
+            budget - paid <= w.members.len() as u64,
+            "{mechanism}: paid {paid} of {budget}"
+        );
+        assert!(
+            payouts.iter().filter(|&&p| p > 0).count() > 6,
+            "{mechanism}: {payouts:?}"
+        );
+    }
 }

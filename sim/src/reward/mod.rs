@@ -90,13 +90,15 @@ pub trait RewardScheme: Debug + Send {
 
     /// Writes each member's payout (base units) into `payouts`, aligned with
     /// `ctx.members` and zeroed on entry. The sum must not exceed `budget`.
+    /// An error (a message) means the scheme could not compute its payouts,
+    /// which is a bug, and fails the run.
     fn distribute(
         &mut self,
         ctx: &RewardContext<'_>,
         budget: u64,
         rng: &mut SimRng,
         payouts: &mut [u64],
-    );
+    ) -> Result<(), String>;
 }
 
 /// One parameter of a scheme, as documented by `mirage schemes`.
@@ -172,8 +174,15 @@ pub(crate) fn params_table<T: serde::Serialize>(params: &T) -> toml::Table {
     toml::Table::try_from(params).unwrap_or_default()
 }
 
-/// Builds the scheme a pool's configuration names.
-pub fn build_scheme(pool: PoolKind, config: &PoolConfig) -> Box<dyn RewardScheme> {
+/// Builds the scheme a pool's configuration names; `population_names`
+/// (the scenario's, in order) resolve the populations schemes refer to.
+/// `yuma` pays two pools together and is built by the engine with
+/// `yuma_pool::YumaPool::new`; built here, it pays this pool's members only.
+pub fn build_scheme(
+    pool: PoolKind,
+    config: &PoolConfig,
+    population_names: &[String],
+) -> Box<dyn RewardScheme> {
     match *config.scheme.get_ref() {
         SchemeKind::Proportional => Box::new(proportional::Proportional),
         SchemeKind::Stake => Box::new(stake::StakeWeighted),
@@ -184,9 +193,18 @@ pub fn build_scheme(pool: PoolKind, config: &PoolConfig) -> Box<dyn RewardScheme
             Box::new(quality::QualityScheme::new(pool, &config.quality_params()))
         }
         SchemeKind::Quadratic => Box::new(quadratic_pool::QuadraticPool::new(
-            config.quadratic_params(),
+            &config.quadratic_params(),
+            population_names,
         )),
-        SchemeKind::Yuma => Box::new(yuma_pool::YumaPool::new(config.yuma_params(), 0.5)),
+        SchemeKind::Yuma => Box::new(yuma_pool::YumaPool::new(
+            &config.yuma_params(),
+            if pool == PoolKind::Validation {
+                0.0
+            } else {
+                1.0
+            },
+            population_names,
+        )),
     }
 }
 

@@ -1,17 +1,20 @@
 //! `quadratic` (data pool): the in-simulation adapter of quadratic funding.
 //! Owns the round each epoch builds from token holders' donations to
 //! datasets (and the adversaries': Sybil identities, collusion rings) and
-//! the donor clusters; the matching mathematics is `reward::quadratic`'s.
+//! the donor clusters; the matching mathematics (raw matches per mechanism,
+//! scaling to the pool with a cap) is `reward::quadratic`'s.
 
+use rand::Rng;
+use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::{params_table, ParamDoc, PoolKind, RewardContext, RewardScheme, SchemeInfo};
+use super::quadratic::{
+    raw_matches_into, scale_to_pool_into, Clusters, CocmStyle, Contribution, Mechanism, Membership,
+    Round, Scratch,
+};
+use super::{params_table, pro_rata, ParamDoc, PoolKind, RewardContext, RewardScheme, SchemeInfo};
 use crate::rng::SimRng;
 use crate::scenario::{Fraction, NonNegative, Positive, Probability, SchemeKind};
-
-/// Whether the adapter is available in this build (the matching
-/// mathematics is being written on another branch).
-pub const AVAILABLE: bool = false;
 
 /// The matching mechanisms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -22,6 +25,20 @@ pub enum QfMechanism {
     Pairwise,
     Cluster,
     Cocm,
+}
+
+/// How donors are grouped into clusters (for `cluster` and `cocm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterBy {
+    /// Every donor is its own cluster: detection is the only cluster
+    /// information.
+    #[default]
+    Donors,
+    /// qf-calculator's convention when no cluster data exists: a donor
+    /// belongs to the clusters of the datasets it gave to, weighted by the
+    /// amount given.
+    Projects,
 }
 
 /// COCM's connection measures.
@@ -71,6 +88,8 @@ pub struct QuadraticParams {
     pub style: CocmStyleName,
     /// COCM: drop the √c term for connected donors.
     pub harsh: bool,
+    /// How donors are clustered (detected Sybils always share one cluster).
+    pub clusters: ClusterBy,
     /// Largest share of the pool one dataset may get (1 = no cap).
     pub cap: Fraction,
     /// Honest donors per epoch, drawn from the token holders.
@@ -94,6 +113,7 @@ impl Default for QuadraticParams {
             m: Positive(0.01),
             style: CocmStyleName::Markov,
             harsh: true,
+            clusters: ClusterBy::Donors,
             cap: Fraction(1.0),
             donors: 100,
             picks: 3,
@@ -109,7 +129,7 @@ impl Default for QuadraticParams {
 pub const INFO: SchemeInfo = SchemeInfo {
     kind: SchemeKind::Quadratic,
     pools: &[PoolKind::Data],
-    summary: "per-epoch matching pool for datasets as public goods, from token holders' donations",
+    summary: "per-epoch matching pool for datasets as public goods, from token holders' donations (and adversaries')",
     formula: "standard: match_p = (sum_i sqrt(c_ip))^2 - sum_i c_ip; matches scaled to the pool, \
               shares above `cap` clipped and the excess redistributed pro rata to uncapped datasets",
     source: "Buterin, Hitzig & Weyl, \"A Flexible Design for Funding Public Goods\" (2019); \
@@ -120,6 +140,7 @@ pub const INFO: SchemeInfo = SchemeInfo {
         ParamDoc { key: "m", doc: "pairwise: the bound M in tokens" },
         ParamDoc { key: "style", doc: "cocm: \"markov\", \"og\" or \"pct_friends\"" },
         ParamDoc { key: "harsh", doc: "cocm: drop the sqrt(c) term for connected donors" },
+        ParamDoc { key: "clusters", doc: "cluster, cocm: \"donors\" (one cluster each) or \"projects\" (a donor is in the clusters of the datasets it gave to); detected Sybils share one" },
         ParamDoc { key: "cap", doc: "largest share of the pool one dataset may get, in (0, 1] (1 = no cap)" },
         ParamDoc { key: "donors", doc: "honest donors per epoch, drawn from the token holders" },
         ParamDoc { key: "picks", doc: "datasets each honest donor supports" },
@@ -131,15 +152,246 @@ pub const INFO: SchemeInfo = SchemeInfo {
     defaults: || params_table(&QuadraticParams::default()),
 };
 
-/// Quadratic funding of datasets (adapter; see the module comment).
+/// Quadratic funding of datasets, each epoch's data pool as the matching
+/// pool. Standard: match_p = (Σ_i √c_ip)² − Σ_i c_ip (Buterin, Hitzig &
+/// Weyl, "A Flexible Design for Funding Public Goods", 2019); pairwise:
+/// Σ_{i<j} √(c_ip c_jp) · M / (M + k_ij) (Buterin, "Pairwise coordination
+/// subsidies", 2019); cluster match and COCM (Miller, Weyl & Erichsen,
+/// "Beyond Collusion Resistance", 2024) over donor clusters. Matches are
+/// scaled to the pool; with a cap, shares above it are clipped and the
+/// excess is redistributed pro rata to uncapped datasets until none exceeds
+/// it (Gitcoin's `qf-calculator`, `get_qf_matching`); what the cap leaves
+/// undistributed stays in the rewards pool. The mathematics is in
+/// `reward::quadratic`.
+///
+/// The round, rebuilt each epoch (donations are pledges that decide the
+/// matching; the simulation moves no tokens for them):
+/// - `donors` honest token holders each split `donation` tokens over
+///   `picks` datasets drawn uniformly from the active data providers with at
+///   least one accepted dataset, in proportion to their noisy view of each
+///   dataset's quality, max(0, q + N(0, view_noise²));
+/// - a Sybil attacker splits `budget` over `identities` donors, each giving
+///   equally to every dataset of the attacker's population; a fraction
+///   `detected` of the identities is placed in one shared cluster;
+/// - each collusion ring (a data-provider population) has every member
+///   give `amount` to every other member's dataset.
 #[derive(Debug, Clone)]
 pub struct QuadraticPool {
-    params: QuadraticParams,
+    mechanism: Mechanism,
+    cluster_by: ClusterBy,
+    cap: Option<f64>,
+    donors: usize,
+    picks: usize,
+    donation: f64,
+    view_noise: f64,
+    sybil: Option<(u16, usize, f64, f64)>,
+    rings: Vec<u16>,
+    ring_amount: f64,
+    /// Projects: members with a published dataset (member index), and each
+    /// member's project index.
+    projects: Vec<usize>,
+    project_of: Vec<Option<usize>>,
+    contributions: Vec<Contribution>,
+    memberships: Vec<Membership>,
+    targets: Vec<usize>,
+    seen: Vec<f64>,
+    round: Round,
+    clusters: Clusters,
+    scratch: Scratch,
+    raw: Vec<f64>,
+    paid: Vec<f64>,
+    floors: Vec<u64>,
+    amounts: Vec<u64>,
 }
 
 impl QuadraticPool {
-    pub fn new(params: QuadraticParams) -> Self {
-        Self { params }
+    /// `population_names`: the scenario's populations, in order, to find the
+    /// adversaries' populations (checked when the scenario was read).
+    pub fn new(params: &QuadraticParams, population_names: &[String]) -> Self {
+        let index_of = |name: &str| {
+            population_names
+                .iter()
+                .position(|n| n == name)
+                .and_then(|i| u16::try_from(i).ok())
+        };
+        let mechanism = match params.mechanism {
+            QfMechanism::Standard => Mechanism::Standard,
+            QfMechanism::Pairwise => Mechanism::Pairwise { m: params.m.0 },
+            QfMechanism::Cluster => Mechanism::Cluster,
+            QfMechanism::Cocm => Mechanism::Cocm {
+                style: match params.style {
+                    CocmStyleName::Markov => CocmStyle::Markov,
+                    CocmStyleName::Og => CocmStyle::Og,
+                    CocmStyleName::PctFriends => CocmStyle::PctFriends,
+                },
+                harsh: params.harsh,
+            },
+        };
+        Self {
+            mechanism,
+            cluster_by: params.clusters,
+            cap: (params.cap.0 < 1.0).then_some(params.cap.0),
+            donors: params.donors as usize,
+            picks: params.picks as usize,
+            donation: params.donation.0,
+            view_noise: params.view_noise.0,
+            sybil: params.sybil.as_ref().and_then(|s| {
+                Some((
+                    index_of(&s.population)?,
+                    s.identities as usize,
+                    s.budget.0,
+                    s.detected.0,
+                ))
+            }),
+            rings: params
+                .collusion
+                .iter()
+                .flat_map(|c| c.populations.iter().filter_map(|n| index_of(n)))
+                .collect(),
+            ring_amount: params.collusion.as_ref().map_or(0.0, |c| c.amount.0),
+            projects: Vec::new(),
+            project_of: Vec::new(),
+            contributions: Vec::new(),
+            memberships: Vec::new(),
+            targets: Vec::new(),
+            seen: Vec::new(),
+            round: Round::default(),
+            clusters: Clusters::default(),
+            scratch: Scratch::default(),
+            raw: Vec::new(),
+            paid: Vec::new(),
+            floors: Vec::new(),
+            amounts: Vec::new(),
+        }
+    }
+
+    /// Builds the epoch's donations; returns the number of donors and the
+    /// donors (from `detected_from`) in the shared Sybil cluster.
+    fn donations(
+        &mut self,
+        ctx: &RewardContext<'_>,
+        rng: &mut SimRng,
+    ) -> (usize, std::ops::Range<usize>) {
+        self.contributions.clear();
+        let n_projects = self.projects.len();
+        let mut donor = 0usize;
+        // Honest token holders.
+        if n_projects > 0 && self.donation > 0.0 {
+            for _ in 0..self.donors {
+                self.targets.clear();
+                self.seen.clear();
+                for _ in 0..self.picks {
+                    let p = rng.random_range(0..n_projects);
+                    let member = self.projects[p];
+                    let agent = ctx.members[member] as usize;
+                    let row = ctx.agents.role_index[agent] as usize;
+                    let quality = ctx.data.quality.get(row).copied().unwrap_or(0.0);
+                    let noise: f64 = rng.sample(StandardNormal);
+                    self.targets.push(p);
+                    self.seen.push((quality + self.view_noise * noise).max(0.0));
+                }
+                let total: f64 = self.seen.iter().sum();
+                if total > 0.0 {
+                    for (&p, &v) in self.targets.iter().zip(&self.seen) {
+                        if v > 0.0 {
+                            self.contributions.push(Contribution {
+                                donor,
+                                project: p,
+                                amount: self.donation * v / total,
+                            });
+                        }
+                    }
+                }
+                donor += 1;
+            }
+        }
+        // Collusion rings: members give to each other's datasets.
+        if self.ring_amount > 0.0 {
+            for &ring in &self.rings {
+                for (i, &agent) in ctx.members.iter().enumerate() {
+                    if ctx.agents.population[agent as usize] != ring {
+                        continue;
+                    }
+                    let mut gave = false;
+                    for (&member, p) in self.projects.iter().zip(0..) {
+                        let other = ctx.members[member];
+                        if member != i && ctx.agents.population[other as usize] == ring {
+                            self.contributions.push(Contribution {
+                                donor,
+                                project: p,
+                                amount: self.ring_amount,
+                            });
+                            gave = true;
+                        }
+                    }
+                    if gave {
+                        donor += 1;
+                    }
+                }
+            }
+        }
+        // The Sybil attacker's identities, the detected ones first.
+        let mut detected = donor..donor;
+        if let Some((population, identities, budget, share)) = self.sybil {
+            self.targets.clear();
+            self.targets.extend(
+                self.projects
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &m)| ctx.agents.population[ctx.members[m] as usize] == population)
+                    .map(|(p, _)| p),
+            );
+            if !self.targets.is_empty() && identities > 0 && budget > 0.0 {
+                let each = budget / identities as f64 / self.targets.len() as f64;
+                let caught = ((identities as f64 * share).floor() as usize).min(identities);
+                detected = donor..donor + caught;
+                for _ in 0..identities {
+                    for &p in &self.targets {
+                        self.contributions.push(Contribution {
+                            donor,
+                            project: p,
+                            amount: each,
+                        });
+                    }
+                    donor += 1;
+                }
+            }
+        }
+        (donor, detected)
+    }
+
+    /// Cluster memberships of every donor who gave (see `ClusterBy`).
+    fn cluster_memberships(&mut self, n_donors: usize, detected: &std::ops::Range<usize>) -> usize {
+        self.memberships.clear();
+        let base = match self.cluster_by {
+            ClusterBy::Projects => self.projects.len(),
+            ClusterBy::Donors => n_donors,
+        };
+        for c in &self.contributions {
+            if detected.contains(&c.donor) {
+                continue;
+            }
+            self.memberships.push(match self.cluster_by {
+                ClusterBy::Projects => Membership {
+                    donor: c.donor,
+                    cluster: c.project,
+                    weight: c.amount,
+                },
+                ClusterBy::Donors => Membership {
+                    donor: c.donor,
+                    cluster: c.donor,
+                    weight: 1.0,
+                },
+            });
+        }
+        for d in detected.clone() {
+            self.memberships.push(Membership {
+                donor: d,
+                cluster: base,
+                weight: 1.0,
+            });
+        }
+        base + 1
     }
 }
 
@@ -150,11 +402,73 @@ impl RewardScheme for QuadraticPool {
 
     fn distribute(
         &mut self,
-        _ctx: &RewardContext<'_>,
-        _budget: u64,
-        _rng: &mut SimRng,
-        _payouts: &mut [u64],
-    ) {
-        let _ = &self.params;
+        ctx: &RewardContext<'_>,
+        budget: u64,
+        rng: &mut SimRng,
+        payouts: &mut [u64],
+    ) -> Result<(), String> {
+        // Projects: active data providers with a published dataset.
+        self.projects.clear();
+        self.project_of.clear();
+        for (i, &agent) in ctx.members.iter().enumerate() {
+            let a = agent as usize;
+            let published = ctx.agents.contribution_total[a] + ctx.work[i] > 0;
+            self.project_of
+                .push(published.then_some(self.projects.len()));
+            if published {
+                self.projects.push(i);
+            }
+        }
+        let (n_donors, detected) = self.donations(ctx, rng);
+        if self.projects.is_empty() || self.contributions.is_empty() {
+            return Ok(());
+        }
+        let n_projects = self.projects.len();
+        self.round
+            .rebuild(n_donors, n_projects, &self.contributions)
+            .map_err(|e| e.to_string())?;
+        let clusters = if self.mechanism.uses_clusters() {
+            let n_clusters = self.cluster_memberships(n_donors, &detected);
+            self.clusters
+                .rebuild(n_donors, n_clusters, &self.memberships)
+                .map_err(|e| e.to_string())?;
+            Some(&self.clusters)
+        } else {
+            None
+        };
+        raw_matches_into(
+            &self.round,
+            &self.mechanism,
+            clusters,
+            &mut self.scratch,
+            &mut self.raw,
+        )
+        .map_err(|e| e.to_string())?;
+        scale_to_pool_into(&self.raw, budget as f64, self.cap, &mut self.paid)
+            .map_err(|e| e.to_string())?;
+        // Whole base units, rounded down; should floating point have pushed
+        // the total above the budget, divide the budget pro rata instead.
+        self.floors.clear();
+        self.floors.extend(self.paid.iter().map(|&x| {
+            if x.is_finite() && x > 0.0 {
+                x.min(budget as f64) as u64
+            } else {
+                0
+            }
+        }));
+        let total: u128 = self.floors.iter().map(|&x| u128::from(x)).sum();
+        self.amounts.clear();
+        self.amounts.resize(n_projects, 0);
+        if total > u128::from(budget) {
+            pro_rata(&self.floors, budget, &mut self.amounts);
+        } else {
+            self.amounts.copy_from_slice(&self.floors);
+        }
+        for (i, project) in self.project_of.iter().enumerate() {
+            if let Some(p) = project {
+                payouts[i] = self.amounts.get(*p).copied().unwrap_or(0);
+            }
+        }
+        Ok(())
     }
 }

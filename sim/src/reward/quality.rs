@@ -178,7 +178,7 @@ impl RewardScheme for QualityScheme {
         budget: u64,
         rng: &mut SimRng,
         payouts: &mut [u64],
-    ) {
+    ) -> Result<(), String> {
         self.collect_validators(ctx);
         let by_usage = self.pool == PoolKind::Data && ctx.usage.iter().any(|&u| u > 0);
         self.weights.clear();
@@ -198,6 +198,7 @@ impl RewardScheme for QualityScheme {
             self.weights.push(basis as f64 * assessed);
         }
         pro_rata_f64(&self.weights, budget, payouts, &mut self.scratch);
+        Ok(())
     }
 }
 

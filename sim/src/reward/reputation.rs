@@ -279,7 +279,7 @@ impl RewardScheme for ReputationScheme {
         budget: u64,
         _rng: &mut SimRng,
         payouts: &mut [u64],
-    ) {
+    ) -> Result<(), String> {
         self.weights.clear();
         self.weights.extend(
             ctx.work
@@ -288,6 +288,7 @@ impl RewardScheme for ReputationScheme {
                 .map(|(&w, &rep)| w as f64 * rep.clamp(0.0, 1.0).powf(self.gamma)),
         );
         pro_rata_f64(&self.weights, budget, payouts, &mut self.scratch);
+        Ok(())
     }
 }
 

@@ -37,7 +37,8 @@ impl RewardScheme for StakeWeighted {
         budget: u64,
         _rng: &mut SimRng,
         payouts: &mut [u64],
-    ) {
+    ) -> Result<(), String> {
         pro_rata(ctx.stake, budget, payouts);
+        Ok(())
     }
 }

@@ -3,17 +3,19 @@
 //! on compute providers (a noisy observation of their quality; a cartel's
 //! validators overweight their own providers) and how the epoch's incentive
 //! and dividends become payouts of the two pools; the consensus
-//! mathematics is `reward::yuma`'s.
+//! mathematics (one epoch with bonds state) is `reward::yuma`'s.
 
+use rand::Rng;
+use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::{params_table, ParamDoc, PoolKind, RewardContext, RewardScheme, SchemeInfo};
+use super::yuma::{epoch_into, WeightEntry, Weights, YumaInput, YumaOutput, YumaParams, YumaState};
+use super::{
+    params_table, pro_rata_f64, ParamDoc, PoolKind, RewardContext, RewardScheme, SchemeInfo,
+};
+use crate::ledger::Account;
 use crate::rng::SimRng;
-use crate::scenario::{Fraction, NonNegative, Positive, Probability, SchemeKind};
-
-/// Whether the adapter is available in this build (the consensus
-/// mathematics is being written on another branch).
-pub const AVAILABLE: bool = false;
+use crate::scenario::{Fraction, NonNegative, Positive, Probability, Role, SchemeKind};
 
 /// A validator cartel: the validators of one population overweight the
 /// compute providers of another.
@@ -36,9 +38,9 @@ fn default_boost() -> Positive {
 /// `[reward.compute.yuma]`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct YumaParams {
+pub struct YumaSchemeParams {
     /// Consensus quantile κ.
-    pub kappa: Probability,
+    pub kappa: Fraction,
     /// Weight α of the new epoch in the bonds' moving average.
     pub alpha: Fraction,
     /// Bonds penalty β: bonds follow W + β (W̄ − W).
@@ -49,10 +51,10 @@ pub struct YumaParams {
     pub cartel: Option<CartelParams>,
 }
 
-impl Default for YumaParams {
+impl Default for YumaSchemeParams {
     fn default() -> Self {
         Self {
-            kappa: Probability(0.5),
+            kappa: Fraction(0.5),
             alpha: Fraction(0.1),
             bonds_penalty: Probability(1.0),
             noise: NonNegative(0.5),
@@ -65,36 +67,150 @@ impl Default for YumaParams {
 pub const INFO: SchemeInfo = SchemeInfo {
     kind: SchemeKind::Yuma,
     pools: &[PoolKind::Compute, PoolKind::Validation],
-    summary: "Bittensor's stake-weighted consensus: providers paid by incentive, validators by bond dividends \
+    summary: "Bittensor's stake-weighted consensus: validators weight providers by observed quality x work; \
+              providers paid by incentive, validators by bond dividends \
               (name it on both [reward.compute] and [reward.validation]; the split is their shares)",
     formula: "C_j = stake-weighted kappa-quantile of W_.j; R_j = sum_i S_i min(W_ij, C_j); I = R / sum R; \
               B <- colnorm(alpha colnorm(S o W̄) + (1 - alpha) B); D = normalise(B I)",
     source: "opentensor/subtensor, pallets/subtensor/src/epoch/run_epoch.rs and epoch/math.rs (original Yuma)",
     params: &[
-        ParamDoc { key: "kappa", doc: "consensus quantile in [0, 1]" },
+        ParamDoc { key: "kappa", doc: "consensus quantile in (0, 1]: the stake that must support a weight" },
         ParamDoc { key: "alpha", doc: "weight in (0, 1] of the new epoch in the bonds' moving average" },
         ParamDoc { key: "bonds_penalty", doc: "beta in [0, 1]: bonds follow W + beta (clipped W - W)" },
         ParamDoc { key: "noise", doc: "a validator's observation sd of a provider's quality is noise x (1 - its accuracy)" },
         ParamDoc { key: "cartel", doc: "optional { validators, providers, boost }: a validator population overweighting its own providers" },
     ],
-    defaults: || params_table(&YumaParams::default()),
+    defaults: || params_table(&YumaSchemeParams::default()),
 };
 
-/// Yuma consensus over the compute and validation pools (adapter; see the
-/// module comment).
+/// Yuma consensus (Bittensor, `opentensor/subtensor`,
+/// `pallets/subtensor/src/epoch/run_epoch.rs`, original Yuma) paying the
+/// compute and validation pools together. Each epoch, validator i (stake
+/// S_i) sets raw weight W_ij = w_j · clamp(q_j + ε_ij, 0, 1) on compute
+/// provider j, where w_j is j's verified work this epoch, q_j its honesty
+/// and ε_ij ~ N(0, (noise · (1 − accuracy_i))²), multiplied by `boost` when
+/// i is a cartel validator and j one of its providers. Then (in
+/// `reward::yuma`): consensus C_j = stake-weighted κ-quantile of column j;
+/// ranks R_j = Σ_i S_i min(W_ij, C_j); incentive I = R / Σ R; bonds
+/// B ← colnorm(α ΔB + (1 − α) B) with ΔB = colnorm(S ∘ W̄); dividends
+/// D = normalise(B I). Providers are paid the compute pool's budget ∝ I,
+/// validators the validation pool's ∝ D (∝ stake while every dividend is
+/// zero); so the provider/validator split is the two pools' shares, and
+/// equal shares give Bittensor's 50/50. Validators and providers are
+/// indexed by their rows, so bonds follow an agent across epochs; rows of
+/// agents that left keep no stake and get no weight.
 #[derive(Debug, Clone)]
 pub struct YumaPool {
     params: YumaParams,
+    noise: f64,
+    /// Cartel: (validator population, provider population, boost).
+    cartel: Option<(u16, u16, f64)>,
     /// Share of the joint budget paid to providers (the rest to validators).
     provider_fraction: f64,
+    state: YumaState,
+    /// (validator rows, provider rows) of the bonds.
+    shape: (usize, usize),
+    out: YumaOutput,
+    stakes: Vec<f64>,
+    entries: Vec<WeightEntry>,
+    /// Active providers with verified work: (row, work, honesty, population).
+    providers: Vec<(usize, f64, f64, u16)>,
+    provider_weights: Vec<f64>,
+    validator_weights: Vec<f64>,
+    part: Vec<u64>,
+    scratch: Vec<u64>,
 }
 
 impl YumaPool {
-    /// `provider_fraction`: compute share / (compute share + validation share).
-    pub fn new(params: YumaParams, provider_fraction: f64) -> Self {
+    /// `provider_fraction`: compute share / (compute share + validation
+    /// share); `population_names` resolve the cartel's populations.
+    pub fn new(
+        params: &YumaSchemeParams,
+        provider_fraction: f64,
+        population_names: &[String],
+    ) -> Self {
+        let index_of = |name: &str| {
+            population_names
+                .iter()
+                .position(|n| n == name)
+                .and_then(|i| u16::try_from(i).ok())
+        };
         Self {
-            params,
-            provider_fraction,
+            params: YumaParams {
+                kappa: params.kappa.0,
+                bond_alpha: params.alpha.0,
+                bonds_penalty: params.bonds_penalty.0,
+            },
+            noise: params.noise.0,
+            cartel: params
+                .cartel
+                .as_ref()
+                .and_then(|c| Some((index_of(&c.validators)?, index_of(&c.providers)?, c.boost.0))),
+            provider_fraction: provider_fraction.clamp(0.0, 1.0),
+            state: YumaState::default(),
+            shape: (0, 0),
+            out: YumaOutput::default(),
+            stakes: Vec::new(),
+            entries: Vec::new(),
+            providers: Vec::new(),
+            provider_weights: Vec::new(),
+            validator_weights: Vec::new(),
+            part: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The bonds after the last epoch (validator row × provider row).
+    pub fn state(&self) -> &YumaState {
+        &self.state
+    }
+
+    /// Every active validator's weights on the active providers with work.
+    fn set_weights(&mut self, ctx: &RewardContext<'_>, rng: &mut SimRng) {
+        self.providers.clear();
+        for (i, &agent) in ctx.members.iter().enumerate() {
+            let a = agent as usize;
+            if ctx.agents.role[a] == Role::ComputeProvider && ctx.work[i] > 0 {
+                let row = ctx.agents.role_index[a] as usize;
+                let honesty = ctx.compute.honesty.get(row).copied().unwrap_or(1.0);
+                self.providers
+                    .push((row, ctx.work[i] as f64, honesty, ctx.agents.population[a]));
+            }
+        }
+        self.entries.clear();
+        self.stakes.clear();
+        for (v, &agent) in ctx.validators.agent.iter().enumerate() {
+            let a = agent as usize;
+            if !ctx.agents.is_active(agent) {
+                self.stakes.push(0.0);
+                continue;
+            }
+            self.stakes
+                .push(ctx.ledger.get(Account::Stake(agent)) as f64);
+            let sd = self.noise * (1.0 - ctx.validators.accuracy.get(v).copied().unwrap_or(1.0));
+            let cartel = self
+                .cartel
+                .filter(|&(vpop, _, _)| ctx.agents.population[a] == vpop);
+            for &(row, work, honesty, population) in &self.providers {
+                let seen = if sd > 0.0 {
+                    let z: f64 = rng.sample(StandardNormal);
+                    (honesty + sd * z).clamp(0.0, 1.0)
+                } else {
+                    honesty.clamp(0.0, 1.0)
+                };
+                let boost = match cartel {
+                    Some((_, ppop, boost)) if ppop == population => boost,
+                    _ => 1.0,
+                };
+                let weight = work * seen * boost;
+                if weight > 0.0 && weight.is_finite() {
+                    self.entries.push(WeightEntry {
+                        validator: v,
+                        provider: row,
+                        weight,
+                    });
+                }
+            }
         }
     }
 }
@@ -106,11 +222,68 @@ impl RewardScheme for YumaPool {
 
     fn distribute(
         &mut self,
-        _ctx: &RewardContext<'_>,
-        _budget: u64,
-        _rng: &mut SimRng,
-        _payouts: &mut [u64],
-    ) {
-        let _ = (&self.params, self.provider_fraction);
+        ctx: &RewardContext<'_>,
+        budget: u64,
+        rng: &mut SimRng,
+        payouts: &mut [u64],
+    ) -> Result<(), String> {
+        let n_validators = ctx.validators.agent.len();
+        let n_providers = ctx.compute.agent.len();
+        if n_validators == 0 || n_providers == 0 {
+            return Ok(());
+        }
+        self.set_weights(ctx, rng);
+        let weights =
+            Weights::new(n_validators, n_providers, &self.entries).map_err(|e| e.to_string())?;
+        if self.shape != (n_validators, n_providers) {
+            self.state.resize(n_validators, n_providers);
+            self.shape = (n_validators, n_providers);
+        }
+        let input = YumaInput {
+            stakes: &self.stakes,
+            weights: &weights,
+            params: self.params,
+        };
+        epoch_into(&mut self.state, &input, &mut self.out).map_err(|e| e.to_string())?;
+
+        let provider_budget = (budget as f64 * self.provider_fraction).floor() as u64;
+        let provider_budget = provider_budget.min(budget);
+        let validator_budget = budget - provider_budget;
+        let dividends_paid = self.out.dividends.iter().any(|&d| d > 0.0);
+        self.provider_weights.clear();
+        self.validator_weights.clear();
+        for &agent in ctx.members {
+            let a = agent as usize;
+            let row = ctx.agents.role_index[a] as usize;
+            let (p, v) = match ctx.agents.role[a] {
+                Role::ComputeProvider => (self.out.incentive.get(row).copied().unwrap_or(0.0), 0.0),
+                Role::Validator if dividends_paid => {
+                    (0.0, self.out.dividends.get(row).copied().unwrap_or(0.0))
+                }
+                Role::Validator => (0.0, self.stakes.get(row).copied().unwrap_or(0.0)),
+                _ => (0.0, 0.0),
+            };
+            self.provider_weights.push(p);
+            self.validator_weights.push(v);
+        }
+        self.part.clear();
+        self.part.resize(payouts.len(), 0);
+        pro_rata_f64(
+            &self.provider_weights,
+            provider_budget,
+            &mut self.part,
+            &mut self.scratch,
+        );
+        payouts.copy_from_slice(&self.part);
+        pro_rata_f64(
+            &self.validator_weights,
+            validator_budget,
+            &mut self.part,
+            &mut self.scratch,
+        );
+        for (out, &extra) in payouts.iter_mut().zip(&self.part) {
+            *out += extra;
+        }
+        Ok(())
     }
 }

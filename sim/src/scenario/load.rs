@@ -463,23 +463,6 @@ fn check_schemes(s: &Scenario, pools: &RewardPools) -> Result<(), (Range<usize>,
             )?;
         }
     }
-    for (_, config) in configured {
-        let Some(config) = config else { continue };
-        let available = match *config.scheme.get_ref() {
-            SchemeKind::Quadratic => crate::reward::quadratic_pool::AVAILABLE,
-            SchemeKind::Yuma => crate::reward::yuma_pool::AVAILABLE,
-            _ => true,
-        };
-        if !available {
-            return Err((
-                config.scheme.span(),
-                format!(
-                    "scheme `{}` is not available in this build yet (its mathematics is being merged)",
-                    config.scheme.get_ref().as_str()
-                ),
-            ));
-        }
-    }
     Ok(())
 }
 

@@ -16,7 +16,7 @@ pub use distribution::{DistSpec, DistTable};
 pub use crate::reward::quadratic_pool::QuadraticParams;
 pub use crate::reward::quality::QualityParams;
 pub use crate::reward::reputation::ReputationParams;
-pub use crate::reward::yuma_pool::YumaParams;
+pub use crate::reward::yuma_pool::YumaSchemeParams;
 pub use load::{
     apply_override, parse_scenario, render, scenario_from_table, LoadedScenario, Override,
     ScenarioError,
@@ -451,7 +451,7 @@ pub struct PoolConfig {
     #[serde(default)]
     pub quadratic: Option<Spanned<QuadraticParams>>,
     #[serde(default)]
-    pub yuma: Option<Spanned<YumaParams>>,
+    pub yuma: Option<Spanned<YumaSchemeParams>>,
 }
 
 impl PoolConfig {
@@ -471,10 +471,10 @@ impl PoolConfig {
             .as_ref()
             .map_or_else(QuadraticParams::default, |p| p.get_ref().clone())
     }
-    pub fn yuma_params(&self) -> YumaParams {
+    pub fn yuma_params(&self) -> YumaSchemeParams {
         self.yuma
             .as_ref()
-            .map_or_else(YumaParams::default, |p| p.get_ref().clone())
+            .map_or_else(YumaSchemeParams::default, |p| p.get_ref().clone())
     }
 
     /// The parameter sub-tables present, with their scheme and span.
