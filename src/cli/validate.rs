@@ -120,7 +120,7 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
                     "  reward pool {pool:<10} share {:<5} scheme {}{}",
                     cfg.share.0,
                     cfg.scheme.get_ref().as_str(),
-                    scheme_params(cfg)
+                    scheme_params(pool, cfg)
                 )?;
             }
         }
@@ -142,8 +142,11 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
 
 /// The chosen scheme's parameters with defaults filled in, e.g.
 /// ` (model = "beta", lambda = 0.98, ...)`; empty for schemes without any.
-fn scheme_params(cfg: &PoolConfig) -> String {
+fn scheme_params(pool: &str, cfg: &PoolConfig) -> String {
     let kind = *cfg.scheme.get_ref();
+    if kind == SchemeKind::Yuma && pool == "validation" {
+        return " (one consensus with the compute pool: validators paid by dividends)".into();
+    }
     let table = match kind {
         SchemeKind::Reputation => toml::Table::try_from(cfg.reputation_params()),
         SchemeKind::Quality => toml::Table::try_from(cfg.quality_params()),
