@@ -47,7 +47,7 @@ fn schemes_lists_every_scheme_with_pools_formula_source_and_defaults() {
     assert!(one.status.success());
     let one = text(&one.stdout);
     assert!(one.starts_with("quality: "), "{one}");
-    assert!(one.contains("committee = 16"), "{one}");
+    assert!(one.contains("committee = 7"), "{one}");
     assert!(!one.contains("reputation:"), "{one}");
 
     let bad = mirage(&["schemes", "nosuch"]);

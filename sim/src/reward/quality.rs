@@ -32,7 +32,7 @@ impl Default for QualityParams {
     fn default() -> Self {
         Self {
             noise: NonNegative(0.5),
-            committee: 16,
+            committee: 7,
         }
     }
 }
@@ -150,7 +150,8 @@ impl QualityScheme {
 /// cumulative weight reaches half the total (the plain median when the
 /// weights are equal). Sorts `obs`; 1 for an empty slice.
 pub fn weighted_median(obs: &mut [(f64, f64)]) -> f64 {
-    obs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    // Observations are finite (clamped to [0, 1]); a NaN would sort as equal.
+    obs.sort_unstable_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
     let total: f64 = obs.iter().map(|o| o.1.max(0.0)).sum();
     if total <= 0.0 {
         return obs

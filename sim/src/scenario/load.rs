@@ -114,8 +114,19 @@ pub fn parse_scenario(
             message,
         };
         apply_override(&mut table, ov).map_err(fail)?;
-        scenario = scenario_from_table(&table).map_err(fail)?;
+        scenario = deserialize_table(&table).map_err(fail)?;
     }
+    // Cross-field rules are checked once every override is applied, so that
+    // fields which must change together (the pools' shares, `yuma` on both
+    // the compute and validation pools) can be overridden together.
+    check(&scenario).map_err(|(_, message)| ScenarioError::Override {
+        assignment: overrides
+            .iter()
+            .map(|o| o.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" --set "),
+        message,
+    })?;
     let resolved = render(&table);
     Ok(LoadedScenario {
         scenario,
@@ -127,10 +138,15 @@ pub fn parse_scenario(
 /// Deserialises and checks a scenario table (after overrides); errors are
 /// plain messages, since the table has no file positions.
 pub fn scenario_from_table(table: &toml::Table) -> Result<Scenario, String> {
-    let text = render(table);
-    let scenario: Scenario = toml::from_str(&text).map_err(|e| e.message().to_string())?;
+    let scenario = deserialize_table(table)?;
     check(&scenario).map_err(|(_, message)| message)?;
     Ok(scenario)
+}
+
+/// Deserialises a scenario table without the cross-field checks.
+fn deserialize_table(table: &toml::Table) -> Result<Scenario, String> {
+    let text = render(table);
+    toml::from_str(&text).map_err(|e| e.message().to_string())
 }
 
 /// Renders a table as TOML (keys sorted, so the text is deterministic).
@@ -522,6 +538,32 @@ mod tests {
             panic!("{err}")
         };
         assert_eq!((line, column), (2, 10));
+    }
+
+    #[test]
+    fn fields_that_must_change_together_can_be_overridden_together() {
+        let text = format!(
+            "{MINIMAL}[reward.compute]\nshare = 0.5\nscheme = \"stake\"\n[reward.validation]\nshare = 0.5\nscheme = \"stake\"\n"
+        );
+        let ov = |s: &str| Override::parse(s).expect("parses");
+        let loaded = parse_scenario(
+            &text,
+            "t.toml",
+            &[
+                ov("reward.compute.share=0.7"),
+                ov("reward.validation.share=0.3"),
+                ov("reward.compute.scheme=yuma"),
+                ov("reward.validation.scheme=yuma"),
+            ],
+        )
+        .expect("valid together");
+        let reward = loaded.scenario.reward.expect("pools");
+        assert_eq!(reward.compute.map(|c| c.share.0), Some(0.7));
+        let err = parse_scenario(&text, "t.toml", &[ov("reward.compute.share=0.7")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--set reward.compute.share=0.7: the [reward.*] pools' shares must add up to 1, they add up to 1.2"
+        );
     }
 
     #[test]
