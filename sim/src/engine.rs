@@ -413,6 +413,14 @@ impl Simulation {
     fn spawn_agent(&mut self, p: usize, rng: &mut SimRng, genesis: bool) -> Result<u32, SimError> {
         let spec = &self.populations[p];
         let decimals = self.rules.decimals;
+        if self.agents.len() == self.agents.role.capacity() {
+            // Grow the columns by an eighth rather than doubling them: with
+            // millions of agents, doubling a dozen columns for a few joiners
+            // would double the memory of the run.
+            let more = (self.agents.len() / 8).max(64);
+            self.agents.reserve(more);
+            self.ledger.reserve(more);
+        }
         let agent = self.ledger.open_agent();
         let role = spec.role;
         let mut unvested = 0;
