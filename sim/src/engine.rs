@@ -31,7 +31,7 @@ use crate::scenario::{
     Allocation, EmissionSchedule, FeePolicy, PopulationSpec, Role, Scenario, SchemeKind,
     SlashDestination,
 };
-use crate::stats::sort_amounts;
+use crate::stats::{sort_amounts, CarriedOrder};
 use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
 
 const TREASURY: Account = Account::System(SystemAccount::Treasury);
@@ -121,6 +121,11 @@ struct Scratch {
     payouts: Vec<u64>,
     wealth_by_role: [Vec<u64>; 6],
     rewards_by_role: [Vec<u64>; 6],
+    /// Member ids per role, gathered only when a carried order is stale.
+    active_ids_by_role: [Vec<u32>; 6],
+    ever_ids_by_role: [Vec<u32>; 6],
+    wealth_order: [CarriedOrder; 6],
+    rewards_order: [CarriedOrder; 6],
     all: Vec<u64>,
     counts: Vec<u32>,
     pop_revenue: Vec<u128>,
@@ -189,6 +194,8 @@ pub struct Simulation {
     arrival_rate: f64,
     price_at_epoch_start: f64,
     events: u64,
+    /// Bumped whenever an agent joins or leaves (see `stats::CarriedOrder`).
+    roster_version: u64,
     finished: bool,
     scratch: Scratch,
 }
@@ -386,6 +393,7 @@ impl Simulation {
             arrival_rate: 0.0,
             price_at_epoch_start: 0.0,
             events: 0,
+            roster_version: 0,
             finished: false,
             scratch: Scratch::default(),
             rules,
@@ -451,6 +459,7 @@ impl Simulation {
         let capital = crate::agents::draw_amount(rng, spec.capital.as_ref(), QUOTE_DECIMALS);
         self.agents.quote[agent as usize] = capital;
         self.population_active[p] += 1;
+        self.roster_version += 1;
         let name = &self.population_names[p];
         let short = |what: &str, amount: u64| {
             SimError::Genesis(format!(
@@ -751,6 +760,7 @@ impl Simulation {
         self.ledger
             .transfer(Account::Stake(agent), Account::Balance(agent), stake)?;
         self.population_active[usize::from(self.agents.population[a])] -= 1;
+        self.roster_version += 1;
         Ok(())
     }
 
@@ -1055,24 +1065,65 @@ impl Simulation {
         {
             v.clear();
         }
-        // One pass over the agents fills the per-role vectors.
+        for v in s
+            .active_ids_by_role
+            .iter_mut()
+            .chain(s.ever_ids_by_role.iter_mut())
+        {
+            v.clear();
+        }
+        // One pass over the agents fills the per-role vectors (in id order).
+        let roster = self.roster_version;
+        let gather_ids = s
+            .wealth_order
+            .iter()
+            .chain(&s.rewards_order)
+            .any(|o| o.needs_members(roster));
         let mut rewards_epoch_by_role = [0u128; 6];
         let unvested_total: u128 = self.ledger.unvested().iter().map(|&x| u128::from(x)).sum();
         for (a, role) in self.agents.role.iter().enumerate() {
             let r = role.index();
             if self.agents.left_epoch[a] == ACTIVE {
                 s.wealth_by_role[r].push(self.ledger.wealth(a as u32));
+                if gather_ids {
+                    s.active_ids_by_role[r].push(a as u32);
+                }
             }
             if self.rewarded[r] {
                 s.rewards_by_role[r].push(self.agents.rewards_total[a]);
                 rewards_epoch_by_role[r] += u128::from(self.agents.rewards_epoch[a]);
+                if gather_ids {
+                    s.ever_ids_by_role[r].push(a as u32);
+                }
             }
         }
         let mut roles = Vec::with_capacity(self.roles_present.len());
         for &role in &self.roles_present {
             let r = role.index();
-            sort_amounts(&mut s.wealth_by_role[r], &mut s.counts);
-            sort_amounts(&mut s.rewards_by_role[r], &mut s.counts);
+            // Small integer values (random-exchange economies) take the
+            // counting sort; others are sorted from last epoch's order.
+            if small_values(&s.wealth_by_role[r]) {
+                sort_amounts(&mut s.wealth_by_role[r], &mut s.counts);
+            } else {
+                let ledger = &self.ledger;
+                s.wealth_order[r].sort(
+                    roster,
+                    &s.active_ids_by_role[r],
+                    |id| ledger.wealth(id),
+                    &mut s.wealth_by_role[r],
+                );
+            }
+            if small_values(&s.rewards_by_role[r]) {
+                sort_amounts(&mut s.rewards_by_role[r], &mut s.counts);
+            } else {
+                let totals = &self.agents.rewards_total;
+                s.rewards_order[r].sort(
+                    roster,
+                    &s.ever_ids_by_role[r],
+                    |id| totals[id as usize],
+                    &mut s.rewards_by_role[r],
+                );
+            }
             let wealth = &s.wealth_by_role[r];
             let rewards = &s.rewards_by_role[r];
             roles.push(RoleEpoch {
@@ -1219,4 +1270,12 @@ fn exp_delay(rng: &mut SimRng, rate_per_epoch: f64, ticks_per_epoch: u64) -> Opt
     let x: f64 = rng.sample(Exp1);
     let ticks = (x * ticks_per_epoch as f64 / rate_per_epoch).round();
     (ticks < (u64::MAX / 4) as f64).then_some(ticks as u64)
+}
+
+/// Whether `values` are small enough for the counting sort.
+fn small_values(values: &[u64]) -> bool {
+    values
+        .iter()
+        .max()
+        .is_some_and(|&m| crate::stats::counting_sort_fits(m, values.len()))
 }
