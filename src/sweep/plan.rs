@@ -330,9 +330,11 @@ pub fn points_header(axes: &[String], metrics: &[String]) -> Vec<String> {
     h
 }
 
+/// A value as in a TOML file, for messages.
 fn shown(value: &Value) -> String {
     match value {
         Value::String(s) => format!("\"{s}\""),
+        Value::Float(f) => format!("{f:?}"),
         other => cell(other),
     }
 }
