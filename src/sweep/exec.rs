@@ -162,6 +162,13 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Outcome> {
         dir: dir.to_path_buf(),
         ids: Box::new(ids),
     });
+    if !opts.quiet {
+        eprintln!(
+            "sweep: {} runs to do ({already} of {in_shard} already done) on {threads} thread(s), into {}",
+            pending.len(),
+            dir.display()
+        );
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
