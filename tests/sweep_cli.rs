@@ -300,11 +300,12 @@ fn an_interrupted_sweep_resumes_to_the_same_files() {
 #[test]
 fn a_killed_sweep_resumes_to_the_same_files() {
     let env = Env::new(TINY);
-    // Longer runs, so that the kill lands part-way.
-    let slow = ["--set", "epochs=150", "--jobs", "2", "--quiet"];
-    env.sweep("whole", &slow);
+    // Longer runs (about 0.1 s each in a debug build), one at a time, so
+    // that the kill lands part-way.
+    let slow = ["--set", "epochs=3000", "--quiet"];
+    env.sweep("whole", &[&slow[..], &["--jobs", "2"]].concat());
 
-    let mut args = vec!["sweep", "tiny.toml", "--out", "killed"];
+    let mut args = vec!["sweep", "tiny.toml", "--out", "killed", "--jobs", "1"];
     args.extend_from_slice(&slow);
     let mut child = env
         .command(&args)
@@ -329,7 +330,7 @@ fn a_killed_sweep_resumes_to_the_same_files() {
     let m = manifest(&env.path("killed"));
     assert_eq!(m["complete"], false, "killed before the end");
 
-    env.sweep("killed", &[&slow[..], &["--resume"]].concat());
+    env.sweep("killed", &[&slow[..], &["--resume", "--jobs", "2"]].concat());
     assert_eq!(results(&env.path("killed")), results(&env.path("whole")));
 }
 
