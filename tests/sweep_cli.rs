@@ -330,7 +330,10 @@ fn a_killed_sweep_resumes_to_the_same_files() {
     let m = manifest(&env.path("killed"));
     assert_eq!(m["complete"], false, "killed before the end");
 
-    env.sweep("killed", &[&slow[..], &["--resume", "--jobs", "2"]].concat());
+    env.sweep(
+        "killed",
+        &[&slow[..], &["--resume", "--jobs", "2"]].concat(),
+    );
     assert_eq!(results(&env.path("killed")), results(&env.path("whole")));
 }
 

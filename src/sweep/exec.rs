@@ -93,7 +93,11 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Outcome> {
         );
     }
     let threads = threads(opts.jobs)?;
-    plan.validate()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start the worker threads")?;
+    pool.install(|| plan.validate())?;
     let dir = opts.out.as_path();
     let mut manifest = Manifest::new(plan, shard, opts.keep_series);
     prepare(dir, &manifest, plan, opts)?;
@@ -131,12 +135,7 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Outcome> {
             }
         }
     }
-    let ids = move || -> Box<dyn Iterator<Item = u64>> {
-        match shard {
-            Some(s) => Box::new(s.ids(total)),
-            None => Box::new(0..total),
-        }
-    };
+    let ids = || run_ids(shard, total);
     let already = ids().filter(|&id| done[id as usize]).count() as u64;
     let pending: Vec<u64> = ids()
         .filter(|&id| !done[id as usize])
@@ -160,7 +159,8 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Outcome> {
         manifest_written: Instant::now(),
         manifest: manifest.clone(),
         dir: dir.to_path_buf(),
-        ids: Box::new(ids),
+        shard,
+        total,
     });
     if !opts.quiet {
         eprintln!(
@@ -169,10 +169,6 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Outcome> {
             dir.display()
         );
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start the worker threads")?;
     let started = Instant::now();
     let result = pool.install(|| {
         pending.par_iter().try_for_each(|&id| -> Result<()> {
@@ -224,6 +220,14 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Outcome> {
     Ok(outcome)
 }
 
+/// The run ids of a shard (all of 0..total for `None`), ascending.
+pub fn run_ids(shard: Option<Shard>, total: u64) -> Box<dyn Iterator<Item = u64>> {
+    match shard {
+        Some(s) => Box::new(s.ids(total)),
+        None => Box::new(0..total),
+    }
+}
+
 /// Files of a complete sweep directory.
 pub fn final_files(points: bool, keep_series: bool) -> Vec<String> {
     let mut files = vec![RUNS.to_string()];
@@ -249,12 +253,7 @@ pub fn finish(
 ) -> Result<()> {
     let total = manifest.runs;
     let shard = manifest.shard;
-    let ids = move || -> Box<dyn Iterator<Item = u64>> {
-        match shard {
-            Some(s) => Box::new(s.ids(total)),
-            None => Box::new(0..total),
-        }
-    };
+    let ids = || run_ids(shard, total);
     let runs_header = csv_line(&manifest.runs_columns)?;
     let timings_header = csv_line(TIMINGS_COLUMNS)?;
     {
@@ -463,6 +462,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The single writer of a sweep's journals and progress.
+#[derive(Debug)]
 struct Sink {
     runs: Journal,
     timings: Journal,
@@ -475,7 +475,8 @@ struct Sink {
     manifest_written: Instant,
     manifest: Manifest,
     dir: PathBuf,
-    ids: Box<dyn Fn() -> Box<dyn Iterator<Item = u64>> + Send>,
+    shard: Option<Shard>,
+    total: u64,
 }
 
 impl Sink {
@@ -502,18 +503,9 @@ impl Sink {
     }
 
     fn done_ranges(&self) -> Vec<[u64; 2]> {
-        ranges((self.ids)(), |id| {
+        ranges(run_ids(self.shard, self.total), |id| {
             self.done.get(id as usize).copied().unwrap_or(false)
         })
-    }
-}
-
-impl std::fmt::Debug for Sink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sink")
-            .field("done_count", &self.done_count)
-            .field("in_shard", &self.in_shard)
-            .finish_non_exhaustive()
     }
 }
 
