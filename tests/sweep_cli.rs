@@ -641,3 +641,19 @@ fn resuming_a_changed_sweep_is_refused() {
     env.sweep("s", &["--resume"]);
     assert!(env.path("s/points.csv").exists());
 }
+
+#[test]
+fn force_starts_a_sweep_over() {
+    let env = Env::new(TINY);
+    env.sweep("whole", &["--set", "sweep.replications=2"]);
+    env.sweep("f", &["--max-runs", "3"]);
+    env.sweep("f", &["--force", "--set", "sweep.replications=2"]);
+    assert_eq!(results(&env.path("f")), results(&env.path("whole")));
+    assert_eq!(manifest(&env.path("f"))["runs"], 16);
+    // A directory that is not a sweep's is not touched.
+    std::fs::create_dir(env.path("notes")).expect("mkdir");
+    std::fs::write(env.path("notes/todo.txt"), "keep").expect("write");
+    let o = env.mirage(&["sweep", "tiny.toml", "--out", "notes"]);
+    assert!(text(&o.stderr).contains("not empty"), "{}", text(&o.stderr));
+    assert_eq!(read(&env.path("notes/todo.txt")), "keep");
+}
