@@ -64,10 +64,12 @@ replications = 3
 "population.cp.count" = { min = 2, max = 12, integer = true }
 "#;
 
-const METRICS: [&str; 6] = [
+const METRICS: [&str; 8] = [
     "gini_wealth",
     "nakamoto_wealth",
     "gini_rewards",
+    "nakamoto_rewards",
+    "misallocation",
     "price",
     "active_agents",
     "circulating_supply",
@@ -656,4 +658,55 @@ fn force_starts_a_sweep_over() {
     let o = env.mirage(&["sweep", "tiny.toml", "--out", "notes"]);
     assert!(text(&o.stderr).contains("not empty"), "{}", text(&o.stderr));
     assert_eq!(read(&env.path("notes/todo.txt")), "keep");
+}
+
+#[test]
+fn a_sweep_run_is_reproduced_by_mirage_run() {
+    let env = Env::new(TINY);
+    env.sweep("s", &[]);
+    let (header, runs) = rows(&env.path("s/runs.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let run = &runs[10];
+    let mut args = vec![
+        "run",
+        "tiny.toml",
+        "--out",
+        "single",
+        "--no-dashboard",
+        "--quiet",
+    ];
+    let sets: Vec<String> = [
+        "emission.per_epoch",
+        "population.cp.count",
+        "reward.compute.scheme",
+    ]
+    .iter()
+    .map(|axis| format!("{axis}={}", run[col(axis)]))
+    .collect();
+    for s in &sets {
+        args.extend(["--set", s]);
+    }
+    args.extend(["--seed", &run[col("seed")]]);
+    let o = env.mirage(&args);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
+    let (eh, epochs) = rows(&env.path("single/epochs.csv"));
+    let last = epochs.last().expect("epochs");
+    for metric in [
+        "gini_wealth",
+        "nakamoto_wealth",
+        "gini_rewards",
+        "price",
+        "active_agents",
+    ] {
+        let i = eh.iter().position(|h| h == metric).expect(metric);
+        assert_eq!(last[i], run[col(metric)], "{metric}");
+    }
+    let fairness: serde_json::Value =
+        serde_json::from_str(&read(&env.path("single/fairness.json"))).expect("json");
+    let mis = fairness["rewards_vs_contribution"]["all"]["misallocation"]
+        .as_f64()
+        .expect("misallocation");
+    let ours: f64 = run[col("misallocation")].parse().expect("number");
+    assert_eq!(mis, ours);
 }

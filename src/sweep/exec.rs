@@ -25,6 +25,7 @@ use super::manifest::{
 use super::plan::{csv_line, Plan};
 use super::shard::Shard;
 use super::stats::write_points;
+use super::summary::RunSummary;
 use crate::cli::output::{write_atomic, AtomicFile, EpochsCsv};
 
 /// Columns of `timings.csv`.
@@ -446,7 +447,8 @@ fn run_one(plan: &Plan, run_id: u64, series: Option<&Path>) -> Result<Finished> 
         None => sim.run(&mut keep).with_context(what)?,
     }
     let last = last.ok_or_else(|| anyhow!("{}: the simulation recorded no epoch", what()))?;
-    let row = csv_line(plan.runs_row(&spec, &values, &last, sim.decimals()))?;
+    let summary = RunSummary::of(&sim, &last);
+    let row = csv_line(plan.runs_row(&spec, &values, &summary))?;
     let seconds = started.elapsed().as_secs_f64();
     let timing = csv_line([
         run_id.to_string(),

@@ -8,7 +8,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use mirage_sim::record::EpochRecord;
 use mirage_sim::scenario::{apply_override, render, scenario_from_table};
 use mirage_sim::{parse_scenario, Override, Scenario, ScenarioError};
 use rayon::prelude::*;
@@ -17,7 +16,7 @@ use toml::Value;
 
 use super::definition::{cell, AxisKind, SweepDef};
 use super::design::{count_points, Design};
-use super::summary::METRICS;
+use super::summary::{RunSummary, METRICS};
 
 /// Where a run sits in the sweep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,8 +301,7 @@ impl Plan {
         &self,
         spec: &RunSpec,
         values: &[Value],
-        last: &EpochRecord,
-        decimals: u32,
+        summary: &RunSummary<'_>,
     ) -> Vec<String> {
         let mut row = Vec::with_capacity(4 + values.len() + METRICS.len());
         row.extend([
@@ -313,7 +311,7 @@ impl Plan {
             spec.seed.to_string(),
         ]);
         row.extend(values.iter().map(cell));
-        row.extend(METRICS.iter().map(|m| (m.cell)(last, decimals)));
+        row.extend(METRICS.iter().map(|m| (m.cell)(summary)));
         row
     }
 }

@@ -1,17 +1,58 @@
-//! The summary metrics of a run: the final epoch's values that `runs.csv`
-//! reports per run and `points.csv` aggregates per point. This table is the
-//! one place that decides which metrics a sweep reports and in what order.
+//! The summary metrics of a run: the final values that `runs.csv` reports
+//! per run and `points.csv` aggregates per point. This table is the one
+//! place that decides which metrics a sweep reports and in what order.
 
+use mirage_analysis::alignment_u64;
+use mirage_analysis::concentration::nakamoto_sorted;
 use mirage_sim::amount::format_amount;
 use mirage_sim::record::EpochRecord;
+use mirage_sim::Simulation;
 
-/// One summary metric: its column name and how the final record gives it
-/// (an empty cell when the run has no value, e.g. no rewarded role).
+/// What the metrics are read from: the final epoch's record and the
+/// end-of-run figures computed once from the agents.
+#[derive(Debug, Clone)]
+pub struct RunSummary<'a> {
+    pub last: &'a EpochRecord,
+    pub decimals: u32,
+    /// Fewest agents of the rewarded roles (every one that ever existed)
+    /// holding more than half of all cumulative rewards.
+    pub nakamoto_rewards: Option<usize>,
+    /// ½ Σ |reward share − contribution share| over the same agents: the
+    /// share of rewards that would have to move to pay by contribution (as
+    /// `fairness.json`'s `rewards_vs_contribution.all.misallocation`).
+    pub misallocation: Option<f64>,
+}
+
+impl<'a> RunSummary<'a> {
+    pub fn of(sim: &Simulation, last: &'a EpochRecord) -> Self {
+        let agents = sim.agents();
+        let mut rewards = Vec::new();
+        let mut contributions = Vec::new();
+        for a in 0..agents.len() {
+            if sim.is_rewarded(agents.role[a]) {
+                rewards.push(agents.rewards_total[a]);
+                contributions.push(agents.contribution_total[a]);
+            }
+        }
+        let misallocation = alignment_u64(&rewards, &contributions)
+            .ok()
+            .and_then(|a| a.misallocation);
+        rewards.sort_unstable();
+        Self {
+            last,
+            decimals: sim.decimals(),
+            nakamoto_rewards: nakamoto_sorted(&rewards, 1, 2),
+            misallocation,
+        }
+    }
+}
+
+/// One summary metric: its column name and its cell (empty when the run
+/// has no value, e.g. no rewarded role).
 #[derive(Debug, Clone, Copy)]
 pub struct Metric {
     pub name: &'static str,
-    /// The cell from the final record and the token's decimals.
-    pub cell: fn(&EpochRecord, u32) -> String,
+    pub cell: fn(&RunSummary<'_>) -> String,
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -22,31 +63,35 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 pub const METRICS: &[Metric] = &[
     Metric {
         name: "gini_wealth",
-        cell: |r, _| opt(r.gini_wealth),
+        cell: |s| opt(s.last.gini_wealth),
     },
     Metric {
         name: "nakamoto_wealth",
-        cell: |r, _| opt(r.nakamoto_wealth),
+        cell: |s| opt(s.last.nakamoto_wealth),
     },
     Metric {
         name: "gini_rewards",
-        cell: |r, _| opt(r.gini_rewards),
+        cell: |s| opt(s.last.gini_rewards),
     },
-    // HOOK(misallocation): when the metrics issue adds a misallocation
-    // index to `EpochRecord`, add it here, right after gini_rewards:
-    //     Metric { name: "misallocation", cell: |r, _| opt(r.misallocation) },
-    // runs.csv and points.csv pick it up with no other change.
+    Metric {
+        name: "nakamoto_rewards",
+        cell: |s| opt(s.nakamoto_rewards),
+    },
+    Metric {
+        name: "misallocation",
+        cell: |s| opt(s.misallocation),
+    },
     Metric {
         name: "price",
-        cell: |r, _| r.price.to_string(),
+        cell: |s| s.last.price.to_string(),
     },
     Metric {
         name: "active_agents",
-        cell: |r, _| r.active_agents.to_string(),
+        cell: |s| s.last.active_agents.to_string(),
     },
     Metric {
         name: "circulating_supply",
-        cell: |r, d| format_amount(r.circulating_supply, d),
+        cell: |s| format_amount(s.last.circulating_supply, s.decimals),
     },
 ];
 
@@ -68,7 +113,13 @@ mod tests {
             gini_wealth: Some(0.5),
             ..EpochRecord::default()
         };
-        let cells: Vec<String> = METRICS.iter().map(|m| (m.cell)(&rec, 6)).collect();
-        assert_eq!(cells, ["0.5", "", "", "0.25", "3", "1.500000"]);
+        let s = RunSummary {
+            last: &rec,
+            decimals: 6,
+            nakamoto_rewards: Some(2),
+            misallocation: None,
+        };
+        let cells: Vec<String> = METRICS.iter().map(|m| (m.cell)(&s)).collect();
+        assert_eq!(cells, ["0.5", "", "", "2", "", "0.25", "3", "1.500000"]);
     }
 }
