@@ -493,6 +493,18 @@ fn dry_run_prints_the_size_and_first_points() {
     assert!(out.contains("every point's scenario is valid"), "{out}");
     assert!(!env.path("out").exists(), "a dry run writes nothing");
 
+    // Fields that must change together may, as with `mirage run`.
+    let o = env.mirage(&[
+        "sweep",
+        "tiny.toml",
+        "--dry-run",
+        "--set",
+        "reward.compute.share=0.7",
+        "--set",
+        "reward.validation.share=0.3",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
     let o = env.mirage(&["sweep", "tiny.toml", "--dry-run", "--shard", "1/5"]);
     assert!(
         text(&o.stdout).contains("shard 1/5: 5 of these runs"),
@@ -709,4 +721,8 @@ fn a_sweep_run_is_reproduced_by_mirage_run() {
         .expect("misallocation");
     let ours: f64 = run[col("misallocation")].parse().expect("number");
     assert_eq!(mis, ours);
+    let nakamoto = fairness["rewards"]["all"]["nakamoto_50"]
+        .as_u64()
+        .expect("nakamoto");
+    assert_eq!(run[col("nakamoto_rewards")], nakamoto.to_string());
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use mirage_sim::scenario::{apply_override, render, scenario_from_table};
-use mirage_sim::{parse_scenario, Override, Scenario, ScenarioError};
+use mirage_sim::{parse_scenario, Override, Scenario};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use toml::Value;
@@ -89,15 +89,20 @@ impl Plan {
             ),
             None => (path.to_path_buf(), text, None),
         };
-        let loaded = parse_scenario(&scenario_text, &scenario_file.display().to_string(), &[])?;
-        let mut table = loaded.table;
+        // Overrides apply as in `mirage run` (cross-field rules checked once
+        // all are applied). A sweep file's [sweep] goes in first, replacing
+        // the scenario's own, so that `--set sweep.*` applies to it too.
+        let mut overrides = Vec::new();
         if let Some(sweep) = sweep_from_file {
-            table.insert("sweep".into(), sweep);
+            overrides.push(Override {
+                path: "sweep".into(),
+                value: sweep,
+                text: format!("sweep=<the [sweep] table of {}>", path.display()),
+            });
         }
-        let mut overrides = sets
-            .iter()
-            .map(|s| Override::parse(s).map_err(|e| anyhow!("--set {s}: {e}")))
-            .collect::<Result<Vec<_>>>()?;
+        for s in sets {
+            overrides.push(Override::parse(s).map_err(|e| anyhow!("--set {s}: {e}"))?);
+        }
         if let Some(seed) = seed {
             let value = i64::try_from(seed)
                 .map_err(|_| anyhow!("--seed {seed}: must be at most {}", i64::MAX))?;
@@ -107,14 +112,12 @@ impl Plan {
                 text: format!("seed={seed} (from --seed)"),
             });
         }
-        for ov in &overrides {
-            let fail = |message: String| ScenarioError::Override {
-                assignment: ov.text.clone(),
-                message,
-            };
-            apply_override(&mut table, ov).map_err(fail)?;
-            scenario_from_table(&table).map_err(fail)?;
-        }
+        let loaded = parse_scenario(
+            &scenario_text,
+            &scenario_file.display().to_string(),
+            &overrides,
+        )?;
+        let mut table = loaded.table;
         // Sweeps are not recursive: no run sees the [sweep] table.
         let sweep = table.remove("sweep").ok_or_else(|| {
             anyhow!(
@@ -210,8 +213,9 @@ impl Plan {
     }
 
     /// Checks before anything runs: each axis value alone on the base
-    /// scenario (so an unknown path or a wrong type names its axis), then
-    /// every point.
+    /// scenario against the schema (so an unknown path or a wrong type
+    /// names its axis and value), then every point's whole scenario,
+    /// cross-field rules included (values that must change together may).
     pub fn validate(&self) -> Result<()> {
         let file = self.source.display();
         for axis in &self.def.axes {
@@ -226,8 +230,11 @@ impl Plan {
                     text: String::new(),
                 };
                 let mut table = self.base_table.clone();
-                let result = apply_override(&mut table, &ov)
-                    .and_then(|()| scenario_from_table(&table).map(|_| ()));
+                let result = apply_override(&mut table, &ov).and_then(|()| {
+                    toml::from_str::<Scenario>(&render(&table))
+                        .map(|_| ())
+                        .map_err(|e| e.message().to_string())
+                });
                 if let Err(e) = result {
                     let hint = match &axis.kind {
                         AxisKind::Range(r) if !r.integer && e.contains("floating point") => {

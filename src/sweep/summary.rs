@@ -2,11 +2,11 @@
 //! per run and `points.csv` aggregates per point. This table is the one
 //! place that decides which metrics a sweep reports and in what order.
 
-use mirage_analysis::alignment_u64;
-use mirage_analysis::concentration::nakamoto_sorted;
 use mirage_sim::amount::format_amount;
 use mirage_sim::record::EpochRecord;
 use mirage_sim::Simulation;
+
+use crate::cli::run::fairness_of;
 
 /// What the metrics are read from: the final epoch's record and the
 /// end-of-run figures computed once from the agents.
@@ -15,34 +15,32 @@ pub struct RunSummary<'a> {
     pub last: &'a EpochRecord,
     pub decimals: u32,
     /// Fewest agents of the rewarded roles (every one that ever existed)
-    /// holding more than half of all cumulative rewards.
+    /// holding more than half of all cumulative rewards
+    /// (`fairness.json`: `rewards.all.nakamoto_50`).
     pub nakamoto_rewards: Option<usize>,
-    /// ½ Σ |reward share − contribution share| over the same agents: the
-    /// share of rewards that would have to move to pay by contribution (as
-    /// `fairness.json`'s `rewards_vs_contribution.all.misallocation`).
+    /// The share of rewards that would have to move for pay to follow
+    /// contribution, within each role, weighted by the roles' rewards
+    /// (`fairness.json`: `rewards_vs_contribution.all.misallocation`).
     pub misallocation: Option<f64>,
 }
 
 impl<'a> RunSummary<'a> {
+    /// The summary of a finished run. The reward figures come from the
+    /// run's fairness report, so they equal `mirage run`'s `fairness.json`.
     pub fn of(sim: &Simulation, last: &'a EpochRecord) -> Self {
-        let agents = sim.agents();
-        let mut rewards = Vec::new();
-        let mut contributions = Vec::new();
-        for a in 0..agents.len() {
-            if sim.is_rewarded(agents.role[a]) {
-                rewards.push(agents.rewards_total[a]);
-                contributions.push(agents.contribution_total[a]);
-            }
-        }
-        let misallocation = alignment_u64(&rewards, &contributions)
-            .ok()
-            .and_then(|a| a.misallocation);
-        rewards.sort_unstable();
+        let report = fairness_of(sim);
         Self {
             last,
             decimals: sim.decimals(),
-            nakamoto_rewards: nakamoto_sorted(&rewards, 1, 2),
-            misallocation,
+            nakamoto_rewards: report
+                .rewards
+                .all
+                .nakamoto_50
+                .and_then(|n| usize::try_from(n).ok()),
+            misallocation: report
+                .rewards_vs_contribution
+                .all
+                .and_then(|a| a.misallocation),
         }
     }
 }
