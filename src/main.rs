@@ -4,6 +4,7 @@
 //! `mirage-analysis` crates; this binary only does terminal and file I/O.
 
 mod cli;
+mod sweep;
 
 use std::process::ExitCode;
 

@@ -11,10 +11,12 @@ use mirage_sim::{parse_scenario, LoadedScenario, Override};
 
 pub mod dashboard;
 pub mod fund;
+pub mod merge;
 pub mod metrics;
 pub mod output;
 pub mod run;
 pub mod schemes;
+pub mod sweep;
 pub mod validate;
 pub mod yuma;
 
@@ -42,6 +44,10 @@ pub enum Command {
     Yuma(yuma::Args),
     /// Draw a run or sweep directory as one self-contained dashboard.html.
     Dashboard(dashboard::Args),
+    /// Run a scenario's [sweep]: many runs over points × replications, in parallel.
+    Sweep(sweep::Args),
+    /// Combine the shard outputs of one sweep into one sweep output.
+    Merge(merge::Args),
 }
 
 pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -53,6 +59,8 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fund(args) => fund::execute(&args),
         Command::Yuma(args) => yuma::execute(&args),
         Command::Dashboard(args) => dashboard::execute(&args),
+        Command::Sweep(args) => sweep::execute(&args),
+        Command::Merge(args) => merge::execute(&args),
     }
 }
 

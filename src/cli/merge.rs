@@ -1,0 +1,40 @@
+//! `mirage merge`: combines shard outputs of one sweep into one sweep
+//! output directory. Argument handling and printing only; the checks and
+//! the writing are in `crate::sweep::merge`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::sweep::merge::merge;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Shard output directories (or a directory holding shard-* directories).
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Directory of the merged sweep output.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Overwrite the sweep files of a non-empty --out directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn execute(args: &Args) -> Result<ExitCode> {
+    let outcome = merge(&args.dirs, &args.out, args.force)?;
+    if !args.quiet {
+        println!(
+            "merged {} sweep directories: {} runs, {} points; results: {}",
+            outcome.inputs.len(),
+            outcome.runs,
+            outcome.points,
+            args.out.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

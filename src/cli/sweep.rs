@@ -1,0 +1,182 @@
+//! `mirage sweep`: runs a scenario's `[sweep]` (points × replications) in
+//! parallel into an output directory, or with `--dry-run` prints its size
+//! and first points. Argument handling and printing only; the work is in
+//! `crate::sweep`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Result};
+
+use super::ScenarioArgs;
+use crate::sweep::definition::{cell, AxisKind};
+use crate::sweep::exec::{self, format_duration, Options};
+use crate::sweep::plan::Plan;
+use crate::sweep::shard::Shard;
+
+/// Points listed by `--dry-run`.
+const DRY_RUN_POINTS: u64 = 10;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenario file with a [sweep] table, or a sweep file (`scenario =
+    /// "path"` and a [sweep] table). --set and --seed change the base
+    /// scenario (and --set sweep.replications=... the sweep).
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Output directory [default: out/<scenario name>-sweep]; a shard
+    /// writes into its own subdirectory shard-K-of-N.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Simulations run at once [default: one per core].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Continue an interrupted sweep in its output directory: skip the
+    /// runs already done.
+    #[arg(long, conflicts_with = "force")]
+    pub resume: bool,
+    /// Start over in a directory that holds a sweep (deletes its sweep files).
+    #[arg(long)]
+    pub force: bool,
+    /// Run only shard K of N: the run ids ≡ K (mod N).
+    #[arg(long, value_name = "K/N", conflicts_with = "shards")]
+    pub shard: Option<String>,
+    /// Split into N shards and run the one whose index K is in
+    /// SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u64>,
+    /// Also keep each run's epochs.csv under runs/<run_id>/.
+    #[arg(long)]
+    pub keep_series: bool,
+    /// Print the number of runs and the first points, check every point,
+    /// and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run a sweep larger than --limit.
+    #[arg(long)]
+    pub yes: bool,
+    /// Most runs a sweep (or shard) may have without --yes.
+    #[arg(long, value_name = "RUNS", default_value_t = 10_000)]
+    pub limit: u64,
+    /// No progress and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Stop after this many runs, as if interrupted (for tests).
+    #[arg(long, hide = true)]
+    pub max_runs: Option<u64>,
+}
+
+pub fn execute(args: &Args) -> Result<ExitCode> {
+    let s = &args.scenario;
+    let plan = Plan::load(&s.path, s.seed, &s.set)?;
+    let shard = match (&args.shard, args.shards) {
+        (Some(text), _) => Some(Shard::parse(text).map_err(|e| anyhow!(e))?),
+        (None, Some(n)) => {
+            Some(Shard::from_env(n, |k| std::env::var(k).ok()).map_err(|e| anyhow!(e))?)
+        }
+        (None, None) => None,
+    };
+    if args.dry_run {
+        dry_run(&plan, shard, args.limit)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let base = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(format!("{}-sweep", plan.base.name)));
+    let out = match shard {
+        Some(s) => base.join(s.dir_name()),
+        None => base,
+    };
+    let options = Options {
+        out: out.clone(),
+        jobs: args.jobs,
+        resume: args.resume,
+        force: args.force,
+        shard,
+        keep_series: args.keep_series,
+        limit: args.limit,
+        yes: args.yes,
+        quiet: args.quiet,
+        max_runs: args.max_runs,
+    };
+    let outcome = exec::run(&plan, &options)?;
+    if !args.quiet {
+        let which = shard.map_or(String::new(), |s| format!(" (shard {s})"));
+        let rate = outcome.ran as f64 / outcome.seconds.max(1e-9);
+        println!(
+            "sweep `{}`{which}: {} runs this time in {} on {} thread(s), {rate:.2} runs/s; {} of {} runs done",
+            plan.base.name,
+            outcome.ran,
+            format_duration(outcome.seconds),
+            outcome.threads,
+            outcome.runs_done,
+            outcome.runs_in_shard
+        );
+        if outcome.complete {
+            println!("results: {}", out.display());
+        } else {
+            println!(
+                "stopped early (--max-runs): continue with the same command and --resume (results in {})",
+                out.display()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn dry_run(plan: &Plan, shard: Option<Shard>, limit: u64) -> Result<()> {
+    let def = &plan.def;
+    let total = plan.runs();
+    println!(
+        "sweep of `{}` ({}): {} design, {} points × {} replications = {} runs",
+        plan.base.name,
+        plan.source.display(),
+        def.design.as_str(),
+        plan.points(),
+        plan.replications(),
+        total
+    );
+    if let Some(s) = shard {
+        println!("shard {s}: {} of these runs", s.len(total));
+    }
+    let in_shard = shard.map_or(total, |s| s.len(total));
+    if in_shard > limit {
+        println!("more than --limit {limit}: running it needs --yes");
+    }
+    println!("axes:");
+    for axis in &def.axes {
+        let what = match &axis.kind {
+            AxisKind::List(values) => format!(
+                "{} value(s): {}",
+                values.len(),
+                values.iter().map(cell).collect::<Vec<_>>().join(", ")
+            ),
+            AxisKind::Range(r) => format!(
+                "range [{}, {}]{}{}",
+                r.min,
+                r.max,
+                if r.log { ", log" } else { "" },
+                if r.integer { ", integer" } else { "" }
+            ),
+        };
+        println!("  {:<32} {what}", axis.path);
+    }
+    if def.design != crate::sweep::definition::DesignKind::Grid {
+        println!("  ({} samples, design seed {})", def.samples, def.seed);
+    }
+    let last = plan.seed_of(plan.replications() - 1);
+    println!(
+        "seeds: replication r runs with seed {} + r at every point ({}..={last})",
+        plan.base_seed(),
+        plan.base_seed()
+    );
+    let shown = plan.points().min(DRY_RUN_POINTS);
+    println!("first {shown} of {} points:", plan.points());
+    for p in 0..shown {
+        println!("  point {p}: {}", plan.describe(&plan.point_values(p)));
+    }
+    plan.validate()?;
+    println!("every point's scenario is valid");
+    Ok(())
+}

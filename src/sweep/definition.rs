@@ -1,0 +1,533 @@
+//! The `[sweep]` table: axes (lists of values or ranges, keyed by the same
+//! dotted paths as `--set`), the design, the number of samples, the
+//! replications and the design seed, parsed and checked into a
+//! [`SweepDef`]; its canonical JSON form (recorded in `sweep.json` and
+//! hashed into the sweep's identity); and how an axis value is written as
+//! a CSV cell.
+
+use serde_json::json;
+use toml::Value;
+
+/// Largest `samples` accepted, so that a typo cannot exhaust memory.
+pub const MAX_SAMPLES: u64 = 10_000_000;
+
+/// The keys a `[sweep]` table may have.
+const SWEEP_KEYS: [&str; 5] = ["axes", "design", "samples", "replications", "seed"];
+/// The keys a range axis may have.
+const RANGE_KEYS: [&str; 4] = ["min", "max", "log", "integer"];
+
+/// How the points of a sweep are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DesignKind {
+    /// Cartesian product of the list axes.
+    Grid,
+    /// `samples` independent uniform draws over the range axes, crossed
+    /// with every combination of the list axes.
+    Random,
+    /// A Latin hypercube of `samples` points over the range axes, crossed
+    /// with every combination of the list axes.
+    Latin,
+}
+
+impl DesignKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Grid => "grid",
+            Self::Random => "random",
+            Self::Latin => "latin",
+        }
+    }
+}
+
+/// A continuous (or integer) interval an axis is sampled from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    pub min: f64,
+    pub max: f64,
+    /// Sample uniformly in log space (min must be positive).
+    pub log: bool,
+    /// Values are whole numbers in [min, max], each equally likely (or, with
+    /// `log`, with equal mass per unit of log).
+    pub integer: bool,
+}
+
+impl Range {
+    /// The value at `u` in [0, 1): the inverse of the sampling distribution.
+    pub fn value_at(&self, u: f64) -> Value {
+        let Self {
+            min,
+            max,
+            log,
+            integer,
+        } = *self;
+        if integer {
+            // Each whole number n owns [n, n + 1) of the stretched interval.
+            let top = max + 1.0;
+            let x = if log {
+                (min.ln() + u * (top.ln() - min.ln())).exp()
+            } else {
+                min + u * (top - min)
+            };
+            let n = x.floor().clamp(min, max);
+            Value::Integer(n as i64)
+        } else {
+            let x = if log {
+                (min.ln() + u * (max.ln() - min.ln())).exp()
+            } else {
+                min + u * (max - min)
+            };
+            Value::Float(x.clamp(min, max))
+        }
+    }
+}
+
+/// What one axis takes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AxisKind {
+    List(Vec<Value>),
+    Range(Range),
+}
+
+/// One axis of a sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    /// Dotted path, as for `--set` (e.g. `reward.compute.scheme`).
+    pub path: String,
+    pub kind: AxisKind,
+}
+
+/// A checked sweep definition. Axes are sorted by path, so the points and
+/// columns do not depend on how the file orders them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepDef {
+    pub axes: Vec<Axis>,
+    pub design: DesignKind,
+    /// Draws (random) or points (latin) over the range axes; 1 for a grid.
+    pub samples: u64,
+    /// Runs per point; replication r runs with seed `base seed + r`.
+    pub replications: u64,
+    /// Seed of the design's draws.
+    pub seed: u64,
+}
+
+impl SweepDef {
+    /// Parses a `[sweep]` table; `default_seed` (the scenario's seed) is the
+    /// design seed when the table gives none.
+    pub fn parse(value: &Value, default_seed: u64) -> Result<Self, String> {
+        let Value::Table(table) = value else {
+            return Err(format!(
+                "`sweep` must be a table ([sweep]), not a {}",
+                value.type_str()
+            ));
+        };
+        if let Some(key) = table.keys().find(|k| !SWEEP_KEYS.contains(&k.as_str())) {
+            return Err(format!(
+                "[sweep]: unknown key `{key}`, expected one of {}",
+                SWEEP_KEYS.join(", ")
+            ));
+        }
+        let design = match table.get("design") {
+            None => DesignKind::Grid,
+            Some(Value::String(s)) => match s.as_str() {
+                "grid" => DesignKind::Grid,
+                "random" => DesignKind::Random,
+                "latin" => DesignKind::Latin,
+                other => {
+                    return Err(format!(
+                        "[sweep] design = \"{other}\": expected \"grid\", \"random\" or \"latin\""
+                    ))
+                }
+            },
+            Some(other) => {
+                return Err(format!(
+                    "[sweep] design must be a string (\"grid\", \"random\" or \"latin\"), not a {}",
+                    other.type_str()
+                ))
+            }
+        };
+        let replications = positive(table.get("replications"), "replications")?.unwrap_or(1);
+        let samples = positive(table.get("samples"), "samples")?;
+        let seed = match table.get("seed") {
+            None => default_seed,
+            Some(Value::Integer(i)) if *i >= 0 => *i as u64,
+            Some(other) => {
+                return Err(format!(
+                    "[sweep] seed must be a whole number >= 0, got {other}"
+                ))
+            }
+        };
+        let mut axes = Vec::new();
+        match table.get("axes") {
+            None => return Err("[sweep] has no axes: add a [sweep.axes] table, e.g. \"emission.per_epoch\" = [1000, 5000]".into()),
+            Some(Value::Table(t)) => collect_axes("", t, &mut axes)?,
+            Some(other) => {
+                return Err(format!(
+                    "[sweep] axes must be a table ([sweep.axes]), not a {}",
+                    other.type_str()
+                ))
+            }
+        }
+        if axes.is_empty() {
+            return Err("[sweep.axes] is empty: name at least one axis".into());
+        }
+        axes.sort_by(|a, b| a.path.cmp(&b.path));
+        if let Some(w) = axes.windows(2).find(|w| w[0].path == w[1].path) {
+            return Err(format!("axis `{}` is given twice", w[0].path));
+        }
+        let has_range = axes.iter().any(|a| matches!(a.kind, AxisKind::Range(_)));
+        let samples = match design {
+            DesignKind::Grid => {
+                if let Some(a) = axes.iter().find(|a| matches!(a.kind, AxisKind::Range(_))) {
+                    return Err(format!(
+                        "axis `{}` is a range, but design = \"grid\" takes lists of values: \
+                         give a list, or set design = \"random\" or \"latin\"",
+                        a.path
+                    ));
+                }
+                if samples.is_some() {
+                    return Err(
+                        "[sweep] samples applies to design = \"random\" or \"latin\", not to a grid"
+                            .into(),
+                    );
+                }
+                1
+            }
+            DesignKind::Random | DesignKind::Latin => {
+                if !has_range {
+                    return Err(format!(
+                        "design = \"{}\" draws over range axes ({{ min, max }}) and there are none: \
+                         use design = \"grid\" for lists only",
+                        design.as_str()
+                    ));
+                }
+                let Some(n) = samples else {
+                    return Err(format!(
+                        "design = \"{}\" needs samples = N, the number of points drawn over the range axes",
+                        design.as_str()
+                    ));
+                };
+                if n > MAX_SAMPLES {
+                    return Err(format!(
+                        "[sweep] samples = {n} is more than the {MAX_SAMPLES} a sweep may draw"
+                    ));
+                }
+                n
+            }
+        };
+        Ok(Self {
+            axes,
+            design,
+            samples,
+            replications,
+            seed,
+        })
+    }
+
+    /// The canonical form recorded in `sweep.json` and hashed.
+    pub fn to_json(&self) -> serde_json::Value {
+        let axes: Vec<serde_json::Value> = self
+            .axes
+            .iter()
+            .map(|a| match &a.kind {
+                AxisKind::List(values) => json!({
+                    "path": a.path,
+                    "values": values.iter().map(toml_to_json).collect::<Vec<_>>(),
+                }),
+                AxisKind::Range(r) => json!({
+                    "path": a.path,
+                    "min": r.min,
+                    "max": r.max,
+                    "log": r.log,
+                    "integer": r.integer,
+                }),
+            })
+            .collect();
+        json!({
+            "design": self.design.as_str(),
+            "samples": self.samples,
+            "replications": self.replications,
+            "seed": self.seed,
+            "axes": axes,
+        })
+    }
+}
+
+fn positive(value: Option<&Value>, key: &str) -> Result<Option<u64>, String> {
+    match value {
+        None => Ok(None),
+        Some(Value::Integer(i)) if *i >= 1 => Ok(Some(*i as u64)),
+        Some(other) => Err(format!(
+            "[sweep] {key} must be a whole number >= 1, got {other}"
+        )),
+    }
+}
+
+/// Walks `[sweep.axes]`: a key whose value is a list or a range is an axis;
+/// any other table is a level of a dotted path (so `[sweep.axes.emission]
+/// per_epoch = [...]` means `emission.per_epoch`).
+fn collect_axes(prefix: &str, table: &toml::Table, out: &mut Vec<Axis>) -> Result<(), String> {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        check_path(&path)?;
+        match value {
+            Value::Array(values) => out.push(Axis {
+                kind: AxisKind::List(list_values(&path, values)?),
+                path,
+            }),
+            Value::Table(t) if t.contains_key("min") || t.contains_key("max") => out.push(Axis {
+                kind: AxisKind::Range(range(&path, t)?),
+                path,
+            }),
+            Value::Table(t) if t.is_empty() => {
+                return Err(format!("axis `{path}` is empty: give a list of values or a range {{ min, max }}"))
+            }
+            Value::Table(t) => collect_axes(&path, t, out)?,
+            other => {
+                return Err(format!(
+                    "axis `{path}` = {other}: an axis is a list of values (e.g. [{other}]) or a range {{ min, max }}"
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_path(path: &str) -> Result<(), String> {
+    if path.split('.').any(str::is_empty) {
+        return Err(format!(
+            "axis `{path}` is not a dotted path like emission.per_epoch"
+        ));
+    }
+    if path == "seed" {
+        return Err(
+            "`seed` cannot be an axis: replications give each point its seeds \
+             (set the base seed with `seed` or --seed, the number of seeds with replications)"
+                .into(),
+        );
+    }
+    if path == "sweep" || path.starts_with("sweep.") {
+        return Err(format!(
+            "axis `{path}`: a sweep cannot sweep its own [sweep] table"
+        ));
+    }
+    Ok(())
+}
+
+fn list_values(path: &str, values: &[Value]) -> Result<Vec<Value>, String> {
+    if values.is_empty() {
+        return Err(format!(
+            "axis `{path}` is empty: give it at least one value"
+        ));
+    }
+    for v in values {
+        if cell(v).contains(['\n', '\r']) {
+            return Err(format!(
+                "axis `{path}`: value {v} contains a line break, which a CSV row cannot hold"
+            ));
+        }
+    }
+    Ok(values.to_vec())
+}
+
+fn number(path: &str, key: &str, value: Option<&Value>) -> Result<f64, String> {
+    match value {
+        Some(Value::Integer(i)) => Ok(*i as f64),
+        Some(Value::Float(f)) if f.is_finite() => Ok(*f),
+        Some(other) => Err(format!(
+            "axis `{path}`: {key} must be a finite number, got {other}"
+        )),
+        None => Err(format!(
+            "axis `{path}` is a range and needs both min and max"
+        )),
+    }
+}
+
+fn flag(path: &str, key: &str, value: Option<&Value>) -> Result<bool, String> {
+    match value {
+        None => Ok(false),
+        Some(Value::Boolean(b)) => Ok(*b),
+        Some(other) => Err(format!(
+            "axis `{path}`: {key} must be true or false, got {other}"
+        )),
+    }
+}
+
+fn range(path: &str, t: &toml::Table) -> Result<Range, String> {
+    if let Some(key) = t.keys().find(|k| !RANGE_KEYS.contains(&k.as_str())) {
+        return Err(format!(
+            "axis `{path}`: unknown range key `{key}`, expected {}",
+            RANGE_KEYS.join(", ")
+        ));
+    }
+    let r = Range {
+        min: number(path, "min", t.get("min"))?,
+        max: number(path, "max", t.get("max"))?,
+        log: flag(path, "log", t.get("log"))?,
+        integer: flag(path, "integer", t.get("integer"))?,
+    };
+    if r.min > r.max {
+        return Err(format!(
+            "axis `{path}`: min ({}) is above max ({})",
+            r.min, r.max
+        ));
+    }
+    if r.log && r.min <= 0.0 {
+        return Err(format!(
+            "axis `{path}`: a log range needs min > 0, got {}",
+            r.min
+        ));
+    }
+    if r.integer {
+        const LIMIT: f64 = 9.0e15;
+        for (key, x) in [("min", r.min), ("max", r.max)] {
+            if x.fract() != 0.0 || x.abs() > LIMIT {
+                return Err(format!(
+                    "axis `{path}`: an integer range needs whole-number bounds, {key} is {x}"
+                ));
+            }
+        }
+    }
+    Ok(r)
+}
+
+/// An axis value as a CSV cell: strings without TOML quotes, numbers as
+/// Rust prints them (shortest form that reads back exactly), tables and
+/// arrays as inline TOML.
+pub fn cell(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Integer(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Boolean(b) => b.to_string(),
+        Value::Datetime(d) => d.to_string(),
+        Value::Array(_) | Value::Table(_) => value.to_string(),
+    }
+}
+
+/// TOML value → JSON value (datetimes as strings, non-finite floats as
+/// strings).
+pub fn toml_to_json(value: &Value) -> serde_json::Value {
+    match value {
+        Value::String(s) => json!(s),
+        Value::Integer(i) => json!(i),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map_or_else(|| json!(f.to_string()), serde_json::Value::Number),
+        Value::Boolean(b) => json!(b),
+        Value::Datetime(d) => json!(d.to_string()),
+        Value::Array(items) => serde_json::Value::Array(items.iter().map(toml_to_json).collect()),
+        Value::Table(t) => serde_json::Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<SweepDef, String> {
+        let table: toml::Table = text.parse().expect("toml");
+        SweepDef::parse(table.get("sweep").expect("[sweep]"), 7)
+    }
+
+    #[test]
+    fn quoted_and_nested_paths_sort_by_path() {
+        let def = parse(
+            r#"
+            [sweep]
+            replications = 3
+            [sweep.axes]
+            "reward.compute.scheme" = ["proportional", "stake"]
+            emission.per_epoch = [1, 2]
+            "#,
+        )
+        .expect("valid");
+        let paths: Vec<&str> = def.axes.iter().map(|a| a.path.as_str()).collect();
+        assert_eq!(paths, ["emission.per_epoch", "reward.compute.scheme"]);
+        assert_eq!((def.replications, def.samples, def.seed), (3, 1, 7));
+        assert_eq!(def.design, DesignKind::Grid);
+    }
+
+    #[test]
+    fn ranges_and_their_errors() {
+        let def = parse(
+            "[sweep]\ndesign = \"latin\"\nsamples = 4\nseed = 3\n[sweep.axes]\n\"a.b\" = { min = 1, max = 100, log = true }\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            def.axes[0].kind,
+            AxisKind::Range(Range {
+                min: 1.0,
+                max: 100.0,
+                log: true,
+                integer: false
+            })
+        );
+        for (text, says) in [
+            ("[sweep.axes]\na = []", "axis `a` is empty"),
+            ("[sweep.axes]\na = 5", "axis `a` = 5"),
+            ("[sweep.axes]\nseed = [1, 2]", "`seed` cannot be an axis"),
+            ("[sweep.axes]\na = { min = 1, max = 2 }", "design = \"grid\" takes lists"),
+            ("design = \"latin\"\n[sweep.axes]\na = { min = 1, max = 2 }", "needs samples"),
+            ("design = \"latin\"\nsamples = 3\n[sweep.axes]\na = [1]", "there are none"),
+            ("design = \"latin\"\nsamples = 3\n[sweep.axes]\na = { min = 2, max = 1 }", "above max"),
+            ("design = \"latin\"\nsamples = 3\n[sweep.axes]\na = { min = 0, max = 1, log = true }", "min > 0"),
+            ("design = \"latin\"\nsamples = 3\n[sweep.axes]\na = { min = 0.5, max = 1, integer = true }", "whole-number"),
+            ("design = \"latin\"\nsamples = 3\n[sweep.axes]\na = { min = 0, max = 1, step = 2 }", "unknown range key `step`"),
+            ("design = \"cube\"\n[sweep.axes]\na = [1]", "expected \"grid\""),
+            ("replications = 0\n[sweep.axes]\na = [1]", "replications must be"),
+            ("replicates = 2\n[sweep.axes]\na = [1]", "unknown key `replicates`"),
+            ("", "has no axes"),
+            ("[sweep.axes]\na = [\"x\\ny\"]", "line break"),
+        ] {
+            let err = parse(&format!("[sweep]\n{text}")).expect_err(text);
+            assert!(err.contains(says), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn range_values_stay_inside_and_cover_integers() {
+        let r = Range {
+            min: 1.0,
+            max: 3.0,
+            log: false,
+            integer: true,
+        };
+        let got: Vec<Value> = [0.0, 0.34, 0.67, 0.999_999]
+            .iter()
+            .map(|&u| r.value_at(u))
+            .collect();
+        assert_eq!(
+            got,
+            [1, 2, 3, 3].map(Value::Integer).to_vec(),
+            "each whole number owns a third"
+        );
+        let r = Range {
+            min: 10.0,
+            max: 1000.0,
+            log: true,
+            integer: false,
+        };
+        let mid = r.value_at(0.5).as_float().expect("float");
+        assert!((mid - 100.0).abs() < 1e-9, "{mid}");
+    }
+
+    #[test]
+    fn cells_are_plain() {
+        assert_eq!(cell(&Value::String("stake".into())), "stake");
+        assert_eq!(cell(&Value::Float(0.5)), "0.5");
+        assert_eq!(cell(&Value::Float(100000.0)), "100000");
+        assert_eq!(cell(&Value::Integer(42)), "42");
+        let t: toml::Table = "v = { dist = \"pareto\", shape = 1.5 }"
+            .parse()
+            .expect("toml");
+        let v = t.get("v").expect("v");
+        assert_eq!(cell(v), "{ dist = \"pareto\", shape = 1.5 }");
+    }
+}

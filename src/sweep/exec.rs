@@ -1,0 +1,584 @@
+//! Running a sweep into an output directory: checks (run limit, every
+//! point's scenario, a resumed sweep's identity), then the pending runs of
+//! the shard in parallel on a rayon pool (each simulation single-threaded),
+//! each finished run appended to the journals by one writer under a lock,
+//! with progress on stderr; when every run is done, the final sorted
+//! `runs.csv`, `timings.csv` and (for a whole sweep) `points.csv`.
+
+use std::fs;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use mirage_sim::record::EpochRecord;
+use mirage_sim::Simulation;
+use rayon::prelude::*;
+
+use super::journal::{write_sorted, Journal, RowIndex};
+use super::manifest::{
+    ranges, Manifest, MANIFEST, POINTS, RESOLVED, RUNS, RUNS_JOURNAL, SERIES_DIR, TIMINGS,
+    TIMINGS_JOURNAL,
+};
+use super::plan::{csv_line, Plan};
+use super::shard::Shard;
+use super::stats::write_points;
+use super::summary::RunSummary;
+use crate::cli::output::{write_atomic, AtomicFile, EpochsCsv};
+
+/// Columns of `timings.csv`.
+pub const TIMINGS_COLUMNS: [&str; 3] = ["run_id", "wall_seconds", "events"];
+
+/// Seconds between two rewrites of `sweep.json` (and syncs of the journals).
+const MANIFEST_EVERY: Duration = Duration::from_secs(5);
+/// Seconds between two progress lines when stderr is not a terminal.
+const LINE_EVERY: Duration = Duration::from_secs(10);
+
+/// How to run a sweep.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The output directory (a shard's own directory for a shard).
+    pub out: PathBuf,
+    /// Threads [default: one per core].
+    pub jobs: Option<usize>,
+    pub resume: bool,
+    pub force: bool,
+    pub shard: Option<Shard>,
+    pub keep_series: bool,
+    /// Most runs this invocation may have without `yes`.
+    pub limit: u64,
+    pub yes: bool,
+    pub quiet: bool,
+    /// Stop after this many runs (tests of interruption).
+    pub max_runs: Option<u64>,
+}
+
+/// What a sweep invocation did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub runs_in_shard: u64,
+    pub runs_done: u64,
+    /// Runs of this invocation.
+    pub ran: u64,
+    pub seconds: f64,
+    pub threads: usize,
+    pub complete: bool,
+}
+
+/// Threads to use: `--jobs`, or one per core.
+pub fn threads(jobs: Option<usize>) -> Result<usize> {
+    match jobs {
+        Some(0) => bail!("--jobs must be at least 1"),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+pub fn run(plan: &Plan, opts: &Options) -> Result<Outcome> {
+    let total = plan.runs();
+    let shard = opts.shard;
+    let in_shard = shard.map_or(total, |s| s.len(total));
+    if in_shard > opts.limit && !opts.yes {
+        let of = shard.map_or(String::new(), |s| {
+            format!(" ({in_shard} of the sweep's {total} in shard {s})")
+        });
+        bail!(
+            "{}: this sweep would run {in_shard} runs{of} ({} points × {} replications), more than the limit of {}: \
+             pass --yes to run it anyway, or raise --limit",
+            plan.source.display(),
+            plan.points(),
+            plan.replications(),
+            opts.limit
+        );
+    }
+    let threads = threads(opts.jobs)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start the worker threads")?;
+    pool.install(|| plan.validate())?;
+    let dir = opts.out.as_path();
+    let mut manifest = Manifest::new(plan, shard, opts.keep_series);
+    prepare(dir, &manifest, plan, opts)?;
+
+    let runs_header = csv_line(plan.runs_header())?;
+    let timings_header = csv_line(TIMINGS_COLUMNS)?;
+    let runs_journal = dir.join(RUNS_JOURNAL);
+    let timings_journal = dir.join(TIMINGS_JOURNAL);
+    // A finished sweep's final files become its journals again.
+    for (journal, final_file) in [(&runs_journal, RUNS), (&timings_journal, TIMINGS)] {
+        let final_path = dir.join(final_file);
+        if !journal.exists() && final_path.exists() {
+            fs::rename(&final_path, journal).with_context(|| {
+                format!(
+                    "cannot rename {} to {}",
+                    final_path.display(),
+                    journal.display()
+                )
+            })?;
+        }
+    }
+    let mut done = vec![false; usize::try_from(total).context("too many runs")?];
+    if runs_journal.exists() {
+        let mut index = RowIndex::new(total)?;
+        index.scan_file(&runs_journal, &runs_header, 0)?;
+        for id in 0..total {
+            if index.contains(id) {
+                if let Some(s) = shard.filter(|s| !s.contains(id)) {
+                    bail!(
+                        "{} holds run {id}, which is not in shard {s}",
+                        runs_journal.display()
+                    );
+                }
+                done[id as usize] = true;
+            }
+        }
+    }
+    let ids = || run_ids(shard, total);
+    let already = ids().filter(|&id| done[id as usize]).count() as u64;
+    let pending: Vec<u64> = ids()
+        .filter(|&id| !done[id as usize])
+        .take(usize::try_from(opts.max_runs.unwrap_or(u64::MAX)).unwrap_or(usize::MAX))
+        .collect();
+
+    let series = opts.keep_series.then(|| dir.join(SERIES_DIR));
+    if let Some(series) = &series {
+        fs::create_dir_all(series)
+            .with_context(|| format!("cannot create {}", series.display()))?;
+    }
+    let sink = Mutex::new(Sink {
+        runs: Journal::open(&runs_journal, &runs_header)?,
+        timings: Journal::open(&timings_journal, &timings_header)?,
+        done,
+        done_count: already,
+        in_shard,
+        ran: 0,
+        started: Instant::now(),
+        progress: Progress::new(in_shard, already, opts.quiet),
+        manifest_written: Instant::now(),
+        manifest: manifest.clone(),
+        dir: dir.to_path_buf(),
+        shard,
+        total,
+    });
+    if !opts.quiet {
+        eprintln!(
+            "sweep: {} runs to do ({already} of {in_shard} already done) on {threads} thread(s), into {}",
+            pending.len(),
+            dir.display()
+        );
+    }
+    let started = Instant::now();
+    let result = pool.install(|| {
+        pending.par_iter().try_for_each(|&id| -> Result<()> {
+            let finished = run_one(plan, id, series.as_deref())?;
+            lock(&sink).record(id, &finished)
+        })
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let mut sink = sink.into_inner().unwrap_or_else(|e| e.into_inner());
+    sink.progress.finish();
+    let synced = sink.runs.sync().and(sink.timings.sync());
+    manifest.runs_done = sink.done_count;
+    manifest.done = sink.done_ranges();
+    let complete = sink.done_count == in_shard;
+    let outcome = Outcome {
+        runs_in_shard: in_shard,
+        runs_done: sink.done_count,
+        ran: sink.ran,
+        seconds,
+        threads,
+        complete,
+    };
+    drop(sink);
+    if let Err(e) = result.and(synced) {
+        manifest.write(dir)?;
+        return Err(e.context(format!(
+            "the sweep stopped: {} of {in_shard} runs are done in {}; fix the cause and continue with --resume",
+            outcome.runs_done,
+            dir.display()
+        )));
+    }
+    if complete {
+        finish(
+            dir,
+            &manifest,
+            std::slice::from_ref(&runs_journal),
+            std::slice::from_ref(&timings_journal),
+        )?;
+        manifest.complete = true;
+        manifest.files = final_files(shard.is_none(), opts.keep_series);
+    }
+    manifest.write(dir)?;
+    if complete {
+        for journal in [&runs_journal, &timings_journal] {
+            fs::remove_file(journal)
+                .with_context(|| format!("cannot remove {}", journal.display()))?;
+        }
+    }
+    Ok(outcome)
+}
+
+/// The run ids of a shard (all of 0..total for `None`), ascending.
+pub fn run_ids(shard: Option<Shard>, total: u64) -> Box<dyn Iterator<Item = u64>> {
+    match shard {
+        Some(s) => Box::new(s.ids(total)),
+        None => Box::new(0..total),
+    }
+}
+
+/// Files of a complete sweep directory.
+pub fn final_files(points: bool, keep_series: bool) -> Vec<String> {
+    let mut files = vec![RUNS.to_string()];
+    if points {
+        files.push(POINTS.into());
+    }
+    files.extend([TIMINGS.into(), RESOLVED.into(), MANIFEST.into()]);
+    if keep_series {
+        files.push(format!("{SERIES_DIR}/<run_id>/epochs.csv"));
+    }
+    files
+}
+
+/// Writes the final `runs.csv` and `timings.csv` of the manifest's runs
+/// (its shard's, or all) from the journals or other sources, sorted by run
+/// id, and `points.csv` for a whole sweep. Needs only the manifest, so
+/// `mirage merge` can use it without the scenario.
+pub fn finish(
+    dir: &Path,
+    manifest: &Manifest,
+    runs_sources: &[PathBuf],
+    timings_sources: &[PathBuf],
+) -> Result<()> {
+    let total = manifest.runs;
+    let shard = manifest.shard;
+    let ids = || run_ids(shard, total);
+    let runs_header = csv_line(&manifest.runs_columns)?;
+    let timings_header = csv_line(TIMINGS_COLUMNS)?;
+    {
+        let mut index = RowIndex::new(total)?;
+        for (i, source) in runs_sources.iter().enumerate() {
+            index.scan_file(source, &runs_header, i as u32)?;
+        }
+        write_sorted(
+            &dir.join(RUNS),
+            &runs_header,
+            runs_sources,
+            &index,
+            ids(),
+            false,
+        )?;
+    }
+    {
+        // Timings are informative: a run lost between its two rows has none.
+        let existing: Vec<PathBuf> = timings_sources
+            .iter()
+            .filter(|p| p.exists())
+            .cloned()
+            .collect();
+        let mut index = RowIndex::new(total)?;
+        for (i, source) in existing.iter().enumerate() {
+            index.scan_file(source, &timings_header, i as u32)?;
+        }
+        write_sorted(
+            &dir.join(TIMINGS),
+            &timings_header,
+            &existing,
+            &index,
+            ids(),
+            true,
+        )?;
+    }
+    if shard.is_none() {
+        write_points(
+            &dir.join(RUNS),
+            &dir.join(POINTS),
+            &manifest.points_columns,
+            manifest.axes.len(),
+            manifest.replications,
+        )?;
+    }
+    Ok(())
+}
+
+/// Creates or checks the output directory and writes the manifest and the
+/// resolved base scenario.
+fn prepare(dir: &Path, manifest: &Manifest, plan: &Plan, opts: &Options) -> Result<()> {
+    let has_manifest = dir.join(MANIFEST).exists();
+    if opts.resume {
+        if !has_manifest {
+            bail!(
+                "--resume: {} holds no sweep (no {MANIFEST}); start the sweep without --resume",
+                dir.display()
+            );
+        }
+        let old = Manifest::read(dir)?;
+        if let Some(why) = manifest.mismatch(&old) {
+            bail!(
+                "cannot resume the sweep in {}: {why}. Start it over with --force, or use another --out",
+                dir.display()
+            );
+        }
+        if old.shard != manifest.shard {
+            let show = |s: Option<Shard>| {
+                s.map_or("the whole sweep".to_string(), |s| format!("shard {s}"))
+            };
+            bail!(
+                "cannot resume the sweep in {}: it holds {}, not {}",
+                dir.display(),
+                show(old.shard),
+                show(manifest.shard)
+            );
+        }
+        if old.keep_series != opts.keep_series {
+            bail!(
+                "cannot resume the sweep in {}: it was started {} --keep-series; pass the same",
+                dir.display(),
+                if old.keep_series { "with" } else { "without" }
+            );
+        }
+    } else if dir.exists() {
+        let non_empty = fs::read_dir(dir)
+            .with_context(|| format!("cannot read output directory {}", dir.display()))?
+            .next()
+            .is_some();
+        if non_empty {
+            if opts.force {
+                remove_sweep_files(dir)?;
+            } else if has_manifest {
+                let old = Manifest::read(dir).ok();
+                let state = old.map_or(String::new(), |m| {
+                    format!(" ({} of {} runs done)", m.runs_done, m.runs_in_shard)
+                });
+                bail!(
+                    "{} already holds a sweep{state}: pass --resume to continue it, or --force to start over",
+                    dir.display()
+                );
+            } else {
+                bail!(
+                    "output directory {} is not empty; pass --force to overwrite its sweep files, or --out another directory",
+                    dir.display()
+                );
+            }
+        }
+    }
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    write_atomic(&dir.join(RESOLVED), plan.resolved.as_bytes())?;
+    if !opts.resume {
+        manifest.write(dir)?;
+    }
+    Ok(())
+}
+
+/// Removes the files a sweep writes (for `--force`).
+pub fn remove_sweep_files(dir: &Path) -> Result<()> {
+    for name in [
+        MANIFEST,
+        RUNS,
+        POINTS,
+        TIMINGS,
+        RUNS_JOURNAL,
+        TIMINGS_JOURNAL,
+        RESOLVED,
+    ] {
+        let path = dir.join(name);
+        if path.exists() {
+            fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    let series = dir.join(SERIES_DIR);
+    if series.is_dir() {
+        fs::remove_dir_all(&series)
+            .with_context(|| format!("cannot remove {}", series.display()))?;
+    }
+    Ok(())
+}
+
+/// The encoded rows of a finished run.
+#[derive(Debug)]
+struct Finished {
+    row: Vec<u8>,
+    timing: Vec<u8>,
+}
+
+/// Runs one run of the sweep.
+fn run_one(plan: &Plan, run_id: u64, series: Option<&Path>) -> Result<Finished> {
+    let started = Instant::now();
+    let spec = plan.spec(run_id);
+    let values = plan.point_values(spec.point);
+    let what = || {
+        format!(
+            "run {run_id} (point {}, replication {}, seed {}; {})",
+            spec.point,
+            spec.replication,
+            spec.seed,
+            plan.describe(&values)
+        )
+    };
+    let scenario = plan
+        .point_scenario(&values)
+        .map_err(|e| anyhow!(e))
+        .with_context(what)?;
+    let mut sim = Simulation::new(&scenario, spec.seed).with_context(what)?;
+    let mut last: Option<EpochRecord> = None;
+    let mut keep = |rec: &EpochRecord| match &mut last {
+        Some(l) => l.clone_from(rec),
+        None => last = Some(rec.clone()),
+    };
+    match series {
+        Some(root) => {
+            let dir = root.join(run_id.to_string());
+            fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            let path = dir.join("epochs.csv");
+            let mut file = AtomicFile::create(&path)?;
+            let mut csv = EpochsCsv::new(file.writer(), sim.decimals());
+            let mut observer = |rec: &EpochRecord| {
+                csv.write(rec);
+                keep(rec);
+            };
+            sim.run(&mut observer).with_context(what)?;
+            csv.finish()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            file.commit()?;
+        }
+        None => sim.run(&mut keep).with_context(what)?,
+    }
+    let last = last.ok_or_else(|| anyhow!("{}: the simulation recorded no epoch", what()))?;
+    let summary = RunSummary::of(&sim, &last);
+    let row = csv_line(plan.runs_row(&spec, &values, &summary))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let timing = csv_line([
+        run_id.to_string(),
+        format!("{seconds:.6}"),
+        sim.events().to_string(),
+    ])?;
+    Ok(Finished { row, timing })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panicking worker poisons the lock; the journal itself stays valid.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The single writer of a sweep's journals and progress.
+#[derive(Debug)]
+struct Sink {
+    runs: Journal,
+    timings: Journal,
+    done: Vec<bool>,
+    done_count: u64,
+    in_shard: u64,
+    ran: u64,
+    started: Instant,
+    progress: Progress,
+    manifest_written: Instant,
+    manifest: Manifest,
+    dir: PathBuf,
+    shard: Option<Shard>,
+    total: u64,
+}
+
+impl Sink {
+    fn record(&mut self, run_id: u64, finished: &Finished) -> Result<()> {
+        // The run's row first: it is what marks the run done.
+        self.runs.append(&finished.row)?;
+        self.timings.append(&finished.timing)?;
+        if let Some(d) = self.done.get_mut(run_id as usize) {
+            *d = true;
+        }
+        self.done_count += 1;
+        self.ran += 1;
+        self.progress
+            .tick(self.done_count, self.in_shard, self.ran, self.started);
+        if self.manifest_written.elapsed() >= MANIFEST_EVERY {
+            self.manifest_written = Instant::now();
+            self.runs.sync()?;
+            self.timings.sync()?;
+            self.manifest.runs_done = self.done_count;
+            self.manifest.done = self.done_ranges();
+            self.manifest.write(&self.dir)?;
+        }
+        Ok(())
+    }
+
+    fn done_ranges(&self) -> Vec<[u64; 2]> {
+        ranges(run_ids(self.shard, self.total), |id| {
+            self.done.get(id as usize).copied().unwrap_or(false)
+        })
+    }
+}
+
+/// Progress on stderr: a bar on a terminal, a line every few seconds
+/// otherwise, nothing with `--quiet`.
+#[derive(Debug)]
+enum Progress {
+    Bar(ProgressBar),
+    Lines(Instant),
+    Quiet,
+}
+
+impl Progress {
+    fn new(total: u64, done: u64, quiet: bool) -> Self {
+        if quiet {
+            return Self::Quiet;
+        }
+        if !std::io::stderr().is_terminal() {
+            return Self::Lines(Instant::now());
+        }
+        let bar = ProgressBar::new(total).with_position(done);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} sweep {pos}/{len} runs [{elapsed_precise}] {wide_bar} {per_sec} ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.reset_eta();
+        Self::Bar(bar)
+    }
+
+    fn tick(&mut self, done: u64, total: u64, ran: u64, started: Instant) {
+        match self {
+            Self::Bar(bar) => bar.inc(1),
+            Self::Lines(last) => {
+                if last.elapsed() >= LINE_EVERY {
+                    *last = Instant::now();
+                    eprintln!("{}", progress_line(done, total, ran, started.elapsed()));
+                }
+            }
+            Self::Quiet => {}
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Self::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// `sweep: 120/1000 runs (12.0%), 3.4 runs/s, about 4m 18s left`.
+pub fn progress_line(done: u64, total: u64, ran: u64, elapsed: Duration) -> String {
+    let rate = ran as f64 / elapsed.as_secs_f64().max(1e-9);
+    let left = total.saturating_sub(done);
+    let eta = if rate > 0.0 {
+        format_duration(left as f64 / rate)
+    } else {
+        "?".into()
+    };
+    format!(
+        "sweep: {done}/{total} runs ({:.1}%), {rate:.2} runs/s, about {eta} left",
+        100.0 * done as f64 / total.max(1) as f64
+    )
+}
+
+pub fn format_duration(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
+        _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+    }
+}

@@ -1,0 +1,362 @@
+//! A sweep's plan: the base scenario (after `--set`, without its `[sweep]`
+//! table), the sweep definition and its design, and from them each run:
+//! `run_id = point_id × replications + replication`, replication r with
+//! seed `base seed + r` at every point (common random numbers). Builds and
+//! validates each point's scenario, renders the rows of `runs.csv`, and
+//! computes the hashes that identify the sweep.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use mirage_sim::scenario::{apply_override, render, scenario_from_table};
+use mirage_sim::{parse_scenario, Override, Scenario};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use toml::Value;
+
+use super::definition::{cell, AxisKind, SweepDef};
+use super::design::{count_points, Design};
+use super::summary::{RunSummary, METRICS};
+
+/// Where a run sits in the sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSpec {
+    pub run_id: u64,
+    pub point: u64,
+    pub replication: u64,
+    pub seed: u64,
+}
+
+/// Everything needed to run any run of a sweep.
+#[derive(Debug)]
+pub struct Plan {
+    /// The file given on the command line (a scenario or a sweep file).
+    pub source: PathBuf,
+    /// The scenario file (the same as `source` unless a sweep file names it).
+    pub scenario_file: PathBuf,
+    /// The base scenario table, overrides applied, `[sweep]` removed.
+    pub base_table: toml::Table,
+    pub base: Scenario,
+    /// `base_table` as TOML (`scenario.resolved.toml`).
+    pub resolved: String,
+    pub def: SweepDef,
+    pub design: Design,
+    runs: u64,
+}
+
+impl Plan {
+    /// Reads `path` (a scenario with a `[sweep]` table, or a sweep file
+    /// whose `scenario` key names one), applies the overrides to the base
+    /// scenario, and parses the sweep.
+    pub fn load(path: &Path, seed: Option<u64>, sets: &[String]) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let file: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            // Let the scenario reader report the syntax error with its place.
+            match parse_scenario(&text, &path.display().to_string(), &[]) {
+                Err(located) => anyhow!(located),
+                Ok(_) => anyhow!("{}: {}", path.display(), e.message()),
+            }
+        })?;
+        let (scenario_file, scenario_text, sweep_from_file) = match file.get("scenario") {
+            Some(Value::String(name)) => {
+                let scenario_file = path.parent().unwrap_or(Path::new("")).join(name);
+                if let Some(key) = file.keys().find(|k| *k != "scenario" && *k != "sweep") {
+                    bail!(
+                        "{}: a sweep file holds `scenario` and a [sweep] table; unknown key `{key}`",
+                        path.display()
+                    );
+                }
+                let sweep = file.get("sweep").cloned().ok_or_else(|| {
+                    anyhow!(
+                        "{}: a sweep file needs a [sweep] table beside `scenario`",
+                        path.display()
+                    )
+                })?;
+                let scenario_text = std::fs::read_to_string(&scenario_file).with_context(|| {
+                    format!(
+                        "{}: cannot read the scenario it names, {}",
+                        path.display(),
+                        scenario_file.display()
+                    )
+                })?;
+                (scenario_file, scenario_text, Some(sweep))
+            }
+            Some(other) => bail!(
+                "{}: `scenario` must be the path of a scenario file, not a {}",
+                path.display(),
+                other.type_str()
+            ),
+            None => (path.to_path_buf(), text, None),
+        };
+        // Overrides apply as in `mirage run` (cross-field rules checked once
+        // all are applied). A sweep file's [sweep] goes in first, replacing
+        // the scenario's own, so that `--set sweep.*` applies to it too.
+        let mut overrides = Vec::new();
+        if let Some(sweep) = sweep_from_file {
+            overrides.push(Override {
+                path: "sweep".into(),
+                value: sweep,
+                text: format!("sweep=<the [sweep] table of {}>", path.display()),
+            });
+        }
+        for s in sets {
+            overrides.push(Override::parse(s).map_err(|e| anyhow!("--set {s}: {e}"))?);
+        }
+        if let Some(seed) = seed {
+            let value = i64::try_from(seed)
+                .map_err(|_| anyhow!("--seed {seed}: must be at most {}", i64::MAX))?;
+            overrides.push(Override {
+                path: "seed".into(),
+                value: Value::Integer(value),
+                text: format!("seed={seed} (from --seed)"),
+            });
+        }
+        let loaded = parse_scenario(
+            &scenario_text,
+            &scenario_file.display().to_string(),
+            &overrides,
+        )?;
+        let mut table = loaded.table;
+        // Sweeps are not recursive: no run sees the [sweep] table.
+        let sweep = table.remove("sweep").ok_or_else(|| {
+            anyhow!(
+                "{}: no [sweep] table: add one (see scenarios/sweep-emission.toml) or name this scenario from a sweep file",
+                scenario_file.display()
+            )
+        })?;
+        let base = scenario_from_table(&table).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let def =
+            SweepDef::parse(&sweep, base.seed).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let points = count_points(&def).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let runs = points
+            .checked_mul(def.replications)
+            .ok_or_else(|| anyhow!("{}: the sweep has too many runs to count", path.display()))?;
+        let design = Design::new(&def).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let resolved = render(&table);
+        Ok(Self {
+            source: path.to_path_buf(),
+            scenario_file,
+            base_table: table,
+            base,
+            resolved,
+            def,
+            design,
+            runs,
+        })
+    }
+
+    pub fn points(&self) -> u64 {
+        self.design.points()
+    }
+
+    pub fn runs(&self) -> u64 {
+        self.runs
+    }
+
+    pub fn replications(&self) -> u64 {
+        self.def.replications
+    }
+
+    pub fn base_seed(&self) -> u64 {
+        self.base.seed
+    }
+
+    /// Seed of replication `r`, the same at every point.
+    pub fn seed_of(&self, replication: u64) -> u64 {
+        self.base.seed.wrapping_add(replication)
+    }
+
+    pub fn spec(&self, run_id: u64) -> RunSpec {
+        let r = self.def.replications;
+        RunSpec {
+            run_id,
+            point: run_id / r,
+            replication: run_id % r,
+            seed: self.seed_of(run_id % r),
+        }
+    }
+
+    pub fn point_values(&self, point: u64) -> Vec<Value> {
+        self.design.values(point)
+    }
+
+    /// `path=value, ...` of a point, for messages.
+    pub fn describe(&self, values: &[Value]) -> String {
+        self.def
+            .axes
+            .iter()
+            .zip(values)
+            .map(|(a, v)| format!("{}={}", a.path, cell(v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The table of the base scenario with `values` set on the axes.
+    fn point_table(&self, values: &[Value]) -> Result<toml::Table, String> {
+        let mut table = self.base_table.clone();
+        for (axis, value) in self.def.axes.iter().zip(values) {
+            let ov = Override {
+                path: axis.path.clone(),
+                value: value.clone(),
+                text: format!("{}={}", axis.path, cell(value)),
+            };
+            apply_override(&mut table, &ov).map_err(|e| format!("axis `{}`: {e}", axis.path))?;
+        }
+        Ok(table)
+    }
+
+    /// The checked scenario of a point.
+    pub fn point_scenario(&self, values: &[Value]) -> Result<Scenario, String> {
+        let table = self.point_table(values)?;
+        scenario_from_table(&table)
+    }
+
+    /// Checks before anything runs: each axis value alone on the base
+    /// scenario against the schema (so an unknown path or a wrong type
+    /// names its axis and value), then every point's whole scenario,
+    /// cross-field rules included (values that must change together may).
+    pub fn validate(&self) -> Result<()> {
+        let file = self.source.display();
+        for axis in &self.def.axes {
+            let candidates: Vec<Value> = match &axis.kind {
+                AxisKind::List(values) => values.clone(),
+                AxisKind::Range(r) => vec![r.value_at(0.0), r.value_at(0.999_999_999)],
+            };
+            for value in candidates {
+                let ov = Override {
+                    path: axis.path.clone(),
+                    value: value.clone(),
+                    text: String::new(),
+                };
+                let mut table = self.base_table.clone();
+                let result = apply_override(&mut table, &ov).and_then(|()| {
+                    toml::from_str::<Scenario>(&render(&table))
+                        .map(|_| ())
+                        .map_err(|e| e.message().to_string())
+                });
+                if let Err(e) = result {
+                    let hint = match &axis.kind {
+                        AxisKind::Range(r) if !r.integer && e.contains("floating point") => {
+                            " (for a whole-number field, add integer = true to the range)"
+                        }
+                        _ if e.contains("unknown field") => {
+                            " (the path does not exist in the scenario)"
+                        }
+                        _ => "",
+                    };
+                    bail!(
+                        "{file}: axis `{}`, value {}: {e}{hint}",
+                        axis.path,
+                        shown(&value)
+                    );
+                }
+            }
+        }
+        let failure = (0..self.points()).into_par_iter().find_map_first(|point| {
+            let values = self.point_values(point);
+            self.point_scenario(&values)
+                .err()
+                .map(|e| (point, self.describe(&values), e))
+        });
+        if let Some((point, described, e)) = failure {
+            bail!("{file}: point {point} ({described}): {e}");
+        }
+        Ok(())
+    }
+
+    /// sha256 of the resolved base scenario.
+    pub fn scenario_sha256(&self) -> String {
+        hex(&Sha256::digest(self.resolved.as_bytes()))
+    }
+
+    /// Identity of the sweep: the engine version, the resolved base
+    /// scenario and the canonical sweep definition. Shards of one sweep
+    /// share it; a changed scenario or sweep changes it.
+    pub fn sweep_id(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(mirage_sim::VERSION.as_bytes());
+        h.update([0]);
+        h.update(self.resolved.as_bytes());
+        h.update([0]);
+        h.update(self.def.to_json().to_string().as_bytes());
+        hex(&h.finalize())
+    }
+
+    pub fn axis_names(&self) -> Vec<String> {
+        self.def.axes.iter().map(|a| a.path.clone()).collect()
+    }
+
+    /// Columns of `runs.csv`.
+    pub fn runs_header(&self) -> Vec<String> {
+        let mut h: Vec<String> = ["run_id", "point_id", "replication", "seed"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        h.extend(self.axis_names());
+        h.extend(METRICS.iter().map(|m| m.name.to_string()));
+        h
+    }
+
+    /// Columns of `points.csv`.
+    pub fn points_header(&self) -> Vec<String> {
+        points_header(&self.axis_names(), &super::summary::names())
+    }
+
+    /// One `runs.csv` row.
+    pub fn runs_row(
+        &self,
+        spec: &RunSpec,
+        values: &[Value],
+        summary: &RunSummary<'_>,
+    ) -> Vec<String> {
+        let mut row = Vec::with_capacity(4 + values.len() + METRICS.len());
+        row.extend([
+            spec.run_id.to_string(),
+            spec.point.to_string(),
+            spec.replication.to_string(),
+            spec.seed.to_string(),
+        ]);
+        row.extend(values.iter().map(cell));
+        row.extend(METRICS.iter().map(|m| (m.cell)(summary)));
+        row
+    }
+}
+
+/// Columns of `points.csv` for these axes and metrics.
+pub fn points_header(axes: &[String], metrics: &[String]) -> Vec<String> {
+    let mut h = vec!["point_id".to_string()];
+    h.extend(axes.iter().cloned());
+    for m in metrics {
+        for suffix in ["mean", "ci_low", "ci_high"] {
+            h.push(format!("{m}_{suffix}"));
+        }
+    }
+    h
+}
+
+/// A value as in a TOML file, for messages.
+fn shown(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("\"{s}\""),
+        Value::Float(f) => format!("{f:?}"),
+        other => cell(other),
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Encodes one CSV record (with its line terminator).
+pub fn csv_line<I, S>(cells: I) -> Result<Vec<u8>>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<[u8]>,
+{
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::with_capacity(256));
+    w.write_record(cells)?;
+    w.into_inner().map_err(|e| anyhow!("{}", e.error()))
+}
