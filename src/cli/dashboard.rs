@@ -3,6 +3,7 @@
 //! optionally each chart as its own SVG. The page itself is built by
 //! `mirage_analysis::dashboard`.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -53,14 +54,20 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
             Kind::Run => "run",
             Kind::Sweep => "sweep",
         };
-        println!(
+        writeln!(
+            std::io::stdout(),
             "{kind} dashboard: {} ({} charts, {:.1} kB)",
             out.display(),
             written.charts,
             written.bytes as f64 / 1024.0
-        );
+        )?;
         if let Some(dir) = &args.svg_dir {
-            println!("{} SVG files in {}", written.svgs.len(), dir.display());
+            writeln!(
+                std::io::stdout(),
+                "{} SVG files in {}",
+                written.svgs.len(),
+                dir.display()
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

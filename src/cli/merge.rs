@@ -2,6 +2,7 @@
 //! output directory. Argument handling and printing only; the checks and
 //! the writing are in `crate::sweep::merge`.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,6 +21,9 @@ pub struct Args {
     /// Overwrite the sweep files of a non-empty --out directory.
     #[arg(long)]
     pub force: bool,
+    /// Do not write dashboard.html.
+    #[arg(long)]
+    pub no_dashboard: bool,
     /// Print nothing.
     #[arg(long, short)]
     pub quiet: bool,
@@ -27,14 +31,18 @@ pub struct Args {
 
 pub fn execute(args: &Args) -> Result<ExitCode> {
     let outcome = merge(&args.dirs, &args.out, args.force)?;
+    if !args.no_dashboard {
+        super::sweep::write_sweep_dashboard(&args.out)?;
+    }
     if !args.quiet {
-        println!(
+        writeln!(
+            std::io::stdout(),
             "merged {} sweep directories: {} runs, {} points; results: {}",
             outcome.inputs.len(),
             outcome.runs,
             outcome.points,
             args.out.display()
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

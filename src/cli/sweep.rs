@@ -3,6 +3,7 @@
 //! and first points. Argument handling and printing only; the work is in
 //! `crate::sweep`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -61,6 +62,9 @@ pub struct Args {
     /// No progress and no summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Do not write dashboard.html when the sweep is complete.
+    #[arg(long)]
+    pub no_dashboard: bool,
     /// Stop after this many runs, as if interrupted (for tests).
     #[arg(long, hide = true)]
     pub max_runs: Option<u64>,
@@ -101,10 +105,14 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         max_runs: args.max_runs,
     };
     let outcome = exec::run(&plan, &options)?;
+    if outcome.complete && !args.no_dashboard {
+        write_sweep_dashboard(&out)?;
+    }
     if !args.quiet {
         let which = shard.map_or(String::new(), |s| format!(" (shard {s})"));
         let rate = outcome.ran as f64 / outcome.seconds.max(1e-9);
-        println!(
+        writeln!(
+            std::io::stdout(),
             "sweep `{}`{which}: {} runs this time in {} on {} thread(s), {rate:.2} runs/s; {} of {} runs done",
             plan.base.name,
             outcome.ran,
@@ -112,14 +120,15 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
             outcome.threads,
             outcome.runs_done,
             outcome.runs_in_shard
-        );
+        )?;
         if outcome.complete {
-            println!("results: {}", out.display());
+            writeln!(std::io::stdout(), "results: {}", out.display())?;
         } else {
-            println!(
+            writeln!(
+            std::io::stdout(),
                 "stopped early (--max-runs): continue with the same command and --resume (results in {})",
                 out.display()
-            );
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -128,7 +137,8 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
 fn dry_run(plan: &Plan, shard: Option<Shard>, limit: u64) -> Result<()> {
     let def = &plan.def;
     let total = plan.runs();
-    println!(
+    writeln!(
+        std::io::stdout(),
         "sweep of `{}` ({}): {} design, {} points × {} replications = {} runs",
         plan.base.name,
         plan.source.display(),
@@ -136,15 +146,22 @@ fn dry_run(plan: &Plan, shard: Option<Shard>, limit: u64) -> Result<()> {
         plan.points(),
         plan.replications(),
         total
-    );
+    )?;
     if let Some(s) = shard {
-        println!("shard {s}: {} of these runs", s.len(total));
+        writeln!(
+            std::io::stdout(),
+            "shard {s}: {} of these runs",
+            s.len(total)
+        )?;
     }
     let in_shard = shard.map_or(total, |s| s.len(total));
     if in_shard > limit {
-        println!("more than --limit {limit}: running it needs --yes");
+        writeln!(
+            std::io::stdout(),
+            "more than --limit {limit}: running it needs --yes"
+        )?;
     }
-    println!("axes:");
+    writeln!(std::io::stdout(), "axes:")?;
     for axis in &def.axes {
         let what = match &axis.kind {
             AxisKind::List(values) => format!(
@@ -160,23 +177,48 @@ fn dry_run(plan: &Plan, shard: Option<Shard>, limit: u64) -> Result<()> {
                 if r.integer { ", integer" } else { "" }
             ),
         };
-        println!("  {:<32} {what}", axis.path);
+        writeln!(std::io::stdout(), "  {:<32} {what}", axis.path)?;
     }
     if def.design != crate::sweep::definition::DesignKind::Grid {
-        println!("  ({} samples, design seed {})", def.samples, def.seed);
+        writeln!(
+            std::io::stdout(),
+            "  ({} samples, design seed {})",
+            def.samples,
+            def.seed
+        )?;
     }
     let last = plan.seed_of(plan.replications() - 1);
-    println!(
+    writeln!(
+        std::io::stdout(),
         "seeds: replication r runs with seed {} + r at every point ({}..={last})",
         plan.base_seed(),
         plan.base_seed()
-    );
+    )?;
     let shown = plan.points().min(DRY_RUN_POINTS);
-    println!("first {shown} of {} points:", plan.points());
+    writeln!(
+        std::io::stdout(),
+        "first {shown} of {} points:",
+        plan.points()
+    )?;
     for p in 0..shown {
-        println!("  point {p}: {}", plan.describe(&plan.point_values(p)));
+        writeln!(
+            std::io::stdout(),
+            "  point {p}: {}",
+            plan.describe(&plan.point_values(p))
+        )?;
     }
     plan.validate()?;
-    println!("every point's scenario is valid");
+    writeln!(std::io::stdout(), "every point's scenario is valid")?;
     Ok(())
+}
+
+/// Writes `dashboard.html` into a finished sweep (or merged) directory.
+pub fn write_sweep_dashboard(dir: &Path) -> Result<()> {
+    let page = dir.join(mirage_analysis::dashboard::DASHBOARD_FILE);
+    mirage_analysis::dashboard::write_dashboard(dir, &page).map_err(|e| {
+        anyhow!(
+            "the sweep's results are in {}, but its dashboard failed: {e:#}",
+            dir.display()
+        )
+    })
 }

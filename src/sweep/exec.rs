@@ -383,6 +383,7 @@ pub fn remove_sweep_files(dir: &Path) -> Result<()> {
         RUNS_JOURNAL,
         TIMINGS_JOURNAL,
         RESOLVED,
+        mirage_analysis::dashboard::DASHBOARD_FILE,
     ] {
         let path = dir.join(name);
         if path.exists() {
