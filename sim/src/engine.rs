@@ -668,7 +668,7 @@ impl Simulation {
     fn on_validation(&mut self, provider: u32, correct: bool) -> Result<(), SimError> {
         let validator = self
             .validators
-            .draw_by_stake(&mut self.rng)
+            .draw_by_stake(&self.agents, &self.ledger, &mut self.rng)
             .filter(|&row| self.agents.is_active(self.validators.agent[row as usize]));
         let Some(vrow) = validator else {
             self.agents.add_contribution(provider, 1);
@@ -827,7 +827,7 @@ impl Simulation {
         if let Some(policy) = &mut self.allocator {
             policy.rebuild(&self.compute, &self.agents, self.compute_rep.as_ref());
         }
-        self.validators.rebuild_draw(&self.agents, &self.ledger);
+        self.validators.invalidate_draw();
         if self.track_usage {
             self.data.rebuild_usage(&self.agents);
         }

@@ -20,6 +20,9 @@ pub struct Validators {
     /// Cumulative stake of active validators (rebuilt each epoch), with the
     /// row each entry belongs to.
     cumulative_stake: Vec<u64>,
+    /// The draw must be rebuilt before its next use (set at each epoch
+    /// start; rebuilt lazily, so epochs without checks never pay for it).
+    draw_stale: bool,
     cumulative_row: Vec<u32>,
 }
 
@@ -44,7 +47,13 @@ impl Validators {
 
     /// Rebuilds the stake-weighted draw from the current stakes. Validators
     /// with no stake are drawn uniformly when nobody has stake.
+    /// Marks the stake-weighted draw for rebuilding before its next use.
+    pub fn invalidate_draw(&mut self) {
+        self.draw_stale = true;
+    }
+
     pub fn rebuild_draw(&mut self, agents: &Agents, ledger: &Ledger) {
+        self.draw_stale = false;
         self.cumulative_stake.clear();
         self.cumulative_row.clear();
         let any_stake = self
@@ -74,7 +83,15 @@ impl Validators {
     /// returns its row. A validator that left since the last rebuild is
     /// skipped by the caller.
     #[inline]
-    pub fn draw_by_stake<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<u32> {
+    pub fn draw_by_stake<R: Rng + ?Sized>(
+        &mut self,
+        agents: &Agents,
+        ledger: &Ledger,
+        rng: &mut R,
+    ) -> Option<u32> {
+        if self.draw_stale {
+            self.rebuild_draw(agents, ledger);
+        }
         let total = *self.cumulative_stake.last()?;
         let x = rng.random_range(0..total);
         let slot = self.cumulative_stake.partition_point(|&c| c <= x);
