@@ -5,9 +5,6 @@
 
 mod cli;
 mod sweep;
-// Not called yet: `mirage sweep --emit-slurm` will use it.
-#[allow(dead_code)]
-mod slurm;
 
 use std::process::ExitCode;
 

@@ -17,6 +17,7 @@ pub mod output;
 pub mod run;
 pub mod schemes;
 pub mod sweep;
+pub mod sweep_slurm;
 pub mod validate;
 pub mod yuma;
 

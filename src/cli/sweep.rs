@@ -68,6 +68,8 @@ pub struct Args {
     /// Stop after this many runs, as if interrupted (for tests).
     #[arg(long, hide = true)]
     pub max_runs: Option<u64>,
+    #[command(flatten)]
+    pub slurm: super::sweep_slurm::SlurmArgs,
 }
 
 pub fn execute(args: &Args) -> Result<ExitCode> {
@@ -88,6 +90,9 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("out").join(format!("{}-sweep", plan.base.name)));
+    if args.slurm.emit_slurm {
+        return super::sweep_slurm::emit(args, &plan, &base);
+    }
     let out = match shard {
         Some(s) => base.join(s.dir_name()),
         None => base,

@@ -13,7 +13,8 @@
 //! - `stats`: `points.csv` (means and Student-t intervals);
 //! - `manifest`: `sweep.json`;
 //! - `shard`: K/N splitting;
-//! - `merge`: combining shard outputs.
+//! - `merge`: combining shard outputs;
+//! - `slurm`: the Slurm job scripts of `mirage sweep --emit-slurm`.
 
 pub mod definition;
 pub mod design;
@@ -23,5 +24,6 @@ pub mod manifest;
 pub mod merge;
 pub mod plan;
 pub mod shard;
+pub mod slurm;
 pub mod stats;
 pub mod summary;

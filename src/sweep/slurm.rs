@@ -15,9 +15,9 @@ pub const MERGE_SCRIPT: &str = "merge.sbatch";
 pub const LOG_DIR: &str = "slurm-logs";
 /// Directory under the output directory for the merged sweep.
 pub const MERGED_DIR: &str = "merged";
-/// A file that every started shard directory holds: an array task that
+/// The file that every started shard directory holds: an array task that
 /// finds it continues its shard with `--resume`.
-pub const SHARD_MARKER: &str = "sweep.json";
+const SHARD_MARKER: &str = super::manifest::MANIFEST;
 
 /// What the user chose on the command line for the Slurm jobs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,11 +62,11 @@ pub struct Scripts {
     pub merge: String,
 }
 
-/// Name of shard K of N's output directory: `shard-K-of-N`, K zero-padded
-/// to the width of N − 1 (the sweep's own naming).
-pub fn shard_dir_name(index: u64, count: u64) -> String {
-    let width = count.saturating_sub(1).to_string().len();
-    format!("shard-{index:0width$}-of-{count}")
+/// Digits of K in the name of shard K of N's directory, `shard-K-of-N`
+/// ([`Shard::dir_name`](super::shard::Shard::dir_name)): the scripts build
+/// the same names with `printf` and brace expansion.
+fn shard_width(count: u64) -> usize {
+    count.saturating_sub(1).to_string().len()
 }
 
 /// Checks the options and paths and writes both scripts.
@@ -161,7 +161,7 @@ fn log_path(job: &SlurmSweep, file: &str) -> String {
 fn sweep_script(job: &SlurmSweep) -> String {
     let o = &job.options;
     let n = o.array_size;
-    let width = n.saturating_sub(1).to_string().len();
+    let width = shard_width(n);
     let out = quote_path(&job.out);
     let mut t = String::new();
     let _ = writeln!(t, "#!/bin/bash");
@@ -203,6 +203,10 @@ fn sweep_script(job: &SlurmSweep) -> String {
         t,
         "if [ -e {out}/\"$shard\"/{SHARD_MARKER} ]; then resume=--resume; fi"
     );
+    let _ = writeln!(
+        t,
+        "echo \"array task $task: $shard${{resume:+ (resuming it)}}\""
+    );
     let mut cmd = vec![
         quote_path(&job.mirage),
         "sweep".into(),
@@ -226,7 +230,7 @@ fn sweep_script(job: &SlurmSweep) -> String {
 fn merge_script(job: &SlurmSweep) -> String {
     let o = &job.options;
     let n = o.array_size;
-    let width = n.saturating_sub(1).to_string().len();
+    let width = shard_width(n);
     let merged = job.out.join(MERGED_DIR);
     let mut t = String::new();
     let _ = writeln!(t, "#!/bin/bash");
@@ -380,6 +384,7 @@ mod tests {
             "cd /home/ana/study",
             "printf -v shard 'shard-%01d-of-3' \"$task\"",
             "if [ -e /scratch/ana/emission/\"$shard\"/sweep.json ]; then resume=--resume; fi",
+            "echo \"array task $task: $shard${resume:+ (resuming it)}\"",
             "exec /opt/mirage/bin/mirage sweep /home/ana/study/emission.toml --set sweep.replications=4 \
              --shards 3 --jobs \"${SLURM_CPUS_PER_TASK:-1}\" --out /scratch/ana/emission $resume",
         ] {
@@ -419,14 +424,29 @@ mod tests {
         assert!(s.sweep.contains("#SBATCH --array=0-119\n"));
         assert!(s.sweep.contains("'shard-%03d-of-120'"));
         assert!(s.merge.contains("/shard-{000..119}-of-120 "));
-        assert_eq!(shard_dir_name(7, 120), "shard-007-of-120");
-        assert_eq!(shard_dir_name(0, 1), "shard-0-of-1");
-        assert_eq!(shard_dir_name(9, 10), "shard-9-of-10");
-        assert_eq!(shard_dir_name(10, 11), "shard-10-of-11");
         j.options.array_size = 1;
         let s = scripts(&j).expect("valid");
         assert!(s.sweep.contains("#SBATCH --array=0-0\n"));
         assert!(s.merge.contains("/shard-{0..0}-of-1 "));
+    }
+
+    #[test]
+    fn scripts_name_shards_as_the_sweep_does() {
+        use super::super::shard::Shard;
+        for (k, n) in [
+            (0, 1),
+            (2, 3),
+            (9, 10),
+            (10, 11),
+            (7, 120),
+            (999, 1000),
+            (0, 1001),
+        ] {
+            let width = shard_width(n);
+            let printf = format!("shard-{k:0width$}-of-{n}");
+            let shard = Shard::new(k, n).expect("valid");
+            assert_eq!(printf, shard.dir_name(), "shard {k}/{n}");
+        }
     }
 
     #[test]
