@@ -23,23 +23,26 @@ SWEEP_ARGS=(--set sweep.replications=6)
 # shellcheck source=tests/slurm/cluster.sh
 source tests/slurm/cluster.sh
 
+passed=0
 on_exit() {
     local rc=$?
     set +e
     cluster_stop
     if ((rc == 0)); then
         [ -n "$CLUSTER_DIR" ] && rm -rf "$CLUSTER_DIR"
-        log "PASS"
+        log "PASS in $((SECONDS - started))s"
+        echo "slurm: $passed passed, 0 failed"
     else
-        log "FAIL (exit $rc); files kept in ${CLUSTER_DIR:-<none>}"
+        log "FAIL (exit $rc) after $((SECONDS - started))s; files kept in ${CLUSTER_DIR:-<none>}"
+        echo "slurm: $passed passed, 1 failed"
     fi
     exit "$rc"
 }
+started=$SECONDS
 trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
-started=$SECONDS
 if [ -n "${MIRAGE_BIN:-}" ]; then
     mirage=$(realpath "$MIRAGE_BIN")
 else
@@ -74,6 +77,7 @@ done
 [ "$(job_states "$after")" = COMPLETED ] || die "dependent job ended $(job_states "$after")"
 [ "$(wc -l <"$smoke/after")" = 3 ] || die "dependent job ran before the array ended"
 log "smoke test passed ($((SECONDS - started))s since start)"
+passed=$((passed + 1))
 
 # 2. The sweep through Slurm.
 work=$CLUSTER_DIR/jobs/sweep
@@ -150,3 +154,4 @@ for f in runs.csv points.csv; do
         die "$f merged through Slurm differs from the local sweep's: $(diff "$work/local/$f" "$out/merged/$f" | head -n 5)"
 done
 log "merged runs.csv ($(($(wc -l <"$out/merged/runs.csv") - 1)) runs) and points.csv equal the local sweep's ($((SECONDS - started))s since start)"
+passed=$((passed + 1))
