@@ -67,20 +67,20 @@ cluster_pid_name() {
 
 cluster_install() {
     local missing=() cmd
-    for cmd in munged munge unmunge slurmctld slurmd sbatch squeue scontrol scancel sinfo setpriv; do
+    for cmd in munged munge unmunge slurmctld slurmd sbatch squeue scontrol scancel sinfo setpriv ss; do
         command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
     done
     if ((${#missing[@]} == 0)); then
         log "slurm-wlm and munge already installed ($(slurmd -V))"
         return 0
     fi
-    log "installing slurm-wlm and munge (missing: ${missing[*]})"
+    log "installing slurm-wlm, munge and iproute2 (missing: ${missing[*]})"
     export DEBIAN_FRONTEND=noninteractive
     timeout 300 apt-get update -qq ||
         die "apt-get update failed: cannot install slurm-wlm and munge"
     timeout 600 apt-get install -y -qq --no-install-recommends \
-        -o DPkg::Lock::Timeout=120 slurm-wlm munge >/dev/null ||
-        die "apt-get install slurm-wlm munge failed"
+        -o DPkg::Lock::Timeout=120 slurm-wlm munge iproute2 util-linux >/dev/null ||
+        die "apt-get install slurm-wlm munge iproute2 util-linux failed"
     for cmd in "${missing[@]}"; do
         command -v "$cmd" >/dev/null 2>&1 || die "$cmd still missing after installing slurm-wlm and munge"
     done
