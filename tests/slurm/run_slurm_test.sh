@@ -47,7 +47,7 @@ if [ -n "${MIRAGE_BIN:-}" ]; then
     mirage=$(realpath "$MIRAGE_BIN")
 else
     log "building the release binary"
-    timeout 1800 cargo build --release --quiet --bin mirage || die "cargo build --release failed"
+    timeout 1200 cargo build --release --quiet --bin mirage || die "cargo build --release failed"
     mirage=$(realpath "${CARGO_TARGET_DIR:-target}/release/mirage")
 fi
 [ -x "$mirage" ] || die "no mirage executable at $mirage"
