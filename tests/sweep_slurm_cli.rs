@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// The shipped small-network scenario, swept over 3 × 2 points here.
 const SCENARIO: &str = "scenarios/sweep-emission.toml";
 
 fn mirage(dir: &Path, args: &[&str]) -> Output {
@@ -20,17 +21,24 @@ fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).into_owned()
 }
 
-fn scenario() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(SCENARIO)
-        .display()
-        .to_string()
+/// Writes a sweep file of 6 points × 3 replications into `dir`.
+fn sweep_file(dir: &Path) -> String {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join(SCENARIO);
+    let path = dir.join("study.toml");
+    let text = format!(
+        "scenario = {:?}\n[sweep]\ndesign = \"grid\"\nreplications = 3\n[sweep.axes]\n\
+         \"emission.per_epoch\" = [5_000, 20_000, 80_000]\n\
+         \"demand.tasks_per_epoch\" = [1_000, 2_000]\n",
+        scenario.display().to_string()
+    );
+    std::fs::write(&path, text).expect("sweep file written");
+    path.display().to_string()
 }
 
 #[test]
 fn emit_slurm_writes_both_scripts_and_prints_how_to_submit() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let sc = scenario();
+    let sc = sweep_file(tmp.path());
     let out = mirage(
         tmp.path(),
         &[
@@ -114,7 +122,7 @@ fn the_array_task_runs_its_shard_and_resumes_it() {
     // The sweep script outside Slurm, with the variables Slurm sets: task 1
     // runs shard 1 of 2; run again, it resumes (and so does nothing).
     let tmp = tempfile::tempdir().expect("temp dir");
-    let sc = scenario();
+    let sc = sweep_file(tmp.path());
     let args = [
         "sweep",
         &sc,
@@ -156,7 +164,8 @@ fn the_array_task_runs_its_shard_and_resumes_it() {
 #[test]
 fn emit_slurm_refuses_bad_options() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let sc = scenario();
+    let files = tempfile::tempdir().expect("temp dir");
+    let sc = sweep_file(files.path());
     let cases: &[(&[&str], &str)] = &[
         (&["--emit-slurm", "--array-size", "19"], "only 18 runs"),
         (&["--emit-slurm", "--array-size", "0"], "--array-size"),

@@ -16,9 +16,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-SCENARIO=$ROOT/scenarios/sweep-emission.toml
-# 6 points × 6 replications: 36 short runs, 12 per array task.
-SWEEP_ARGS=(--set sweep.replications=6)
+# The sweep: the shipped small network, 6 points × 6 replications = 36
+# short runs, 12 per array task (a sweep file, written below).
+BASE_SCENARIO=$ROOT/scenarios/sweep-emission.toml
+SWEEP_ARGS=(--set epochs=60)
 
 # shellcheck source=tests/slurm/cluster.sh
 source tests/slurm/cluster.sh
@@ -83,6 +84,16 @@ passed=$((passed + 1))
 work=$CLUSTER_DIR/jobs/sweep
 mkdir -p "$work"
 cd "$work"
+SCENARIO=$work/study.toml
+cat >"$SCENARIO" <<EOF
+scenario = "$BASE_SCENARIO"
+[sweep]
+design = "grid"
+replications = 6
+[sweep.axes]
+"emission.per_epoch" = [5_000, 20_000, 80_000]
+"demand.tasks_per_epoch" = [1_000, 2_000]
+EOF
 log "the sweep locally, for reference"
 timeout 300 "$mirage" sweep "$SCENARIO" "${SWEEP_ARGS[@]}" --jobs 2 --quiet --out "$work/local" ||
     die "the local sweep failed"
