@@ -90,7 +90,7 @@ fn emit_slurm_writes_both_scripts_and_prints_how_to_submit() {
         "#SBATCH --time=1:00:00\n".into(),
         format!("cd {}\n", tmp.path().canonicalize().expect("canonical").display()),
         format!(
-            "exec {} sweep {} --set sweep.replications=2 --yes --shards 4 --jobs \"${{SLURM_CPUS_PER_TASK:-1}}\" --out {} $resume\n",
+            "exec {} sweep {} --set sweep.replications=2 --yes --no-dashboard --shards 4 --jobs \"${{SLURM_CPUS_PER_TASK:-1}}\" --out {} $resume\n",
             exe.display(),
             Path::new(&sc).canonicalize().expect("canonical").display(),
             dir.display()
@@ -100,6 +100,7 @@ fn emit_slurm_writes_both_scripts_and_prints_how_to_submit() {
     }
     assert!(
         merge.contains(&format!(
+            // The merge job draws the sweep's dashboard.
             "exec {} merge {}/shard-{{0..3}}-of-4 --out {}/merged --force\n",
             exe.display(),
             dir.display(),
@@ -159,6 +160,10 @@ fn the_array_task_runs_its_shard_and_resumes_it() {
             "header and runs 1, 3, 5:\n{runs}"
         );
     }
+    assert!(
+        !tmp.path().join("o/shard-1-of-2/dashboard.html").exists(),
+        "a shard draws no dashboard"
+    );
 }
 
 #[test]

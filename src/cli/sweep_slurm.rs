@@ -89,6 +89,11 @@ pub fn emit(args: &Args, plan: &Plan, out: &Path) -> Result<ExitCode> {
         workdir,
         name: plan.base.name.clone(),
         sweep_args: forwarded(args),
+        merge_args: if args.no_dashboard {
+            vec!["--no-dashboard".into()]
+        } else {
+            Vec::new()
+        },
         options: SlurmOptions {
             array_size,
             partition: o.partition.clone(),
@@ -122,7 +127,8 @@ pub fn emit(args: &Args, plan: &Plan, out: &Path) -> Result<ExitCode> {
 }
 
 /// The arguments of `mirage sweep` that every array task repeats. The run
-/// limit was checked here, so the tasks get `--yes`.
+/// limit was checked here, so the tasks get `--yes`; a shard draws no
+/// dashboard (the merge job draws the sweep's, unless `--no-dashboard`).
 fn forwarded(args: &Args) -> Vec<String> {
     let s = &args.scenario;
     let mut v = Vec::new();
@@ -138,7 +144,7 @@ fn forwarded(args: &Args) -> Vec<String> {
     if args.quiet {
         v.push("--quiet".into());
     }
-    v.push("--yes".into());
+    v.extend(["--yes".to_string(), "--no-dashboard".to_string()]);
     v
 }
 

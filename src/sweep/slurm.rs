@@ -52,6 +52,8 @@ pub struct SlurmSweep {
     /// Arguments of `mirage sweep` given to every task as they are
     /// (`--set`, `--seed`, ...), after the scenario.
     pub sweep_args: Vec<String>,
+    /// Arguments given to `mirage merge` as they are (`--no-dashboard`).
+    pub merge_args: Vec<String>,
     pub options: SlurmOptions,
 }
 
@@ -262,12 +264,16 @@ fn merge_script(job: &SlurmSweep) -> String {
         0,
         n - 1
     );
-    let _ = writeln!(
-        t,
-        "exec {} merge {shards} --out {} --force",
+    let mut cmd = vec![
         quote_path(&job.mirage),
-        quote_path(&merged)
-    );
+        "merge".into(),
+        shards,
+        "--out".into(),
+        quote_path(&merged),
+        "--force".into(),
+    ];
+    cmd.extend(job.merge_args.iter().map(|a| quote(a)));
+    let _ = writeln!(t, "exec {}", cmd.join(" "));
     t
 }
 
@@ -357,6 +363,7 @@ mod tests {
             workdir: "/home/ana/study".into(),
             name: "emission".into(),
             sweep_args: vec!["--set".into(), "sweep.replications=4".into()],
+            merge_args: Vec::new(),
             options: SlurmOptions {
                 array_size: 3,
                 partition: None,
@@ -414,6 +421,13 @@ mod tests {
             assert!(l.contains(&want), "missing line {want:?} in\n{s}");
         }
         assert!(!s.contains("--array"), "{s}");
+        let mut j = job();
+        j.merge_args = vec!["--no-dashboard".into()];
+        let s = scripts(&j).expect("valid").merge;
+        assert!(
+            s.ends_with(" --out /scratch/ana/emission/merged --force --no-dashboard\n"),
+            "{s}"
+        );
     }
 
     #[test]

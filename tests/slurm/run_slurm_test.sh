@@ -164,5 +164,6 @@ for f in runs.csv points.csv; do
     cmp "$work/local/$f" "$out/merged/$f" ||
         die "$f merged through Slurm differs from the local sweep's: $(diff "$work/local/$f" "$out/merged/$f" | head -n 5)"
 done
+[ -s "$out/merged/dashboard.html" ] || die "the merge job drew no dashboard.html"
 log "merged runs.csv ($(($(wc -l <"$out/merged/runs.csv") - 1)) runs) and points.csv equal the local sweep's ($((SECONDS - started))s since start)"
 passed=$((passed + 1))
