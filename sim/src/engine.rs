@@ -859,7 +859,7 @@ impl Simulation {
             for &agent in &self.compute.agent {
                 let a = agent as usize;
                 if agents.left_epoch[a] == ACTIVE {
-                    let failures = agents.failures_epoch[a];
+                    let failures = u64::from(agents.failures_epoch[a]);
                     book.update(agent, agents.passed_epoch[a], failures, failures > 0);
                 }
             }
@@ -872,7 +872,7 @@ impl Simulation {
                     book.update(
                         agent,
                         agents.contribution_epoch[a],
-                        agents.failures_epoch[a],
+                        u64::from(agents.failures_epoch[a]),
                         false,
                     );
                 }
@@ -901,7 +901,7 @@ impl Simulation {
                 {
                     s.members.push(agent);
                     s.work.push(self.agents.contribution_epoch[a]);
-                    s.failures.push(self.agents.failures_epoch[a]);
+                    s.failures.push(u64::from(self.agents.failures_epoch[a]));
                     s.stake.push(self.ledger.get(Account::Stake(agent)));
                 }
             }

@@ -48,7 +48,7 @@ pub struct Agents {
     pub contribution_total: Vec<u64>,
     pub contribution_epoch: Vec<u64>,
     /// Results caught wrong (compute) or datasets rejected (data) this epoch.
-    pub failures_epoch: Vec<u64>,
+    pub failures_epoch: Vec<u32>,
     /// Results checked by a validator and not caught this epoch (compute
     /// providers; a data provider's validated successes are its accepted
     /// datasets, `contribution_epoch`). Feeds reputation.
