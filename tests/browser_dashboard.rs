@@ -9,13 +9,13 @@
 //! (`CI` set), where it fails: `.ci/run` installs Debian's `chromium`.
 //! `MIRAGE_CHROMIUM` names another browser binary.
 
-mod dashboard_support;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dashboard_support::{grid_sweep, mirage, run_small, scheme_sweep, text};
+use support::{grid_sweep, mirage, run_small, scheme_sweep, text};
 
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("MIRAGE_CHROMIUM") {

@@ -3,9 +3,9 @@
 //! sweep directories (and SVG files), and bad input fails with a message
 //! naming the file.
 
-mod dashboard_support;
+mod support;
 
-use dashboard_support::{mirage, run_small, scheme_sweep, text};
+use support::{mirage, run_small, scheme_sweep, text};
 
 #[test]
 fn run_writes_a_dashboard_unless_told_not_to() {

@@ -2,56 +2,11 @@
 //! a small size, its output files and columns, conservation checked from the
 //! files alone, byte-identical reruns, and the output-directory rules.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn mirage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mirage"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("mirage runs")
-}
-
-fn text(out: &[u8]) -> String {
-    String::from_utf8_lossy(out).into_owned()
-}
-
-/// The baseline shrunk to run in a moment in debug builds.
-const SMALL: &[&str] = &[
-    "--set",
-    "epochs=30",
-    "--set",
-    "population.gpu_farms.count=10",
-    "--set",
-    "population.home_gpus.count=60",
-    "--set",
-    "population.data_providers.count=80",
-    "--set",
-    "population.validators.count=12",
-    "--set",
-    "population.retail_traders.count=100",
-    "--set",
-    "population.trend_followers.count=40",
-    "--set",
-    "population.team_and_investors.count=8",
-    "--set",
-    "population.team_and_investors.cliff_epochs=10",
-    "--set",
-    "demand.tasks_per_epoch=900",
-];
-
-fn run_small(dir: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "run",
-        "scenarios/baseline.toml",
-        "--out",
-        dir.to_str().expect("utf-8 path"),
-    ];
-    args.extend_from_slice(SMALL);
-    args.extend_from_slice(extra);
-    mirage(&args)
-}
+use support::{mirage, run_small, text};
 
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(path).expect("csv opens");
@@ -139,7 +94,7 @@ fn baseline_writes_complete_consistent_outputs() {
     ] {
         assert!(eh.iter().any(|h| h == c), "epochs.csv has {c}: {eh:?}");
     }
-    assert_eq!(epochs.len(), 30);
+    assert_eq!(epochs.len(), 40);
     let (ah, agents) = read_csv(&dir.join("agents.csv"));
     assert_eq!(
         ah,

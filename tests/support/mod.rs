@@ -1,6 +1,6 @@
-//! Helpers shared by the dashboard's end-to-end tests: running the binary
-//! and writing synthetic sweep directories (in the format `mirage sweep`
-//! writes: runs.csv, sweep.json).
+//! Helpers shared by the end-to-end tests: running the binary on a small
+//! baseline, and writing synthetic sweep directories (in the format
+//! `mirage sweep` writes: runs.csv, sweep.json).
 
 #![allow(dead_code)]
 
