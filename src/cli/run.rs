@@ -56,7 +56,13 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("out").join(&loaded.scenario.name));
-    let outcome = run_to_dir(&loaded, &args.scenario.path, &dir, args.force)?;
+    let outcome = run_to_dir(
+        &loaded,
+        &args.scenario.path,
+        &dir,
+        args.force,
+        !args.no_dashboard,
+    )?;
     let dashboard = (!args.no_dashboard).then(|| dir.join(dashboard::DASHBOARD_FILE));
     if let Some(page) = &dashboard {
         dashboard::write_dashboard(&dir, page).with_context(|| {
@@ -92,6 +98,7 @@ pub fn run_to_dir(
     source: &Path,
     dir: &Path,
     force: bool,
+    with_dashboard: bool,
 ) -> Result<RunOutcome> {
     let scenario = &loaded.scenario;
     let seed = scenario.seed;
@@ -100,7 +107,7 @@ pub fn run_to_dir(
     let genesis_price = sim.price();
     let existed = dir.exists();
     prepare_dir(dir, force)?;
-    let result = write_run(loaded, source, dir, &mut sim);
+    let result = write_run(loaded, source, dir, &mut sim, with_dashboard);
     if result.is_err() && !existed {
         let _ = std::fs::remove_dir(dir);
     }
@@ -120,6 +127,7 @@ fn write_run(
     source: &Path,
     dir: &Path,
     sim: &mut Simulation,
+    with_dashboard: bool,
 ) -> Result<Written> {
     let scenario = &loaded.scenario;
     let bar = ProgressBar::new(u64::from(scenario.epochs.get()));
@@ -162,6 +170,11 @@ fn write_run(
     fairness.push('\n');
     write_atomic(&dir.join("fairness.json"), fairness.as_bytes())?;
 
+    // The dashboard is drawn from these files right after the manifest.
+    let mut files = RUN_FILES.to_vec();
+    if with_dashboard {
+        files.push(dashboard::DASHBOARD_FILE);
+    }
     let manifest = serde_json::json!({
         "mirage_version": mirage_sim::VERSION,
         "scenario": scenario.name,
@@ -175,7 +188,7 @@ fn write_run(
         "agents_total": sim.agents().len(),
         "events": sim.events(),
         "wall_time_seconds": seconds,
-        "files": RUN_FILES,
+        "files": files,
     });
     let mut text = serde_json::to_string_pretty(&manifest)?;
     text.push('\n');
