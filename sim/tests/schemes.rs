@@ -29,6 +29,27 @@ struct World {
     usage: Vec<u64>,
 }
 
+impl World {
+    /// The reward context of pool `pool` over this world, at epoch 0.
+    fn context(&self, pool: PoolKind) -> RewardContext<'_> {
+        RewardContext {
+            pool,
+            epoch: 0,
+            members: &self.members,
+            work: &self.work,
+            failures: &self.failures,
+            stake: &self.stake,
+            reputation: &self.reputation,
+            usage: &self.usage,
+            agents: &self.agents,
+            compute: &self.compute,
+            data: &self.data,
+            validators: &self.validators,
+            ledger: &self.ledger,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Member {
     work: u64,
@@ -186,21 +207,7 @@ proptest! {
         let config = pool_config(pool_name, scheme, params);
         let mut s = build_scheme(pool, &config, &[]);
         let w = world(pool, &members, &validators);
-        let ctx = RewardContext {
-            pool,
-            epoch: 0,
-            members: &w.members,
-            work: &w.work,
-            failures: &w.failures,
-            stake: &w.stake,
-            reputation: &w.reputation,
-            usage: &w.usage,
-            agents: &w.agents,
-            compute: &w.compute,
-            data: &w.data,
-            validators: &w.validators,
-            ledger: &w.ledger,
-        };
+        let ctx = w.context(pool);
         let mut payouts = vec![0u64; w.members.len()];
         let mut rng = stream(seed, Stream::Rewards);
         s.distribute(&ctx, budget, &mut rng, &mut payouts).expect("the scheme computes its payouts");
@@ -259,21 +266,7 @@ proptest! {
         }
         let mut rng = stream(seed, Stream::Rewards);
         for _ in 0..3 {
-            let ctx = RewardContext {
-                pool: PoolKind::Compute,
-                epoch: 0,
-                members: &w.members,
-                work: &w.work,
-                failures: &w.failures,
-                stake: &w.stake,
-                reputation: &w.reputation,
-                usage: &w.usage,
-                agents: &w.agents,
-                compute: &w.compute,
-                data: &w.data,
-                validators: &w.validators,
-                ledger: &w.ledger,
-            };
+            let ctx = w.context(PoolKind::Compute);
             let mut payouts = vec![0u64; w.members.len()];
             s.distribute(&ctx, budget, &mut rng, &mut payouts).expect("yuma computes its payouts");
             let paid: u128 = payouts.iter().map(|&p| u128::from(p)).sum();
@@ -590,21 +583,7 @@ fn quadratic_funding_pays_the_whole_uncapped_pool() {
         let params = format!("[reward.data.quadratic]\nmechanism = \"{mechanism}\"");
         let config = pool_config("data", "quadratic", &params);
         let mut s = build_scheme(PoolKind::Data, &config, &[]);
-        let ctx = RewardContext {
-            pool: PoolKind::Data,
-            epoch: 0,
-            members: &w.members,
-            work: &w.work,
-            failures: &w.failures,
-            stake: &w.stake,
-            reputation: &w.reputation,
-            usage: &w.usage,
-            agents: &w.agents,
-            compute: &w.compute,
-            data: &w.data,
-            validators: &w.validators,
-            ledger: &w.ledger,
-        };
+        let ctx = w.context(PoolKind::Data);
         let budget = 1_000_000_000u64;
         let mut payouts = vec![0u64; w.members.len()];
         let mut rng = stream(9, Stream::Rewards);

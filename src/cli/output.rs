@@ -82,6 +82,13 @@ pub fn write_atomic(target: &Path, content: &[u8]) -> Result<()> {
     file.commit()
 }
 
+/// Writes `value` as pretty JSON with a final newline, atomically.
+pub fn write_json_atomic<T: serde::Serialize + ?Sized>(target: &Path, value: &T) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    write_atomic(target, text.as_bytes())
+}
+
 /// Creates `dir` if needed and refuses a non-empty one unless `force`.
 pub fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
     if dir.exists() {

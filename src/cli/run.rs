@@ -17,8 +17,8 @@ use mirage_sim::record::EpochRecord;
 use mirage_sim::{LoadedScenario, Simulation};
 
 use super::output::{
-    prepare_dir, reward_shares, write_accounts_csv, write_agents_csv, write_atomic, AtomicFile,
-    EpochsCsv,
+    prepare_dir, reward_shares, write_accounts_csv, write_agents_csv, write_atomic,
+    write_json_atomic, AtomicFile, EpochsCsv,
 };
 use super::ScenarioArgs;
 
@@ -88,6 +88,8 @@ pub struct RunOutcome {
     /// Price at genesis, before the first event.
     pub genesis_price: f64,
     pub last: Option<EpochRecord>,
+    /// The report written to `fairness.json`.
+    pub fairness: FairnessReport,
     pub seconds: f64,
 }
 
@@ -111,16 +113,17 @@ pub fn run_to_dir(
     if result.is_err() && !existed {
         let _ = std::fs::remove_dir(dir);
     }
-    let (last, seconds) = result?;
+    let (last, fairness, seconds) = result?;
     Ok(RunOutcome {
         sim,
         genesis_price,
         last,
+        fairness,
         seconds,
     })
 }
 
-type Written = (Option<EpochRecord>, f64);
+type Written = (Option<EpochRecord>, FairnessReport, f64);
 
 fn write_run(
     loaded: &LoadedScenario,
@@ -166,9 +169,8 @@ fn write_run(
         &dir.join("scenario.resolved.toml"),
         loaded.resolved.as_bytes(),
     )?;
-    let mut fairness = serde_json::to_string_pretty(&fairness_of(sim))?;
-    fairness.push('\n');
-    write_atomic(&dir.join("fairness.json"), fairness.as_bytes())?;
+    let fairness = fairness_of(sim);
+    write_json_atomic(&dir.join("fairness.json"), &fairness)?;
 
     // The dashboard is drawn from these files right after the manifest.
     let mut files = RUN_FILES.to_vec();
@@ -190,10 +192,8 @@ fn write_run(
         "wall_time_seconds": seconds,
         "files": files,
     });
-    let mut text = serde_json::to_string_pretty(&manifest)?;
-    text.push('\n');
-    write_atomic(&dir.join("manifest.json"), text.as_bytes())?;
-    Ok((last, seconds))
+    write_json_atomic(&dir.join("manifest.json"), &manifest)?;
+    Ok((last, fairness, seconds))
 }
 
 /// The fairness report of a finished run (see `mirage_analysis::fairness`).
@@ -252,7 +252,7 @@ fn print_summary(loaded: &LoadedScenario, outcome: &RunOutcome, dir: &Path) -> s
             shares.join(", ")
         )?;
     }
-    let report = fairness_of(sim);
+    let report = &outcome.fairness;
     if let Some(a) = report.rewards_vs_contribution.all {
         writeln!(
             out,

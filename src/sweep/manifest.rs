@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::Plan;
 use super::shard::Shard;
-use crate::cli::output::write_atomic;
+use crate::cli::output::write_json_atomic;
 
 /// Version of the `sweep.json`, `runs.csv` and `points.csv` formats.
 pub const FORMAT: u32 = 1;
@@ -117,9 +117,7 @@ impl Manifest {
     }
 
     pub fn write(&self, dir: &Path) -> Result<()> {
-        let mut text = serde_json::to_string_pretty(self)?;
-        text.push('\n');
-        write_atomic(&dir.join(MANIFEST), text.as_bytes())
+        write_json_atomic(&dir.join(MANIFEST), self)
     }
 
     /// Why `other` (an existing output) is not this same sweep, if it is not.
