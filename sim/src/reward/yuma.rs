@@ -680,15 +680,12 @@ mod tests {
         a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12)
     }
 
-    /// Hand-derived (also in `tests/yuma.rs`): stakes 3 : 1, weights
-    /// V0 = (2, 1, 1) → (½, ¼, ¼), V1 = (0, 1, 3) → (0, ¼, ¾), κ = ½.
-    /// Consensus: P0: ½ has ¾ of the stake → ½; P1: ¼ (both) → ¼;
-    /// P2: ¾ has only ¼ of the stake, ¼ has all → ¼.
-    /// Clipped V1 = (0, ¼, ¼). Ranks: (⅜, ¼, ¼), Σ = ⅞ → I = (3/7, 2/7, 2/7).
-    /// ΔB = colnorm(S ∘ W̄) = V0 (1, ¾, ¾), V1 (0, ¼, ¼); from empty bonds
-    /// B = ΔB. D = B I: V0 = 3/7 + ¾·2/7·2 = 6/7, V1 = ¼·2/7·2 = 1/7.
+    /// The bonds' moving average when weights change. Epoch 1 is the hand
+    /// case of `tests/yuma.rs` (stakes 3 : 1, weights V0 = (2, 1, 1),
+    /// V1 = (0, 1, 3); incentive (3/7, 2/7, 2/7), bonds V0 (1, ¾, ¾),
+    /// V1 (0, ¼, ¼)); epoch 2 changes V1's weights.
     #[test]
-    fn hand_case_two_validators_three_providers() {
+    fn bonds_follow_the_moving_average_when_weights_change() {
         let w = weights_of(
             2,
             3,
@@ -706,29 +703,8 @@ mod tests {
             weights: &w,
             params: YumaParams::default(),
         };
-        let out = epoch(&mut state, &input).expect("valid epoch");
-        assert!(
-            close(&out.consensus, &[0.5, 0.25, 0.25]),
-            "{:?}",
-            out.consensus
-        );
-        assert!(
-            close(&out.incentive, &[3.0 / 7.0, 2.0 / 7.0, 2.0 / 7.0]),
-            "{:?}",
-            out.incentive
-        );
-        assert!(close(&out.trust, &[1.0, 1.0, 2.0 / 3.0]), "{:?}", out.trust);
-        assert!(close(&out.validator_trust, &[1.0, 0.5]));
-        assert!(
-            close(&out.dividends, &[6.0 / 7.0, 1.0 / 7.0]),
-            "{:?}",
-            out.dividends
-        );
+        epoch(&mut state, &input).expect("valid epoch");
         assert!(close(state.bonds(), &[1.0, 0.75, 0.75, 0.0, 0.25, 0.25]));
-        assert!(close(
-            &out.provider_emission,
-            &[3.0 / 14.0, 1.0 / 7.0, 1.0 / 7.0]
-        ));
 
         // Epoch 2: V1 now puts everything on P0. W = V0 (½, ¼, ¼), V1 (1, 0, 0).
         // C = (½, ¼, ¼); W̄_V1 = (½, 0, 0); R = (½, 3/16, 3/16) → I = (4/7, 3/14, 3/14).
