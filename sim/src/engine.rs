@@ -24,12 +24,12 @@ use crate::market::Market;
 use crate::queue::EventQueue;
 use crate::record::{EpochRecord, Observer, RoleEpoch};
 use crate::reward::reputation::ReputationBook;
-use crate::reward::yuma_pool::YumaPool;
-use crate::reward::{build_scheme, PoolKind, RewardContext, RewardScheme};
+use crate::reward::{
+    parse_params, PoolKind, RewardContext, RewardScheme, SchemeBuild, SchemeRegistry,
+};
 use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::{
-    Allocation, EmissionSchedule, FeePolicy, PopulationSpec, Role, Scenario, SchemeKind,
-    SlashDestination,
+    Allocation, EmissionSchedule, FeePolicy, PopulationSpec, Role, Scenario, SlashDestination,
 };
 use crate::stats::{sort_amounts, CarriedOrder};
 use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
@@ -201,9 +201,20 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    /// Genesis: draws every population's agents, funds them from the
-    /// treasury, opens the market and schedules the first events.
+    /// Genesis with the built-in reward schemes: draws every population's
+    /// agents, funds them from the treasury, opens the market and schedules
+    /// the first events.
     pub fn new(scenario: &Scenario, seed: u64) -> Result<Self, SimError> {
+        Self::with_schemes(scenario, seed, SchemeRegistry::builtin_ref())
+    }
+
+    /// Genesis with the reward schemes of `registry` (the built-ins and
+    /// any a user registered; the scenario was checked against it).
+    pub fn with_schemes(
+        scenario: &Scenario,
+        seed: u64,
+        registry: &SchemeRegistry,
+    ) -> Result<Self, SimError> {
         let decimals = scenario.decimals;
         let supply = to_base_units(scenario.initial_supply.get_ref().0, decimals);
         if supply > u64::MAX / 4 {
@@ -269,70 +280,78 @@ impl Simulation {
         let mut compute_rep = None;
         let mut data_rep = None;
         let mut track_usage = false;
+        let weighted = scenario.demand.allocation == Allocation::ReputationWeighted;
         if let Some(reward) = &scenario.reward {
-            let scheme_of =
-                |c: &Option<crate::scenario::PoolConfig>| c.as_ref().map(|c| *c.scheme.get_ref());
-            let joint_yuma = scheme_of(&reward.compute) == Some(SchemeKind::Yuma)
-                && scheme_of(&reward.validation) == Some(SchemeKind::Yuma);
-            let weighted = scenario.demand.allocation == Allocation::ReputationWeighted;
-            if let Some(c) = &reward.compute {
-                if weighted || *c.scheme.get_ref() == SchemeKind::Reputation {
-                    compute_rep = Some(ReputationBook::new(&c.reputation_params()));
-                }
-            }
-            if let Some(d) = &reward.data {
-                if *d.scheme.get_ref() == SchemeKind::Reputation {
-                    data_rep = Some(ReputationBook::new(&d.reputation_params()));
-                }
-                track_usage = *d.scheme.get_ref() == SchemeKind::Quality;
-            }
-            for (kind, config) in [
-                (PoolKind::Compute, &reward.compute),
-                (PoolKind::Data, &reward.data),
-                (PoolKind::Validation, &reward.validation),
-            ] {
-                let Some(config) = config else { continue };
+            for (kind, config) in reward.configured() {
                 rewarded[kind.role().index()] = true;
-                if joint_yuma && kind == PoolKind::Validation {
-                    continue; // paid together with the compute pool
+                let name = config.scheme_name();
+                let factory = registry.get(name).ok_or_else(|| {
+                    SimError::Genesis(format!("no reward scheme is named `{name}`"))
+                })?;
+                let info = factory.info();
+                let joint = info.joint;
+                if !joint.is_empty() && joint[0] != kind {
+                    continue; // paid together with the first joint pool
                 }
-                let pool = match (&reward.validation, joint_yuma) {
-                    (Some(validation), true) if kind == PoolKind::Compute => {
-                        let total = config.share.0 + validation.share.0;
-                        let providers = if total > 0.0 {
-                            config.share.0 / total
-                        } else {
-                            0.5
-                        };
-                        Pool {
-                            kind,
-                            roles: [Some(Role::ComputeProvider), Some(Role::Validator)],
-                            needs_reputation: false,
-                            needs_usage: false,
-                            share_ppb: ppb(config.share.0) + ppb(validation.share.0),
-                            cumulative_ppb: 0,
-                            scheme: Box::new(YumaPool::new(
-                                &config.yuma_params(),
-                                providers,
-                                &population_names,
-                            )),
-                        }
-                    }
-                    _ => Pool {
-                        kind,
-                        roles: [Some(kind.role()), None],
-                        needs_reputation: *config.scheme.get_ref() == SchemeKind::Reputation,
-                        needs_usage: kind == PoolKind::Data
-                            && *config.scheme.get_ref() == SchemeKind::Quality,
-                        share_ppb: ppb(config.share.0),
-                        cumulative_ppb: 0,
-                        scheme: build_scheme(kind, config, &population_names),
-                    },
+                let paid: Vec<PoolKind> = if joint.is_empty() {
+                    vec![kind]
+                } else {
+                    joint.to_vec()
                 };
-                pools.push(pool);
+                let shares: Vec<(PoolKind, f64)> = paid
+                    .iter()
+                    .filter_map(|&p| reward.pool(p).map(|c| (p, c.share.0)))
+                    .collect();
+                let params = config.params_of(name);
+                let inputs = factory.inputs(params);
+                let scheme = factory
+                    .build(
+                        params,
+                        &SchemeBuild {
+                            pool: kind,
+                            shares: &shares,
+                            population_names: &population_names,
+                        },
+                    )
+                    .map_err(|message| SimError::Scheme {
+                        scheme: info.name,
+                        epoch: 0,
+                        message,
+                    })?;
+                // The allocation policy reads compute providers' reputation
+                // under the model of [reward.compute.reputation].
+                let book_params = match (&inputs.reputation, kind) {
+                    (Some(p), _) => Some(p.clone()),
+                    (None, PoolKind::Compute) if weighted => {
+                        Some(parse_params(config.params_of("reputation")).unwrap_or_default())
+                    }
+                    _ => None,
+                };
+                match kind {
+                    PoolKind::Compute => compute_rep = book_params.map(|p| ReputationBook::new(&p)),
+                    PoolKind::Data => data_rep = book_params.map(|p| ReputationBook::new(&p)),
+                    PoolKind::Validation => {}
+                }
+                track_usage |= inputs.usage && paid.contains(&PoolKind::Data);
+                let mut roles = [None; 2];
+                for (slot, p) in roles.iter_mut().zip(&paid) {
+                    *slot = Some(p.role());
+                }
+                pools.push(Pool {
+                    kind,
+                    roles,
+                    needs_reputation: inputs.reputation.is_some(),
+                    needs_usage: inputs.usage && paid.contains(&PoolKind::Data),
+                    share_ppb: paid
+                        .iter()
+                        .filter_map(|&p| reward.pool(p).map(|c| ppb(c.share.0)))
+                        .sum(),
+                    cumulative_ppb: 0,
+                    scheme,
+                });
             }
         }
-        if compute_rep.is_none() && scenario.demand.allocation == Allocation::ReputationWeighted {
+        if compute_rep.is_none() && weighted {
             compute_rep = Some(ReputationBook::new(&Default::default()));
         }
         let fees = &scenario.fees;

@@ -48,6 +48,7 @@ pub mod rng;
 pub mod sampling;
 pub mod scenario;
 pub mod stats;
+pub mod values;
 
 pub use engine::Simulation;
 pub use error::SimError;

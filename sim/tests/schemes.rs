@@ -8,7 +8,7 @@
 use mirage_sim::agents::{Agents, ComputeProviders, DataProviders, Validators};
 use mirage_sim::ledger::{Account, Ledger, SystemAccount};
 use mirage_sim::record::Collect;
-use mirage_sim::reward::{build_scheme, PoolKind, RewardContext, RewardScheme};
+use mirage_sim::reward::{PoolKind, RewardContext, RewardScheme, SchemeBuild, SchemeRegistry};
 use mirage_sim::rng::{stream, Stream};
 use mirage_sim::scenario::{PoolConfig, Role};
 use mirage_sim::{parse_scenario, Simulation};
@@ -141,6 +141,24 @@ fn world(pool: PoolKind, members: &[Member], validators: &[(u64, f64)]) -> World
     w
 }
 
+/// Builds the scheme a pool's configuration names, from the registry.
+fn build_scheme(pool: PoolKind, config: &PoolConfig, names: &[String]) -> Box<dyn RewardScheme> {
+    let registry = SchemeRegistry::builtin();
+    let factory = registry
+        .get(config.scheme_name())
+        .expect("a built-in scheme");
+    factory
+        .build(
+            config.params_of(config.scheme_name()),
+            &SchemeBuild {
+                pool,
+                shares: &[(pool, config.share.0)],
+                population_names: names,
+            },
+        )
+        .expect("builds")
+}
+
 fn pool_config(pool: &str, scheme: &str, params: &str) -> PoolConfig {
     let text = format!(
         "name = \"t\"\nepochs = 1\ninitial_supply = 1\n[reward.{pool}]\nshare = 1.0\nscheme = \"{scheme}\"\n{params}\n[[population]]\nrole = \"holder\"\ncount = 1\n"
@@ -252,7 +270,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let names: Vec<String> = Vec::new();
-        let params = mirage_sim::scenario::YumaSchemeParams::default();
+        let params = mirage_sim::reward::yuma_pool::YumaSchemeParams::default();
         let mut s = mirage_sim::reward::yuma_pool::YumaPool::new(&params, split, &names);
         let mut w = world(PoolKind::Compute, &members, &validators);
         // The validators are members of the joint pool too.

@@ -1,14 +1,13 @@
 //! `mirage schemes`: lists the reward schemes with the pools they may pay,
 //! their parameters and defaults, formula and published source — all read
-//! from the engine's registry (`mirage_sim::reward::SCHEMES`), so the
+//! from the engine's registry (`mirage_sim::reward::SchemeRegistry`), so the
 //! listing is the code's, never a copy.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use mirage_sim::reward::{SchemeInfo, SCHEMES};
-use mirage_sim::scenario::SchemeKind;
+use mirage_sim::reward::{SchemeInfo, SchemeRegistry};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,12 +17,15 @@ pub struct Args {
 }
 
 pub fn execute(args: &Args) -> Result<ExitCode> {
+    let registry = SchemeRegistry::builtin_ref();
+    let all: Vec<&SchemeInfo> = registry.iter().map(|s| s.info()).collect();
     let chosen: Vec<&SchemeInfo> = match &args.scheme {
-        None => SCHEMES.iter().collect(),
+        None => all,
         Some(name) => {
-            let found: Vec<&SchemeInfo> = SCHEMES.iter().filter(|s| s.name() == name).collect();
+            let found: Vec<&SchemeInfo> =
+                all.iter().copied().filter(|s| s.name() == name).collect();
             if found.is_empty() {
-                let names: Vec<&str> = SCHEMES.iter().map(SchemeInfo::name).collect();
+                let names = registry.names();
                 anyhow::bail!(
                     "no scheme is named `{name}`; the schemes are: {}",
                     names.join(", ")
@@ -58,10 +60,10 @@ fn write_scheme(out: &mut impl Write, info: &SchemeInfo) -> std::io::Result<()> 
         writeln!(out, "  parameters: none")?;
         return Ok(());
     }
-    // Yuma's parameters live with the compute pool, which it pays jointly.
-    let table = match info.pools {
-        [only] => only.as_str(),
-        _ if info.kind == SchemeKind::Yuma => "compute",
+    // A joint scheme's parameters live with the first pool it pays.
+    let table = match (info.joint.first(), info.pools) {
+        (Some(first), _) => first.as_str(),
+        (None, [only]) => only.as_str(),
         _ => "<pool>",
     };
     writeln!(

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use mirage_sim::reward::scheme_info;
-use mirage_sim::scenario::{DistTable, FeePolicy, PoolConfig, Role, SchemeKind};
+use mirage_sim::reward::{PoolKind, SchemeRegistry};
+use mirage_sim::scenario::{DistTable, FeePolicy, PoolConfig, Role};
 
 use super::ScenarioArgs;
 
@@ -108,21 +108,15 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         s.validation.sample_rate.0
     )?;
     if let Some(reward) = &s.reward {
-        let r = reward;
-        for (pool, cfg) in [
-            ("compute", &r.compute),
-            ("data", &r.data),
-            ("validation", &r.validation),
-        ] {
-            if let Some(cfg) = cfg {
-                writeln!(
-                    out,
-                    "  reward pool {pool:<10} share {:<5} scheme {}{}",
-                    cfg.share.0,
-                    cfg.scheme.get_ref().as_str(),
-                    scheme_params(pool, cfg)
-                )?;
-            }
+        for (pool, cfg) in reward.configured() {
+            writeln!(
+                out,
+                "  reward pool {:<10} share {:<5} scheme {}{}",
+                pool.as_str(),
+                cfg.share.0,
+                cfg.scheme_name(),
+                scheme_params(pool, cfg)
+            )?;
         }
     }
     if let Some(x) = &s.exchange {
@@ -142,24 +136,26 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
 
 /// The chosen scheme's parameters with defaults filled in, e.g.
 /// ` (model = "beta", lambda = 0.98, ...)`; empty for schemes without any.
-fn scheme_params(pool: &str, cfg: &PoolConfig) -> String {
-    let kind = *cfg.scheme.get_ref();
-    if kind == SchemeKind::Yuma && pool == "validation" {
-        return " (one consensus with the compute pool: validators paid by dividends)".into();
+fn scheme_params(pool: PoolKind, cfg: &PoolConfig) -> String {
+    let Some(scheme) = SchemeRegistry::builtin_ref().get(cfg.scheme_name()) else {
+        return String::new();
+    };
+    let info = scheme.info();
+    let home = info.params_pool(pool);
+    if home != pool {
+        return format!(" (one {} with the {} pool)", info.name(), home.as_str());
     }
-    let table = match kind {
-        SchemeKind::Reputation => toml::Table::try_from(cfg.reputation_params()),
-        SchemeKind::Quality => toml::Table::try_from(cfg.quality_params()),
-        SchemeKind::Quadratic => toml::Table::try_from(cfg.quadratic_params()),
-        SchemeKind::Yuma => toml::Table::try_from(cfg.yuma_params()),
-        SchemeKind::Proportional | SchemeKind::Stake => Ok(toml::Table::new()),
+    let mut table = (info.defaults)();
+    if let Some(toml::Value::Table(given)) = cfg.params_of(info.name()) {
+        for (key, value) in given {
+            table.insert(key.clone(), value.clone());
+        }
     }
-    .unwrap_or_default();
     if table.is_empty() {
         return String::new();
     }
     // In the registry's documented order.
-    let items: Vec<String> = scheme_info(kind)
+    let items: Vec<String> = info
         .params
         .iter()
         .filter_map(|p| table.get(p.key).map(|v| format!("{} = {v}", p.key)))

@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use mirage_sim::scenario::{apply_override, render, scenario_from_table};
+use mirage_sim::reward::SchemeRegistry;
+use mirage_sim::scenario::{apply_override, check_schema, render, scenario_from_table};
 use mirage_sim::{parse_scenario, Override, Scenario};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -230,11 +231,8 @@ impl Plan {
                     text: String::new(),
                 };
                 let mut table = self.base_table.clone();
-                let result = apply_override(&mut table, &ov).and_then(|()| {
-                    toml::from_str::<Scenario>(&render(&table))
-                        .map(|_| ())
-                        .map_err(|e| e.message().to_string())
-                });
+                let result = apply_override(&mut table, &ov)
+                    .and_then(|()| check_schema(&table, SchemeRegistry::builtin_ref()));
                 if let Err(e) = result {
                     let hint = match &axis.kind {
                         AxisKind::Range(r) if !r.integer && e.contains("floating point") => {

@@ -16,7 +16,8 @@ use rand::Rng;
 use toml::Spanned;
 
 use crate::amount::to_base_units;
-use crate::scenario::{DistSpec, PopulationSpec, Role};
+pub use crate::scenario::Role;
+use crate::scenario::{DistSpec, PopulationSpec};
 
 pub use compute_provider::ComputeProviders;
 pub use data_provider::DataProviders;

@@ -1,8 +1,11 @@
 //! Reward schemes: how one epoch's budget of a reward pool is divided among
-//! the pool's members. Every scheme implements `RewardScheme`, lives in its
-//! own file with its parameters and its registry entry (`INFO`: pools,
-//! formula, source, parameters), and is constructed by `build_scheme`.
-//! `SCHEMES` is the one table `mirage schemes` and scenario validation read.
+//! the pool's members. Every scheme lives in its own file with its
+//! parameters, its documentation (`INFO`: pools, formula, source,
+//! parameters) and a `Factory` implementing `SchemeFactory` (the inputs it
+//! reads, its own scenario checks, how it is built), and implements
+//! `RewardScheme` for the per-epoch split. `SchemeRegistry` lists them:
+//! `mirage schemes`, scenario validation and the engine read only it, and a
+//! user registers schemes of their own there.
 //!
 //! Invariant: a scheme pays at most its budget (the engine checks it and
 //! fails the run otherwise); what it leaves unpaid (integer remainders, no
@@ -18,11 +21,12 @@ pub mod yuma;
 pub mod yuma_pool;
 
 use std::fmt::Debug;
+use std::sync::{Arc, OnceLock};
 
-use crate::agents::{Agents, ComputeProviders, DataProviders, Validators};
+use crate::agents::{Agents, ComputeProviders, DataProviders, Role, Validators};
 use crate::ledger::Ledger;
 use crate::rng::SimRng;
-use crate::scenario::{PoolConfig, Role, SchemeKind};
+pub use reputation::ReputationParams;
 
 /// The reward pools, one per contributing role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -109,13 +113,20 @@ pub struct ParamDoc {
     pub doc: &'static str,
 }
 
-/// A scheme's registry entry: where it applies, what it computes, where it
+/// A scheme's documentation: where it applies, what it computes, where it
 /// comes from, and its parameters with their defaults.
 #[derive(Debug, Clone, Copy)]
 pub struct SchemeInfo {
-    pub kind: SchemeKind,
+    /// The name a pool's `scheme = "..."` uses; its parameters live in
+    /// `[reward.<pool>.<name>]`.
+    pub name: &'static str,
     /// The pools that may name the scheme.
     pub pools: &'static [PoolKind],
+    /// Pools the scheme pays together, as one pool whose members have any
+    /// of their roles (yuma: compute and validation). Every pool listed must
+    /// name the scheme; its parameters go in the first one's table. Empty:
+    /// the scheme pays each pool that names it on its own.
+    pub joint: &'static [PoolKind],
     pub summary: &'static str,
     pub formula: &'static str,
     pub source: &'static str,
@@ -129,12 +140,18 @@ pub struct SchemeInfo {
 
 impl SchemeInfo {
     pub fn name(&self) -> &'static str {
-        self.kind.as_str()
+        self.name
     }
 
     /// Whether the scheme may pay `pool`.
     pub fn applies_to(&self, pool: PoolKind) -> bool {
         self.pools.contains(&pool)
+    }
+
+    /// The pool whose table holds the parameters when the scheme pays
+    /// `pool` (the first joint pool for a joint scheme).
+    pub fn params_pool(&self, pool: PoolKind) -> PoolKind {
+        self.joint.first().copied().unwrap_or(pool)
     }
 
     /// The pools as scenario table names, e.g. "[reward.compute], [reward.data]".
@@ -147,65 +164,233 @@ impl SchemeInfo {
     }
 }
 
-/// Every scheme, in the order they are documented.
-pub const SCHEMES: [SchemeInfo; 6] = [
-    proportional::INFO,
-    stake::INFO,
-    reputation::INFO,
-    quality::INFO,
-    quadratic_pool::INFO,
-    yuma_pool::INFO,
-];
+/// Per-member inputs a scheme reads besides work, failures and stake; the
+/// engine fills the others of `RewardContext` with neutral values, which
+/// costs less.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SchemeInputs {
+    /// The reputation model whose scores the scheme reads: the engine keeps
+    /// a `ReputationBook` for the pool under it.
+    pub reputation: Option<ReputationParams>,
+    /// Times tasks used each member's datasets this epoch (tasks then draw
+    /// a dataset each).
+    pub usage: bool,
+}
 
-/// The registry entry of a scheme.
-pub fn scheme_info(kind: SchemeKind) -> &'static SchemeInfo {
-    match kind {
-        SchemeKind::Proportional => &SCHEMES[0],
-        SchemeKind::Stake => &SCHEMES[1],
-        SchemeKind::Reputation => &SCHEMES[2],
-        SchemeKind::Quality => &SCHEMES[3],
-        SchemeKind::Quadratic => &SCHEMES[4],
-        SchemeKind::Yuma => &SCHEMES[5],
+/// What a scheme's own scenario check may look at.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemeCheck<'a> {
+    /// The pool whose table names the scheme.
+    pub pool: PoolKind,
+    /// The scenario's populations (display name, role), in order.
+    pub populations: &'a [(String, Role)],
+}
+
+impl SchemeCheck<'_> {
+    /// Checks that population `name` exists with `role`; `what` names the
+    /// parameter in the message.
+    pub fn population(&self, name: &str, role: Role, what: &str) -> Result<(), String> {
+        match self.populations.iter().find(|(n, _)| n == name) {
+            Some((_, r)) if *r == role => Ok(()),
+            Some((_, r)) => Err(format!(
+                "{what} `{name}` has role `{}`, expected `{}`",
+                r.as_str(),
+                role.as_str()
+            )),
+            None => Err(format!("{what}: no population is named `{name}`")),
+        }
+    }
+}
+
+/// What building a scheme for one run may look at.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemeBuild<'a> {
+    /// The pool the scheme pays (the first joint pool for a joint scheme).
+    pub pool: PoolKind,
+    /// Every pool it pays with its configured share of the epoch budget
+    /// (one entry, or each joint pool in the order of `SchemeInfo::joint`).
+    pub shares: &'a [(PoolKind, f64)],
+    /// The scenario's population names, in order.
+    pub population_names: &'a [String],
+}
+
+/// A reward scheme as the scenario loader and the engine see it: its
+/// documentation, the inputs it reads, its own checks of its parameter
+/// table, and how it is built for a run. Built-in schemes implement it in
+/// their own file and are listed once in `SchemeRegistry::builtin`; users
+/// add their own with `SchemeRegistry::register`.
+///
+/// `params` is the scheme's table `[reward.<pool>.<name>]` when the
+/// scenario has one (`parse_params` reads it into a typed struct).
+pub trait SchemeFactory: Debug + Send + Sync {
+    fn info(&self) -> &SchemeInfo;
+
+    /// What the scheme reads (default: only work, failures and stake).
+    fn inputs(&self, _params: Option<&toml::Value>) -> SchemeInputs {
+        SchemeInputs::default()
+    }
+
+    /// Checks the parameter table against the scenario. An error with a
+    /// span (from `SchemeParams::parse`) is reported at that place of the
+    /// scenario file, one without at the table's (or the `scheme` key's).
+    fn check(&self, _params: &SchemeParams<'_>, _ctx: &SchemeCheck<'_>) -> Result<(), ParamError> {
+        Ok(())
+    }
+
+    /// Builds the scheme for one run (called once, after `check` passed).
+    fn build(
+        &self,
+        params: Option<&toml::Value>,
+        ctx: &SchemeBuild<'_>,
+    ) -> Result<Box<dyn RewardScheme>, String>;
+}
+
+/// A problem in a scheme's parameter table, at a byte span of the
+/// scenario file when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    pub span: Option<std::ops::Range<usize>>,
+    pub message: String,
+}
+
+impl From<String> for ParamError {
+    fn from(message: String) -> Self {
+        Self {
+            span: None,
+            message,
+        }
+    }
+}
+
+impl From<&str> for ParamError {
+    fn from(message: &str) -> Self {
+        message.to_string().into()
+    }
+}
+
+/// A scheme's parameter table as its check sees it: the value, and where
+/// the loader has it, the scenario text and the table's path in it, so
+/// that typed parsing reports errors at the offending key's line and
+/// column.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemeParams<'a> {
+    value: Option<&'a toml::Value>,
+    source: Option<(&'a str, [&'a str; 3])>,
+}
+
+impl<'a> SchemeParams<'a> {
+    /// The table without a source text (errors carry no position).
+    pub fn new(value: Option<&'a toml::Value>) -> Self {
+        Self {
+            value,
+            source: None,
+        }
+    }
+
+    /// The table `reward.<pool>.<scheme>` of the scenario text `text`.
+    pub fn in_source(value: Option<&'a toml::Value>, text: &'a str, path: [&'a str; 3]) -> Self {
+        Self {
+            value,
+            source: Some((text, path)),
+        }
+    }
+
+    pub fn value(&self) -> Option<&'a toml::Value> {
+        self.value
+    }
+
+    /// Reads the table into typed parameters (the defaults when absent),
+    /// from the source text when there is one so that an error has a span.
+    pub fn parse<P: serde::de::DeserializeOwned + Default>(&self) -> Result<P, ParamError> {
+        if let (Some(_), Some((text, path))) = (self.value, self.source) {
+            let found = crate::scenario::at_path::<P>(text, &path).map_err(|e| ParamError {
+                span: e.span(),
+                message: e.message().to_string(),
+            })?;
+            return Ok(found.unwrap_or_default());
+        }
+        parse_params(self.value).map_err(ParamError::from)
+    }
+}
+
+/// Reads a scheme's parameter table into its typed parameters (the
+/// defaults when the table is absent).
+pub fn parse_params<P: serde::de::DeserializeOwned + Default>(
+    params: Option<&toml::Value>,
+) -> Result<P, String> {
+    match params {
+        None => Ok(P::default()),
+        Some(value) => P::deserialize(value.clone()).map_err(|e| e.message().to_string()),
+    }
+}
+
+/// The schemes a run may use: the built-ins and any a user registered.
+#[derive(Debug, Clone)]
+pub struct SchemeRegistry {
+    schemes: Vec<Arc<dyn SchemeFactory>>,
+}
+
+impl Default for SchemeRegistry {
+    fn default() -> Self {
+        Self::builtin()
+    }
+}
+
+impl SchemeRegistry {
+    /// Every built-in scheme, in the order they are documented. A new
+    /// built-in scheme is one file under `reward/` plus one line here.
+    pub fn builtin() -> Self {
+        Self {
+            schemes: vec![
+                Arc::new(proportional::Factory),
+                Arc::new(stake::Factory),
+                Arc::new(reputation::Factory),
+                Arc::new(quality::Factory),
+                Arc::new(quadratic_pool::Factory),
+                Arc::new(yuma_pool::Factory),
+            ],
+        }
+    }
+
+    /// The shared registry of built-in schemes.
+    pub fn builtin_ref() -> &'static Self {
+        static BUILTIN: OnceLock<SchemeRegistry> = OnceLock::new();
+        BUILTIN.get_or_init(Self::builtin)
+    }
+
+    /// Adds a scheme; an error if one of that name is already registered.
+    pub fn register(&mut self, scheme: impl SchemeFactory + 'static) -> Result<(), String> {
+        let name = scheme.info().name;
+        if self.get(name).is_some() {
+            return Err(format!("a scheme named `{name}` is already registered"));
+        }
+        if scheme.info().pools.is_empty() {
+            return Err(format!("scheme `{name}` names no pool it may pay"));
+        }
+        self.schemes.push(Arc::new(scheme));
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&dyn SchemeFactory> {
+        self.schemes
+            .iter()
+            .find(|s| s.info().name == name)
+            .map(|s| &**s)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &dyn SchemeFactory> {
+        self.schemes.iter().map(|s| &**s)
+    }
+
+    /// The registered names, for messages.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.schemes.iter().map(|s| s.info().name).collect()
     }
 }
 
 /// Serialises a parameter struct to the table a scenario would write.
 pub(crate) fn params_table<T: serde::Serialize>(params: &T) -> toml::Table {
     toml::Table::try_from(params).unwrap_or_default()
-}
-
-/// Builds the scheme a pool's configuration names; `population_names`
-/// (the scenario's, in order) resolve the populations schemes refer to.
-/// `yuma` pays two pools together and is built by the engine with
-/// `yuma_pool::YumaPool::new`; built here, it pays this pool's members only.
-pub fn build_scheme(
-    pool: PoolKind,
-    config: &PoolConfig,
-    population_names: &[String],
-) -> Box<dyn RewardScheme> {
-    match *config.scheme.get_ref() {
-        SchemeKind::Proportional => Box::new(proportional::Proportional),
-        SchemeKind::Stake => Box::new(stake::StakeWeighted),
-        SchemeKind::Reputation => Box::new(reputation::ReputationScheme::new(
-            &config.reputation_params(),
-        )),
-        SchemeKind::Quality => {
-            Box::new(quality::QualityScheme::new(pool, &config.quality_params()))
-        }
-        SchemeKind::Quadratic => Box::new(quadratic_pool::QuadraticPool::new(
-            &config.quadratic_params(),
-            population_names,
-        )),
-        SchemeKind::Yuma => Box::new(yuma_pool::YumaPool::new(
-            &config.yuma_params(),
-            if pool == PoolKind::Validation {
-                0.0
-            } else {
-                1.0
-            },
-            population_names,
-        )),
-    }
 }
 
 /// Divides `budget` in proportion to integer `weights`, rounding each share
@@ -260,11 +445,15 @@ mod tests {
 
     #[test]
     fn registry_is_complete_and_documents_every_default() {
-        for (i, kind) in SchemeKind::ALL.into_iter().enumerate() {
-            let info = scheme_info(kind);
-            assert_eq!(info.kind, kind);
-            assert_eq!(SCHEMES[i].kind, kind);
+        let registry = SchemeRegistry::builtin();
+        let mut names = registry.names();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), registry.iter().count(), "names are unique");
+        for scheme in registry.iter() {
+            let info = scheme.info();
             assert!(!info.pools.is_empty() && !info.formula.is_empty() && !info.source.is_empty());
+            assert!(info.joint.iter().all(|p| info.applies_to(*p)));
             let documented: Vec<&str> = info.params.iter().map(|p| p.key).collect();
             for key in (info.defaults)().keys() {
                 assert!(

@@ -2,9 +2,10 @@
 //! of work this epoch, payout_i = ⌊budget · w_i / Σ w⌋. The baseline
 //! "pay per verified unit of work" rule.
 
-use super::{pro_rata, PoolKind, RewardContext, RewardScheme, SchemeInfo};
+use super::{
+    pro_rata, PoolKind, RewardContext, RewardScheme, SchemeBuild, SchemeFactory, SchemeInfo,
+};
 use crate::rng::SimRng;
-use crate::scenario::SchemeKind;
 
 /// Pay per verified unit of work: payout_i = ⌊budget · w_i / Σ_j w_j⌋.
 ///
@@ -17,8 +18,9 @@ pub struct Proportional;
 
 /// Registry entry.
 pub const INFO: SchemeInfo = SchemeInfo {
-    kind: SchemeKind::Proportional,
+    name: "proportional",
     pools: &[PoolKind::Compute, PoolKind::Data, PoolKind::Validation],
+    joint: &[],
     summary: "pay per verified unit of work (tasks, accepted datasets, checks)",
     formula: "payout_i = floor(budget * w_i / sum_j w_j), w = verified work this epoch",
     source: "Rosenfeld, \"Analysis of Bitcoin Pooled Mining Reward Systems\" (2011), the proportional method",
@@ -40,5 +42,23 @@ impl RewardScheme for Proportional {
     ) -> Result<(), String> {
         pro_rata(ctx.work, budget, payouts);
         Ok(())
+    }
+}
+
+/// Registry entry: no parameters, no inputs beyond work.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Factory;
+
+impl SchemeFactory for Factory {
+    fn info(&self) -> &SchemeInfo {
+        &INFO
+    }
+
+    fn build(
+        &self,
+        _params: Option<&toml::Value>,
+        _ctx: &SchemeBuild<'_>,
+    ) -> Result<Box<dyn RewardScheme>, String> {
+        Ok(Box::new(Proportional))
     }
 }

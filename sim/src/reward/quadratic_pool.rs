@@ -12,9 +12,13 @@ use super::quadratic::{
     raw_matches_into, scale_to_pool_into, Clusters, CocmStyle, Contribution, Mechanism, Membership,
     Round, Scratch,
 };
-use super::{params_table, pro_rata, ParamDoc, PoolKind, RewardContext, RewardScheme, SchemeInfo};
+use super::{
+    params_table, parse_params, pro_rata, ParamDoc, ParamError, PoolKind, RewardContext,
+    RewardScheme, SchemeBuild, SchemeCheck, SchemeFactory, SchemeInfo, SchemeParams,
+};
+use crate::agents::Role;
 use crate::rng::SimRng;
-use crate::scenario::{Fraction, NonNegative, Positive, Probability, SchemeKind};
+use crate::values::{Fraction, NonNegative, Positive, Probability};
 
 /// The matching mechanisms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -127,8 +131,9 @@ impl Default for QuadraticParams {
 
 /// Registry entry.
 pub const INFO: SchemeInfo = SchemeInfo {
-    kind: SchemeKind::Quadratic,
+    name: "quadratic",
     pools: &[PoolKind::Data],
+    joint: &[],
     summary: "per-epoch matching pool for datasets as public goods, from token holders' donations (and adversaries')",
     formula: "standard: match_p = (sum_i sqrt(c_ip))^2 - sum_i c_ip; matches scaled to the pool, \
               shares above `cap` clipped and the excess redistributed pro rata to uncapped datasets",
@@ -470,5 +475,47 @@ impl RewardScheme for QuadraticPool {
             }
         }
         Ok(())
+    }
+}
+
+/// Registry entry: checks that the adversaries' populations exist and
+/// are data providers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Factory;
+
+impl SchemeFactory for Factory {
+    fn info(&self) -> &SchemeInfo {
+        &INFO
+    }
+
+    fn check(&self, params: &SchemeParams<'_>, ctx: &SchemeCheck<'_>) -> Result<(), ParamError> {
+        let params: QuadraticParams = params.parse()?;
+        if let Some(sybil) = &params.sybil {
+            ctx.population(
+                &sybil.population,
+                Role::DataProvider,
+                "quadratic.sybil.population",
+            )?;
+            if sybil.identities == 0 {
+                return Err("quadratic.sybil.identities must be at least 1".into());
+            }
+        }
+        if let Some(ring) = &params.collusion {
+            for name in &ring.populations {
+                ctx.population(name, Role::DataProvider, "quadratic.collusion.populations")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn build(
+        &self,
+        params: Option<&toml::Value>,
+        ctx: &SchemeBuild<'_>,
+    ) -> Result<Box<dyn RewardScheme>, String> {
+        Ok(Box::new(QuadraticPool::new(
+            &parse_params(params)?,
+            ctx.population_names,
+        )))
     }
 }

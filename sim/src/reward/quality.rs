@@ -10,11 +10,12 @@ use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    params_table, pro_rata_f64, ParamDoc, PoolKind, RewardContext, RewardScheme, SchemeInfo,
+    params_table, parse_params, pro_rata_f64, ParamDoc, ParamError, PoolKind, RewardContext,
+    RewardScheme, SchemeBuild, SchemeCheck, SchemeFactory, SchemeInfo, SchemeInputs, SchemeParams,
 };
 use crate::ledger::Account;
 use crate::rng::SimRng;
-use crate::scenario::{NonNegative, SchemeKind};
+use crate::values::NonNegative;
 
 /// `[reward.<pool>.quality]`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -39,8 +40,9 @@ impl Default for QualityParams {
 
 /// Registry entry.
 pub const INFO: SchemeInfo = SchemeInfo {
-    kind: SchemeKind::Quality,
+    name: "quality",
     pools: &[PoolKind::Compute, PoolKind::Data],
+    joint: &[],
     summary: "pay work (compute) or dataset usage (data) x quality assessed by a stake-weighted median of noisy validator observations",
     formula: "payout_i ∝ b_i * q̂_i; q̂_i = stake-weighted median over a validator committee of clamp(q_i + N(0, (noise*(1 - accuracy_v))^2), 0, 1); \
               b = verified work (compute), dataset uses by tasks (data; accepted datasets if none were used)",
@@ -200,6 +202,38 @@ impl RewardScheme for QualityScheme {
         }
         pro_rata_f64(&self.weights, budget, payouts, &mut self.scratch);
         Ok(())
+    }
+}
+
+/// Registry entry: the data pool pays by dataset usage.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Factory;
+
+impl SchemeFactory for Factory {
+    fn info(&self) -> &SchemeInfo {
+        &INFO
+    }
+
+    fn inputs(&self, _params: Option<&toml::Value>) -> SchemeInputs {
+        SchemeInputs {
+            reputation: None,
+            usage: true,
+        }
+    }
+
+    fn check(&self, params: &SchemeParams<'_>, _ctx: &SchemeCheck<'_>) -> Result<(), ParamError> {
+        params.parse::<QualityParams>().map(|_| ())
+    }
+
+    fn build(
+        &self,
+        params: Option<&toml::Value>,
+        ctx: &SchemeBuild<'_>,
+    ) -> Result<Box<dyn RewardScheme>, String> {
+        Ok(Box::new(QualityScheme::new(
+            ctx.pool,
+            &parse_params(params)?,
+        )))
     }
 }
 

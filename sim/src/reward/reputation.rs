@@ -12,10 +12,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    params_table, pro_rata_f64, ParamDoc, PoolKind, RewardContext, RewardScheme, SchemeInfo,
+    params_table, parse_params, pro_rata_f64, ParamDoc, ParamError, PoolKind, RewardContext,
+    RewardScheme, SchemeBuild, SchemeCheck, SchemeFactory, SchemeInfo, SchemeInputs, SchemeParams,
 };
 use crate::rng::SimRng;
-use crate::scenario::{Fraction, NonNegative, Positive, Probability, SchemeKind};
+use crate::values::{Fraction, NonNegative, Positive, Probability};
 
 /// How outcomes become a score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -79,8 +80,9 @@ impl Default for ReputationParams {
 
 /// Registry entry.
 pub const INFO: SchemeInfo = SchemeInfo {
-    kind: SchemeKind::Reputation,
+    name: "reputation",
     pools: &[PoolKind::Compute, PoolKind::Data],
+    joint: &[],
     summary: "pay verified work x reputation^gamma; reputation fed by validated outcomes, cut or reset on slashing",
     formula: "payout_i ∝ w_i * rep_i^gamma; beta: r <- lambda*r + successes, s <- lambda*s + failures, \
               rep = (r + prior_weight*prior) / (r + s + prior_weight); \
@@ -289,6 +291,35 @@ impl RewardScheme for ReputationScheme {
         );
         pro_rata_f64(&self.weights, budget, payouts, &mut self.scratch);
         Ok(())
+    }
+}
+
+/// Registry entry: reads reputation under the model of its table.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Factory;
+
+impl SchemeFactory for Factory {
+    fn info(&self) -> &SchemeInfo {
+        &INFO
+    }
+
+    fn inputs(&self, params: Option<&toml::Value>) -> SchemeInputs {
+        SchemeInputs {
+            reputation: Some(parse_params(params).unwrap_or_default()),
+            usage: false,
+        }
+    }
+
+    fn check(&self, params: &SchemeParams<'_>, _ctx: &SchemeCheck<'_>) -> Result<(), ParamError> {
+        params.parse::<ReputationParams>().map(|_| ())
+    }
+
+    fn build(
+        &self,
+        params: Option<&toml::Value>,
+        _ctx: &SchemeBuild<'_>,
+    ) -> Result<Box<dyn RewardScheme>, String> {
+        Ok(Box::new(ReputationScheme::new(&parse_params(params)?)))
     }
 }
 

@@ -2,9 +2,10 @@
 //! payout_i = ⌊budget · s_i / Σ s⌋. The proof-of-stake baseline, which pays
 //! capital rather than contribution.
 
-use super::{pro_rata, PoolKind, RewardContext, RewardScheme, SchemeInfo};
+use super::{
+    pro_rata, PoolKind, RewardContext, RewardScheme, SchemeBuild, SchemeFactory, SchemeInfo,
+};
 use crate::rng::SimRng;
-use crate::scenario::SchemeKind;
 
 /// Pay pro rata to stake: payout_i = ⌊budget · s_i / Σ_j s_j⌋.
 ///
@@ -17,8 +18,9 @@ pub struct StakeWeighted;
 
 /// Registry entry.
 pub const INFO: SchemeInfo = SchemeInfo {
-    kind: SchemeKind::Stake,
+    name: "stake",
     pools: &[PoolKind::Compute, PoolKind::Data, PoolKind::Validation],
+    joint: &[],
     summary: "pay pro rata to stake, whatever the work (capital, not contribution)",
     formula: "payout_i = floor(budget * s_i / sum_j s_j), s = stake",
     source: "Ojha, \"F1 Fee Distribution\" (Cosmos SDK x/distribution, 2019); Kiayias et al., \"Ouroboros\" (2017)",
@@ -40,5 +42,23 @@ impl RewardScheme for StakeWeighted {
     ) -> Result<(), String> {
         pro_rata(ctx.stake, budget, payouts);
         Ok(())
+    }
+}
+
+/// Registry entry: no parameters, no inputs beyond stake.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Factory;
+
+impl SchemeFactory for Factory {
+    fn info(&self) -> &SchemeInfo {
+        &INFO
+    }
+
+    fn build(
+        &self,
+        _params: Option<&toml::Value>,
+        _ctx: &SchemeBuild<'_>,
+    ) -> Result<Box<dyn RewardScheme>, String> {
+        Ok(Box::new(StakeWeighted))
     }
 }

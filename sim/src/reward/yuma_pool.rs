@@ -11,11 +11,13 @@ use serde::{Deserialize, Serialize};
 
 use super::yuma::{epoch_into, WeightEntry, Weights, YumaInput, YumaOutput, YumaParams, YumaState};
 use super::{
-    params_table, pro_rata_f64, ParamDoc, PoolKind, RewardContext, RewardScheme, SchemeInfo,
+    params_table, parse_params, pro_rata_f64, ParamDoc, ParamError, PoolKind, RewardContext,
+    RewardScheme, SchemeBuild, SchemeCheck, SchemeFactory, SchemeInfo, SchemeParams,
 };
+use crate::agents::Role;
 use crate::ledger::Account;
 use crate::rng::SimRng;
-use crate::scenario::{Fraction, NonNegative, Positive, Probability, Role, SchemeKind};
+use crate::values::{Fraction, NonNegative, Positive, Probability};
 
 /// A validator cartel: the validators of one population overweight the
 /// compute providers of another.
@@ -65,8 +67,9 @@ impl Default for YumaSchemeParams {
 
 /// Registry entry.
 pub const INFO: SchemeInfo = SchemeInfo {
-    kind: SchemeKind::Yuma,
+    name: "yuma",
     pools: &[PoolKind::Compute, PoolKind::Validation],
+    joint: &[PoolKind::Compute, PoolKind::Validation],
     summary: "Bittensor's stake-weighted consensus: validators weight providers by observed quality x work; \
               providers paid by incentive, validators by bond dividends \
               (name it on both [reward.compute] and [reward.validation]; the split is their shares)",
@@ -285,5 +288,58 @@ impl RewardScheme for YumaPool {
             *out += extra;
         }
         Ok(())
+    }
+}
+
+/// Registry entry: one consensus pays the compute and validation pools
+/// together, split by their shares.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Factory;
+
+impl SchemeFactory for Factory {
+    fn info(&self) -> &SchemeInfo {
+        &INFO
+    }
+
+    fn check(&self, params: &SchemeParams<'_>, ctx: &SchemeCheck<'_>) -> Result<(), ParamError> {
+        let params: YumaSchemeParams = params.parse()?;
+        if let Some(cartel) = &params.cartel {
+            ctx.population(
+                &cartel.validators,
+                Role::Validator,
+                "yuma.cartel.validators",
+            )?;
+            ctx.population(
+                &cartel.providers,
+                Role::ComputeProvider,
+                "yuma.cartel.providers",
+            )?;
+        }
+        Ok(())
+    }
+
+    fn build(
+        &self,
+        params: Option<&toml::Value>,
+        ctx: &SchemeBuild<'_>,
+    ) -> Result<Box<dyn RewardScheme>, String> {
+        let share = |pool: PoolKind| {
+            ctx.shares
+                .iter()
+                .filter(|(p, _)| *p == pool)
+                .map(|(_, s)| s)
+                .sum::<f64>()
+        };
+        let total = share(PoolKind::Compute) + share(PoolKind::Validation);
+        let providers = if total > 0.0 {
+            share(PoolKind::Compute) / total
+        } else {
+            0.5
+        };
+        Ok(Box::new(YumaPool::new(
+            &parse_params(params)?,
+            providers,
+            ctx.population_names,
+        )))
     }
 }

@@ -8,9 +8,9 @@ use std::ops::Range;
 
 use thiserror::Error;
 
-use super::{FeePolicy, PoolConfig, RewardPools, Role, Scenario, SchemeKind};
+use super::{FeePolicy, PoolConfig, RewardPools, Role, Scenario};
 use crate::agents::check_population;
-use crate::reward::{scheme_info, PoolKind};
+use crate::reward::{SchemeCheck, SchemeParams, SchemeRegistry};
 
 /// A scenario error, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -85,12 +85,24 @@ pub struct LoadedScenario {
     pub resolved: String,
 }
 
-/// Parses and checks `text` (named `path` in messages), then applies
-/// `overrides` in order, checking the scenario after each.
+/// Parses and checks `text` (named `path` in messages) against the
+/// built-in reward schemes, then applies `overrides` in order, checking the
+/// scenario after each.
 pub fn parse_scenario(
     text: &str,
     path: &str,
     overrides: &[Override],
+) -> Result<LoadedScenario, ScenarioError> {
+    parse_scenario_with(text, path, overrides, SchemeRegistry::builtin_ref())
+}
+
+/// `parse_scenario` against `registry`'s reward schemes (the built-ins and
+/// any a user registered).
+pub fn parse_scenario_with(
+    text: &str,
+    path: &str,
+    overrides: &[Override],
+    registry: &SchemeRegistry,
 ) -> Result<LoadedScenario, ScenarioError> {
     let at = |span: Range<usize>, message: String| located(text, path, span, message);
     let mut table: toml::Table = text
@@ -98,7 +110,7 @@ pub fn parse_scenario(
         .map_err(|e: toml::de::Error| at(e.span().unwrap_or(0..0), e.message().to_string()))?;
     let scenario: Scenario =
         toml::from_str(text).map_err(|e| at(e.span().unwrap_or(0..0), e.message().to_string()))?;
-    check(&scenario).map_err(|(span, message)| at(span, message))?;
+    check(&scenario, registry, Some(text)).map_err(|(span, message)| at(span, message))?;
     if overrides.is_empty() {
         let resolved = render(&table);
         return Ok(LoadedScenario {
@@ -119,7 +131,7 @@ pub fn parse_scenario(
     // Cross-field rules are checked once every override is applied, so that
     // fields which must change together (the pools' shares, `yuma` on both
     // the compute and validation pools) can be overridden together.
-    check(&scenario).map_err(|(_, message)| ScenarioError::Override {
+    check(&scenario, registry, None).map_err(|(_, message)| ScenarioError::Override {
         assignment: overrides
             .iter()
             .map(|o| o.text.as_str())
@@ -135,12 +147,45 @@ pub fn parse_scenario(
     })
 }
 
-/// Deserialises and checks a scenario table (after overrides); errors are
-/// plain messages, since the table has no file positions.
+/// Deserialises and checks a scenario table (after overrides) against the
+/// built-in schemes; errors are plain messages, since the table has no
+/// file positions.
 pub fn scenario_from_table(table: &toml::Table) -> Result<Scenario, String> {
+    scenario_from_table_with(table, SchemeRegistry::builtin_ref())
+}
+
+/// `scenario_from_table` against `registry`'s reward schemes.
+pub fn scenario_from_table_with(
+    table: &toml::Table,
+    registry: &SchemeRegistry,
+) -> Result<Scenario, String> {
     let scenario = deserialize_table(table)?;
-    check(&scenario).map_err(|(_, message)| message)?;
+    check(&scenario, registry, None).map_err(|(_, message)| message)?;
     Ok(scenario)
+}
+
+/// Checks a scenario table against the schema alone — keys, types, value
+/// ranges and that each pool's scheme is one of `registry`'s — without the
+/// cross-field rules (a sweep checks each axis value this way, so values
+/// that must change together may).
+pub fn check_schema(table: &toml::Table, registry: &SchemeRegistry) -> Result<(), String> {
+    let scenario = deserialize_table(table)?;
+    if let Some(pools) = &scenario.reward {
+        for (_, config) in pools.configured() {
+            let name = config.scheme_name();
+            if registry.get(name).is_none() {
+                return Err(unknown_scheme(name, registry));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unknown_scheme(name: &str, registry: &SchemeRegistry) -> String {
+    format!(
+        "unknown scheme `{name}`, expected one of {}",
+        quoted(&registry.names())
+    )
 }
 
 /// Deserialises a scenario table without the cross-field checks.
@@ -261,7 +306,11 @@ fn array_element<'a>(
 }
 
 /// Checks what serde cannot: cross-field rules, with the span to blame.
-fn check(s: &Scenario) -> Result<(), (Range<usize>, String)> {
+fn check(
+    s: &Scenario,
+    registry: &SchemeRegistry,
+    source: Option<&str>,
+) -> Result<(), (Range<usize>, String)> {
     if s.population.is_empty() {
         return Err((
             0..0,
@@ -300,10 +349,7 @@ fn check(s: &Scenario) -> Result<(), (Range<usize>, String)> {
         ));
     }
     if let Some(pools) = &s.reward {
-        let configured: Vec<_> = [&pools.compute, &pools.data, &pools.validation]
-            .into_iter()
-            .flatten()
-            .collect();
+        let configured: Vec<_> = pools.configured().map(|(_, c)| c).collect();
         let shares: f64 = configured.iter().map(|p| p.share.0).sum();
         if (shares - 1.0).abs() > 1e-9 {
             let span = configured.first().map_or(0..0, |p| p.scheme.span());
@@ -312,7 +358,7 @@ fn check(s: &Scenario) -> Result<(), (Range<usize>, String)> {
                 format!("the [reward.*] pools' shares must add up to 1, they add up to {shares}"),
             ));
         }
-        check_schemes(s, pools)?;
+        check_schemes(s, pools, registry, source)?;
     }
     if *s.fees.policy.get_ref() == FeePolicy::Dynamic && s.fees.task_fee.0 <= 0.0 {
         return Err((
@@ -344,19 +390,29 @@ fn check(s: &Scenario) -> Result<(), (Range<usize>, String)> {
     Ok(())
 }
 
-/// Checks that each pool's scheme, and each scheme parameter table, fits
-/// the pool (see `reward::SCHEMES`), that `yuma` names both pools it pays,
-/// and that the populations schemes refer to exist with the right role.
-fn check_schemes(s: &Scenario, pools: &RewardPools) -> Result<(), (Range<usize>, String)> {
-    let configured = [
-        (PoolKind::Compute, &pools.compute),
-        (PoolKind::Data, &pools.data),
-        (PoolKind::Validation, &pools.validation),
-    ];
-    for (kind, config) in configured {
-        let Some(config) = config else { continue };
-        let scheme = *config.scheme.get_ref();
-        let info = scheme_info(scheme);
+/// Checks each pool's scheme and parameter tables against the registry:
+/// the scheme exists and may pay the pool, every sub-table names a scheme
+/// that may pay it, a joint scheme is named by every pool it pays (its
+/// parameters in the first one's table), and each scheme's own check of
+/// its parameters against the scenario passes.
+fn check_schemes(
+    s: &Scenario,
+    pools: &RewardPools,
+    registry: &SchemeRegistry,
+    source: Option<&str>,
+) -> Result<(), (Range<usize>, String)> {
+    let populations: Vec<(String, Role)> = s
+        .population
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.get_ref().display_name(i), p.get_ref().role))
+        .collect();
+    for (kind, config) in pools.configured() {
+        let name = config.scheme_name();
+        let Some(scheme) = registry.get(name) else {
+            return Err((config.scheme.span(), unknown_scheme(name, registry)));
+        };
+        let info = scheme.info();
         if !info.applies_to(kind) {
             return Err((
                 config.scheme.span(),
@@ -368,11 +424,20 @@ fn check_schemes(s: &Scenario, pools: &RewardPools) -> Result<(), (Range<usize>,
                 ),
             ));
         }
-        for (table, span) in config.param_tables() {
-            let tinfo = scheme_info(table);
+        for (table, value) in &config.params {
+            let Some(tinfo) = registry.get(table).map(|t| t.info()) else {
+                return Err((
+                    value.span(),
+                    format!(
+                        "[reward.{}.{table}]: no scheme is named `{table}` (schemes: {})",
+                        kind.as_str(),
+                        quoted(&registry.names())
+                    ),
+                ));
+            };
             if !tinfo.applies_to(kind) {
                 return Err((
-                    span,
+                    value.span(),
                     format!(
                         "[reward.{pool}.{name}]: scheme `{name}` applies to {} only, so its parameters do not belong in [reward.{pool}]",
                         tinfo.pool_tables(),
@@ -381,105 +446,131 @@ fn check_schemes(s: &Scenario, pools: &RewardPools) -> Result<(), (Range<usize>,
                     ),
                 ));
             }
-            if table == SchemeKind::Yuma && kind == PoolKind::Validation {
+            let home = tinfo.params_pool(kind);
+            if home != kind {
                 return Err((
-                    span,
-                    "[reward.validation.yuma]: yuma's parameters go in [reward.compute.yuma] \
-                     (one consensus pays both pools)"
-                        .into(),
+                    value.span(),
+                    format!(
+                        "[reward.{pool}.{name}]: {name}'s parameters go in [reward.{home}.{name}] \
+                         (one {name} pays {} together)",
+                        tinfo.pool_tables(),
+                        pool = kind.as_str(),
+                        name = tinfo.name(),
+                        home = home.as_str(),
+                    ),
                 ));
             }
-        }
-    }
-    let is_yuma = |c: &Option<PoolConfig>| {
-        c.as_ref()
-            .filter(|c| *c.scheme.get_ref() == SchemeKind::Yuma)
-            .map(|c| c.scheme.span())
-    };
-    match (is_yuma(&pools.compute), is_yuma(&pools.validation)) {
-        (Some(span), None) | (None, Some(span)) => {
-            let missing = if pools
-                .compute
-                .as_ref()
-                .is_some_and(|c| *c.scheme.get_ref() == SchemeKind::Yuma)
-            {
-                "validation"
-            } else {
-                "compute"
+            // Each table is checked by its scheme, whichever scheme the pool
+            // names now, so that a sweep over `scheme` meets no bad table.
+            let ctx = SchemeCheck {
+                pool: kind,
+                populations: &populations,
             };
-            return Err((
-                span,
-                format!(
-                    "`yuma` pays the compute and validation pools together: set scheme = \"yuma\" \
-                     in [reward.{missing}] too (the two pools' shares are the provider/validator split)"
+            let params = match source {
+                Some(text) => SchemeParams::in_source(
+                    Some(value.get_ref()),
+                    text,
+                    ["reward", kind.as_str(), table.as_str()],
                 ),
-            ));
+                None => SchemeParams::new(Some(value.get_ref())),
+            };
+            registry
+                .get(table)
+                .map_or(Ok(()), |t| t.check(&params, &ctx))
+                .map_err(|e| {
+                    (
+                        e.span.unwrap_or_else(|| value.span()),
+                        format!("[reward.{}.{table}]: {}", kind.as_str(), e.message),
+                    )
+                })?;
         }
-        _ => {}
-    }
-    let population = |name: &str, role: Role, what: &str, span: Range<usize>| {
-        let found = s
-            .population
-            .iter()
-            .enumerate()
-            .find(|(i, p)| p.get_ref().display_name(*i) == name);
-        match found {
-            Some((_, p)) if p.get_ref().role == role => Ok(()),
-            Some((_, p)) => Err((
-                span,
-                format!(
-                    "{what} `{name}` has role `{}`, expected `{}`",
-                    p.get_ref().role.as_str(),
-                    role.as_str()
-                ),
-            )),
-            None => Err((span, format!("{what}: no population is named `{name}`"))),
+        if !config.params.contains_key(name) && info.params_pool(kind) == kind {
+            let ctx = SchemeCheck {
+                pool: kind,
+                populations: &populations,
+            };
+            scheme
+                .check(&SchemeParams::new(None), &ctx)
+                .map_err(|e| (e.span.unwrap_or_else(|| config.scheme.span()), e.message))?;
         }
-    };
-    if let Some(q) = pools.data.as_ref().and_then(|d| d.quadratic.as_ref()) {
-        let params = q.get_ref();
-        if let Some(sybil) = &params.sybil {
-            population(
-                &sybil.population,
-                Role::DataProvider,
-                "quadratic.sybil.population",
-                q.span(),
-            )?;
-            if sybil.identities == 0 {
+        for &other in info.joint {
+            if pools.pool(other).map(PoolConfig::scheme_name) != Some(name) {
                 return Err((
-                    q.span(),
-                    "quadratic.sybil.identities must be at least 1".into(),
+                    config.scheme.span(),
+                    format!(
+                        "`{name}` pays the {} pools together: set scheme = \"{name}\" \
+                         in [reward.{}] too (the pools' shares split its payout)",
+                        info.joint
+                            .iter()
+                            .map(|p| p.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" and "),
+                        other.as_str()
+                    ),
                 ));
             }
-        }
-        if let Some(ring) = &params.collusion {
-            for name in &ring.populations {
-                population(
-                    name,
-                    Role::DataProvider,
-                    "quadratic.collusion.populations",
-                    q.span(),
-                )?;
-            }
-        }
-    }
-    if let Some(y) = pools.compute.as_ref().and_then(|c| c.yuma.as_ref()) {
-        if let Some(cartel) = &y.get_ref().cartel {
-            population(
-                &cartel.validators,
-                Role::Validator,
-                "yuma.cartel.validators",
-                y.span(),
-            )?;
-            population(
-                &cartel.providers,
-                Role::ComputeProvider,
-                "yuma.cartel.providers",
-                y.span(),
-            )?;
         }
     }
     Ok(())
+}
+
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Deserialises the value at a dotted `path` of the TOML document `text`
+/// (None when the path is absent), so that errors carry toml's own span of
+/// the offending value in `text`.
+pub fn at_path<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &[&str],
+) -> Result<Option<T>, toml::de::Error> {
+    use serde::de::DeserializeSeed;
+    AtPath::<T> {
+        path,
+        wanted: std::marker::PhantomData,
+    }
+    .deserialize(toml::Deserializer::new(text))
+}
+
+struct AtPath<'p, T> {
+    path: &'p [&'p str],
+    wanted: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: serde::de::DeserializeOwned> serde::de::DeserializeSeed<'de> for AtPath<'_, T> {
+    type Value = Option<T>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        if self.path.is_empty() {
+            return T::deserialize(d).map(Some);
+        }
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> serde::de::Visitor<'de> for AtPath<'_, T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a table containing `{}`", self.path.join("."))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Option<T>, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if Some(&key.as_str()) == self.path.first() {
+                found = map.next_value_seed(AtPath::<T> {
+                    path: &self.path[1..],
+                    wanted: std::marker::PhantomData,
+                })?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
 }
 
 /// Builds an `At` error from a byte span of `text`.

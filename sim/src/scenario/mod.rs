@@ -6,20 +6,19 @@
 pub mod distribution;
 pub mod load;
 
+use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use toml::Spanned;
 
+pub use crate::values::{Fraction, NonNegative, Positive, Probability};
 pub use distribution::{DistSpec, DistTable};
 
-pub use crate::reward::quadratic_pool::QuadraticParams;
-pub use crate::reward::quality::QualityParams;
-pub use crate::reward::reputation::ReputationParams;
-pub use crate::reward::yuma_pool::YumaSchemeParams;
+pub use crate::reward::PoolKind;
 pub use load::{
-    apply_override, parse_scenario, render, scenario_from_table, LoadedScenario, Override,
-    ScenarioError,
+    apply_override, at_path, check_schema, parse_scenario, parse_scenario_with, render,
+    scenario_from_table, scenario_from_table_with, LoadedScenario, Override, ScenarioError,
 };
 
 /// A whole scenario file.
@@ -84,78 +83,6 @@ fn decimals<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
         )));
     }
     Ok(v)
-}
-
-/// A finite number that is zero or more.
-#[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd, Serialize)]
-#[serde(transparent)]
-pub struct NonNegative(pub f64);
-
-impl<'de> Deserialize<'de> for NonNegative {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = f64::deserialize(d)?;
-        if v.is_finite() && v >= 0.0 {
-            Ok(Self(v))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "expected a finite number >= 0, got {v}"
-            )))
-        }
-    }
-}
-
-/// A probability or share: a number in [0, 1].
-#[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd, Serialize)]
-#[serde(transparent)]
-pub struct Probability(pub f64);
-
-impl<'de> Deserialize<'de> for Probability {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = f64::deserialize(d)?;
-        if (0.0..=1.0).contains(&v) {
-            Ok(Self(v))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "expected a probability in [0, 1], got {v}"
-            )))
-        }
-    }
-}
-
-/// A fraction in (0, 1]: a rate or a target that must not be zero.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
-#[serde(transparent)]
-pub struct Fraction(pub f64);
-
-impl<'de> Deserialize<'de> for Fraction {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = f64::deserialize(d)?;
-        if v > 0.0 && v <= 1.0 {
-            Ok(Self(v))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "expected a number in (0, 1], got {v}"
-            )))
-        }
-    }
-}
-
-/// A finite number above zero.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
-#[serde(transparent)]
-pub struct Positive(pub f64);
-
-impl<'de> Deserialize<'de> for Positive {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = f64::deserialize(d)?;
-        if v.is_finite() && v > 0.0 {
-            Ok(Self(v))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "expected a finite number > 0, got {v}"
-            )))
-        }
-    }
 }
 
 /// Token emission into the rewards pool.
@@ -435,104 +362,91 @@ pub struct RewardPools {
     pub validation: Option<PoolConfig>,
 }
 
+impl RewardPools {
+    /// The configuration of `pool`, if the scenario has one.
+    pub fn pool(&self, pool: PoolKind) -> Option<&PoolConfig> {
+        match pool {
+            PoolKind::Compute => self.compute.as_ref(),
+            PoolKind::Data => self.data.as_ref(),
+            PoolKind::Validation => self.validation.as_ref(),
+        }
+    }
+
+    /// The configured pools, in `PoolKind` order.
+    pub fn configured(&self) -> impl Iterator<Item = (PoolKind, &PoolConfig)> {
+        PoolKind::ALL
+            .into_iter()
+            .filter_map(|kind| self.pool(kind).map(|c| (kind, c)))
+    }
+}
+
 /// One reward pool: its share of the budget, the scheme that divides it,
 /// and the parameters of schemes in sub-tables named after them (so that
-/// sweeping `scheme` keeps each scheme's parameters). Which schemes may pay
-/// which pool, and their parameters, are listed in `reward::SCHEMES`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// sweeping `scheme` keeps each scheme's parameters), e.g.
+/// `[reward.compute.reputation]`. Which schemes exist, which pools they
+/// may pay and what their parameters are is the `reward::SchemeRegistry`'s
+/// business: the loader checks the names and tables against it.
+#[derive(Debug, Clone)]
 pub struct PoolConfig {
     pub share: Probability,
-    pub scheme: Spanned<SchemeKind>,
-    #[serde(default)]
-    pub reputation: Option<Spanned<ReputationParams>>,
-    #[serde(default)]
-    pub quality: Option<Spanned<QualityParams>>,
-    #[serde(default)]
-    pub quadratic: Option<Spanned<QuadraticParams>>,
-    #[serde(default)]
-    pub yuma: Option<Spanned<YumaSchemeParams>>,
+    pub scheme: Spanned<String>,
+    /// Every sub-table, by name (a scheme's name, checked by the loader).
+    pub params: BTreeMap<String, Spanned<toml::Value>>,
 }
 
 impl PoolConfig {
-    /// The reputation model's parameters (defaults when the table is absent).
-    pub fn reputation_params(&self) -> ReputationParams {
-        self.reputation
-            .as_ref()
-            .map_or_else(ReputationParams::default, |p| p.get_ref().clone())
-    }
-    pub fn quality_params(&self) -> QualityParams {
-        self.quality
-            .as_ref()
-            .map_or_else(QualityParams::default, |p| p.get_ref().clone())
-    }
-    pub fn quadratic_params(&self) -> QuadraticParams {
-        self.quadratic
-            .as_ref()
-            .map_or_else(QuadraticParams::default, |p| p.get_ref().clone())
-    }
-    pub fn yuma_params(&self) -> YumaSchemeParams {
-        self.yuma
-            .as_ref()
-            .map_or_else(YumaSchemeParams::default, |p| p.get_ref().clone())
+    /// The parameter table of scheme `name`, if the pool has one.
+    pub fn params_of(&self, name: &str) -> Option<&toml::Value> {
+        self.params.get(name).map(Spanned::get_ref)
     }
 
-    /// The parameter sub-tables present, with their scheme and span.
-    pub fn param_tables(&self) -> Vec<(SchemeKind, std::ops::Range<usize>)> {
-        let mut v = Vec::new();
-        if let Some(t) = &self.reputation {
-            v.push((SchemeKind::Reputation, t.span()));
-        }
-        if let Some(t) = &self.quality {
-            v.push((SchemeKind::Quality, t.span()));
-        }
-        if let Some(t) = &self.quadratic {
-            v.push((SchemeKind::Quadratic, t.span()));
-        }
-        if let Some(t) = &self.yuma {
-            v.push((SchemeKind::Yuma, t.span()));
-        }
-        v
+    /// The name of the pool's scheme.
+    pub fn scheme_name(&self) -> &str {
+        self.scheme.get_ref()
     }
 }
 
-/// The reward schemes a pool may name (see `reward/`, one file each).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SchemeKind {
-    /// Pay per verified unit of work.
-    Proportional,
-    /// Pay pro rata to stake.
-    Stake,
-    /// Pay per verified unit of work × reputation^γ.
-    Reputation,
-    /// Pay per unit of work (or dataset usage) × quality assessed by validators.
-    Quality,
-    /// Quadratic funding of datasets as public goods (data pool).
-    Quadratic,
-    /// Bittensor's Yuma consensus (compute and validation pools together).
-    Yuma,
-}
-
-impl SchemeKind {
-    pub const ALL: [SchemeKind; 6] = [
-        Self::Proportional,
-        Self::Stake,
-        Self::Reputation,
-        Self::Quality,
-        Self::Quadratic,
-        Self::Yuma,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Proportional => "proportional",
-            Self::Stake => "stake",
-            Self::Reputation => "reputation",
-            Self::Quality => "quality",
-            Self::Quadratic => "quadratic",
-            Self::Yuma => "yuma",
+impl<'de> Deserialize<'de> for PoolConfig {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct PoolVisitor;
+        impl<'de> serde::de::Visitor<'de> for PoolVisitor {
+            type Value = PoolConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a reward pool table with `share`, `scheme` and scheme parameter tables",
+                )
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PoolConfig, A::Error> {
+                use serde::de::Error;
+                let mut share = None;
+                let mut scheme = None;
+                let mut params = BTreeMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "share" => share = Some(map.next_value()?),
+                        "scheme" => scheme = Some(map.next_value()?),
+                        _ => {
+                            let value: Spanned<toml::Value> = map.next_value()?;
+                            if !value.get_ref().is_table() {
+                                return Err(A::Error::custom(format!(
+                                    "unknown field `{key}`, expected `share`, `scheme` or a scheme's parameter table such as [reward.<pool>.{key}]"
+                                )));
+                            }
+                            params.insert(key, value);
+                        }
+                    }
+                }
+                Ok(PoolConfig {
+                    share: share.ok_or_else(|| A::Error::missing_field("share"))?,
+                    scheme: scheme.ok_or_else(|| A::Error::missing_field("scheme"))?,
+                    params,
+                })
+            }
         }
+        d.deserialize_map(PoolVisitor)
     }
 }
 
