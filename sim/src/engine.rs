@@ -11,10 +11,7 @@
 use rand::Rng;
 use rand_distr::Exp1;
 
-use crate::agents::speculator::execute_trade;
-use crate::agents::{
-    Agents, ComputeProviders, DataProviders, Holders, Investors, Speculators, Validators, ACTIVE,
-};
+use crate::agents::{draw_amount, Agents, ComputeProviders, Role, RoleParams, RoleTables, ACTIVE};
 use crate::allocation::Allocator;
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
 use crate::error::SimError;
@@ -29,9 +26,10 @@ use crate::reward::{
 };
 use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::{
-    Allocation, EmissionSchedule, FeePolicy, PopulationSpec, Role, Scenario, SlashDestination,
+    Allocation, EmissionSchedule, FeePolicy, PopulationSpec, Scenario, SlashDestination,
 };
 use crate::stats::{sort_amounts, CarriedOrder};
+use crate::world::{EpochCounters, Rules, World};
 use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
 
 const TREASURY: Account = Account::System(SystemAccount::Treasury);
@@ -56,7 +54,8 @@ fn share_of(amount: u64, share_ppb: u128) -> u64 {
 #[derive(Debug)]
 struct Pool {
     kind: PoolKind,
-    roles: [Option<Role>; 2],
+    /// Which roles' active agents are members (indexed by `Role::index`).
+    members: [bool; Role::COUNT],
     /// Whether the scheme reads members' reputation / dataset usage (else
     /// the context carries the prior / zeros, which costs less to fill).
     needs_reputation: bool,
@@ -99,16 +98,6 @@ impl FeeState {
     }
 }
 
-/// Counters of the epoch in progress.
-#[derive(Debug, Clone, Copy, Default)]
-struct EpochCounters {
-    tasks_arrived: u64,
-    tasks_completed: u64,
-    tasks_dropped: u64,
-    cheats_caught: u64,
-    fees_quote: u128,
-}
-
 /// Buffers reused every epoch.
 #[derive(Debug, Default)]
 struct Scratch {
@@ -119,60 +108,36 @@ struct Scratch {
     reputation: Vec<f64>,
     usage: Vec<u64>,
     payouts: Vec<u64>,
-    wealth_by_role: [Vec<u64>; 6],
-    rewards_by_role: [Vec<u64>; 6],
+    wealth_by_role: [Vec<u64>; Role::COUNT],
+    rewards_by_role: [Vec<u64>; Role::COUNT],
     /// Member ids per role, gathered only when a carried order is stale.
-    active_ids_by_role: [Vec<u32>; 6],
-    ever_ids_by_role: [Vec<u32>; 6],
-    wealth_order: [CarriedOrder; 6],
-    rewards_order: [CarriedOrder; 6],
+    active_ids_by_role: [Vec<u32>; Role::COUNT],
+    ever_ids_by_role: [Vec<u32>; Role::COUNT],
+    wealth_order: [CarriedOrder; Role::COUNT],
+    rewards_order: [CarriedOrder; Role::COUNT],
     all: Vec<u64>,
     counts: Vec<u32>,
     pop_revenue: Vec<u128>,
     pop_cost: Vec<u128>,
 }
 
-/// Constants of a run, derived once from the scenario.
-#[derive(Debug, Clone)]
-struct Rules {
-    epochs: u32,
-    ticks_per_epoch: u64,
-    decimals: u32,
-    emission_schedule: EmissionSchedule,
-    emission_per_epoch: u64,
-    halving_interval: u32,
-    burn_ppb: u128,
-    treasury_ppb: u128,
-    tasks_per_epoch: f64,
-    demand_growth: f64,
-    service_ticks: f64,
-    sample_rate: f64,
-    validation_delay: u64,
-    slash_ppb: u128,
-    slash_to: SlashDestination,
-    exit_after_epochs: u32,
-    join_rate: f64,
-    exchange_amount: Option<u64>,
-}
-
 /// One simulation run.
 #[derive(Debug)]
 pub struct Simulation {
-    rules: Rules,
+    /// The shared state role handlers touch (rules, ledger, market, common
+    /// agent columns, queue, event generator, epoch counters).
+    world: World,
+    /// Each role's table of columns.
+    roles: RoleTables,
     populations: Vec<PopulationSpec>,
+    /// Each population's attributes as its role reads them.
+    population_params: Vec<RoleParams>,
     population_names: Vec<String>,
     population_active: Vec<u32>,
     roles_present: Vec<Role>,
-    rewarded: [bool; 6],
-    ledger: Ledger,
-    market: Option<Market>,
-    agents: Agents,
-    compute: ComputeProviders,
-    data: DataProviders,
-    validators: Validators,
-    speculators: Speculators,
-    investors: Investors,
-    holders: Holders,
+    /// Roles whose epoch-start process runs (decided after genesis).
+    epoch_processes: Vec<Role>,
+    rewarded: [bool; Role::COUNT],
     pools: Vec<Pool>,
     /// Reputation of compute and data providers, kept when a scheme or the
     /// allocation policy reads it.
@@ -183,16 +148,11 @@ pub struct Simulation {
     fee: FeeState,
     /// Whether tasks draw datasets (a data-pool scheme pays by usage).
     track_usage: bool,
-    queue: EventQueue<Event>,
-    rng: SimRng,
     reward_rng: SimRng,
     usage_rng: SimRng,
-    epoch: u32,
-    counters: EpochCounters,
     arrival_clock: f64,
     /// Task arrivals per tick this epoch (demand grows epoch by epoch).
     arrival_rate: f64,
-    price_at_epoch_start: f64,
     events: u64,
     /// Bumped whenever an agent joins or leaves (see `stats::CarriedOrder`).
     roster_version: u64,
@@ -276,14 +236,16 @@ impl Simulation {
             .map(|(i, p)| p.get_ref().display_name(i))
             .collect();
         let mut pools = Vec::new();
-        let mut rewarded = [false; 6];
+        let mut rewarded = [false; Role::COUNT];
         let mut compute_rep = None;
         let mut data_rep = None;
         let mut track_usage = false;
         let weighted = scenario.demand.allocation == Allocation::ReputationWeighted;
         if let Some(reward) = &scenario.reward {
             for (kind, config) in reward.configured() {
-                rewarded[kind.role().index()] = true;
+                if let Some(role) = Role::of_pool(kind) {
+                    rewarded[role.index()] = true;
+                }
                 let name = config.scheme_name();
                 let factory = registry.get(name).ok_or_else(|| {
                     SimError::Genesis(format!("no reward scheme is named `{name}`"))
@@ -333,13 +295,13 @@ impl Simulation {
                     PoolKind::Validation => {}
                 }
                 track_usage |= inputs.usage && paid.contains(&PoolKind::Data);
-                let mut roles = [None; 2];
-                for (slot, p) in roles.iter_mut().zip(&paid) {
-                    *slot = Some(p.role());
+                let mut members = [false; Role::COUNT];
+                for &role in Role::ALL {
+                    members[role.index()] = role.pool().is_some_and(|p| paid.contains(&p));
                 }
                 pools.push(Pool {
                     kind,
-                    roles,
+                    members,
                     needs_reputation: inputs.reputation.is_some(),
                     needs_usage: inputs.usage && paid.contains(&PoolKind::Data),
                     share_ppb: paid
@@ -380,58 +342,61 @@ impl Simulation {
         roles_present.sort_unstable();
         roles_present.dedup();
 
+        let population_params = populations
+            .iter()
+            .map(|p| RoleParams::new(p.role, &p.attributes))
+            .collect();
         let window = (2 * ticks_per_epoch).max(64);
         let mut sim = Self {
+            world: World {
+                rules,
+                ledger,
+                market,
+                agents: Agents::default(),
+                queue: EventQueue::new(window),
+                rng: stream(seed, Stream::Events),
+                counters: EpochCounters::default(),
+                price_at_epoch_start: 0.0,
+                epoch: 0,
+            },
+            roles: RoleTables::default(),
             population_active: vec![0; populations.len()],
             populations,
+            population_params,
             population_names,
             roles_present,
+            epoch_processes: Vec::new(),
             rewarded,
-            ledger,
-            market,
-            agents: Agents::default(),
-            compute: ComputeProviders::default(),
-            data: DataProviders::default(),
-            validators: Validators::default(),
-            speculators: Speculators::default(),
-            investors: Investors::default(),
-            holders: Holders::default(),
             pools,
             compute_rep,
             data_rep,
             allocator: Allocator::new(scenario.demand.allocation),
             fee,
             track_usage,
-            queue: EventQueue::new(window),
-            rng: stream(seed, Stream::Events),
             reward_rng: stream(seed, Stream::Rewards),
             usage_rng: stream(seed, Stream::Usage),
-            epoch: 0,
-            counters: EpochCounters::default(),
             arrival_clock: 0.0,
             arrival_rate: 0.0,
-            price_at_epoch_start: 0.0,
             events: 0,
             roster_version: 0,
             finished: false,
             scratch: Scratch::default(),
-            rules,
         };
 
         let genesis_count: usize = sim.populations.iter().map(|p| p.count as usize).sum();
-        sim.agents.reserve(genesis_count);
-        sim.ledger.reserve(genesis_count);
+        sim.world.agents.reserve(genesis_count);
+        sim.world.ledger.reserve(genesis_count);
         let mut genesis = stream(seed, Stream::Genesis);
         for p in 0..sim.populations.len() {
             for _ in 0..sim.populations[p].count {
                 sim.spawn_agent(p, &mut genesis, true)?;
             }
         }
-        sim.price_at_epoch_start = sim.price();
+        sim.world.price_at_epoch_start = sim.price();
         sim.arrival_rate = sim.arrival_rate_per_tick();
         sim.schedule_genesis_events();
         sim.start_epoch();
-        sim.ledger.check()?;
+        sim.world.ledger.check()?;
         Ok(sim)
     }
 
@@ -439,44 +404,40 @@ impl Simulation {
     /// at genesis; later, stake is bought on the market with outside money.
     fn spawn_agent(&mut self, p: usize, rng: &mut SimRng, genesis: bool) -> Result<u32, SimError> {
         let spec = &self.populations[p];
-        let decimals = self.rules.decimals;
-        if self.agents.len() == self.agents.role.capacity() {
+        let decimals = self.world.rules.decimals;
+        if self.world.agents.len() == self.world.agents.role.capacity() {
             // Grow the columns by an eighth rather than doubling them: with
             // millions of agents, doubling a dozen columns for a few joiners
             // would double the memory of the run.
-            let more = (self.agents.len() / 8).max(64);
-            self.agents.reserve(more);
-            self.ledger.reserve(more);
+            let more = (self.world.agents.len() / 8).max(64);
+            self.world.agents.reserve(more);
+            self.world.ledger.reserve(more);
         }
-        let agent = self.ledger.open_agent();
+        let agent = self.world.ledger.open_agent();
         let role = spec.role;
-        let mut unvested = 0;
-        let row = match role {
-            Role::ComputeProvider => {
-                let row = self.compute.spawn(agent, spec, rng);
-                if !genesis {
-                    if let Some(policy) = &mut self.allocator {
-                        policy.on_spawn(row, &self.compute, self.compute_rep.as_ref());
-                    }
-                }
-                row
+        let spawned = self
+            .roles
+            .spawn(agent, &self.population_params[p], rng, decimals);
+        let (row, unvested) = (spawned.row, spawned.unvested);
+        if role == Role::ComputeProvider && !genesis {
+            if let Some(policy) = &mut self.allocator {
+                policy.on_spawn(row, &self.roles.compute_provider, self.compute_rep.as_ref());
             }
-            Role::DataProvider => self.data.spawn(agent, spec, rng),
-            Role::Validator => self.validators.spawn(agent, spec, rng),
-            Role::Speculator => self.speculators.spawn(agent, spec, rng),
-            Role::Investor => {
-                let (row, allocation) = self.investors.spawn(agent, spec, rng, decimals);
-                unvested = allocation;
-                row
-            }
-            Role::Holder => self.holders.spawn(agent),
-        };
-        let id = self.agents.push(role, p as u16, row, self.epoch);
+        }
+        let id = self
+            .world
+            .agents
+            .push(role, p as u16, row, self.world.epoch);
         debug_assert_eq!(id, agent);
-        let balance = crate::agents::draw_amount(rng, spec.balance.as_ref(), decimals);
-        let stake = crate::agents::draw_amount(rng, spec.stake.as_ref(), decimals);
-        let capital = crate::agents::draw_amount(rng, spec.capital.as_ref(), QUOTE_DECIMALS);
-        self.agents.quote[agent as usize] = capital;
+        let spec = &self.populations[p];
+        let balance = draw_amount(rng, spec.balance.as_ref().map(|d| d.get_ref()), decimals);
+        let stake = draw_amount(rng, spec.stake.as_ref().map(|d| d.get_ref()), decimals);
+        let capital = draw_amount(
+            rng,
+            spec.capital.as_ref().map(|d| d.get_ref()),
+            QUOTE_DECIMALS,
+        );
+        self.world.agents.quote[agent as usize] = capital;
         self.population_active[p] += 1;
         self.roster_version += 1;
         let name = &self.population_names[p];
@@ -487,13 +448,16 @@ impl Simulation {
             ))
         };
         if genesis {
-            self.ledger
+            self.world
+                .ledger
                 .transfer(TREASURY, Account::Balance(agent), balance)
                 .map_err(|_| short("a balance", balance))?;
-            self.ledger
+            self.world
+                .ledger
                 .transfer(TREASURY, Account::Stake(agent), stake)
                 .map_err(|_| short("a stake", stake))?;
-            self.ledger
+            self.world
+                .ledger
                 .transfer(TREASURY, Account::Unvested(agent), unvested)
                 .map_err(|_| short("an allocation", unvested))?;
         } else {
@@ -503,63 +467,43 @@ impl Simulation {
                 (balance, Account::Balance(agent)),
                 (stake, Account::Stake(agent)),
             ] {
-                match &mut self.market {
+                match &mut self.world.market {
                     Some(market) => {
-                        if let Some(cost) = market.quote_for_tokens(&self.ledger, amount) {
-                            market.buy(&mut self.ledger, cost, account)?;
+                        if let Some(cost) = market.quote_for_tokens(&self.world.ledger, amount) {
+                            market.buy(&mut self.world.ledger, cost, account)?;
                         }
                     }
                     None => {
-                        let funded = amount.min(self.ledger.system(SystemAccount::Treasury));
-                        self.ledger.transfer(TREASURY, account, funded)?;
+                        let funded = amount.min(self.world.ledger.system(SystemAccount::Treasury));
+                        self.world.ledger.transfer(TREASURY, account, funded)?;
                     }
                 }
             }
         }
-        self.start_processes(agent, role, row, rng);
+        self.roles
+            .start_processes(role, agent, row, rng, &mut self.world);
         Ok(agent)
-    }
-
-    /// Schedules the first event of an agent's own Poisson processes.
-    fn start_processes(&mut self, agent: u32, role: Role, row: u32, rng: &mut SimRng) {
-        let now = self.queue.now();
-        match role {
-            Role::DataProvider => {
-                let rate = self.data.submission_rate[row as usize];
-                if let Some(delay) = exp_delay(rng, rate, self.rules.ticks_per_epoch) {
-                    self.queue.push(
-                        now + delay,
-                        Event::DataSubmission {
-                            provider: agent,
-                            row,
-                        },
-                    );
-                }
-            }
-            Role::Speculator => {
-                let rate = self.speculators.trades_per_epoch[row as usize];
-                if let Some(delay) = exp_delay(rng, rate, self.rules.ticks_per_epoch) {
-                    self.queue
-                        .push(now + delay, Event::SpeculatorTrade { agent, row });
-                }
-            }
-            _ => {}
-        }
     }
 
     /// Epoch-level events are scheduled up front, so that at a shared tick
     /// an epoch end comes before the next epoch's unlocks and exchange.
     fn schedule_genesis_events(&mut self) {
-        let t = self.rules.ticks_per_epoch;
-        for e in 0..self.rules.epochs {
+        self.epoch_processes = Role::ALL
+            .iter()
+            .copied()
+            .filter(|&role| self.roles.has_epoch_process(role, &self.world))
+            .collect();
+        let t = self.world.rules.ticks_per_epoch;
+        for e in 0..self.world.rules.epochs {
             let start = u64::from(e) * t;
-            if !self.investors.agent.is_empty() {
-                self.queue.push(start, Event::VestingUnlock { epoch: e });
+            for &role in &self.epoch_processes {
+                self.world
+                    .queue
+                    .push(start, Event::EpochStart { role, epoch: e });
             }
-            if self.rules.exchange_amount.is_some() {
-                self.queue.push(start, Event::RandomExchange { epoch: e });
-            }
-            self.queue.push(start + t, Event::EpochEnd { epoch: e });
+            self.world
+                .queue
+                .push(start + t, Event::EpochEnd { epoch: e });
         }
         self.schedule_next_arrival();
     }
@@ -575,9 +519,9 @@ impl Simulation {
         epochs: u32,
         observer: &mut O,
     ) -> Result<(), SimError> {
-        let target = self.epoch.saturating_add(epochs);
-        while !self.finished && self.epoch < target {
-            let Some((tick, event)) = self.queue.pop() else {
+        let target = self.world.epoch.saturating_add(epochs);
+        while !self.finished && self.world.epoch < target {
+            let Some((tick, event)) = self.world.queue.pop() else {
                 break;
             };
             self.events += 1;
@@ -596,22 +540,23 @@ impl Simulation {
     ) -> Result<(), SimError> {
         match event {
             Event::TaskArrival => self.on_task_arrival(tick)?,
-            Event::TaskCompletion { provider, row } => self.on_task_completion(tick, provider, row),
+            Event::Role {
+                role,
+                kind,
+                agent,
+                row,
+            } => self
+                .roles
+                .on_event(role, kind, agent, row, tick, &mut self.world)?,
             Event::Validation { provider, correct } => self.on_validation(provider, correct)?,
-            Event::DataSubmission { provider, row } => self.on_data_submission(tick, provider, row),
-            Event::SpeculatorTrade { agent, row } => self.on_speculator_trade(tick, agent, row)?,
-            Event::VestingUnlock { epoch } => self.on_vesting_unlock(epoch)?,
-            Event::RandomExchange { .. } => {
-                if let Some(amount) = self.rules.exchange_amount {
-                    self.holders
-                        .exchange_step(&mut self.ledger, &mut self.rng, amount)?;
-                }
+            Event::EpochStart { role, epoch } => {
+                self.roles.on_epoch_start(role, epoch, &mut self.world)?;
             }
             Event::EpochEnd { epoch } => self.end_epoch(tick, epoch, observer)?,
             Event::AgentJoin { population } => {
-                let mut rng = self.rng.clone();
+                let mut rng = self.world.rng.clone();
                 self.spawn_agent(usize::from(population), &mut rng, false)?;
-                self.rng = rng;
+                self.world.rng = rng;
             }
             Event::AgentLeave { agent } => self.on_leave(agent)?,
         }
@@ -620,8 +565,9 @@ impl Simulation {
 
     /// Task arrivals per tick in the current epoch.
     fn arrival_rate_per_tick(&self) -> f64 {
-        self.rules.tasks_per_epoch * (1.0 + self.rules.demand_growth).powi(self.epoch as i32)
-            / self.rules.ticks_per_epoch as f64
+        self.world.rules.tasks_per_epoch
+            * (1.0 + self.world.rules.demand_growth).powi(self.world.epoch as i32)
+            / self.world.rules.ticks_per_epoch as f64
     }
 
     fn schedule_next_arrival(&mut self) {
@@ -629,141 +575,82 @@ impl Simulation {
         if !(rate_per_tick > 0.0 && rate_per_tick.is_finite()) {
             return;
         }
-        let gap: f64 = self.rng.sample(Exp1);
+        let gap: f64 = self.world.rng.sample(Exp1);
         self.arrival_clock += gap / rate_per_tick;
         let tick = self.arrival_clock.floor();
         if tick < (u64::MAX / 2) as f64 {
-            self.queue.push(tick as u64, Event::TaskArrival);
+            self.world.queue.push(tick as u64, Event::TaskArrival);
         }
     }
 
     fn on_task_arrival(&mut self, tick: u64) -> Result<(), SimError> {
         self.schedule_next_arrival();
-        self.counters.tasks_arrived += 1;
+        self.world.counters.tasks_arrived += 1;
         let allocated = match &mut self.allocator {
-            None => self.compute.allocate_random(&self.agents, &mut self.rng),
-            Some(policy) => policy.allocate(&mut self.compute, &self.agents, &mut self.rng),
+            None => self
+                .roles
+                .compute_provider
+                .allocate_random(&self.world.agents, &mut self.world.rng),
+            Some(policy) => policy.allocate(
+                &mut self.roles.compute_provider,
+                &self.world.agents,
+                &mut self.world.rng,
+            ),
         };
         let Some(row) = allocated else {
-            self.counters.tasks_dropped += 1;
+            self.world.counters.tasks_dropped += 1;
             return Ok(());
         };
         if self.track_usage {
-            self.data.use_dataset(&mut self.usage_rng);
+            self.roles.data_provider.use_dataset(&mut self.usage_rng);
         }
         // The user buys the fee's tokens on the market; they wait in escrow.
-        if let (Some(market), fee) = (&mut self.market, self.fee.now) {
-            if fee > 0 && market.buy(&mut self.ledger, fee, ESCROW)? > 0 {
-                self.counters.fees_quote += u128::from(fee);
+        if let (Some(market), fee) = (&mut self.world.market, self.fee.now) {
+            if fee > 0 && market.buy(&mut self.world.ledger, fee, ESCROW)? > 0 {
+                self.world.counters.fees_quote += u128::from(fee);
             }
         }
-        let service: f64 = self.rng.sample(Exp1);
-        let delay = (service * self.rules.service_ticks).round() as u64;
-        let provider = self.compute.agent[row as usize];
-        self.queue
-            .push(tick + delay, Event::TaskCompletion { provider, row });
+        let service: f64 = self.world.rng.sample(Exp1);
+        let delay = (service * self.world.rules.service_ticks).round() as u64;
+        let provider = self.roles.compute_provider.agent[row as usize];
+        self.world
+            .queue
+            .push(tick + delay, ComputeProviders::completion(provider, row));
         Ok(())
-    }
-
-    fn on_task_completion(&mut self, tick: u64, provider: u32, row: u32) {
-        if !self.agents.is_active(provider) {
-            self.counters.tasks_dropped += 1;
-            return;
-        }
-        let correct = self.compute.result_is_correct(row, &mut self.rng);
-        self.counters.tasks_completed += 1;
-        self.agents.cost_epoch[provider as usize] += self.compute.cost_per_task[row as usize];
-        if self.rules.sample_rate > 0.0 && self.rng.random::<f64>() < self.rules.sample_rate {
-            self.queue.push(
-                tick + self.rules.validation_delay,
-                Event::Validation { provider, correct },
-            );
-        } else {
-            // Unchecked results are accepted (optimistic verification).
-            self.agents.add_contribution(provider, 1);
-        }
     }
 
     fn on_validation(&mut self, provider: u32, correct: bool) -> Result<(), SimError> {
         let validator = self
-            .validators
-            .draw_by_stake(&self.agents, &self.ledger, &mut self.rng)
-            .filter(|&row| self.agents.is_active(self.validators.agent[row as usize]));
+            .roles
+            .validator
+            .draw_by_stake(&self.world.agents, &self.world.ledger, &mut self.world.rng)
+            .filter(|&row| {
+                self.world
+                    .agents
+                    .is_active(self.roles.validator.agent[row as usize])
+            });
         let Some(vrow) = validator else {
-            self.agents.add_contribution(provider, 1);
+            self.world.agents.add_contribution(provider, 1);
             return Ok(());
         };
-        self.agents
-            .add_contribution(self.validators.agent[vrow as usize], 1);
-        if correct || !self.validators.catches(vrow, &mut self.rng) {
-            self.agents.add_contribution(provider, 1);
-            self.agents.passed_epoch[provider as usize] += 1;
+        self.world
+            .agents
+            .add_contribution(self.roles.validator.agent[vrow as usize], 1);
+        if correct || !self.roles.validator.catches(vrow, &mut self.world.rng) {
+            self.world.agents.add_contribution(provider, 1);
+            self.world.agents.passed_epoch[provider as usize] += 1;
             return Ok(());
         }
-        self.counters.cheats_caught += 1;
-        self.agents.failures_epoch[provider as usize] += 1;
-        let stake = self.ledger.get(Account::Stake(provider));
-        let slashed = share_of(stake, self.rules.slash_ppb);
-        match self.rules.slash_to {
-            SlashDestination::Burn => self.ledger.burn(Account::Stake(provider), slashed)?,
+        self.world.counters.cheats_caught += 1;
+        self.world.agents.failures_epoch[provider as usize] += 1;
+        let stake = self.world.ledger.get(Account::Stake(provider));
+        let slashed = share_of(stake, self.world.rules.slash_ppb);
+        match self.world.rules.slash_to {
+            SlashDestination::Burn => self.world.ledger.burn(Account::Stake(provider), slashed)?,
             SlashDestination::Treasury => {
-                self.ledger
+                self.world
+                    .ledger
                     .transfer(Account::Stake(provider), TREASURY, slashed)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn on_data_submission(&mut self, tick: u64, provider: u32, row: u32) {
-        if !self.agents.is_active(provider) {
-            return;
-        }
-        if self.data.accepted(row, &mut self.rng) {
-            self.agents.add_contribution(provider, 1);
-        } else {
-            self.agents.failures_epoch[provider as usize] += 1;
-        }
-        self.agents.cost_epoch[provider as usize] += self.data.cost_per_submission[row as usize];
-        let rate = self.data.submission_rate[row as usize];
-        if let Some(delay) = exp_delay(&mut self.rng, rate, self.rules.ticks_per_epoch) {
-            self.queue
-                .push(tick + delay, Event::DataSubmission { provider, row });
-        }
-    }
-
-    fn on_speculator_trade(&mut self, tick: u64, agent: u32, row: u32) -> Result<(), SimError> {
-        if let Some(market) = &mut self.market {
-            let price_now = market.price(&self.ledger);
-            let trade =
-                self.speculators
-                    .decide(row, price_now, self.price_at_epoch_start, &mut self.rng);
-            execute_trade(market, &mut self.ledger, &mut self.agents, agent, trade)?;
-        }
-        let rate = self.speculators.trades_per_epoch[row as usize];
-        if let Some(delay) = exp_delay(&mut self.rng, rate, self.rules.ticks_per_epoch) {
-            self.queue
-                .push(tick + delay, Event::SpeculatorTrade { agent, row });
-        }
-        Ok(())
-    }
-
-    fn on_vesting_unlock(&mut self, epoch: u32) -> Result<(), SimError> {
-        for row in 0..self.investors.agent.len() {
-            let agent = self.investors.agent[row];
-            let since = epoch.saturating_sub(self.agents.joined_epoch[agent as usize]);
-            let due = self.investors.take_unlock(row as u32, since);
-            self.ledger
-                .transfer(Account::Unvested(agent), Account::Balance(agent), due)?;
-            let fraction = self.investors.sell_fraction[row];
-            if let Some(market) = &mut self.market {
-                if fraction > 0.0
-                    && market.price(&self.ledger) >= self.investors.min_sell_price[row]
-                {
-                    let held = self.ledger.get(Account::Balance(agent));
-                    let amount = (held as f64 * fraction) as u64;
-                    let got = market.sell(&mut self.ledger, amount, Account::Balance(agent))?;
-                    self.agents.quote[agent as usize] += got;
-                }
             }
         }
         Ok(())
@@ -771,25 +658,26 @@ impl Simulation {
 
     fn on_leave(&mut self, agent: u32) -> Result<(), SimError> {
         let a = agent as usize;
-        if self.agents.left_epoch[a] != ACTIVE {
+        if self.world.agents.left_epoch[a] != ACTIVE {
             return Ok(());
         }
-        self.agents.left_epoch[a] = self.epoch;
-        let stake = self.ledger.get(Account::Stake(agent));
-        self.ledger
+        self.world.agents.left_epoch[a] = self.world.epoch;
+        let stake = self.world.ledger.get(Account::Stake(agent));
+        self.world
+            .ledger
             .transfer(Account::Stake(agent), Account::Balance(agent), stake)?;
-        self.population_active[usize::from(self.agents.population[a])] -= 1;
+        self.population_active[usize::from(self.world.agents.population[a])] -= 1;
         self.roster_version += 1;
         Ok(())
     }
 
     fn emission_at(&self, epoch: u32) -> u64 {
-        let base = self.rules.emission_per_epoch;
-        match self.rules.emission_schedule {
+        let base = self.world.rules.emission_per_epoch;
+        match self.world.rules.emission_schedule {
             EmissionSchedule::None => 0,
             EmissionSchedule::Constant => base,
             EmissionSchedule::Halving => {
-                let halvings = epoch / self.rules.halving_interval;
+                let halvings = epoch / self.world.rules.halving_interval;
                 base.checked_shr(halvings).unwrap_or(0)
             }
         }
@@ -804,17 +692,18 @@ impl Simulation {
         observer: &mut O,
     ) -> Result<(), SimError> {
         let emission = self.emission_at(epoch);
-        self.ledger.mint(REWARDS, emission)?;
+        self.world.ledger.mint(REWARDS, emission)?;
 
-        let escrow = self.ledger.system(SystemAccount::FeeEscrow);
-        let burned = share_of(escrow, self.rules.burn_ppb);
-        let to_treasury = share_of(escrow, self.rules.treasury_ppb).min(escrow - burned);
-        self.ledger.burn(ESCROW, burned)?;
-        self.ledger.transfer(ESCROW, TREASURY, to_treasury)?;
-        self.ledger
+        let escrow = self.world.ledger.system(SystemAccount::FeeEscrow);
+        let burned = share_of(escrow, self.world.rules.burn_ppb);
+        let to_treasury = share_of(escrow, self.world.rules.treasury_ppb).min(escrow - burned);
+        self.world.ledger.burn(ESCROW, burned)?;
+        self.world.ledger.transfer(ESCROW, TREASURY, to_treasury)?;
+        self.world
+            .ledger
             .transfer(ESCROW, REWARDS, escrow - burned - to_treasury)?;
 
-        let reward_budget = u128::from(self.ledger.system(SystemAccount::RewardsPool));
+        let reward_budget = u128::from(self.world.ledger.system(SystemAccount::RewardsPool));
         self.update_reputations();
         let rewards_paid = self.pay_rewards(epoch)?;
         self.settle_provider_economics(epoch)?;
@@ -827,13 +716,13 @@ impl Simulation {
         observer.on_epoch(&record);
 
         self.fee.update(utilisation);
-        self.epoch = epoch + 1;
-        self.counters = EpochCounters::default();
-        self.agents.close_epoch();
+        self.world.epoch = epoch + 1;
+        self.world.counters = EpochCounters::default();
+        self.world.agents.close_epoch();
         self.start_epoch();
-        self.price_at_epoch_start = self.price();
+        self.world.price_at_epoch_start = self.price();
         self.arrival_rate = self.arrival_rate_per_tick();
-        if self.epoch >= self.rules.epochs {
+        if self.world.epoch >= self.world.rules.epochs {
             self.finished = true;
         }
         Ok(())
@@ -842,28 +731,38 @@ impl Simulation {
     /// Per-epoch state rebuilt from the agents at an epoch's start: free
     /// capacity, the allocation policy, the validators' draw, dataset usage.
     fn start_epoch(&mut self) {
-        self.compute.reset_epoch(&self.agents);
+        self.roles.compute_provider.reset_epoch(&self.world.agents);
         if let Some(policy) = &mut self.allocator {
-            policy.rebuild(&self.compute, &self.agents, self.compute_rep.as_ref());
+            policy.rebuild(
+                &self.roles.compute_provider,
+                &self.world.agents,
+                self.compute_rep.as_ref(),
+            );
         }
-        self.validators.invalidate_draw();
+        self.roles.validator.invalidate_draw();
         if self.track_usage {
-            self.data.rebuild_usage(&self.agents);
+            self.roles.data_provider.rebuild_usage(&self.world.agents);
         }
     }
 
     /// Share of the providers' capacity used this epoch (1 when tasks came
     /// and nobody could take them; the target when nothing happened).
     fn utilisation(&self) -> f64 {
-        let capacity = self.compute.capacity_epoch;
+        let capacity = self.roles.compute_provider.capacity_epoch;
         if capacity == 0 {
-            return if self.counters.tasks_arrived > 0 {
+            return if self.world.counters.tasks_arrived > 0 {
                 1.0
             } else {
                 self.fee.target
             };
         }
-        let allocated: u64 = self.compute.used.iter().map(|&u| u64::from(u)).sum();
+        let allocated: u64 = self
+            .roles
+            .compute_provider
+            .used
+            .iter()
+            .map(|&u| u64::from(u))
+            .sum();
         (allocated as f64 / capacity as f64).min(1.0)
     }
 
@@ -871,29 +770,27 @@ impl Simulation {
     /// compute providers' checks passed and results caught wrong (caught
     /// means slashed), data providers' datasets accepted and rejected.
     fn update_reputations(&mut self) {
-        let n = self.agents.len();
-        let agents = &self.agents;
-        if let Some(book) = &mut self.compute_rep {
-            book.ensure(n);
-            for &agent in &self.compute.agent {
-                let a = agent as usize;
-                if agents.left_epoch[a] == ACTIVE {
-                    let failures = u64::from(agents.failures_epoch[a]);
-                    book.update(agent, agents.passed_epoch[a], failures, failures > 0);
-                }
-            }
+        if self.compute_rep.is_none() && self.data_rep.is_none() {
+            return;
         }
-        if let Some(book) = &mut self.data_rep {
+        let n = self.world.agents.len();
+        let agents = &self.world.agents;
+        for book in [&mut self.compute_rep, &mut self.data_rep]
+            .into_iter()
+            .flatten()
+        {
             book.ensure(n);
-            for &agent in &self.data.agent {
-                let a = agent as usize;
+        }
+        for (a, &role) in agents.role.iter().enumerate() {
+            let book = match role.pool() {
+                Some(PoolKind::Compute) => self.compute_rep.as_mut(),
+                Some(PoolKind::Data) => self.data_rep.as_mut(),
+                _ => None,
+            };
+            if let Some(book) = book {
                 if agents.left_epoch[a] == ACTIVE {
-                    book.update(
-                        agent,
-                        agents.contribution_epoch[a],
-                        u64::from(agents.failures_epoch[a]),
-                        false,
-                    );
+                    let (successes, failures, slashed) = role.reputation_evidence(agents, a);
+                    book.update(a as u32, successes, failures, slashed);
                 }
             }
         }
@@ -902,7 +799,7 @@ impl Simulation {
     /// Divides the rewards pool among the configured pools; returns the
     /// total paid. Unpaid remainders stay in the rewards pool.
     fn pay_rewards(&mut self, epoch: u32) -> Result<u128, SimError> {
-        let budget = self.ledger.system(SystemAccount::RewardsPool);
+        let budget = self.world.ledger.system(SystemAccount::RewardsPool);
         let mut paid_total = 0u128;
         let mut previous_ppb = 0;
         for pool in &mut self.pools {
@@ -913,15 +810,16 @@ impl Simulation {
             s.stake.clear();
             s.reputation.clear();
             s.usage.clear();
-            for agent in 0..self.agents.len() as u32 {
+            for agent in 0..self.world.agents.len() as u32 {
                 let a = agent as usize;
-                if pool.roles.contains(&Some(self.agents.role[a]))
-                    && self.agents.left_epoch[a] == ACTIVE
+                if pool.members[self.world.agents.role[a].index()]
+                    && self.world.agents.left_epoch[a] == ACTIVE
                 {
                     s.members.push(agent);
-                    s.work.push(self.agents.contribution_epoch[a]);
-                    s.failures.push(u64::from(self.agents.failures_epoch[a]));
-                    s.stake.push(self.ledger.get(Account::Stake(agent)));
+                    s.work.push(self.world.agents.contribution_epoch[a]);
+                    s.failures
+                        .push(u64::from(self.world.agents.failures_epoch[a]));
+                    s.stake.push(self.world.ledger.get(Account::Stake(agent)));
                 }
             }
             let book = match pool.kind {
@@ -937,9 +835,15 @@ impl Simulation {
                 _ => s.reputation.resize(s.members.len(), PRIOR),
             }
             if pool.needs_usage {
+                let (agents, data) = (&self.world.agents, &self.roles.data_provider);
                 s.usage.extend(s.members.iter().map(|&agent| {
-                    let row = self.agents.role_index[agent as usize] as usize;
-                    self.data.usage_epoch.get(row).copied().unwrap_or(0)
+                    let a = agent as usize;
+                    if agents.role[a] == Role::DataProvider {
+                        let row = agents.role_index[a] as usize;
+                        data.usage_epoch.get(row).copied().unwrap_or(0)
+                    } else {
+                        0
+                    }
                 }));
             } else {
                 s.usage.resize(s.members.len(), 0);
@@ -958,11 +862,11 @@ impl Simulation {
                 stake: &s.stake,
                 reputation: &s.reputation,
                 usage: &s.usage,
-                agents: &self.agents,
-                compute: &self.compute,
-                data: &self.data,
-                validators: &self.validators,
-                ledger: &self.ledger,
+                agents: &self.world.agents,
+                compute: &self.roles.compute_provider,
+                data: &self.roles.data_provider,
+                validators: &self.roles.validator,
+                ledger: &self.world.ledger,
             };
             pool.scheme
                 .distribute(&ctx, pool_budget, &mut self.reward_rng, &mut s.payouts)
@@ -981,10 +885,11 @@ impl Simulation {
                 });
             }
             for (&agent, &amount) in s.members.iter().zip(&s.payouts) {
-                self.ledger
+                self.world
+                    .ledger
                     .transfer(REWARDS, Account::Balance(agent), amount)?;
-                self.agents.rewards_epoch[agent as usize] += amount;
-                self.agents.rewards_total[agent as usize] += amount;
+                self.world.agents.rewards_epoch[agent as usize] += amount;
+                self.world.agents.rewards_total[agent as usize] += amount;
             }
             paid_total += paid;
         }
@@ -995,7 +900,7 @@ impl Simulation {
     /// covers their costs, and leave after a stretch of losses; profitable
     /// populations with room to grow attract newcomers next epoch.
     fn settle_provider_economics(&mut self, epoch: u32) -> Result<(), SimError> {
-        let Some(market) = &mut self.market else {
+        let Some(market) = &mut self.world.market else {
             return Ok(());
         };
         let s = &mut self.scratch;
@@ -1003,46 +908,44 @@ impl Simulation {
         s.pop_revenue.resize(self.populations.len(), 0);
         s.pop_cost.clear();
         s.pop_cost.resize(self.populations.len(), 0);
-        let next_epoch_start = u64::from(epoch + 1) * self.rules.ticks_per_epoch;
-        for agent in 0..self.agents.len() as u32 {
+        let next_epoch_start = u64::from(epoch + 1) * self.world.rules.ticks_per_epoch;
+        for agent in 0..self.world.agents.len() as u32 {
             let a = agent as usize;
-            let role = self.agents.role[a];
-            if self.agents.left_epoch[a] != ACTIVE
-                || !matches!(
-                    role,
-                    Role::ComputeProvider | Role::DataProvider | Role::Validator
-                )
-            {
+            let role = self.world.agents.role[a];
+            if self.world.agents.left_epoch[a] != ACTIVE || !role.pays_costs() {
                 continue;
             }
-            let rewards = self.agents.rewards_epoch[a];
-            let revenue = market.value_in_quote(&self.ledger, rewards);
-            let cost = self.agents.cost_epoch[a];
-            let p = usize::from(self.agents.population[a]);
+            let rewards = self.world.agents.rewards_epoch[a];
+            let revenue = market.value_in_quote(&self.world.ledger, rewards);
+            let cost = self.world.agents.cost_epoch[a];
+            let p = usize::from(self.world.agents.population[a]);
             s.pop_revenue[p] += u128::from(revenue);
             s.pop_cost[p] += u128::from(cost);
             if cost > 0 && revenue > 0 {
                 let to_sell = (u128::from(rewards) * u128::from(cost.min(revenue))
                     / u128::from(revenue)) as u64;
-                let to_sell = to_sell.min(self.ledger.get(Account::Balance(agent)));
-                let got = market.sell(&mut self.ledger, to_sell, Account::Balance(agent))?;
-                self.agents.quote[a] += got;
+                let to_sell = to_sell.min(self.world.ledger.get(Account::Balance(agent)));
+                let got = market.sell(&mut self.world.ledger, to_sell, Account::Balance(agent))?;
+                self.world.agents.quote[a] += got;
             }
-            self.agents.quote[a] = self.agents.quote[a].saturating_sub(cost);
+            self.world.agents.quote[a] = self.world.agents.quote[a].saturating_sub(cost);
             if revenue >= cost {
-                self.agents.unprofitable_streak[a] = 0;
+                self.world.agents.unprofitable_streak[a] = 0;
             } else {
-                self.agents.unprofitable_streak[a] += 1;
-                let exit = self.rules.exit_after_epochs;
-                if exit > 0 && self.agents.unprofitable_streak[a] >= exit {
-                    let at =
-                        next_epoch_start + self.rng.random_range(0..self.rules.ticks_per_epoch);
-                    self.queue.push(at, Event::AgentLeave { agent });
-                    self.agents.unprofitable_streak[a] = 0;
+                self.world.agents.unprofitable_streak[a] += 1;
+                let exit = self.world.rules.exit_after_epochs;
+                if exit > 0 && self.world.agents.unprofitable_streak[a] >= exit {
+                    let at = next_epoch_start
+                        + self
+                            .world
+                            .rng
+                            .random_range(0..self.world.rules.ticks_per_epoch);
+                    self.world.queue.push(at, Event::AgentLeave { agent });
+                    self.world.agents.unprofitable_streak[a] = 0;
                 }
             }
         }
-        if epoch + 1 >= self.rules.epochs {
+        if epoch + 1 >= self.world.rules.epochs {
             return Ok(());
         }
         for (p, spec) in self.populations.iter().enumerate() {
@@ -1052,12 +955,16 @@ impl Simulation {
             if !profitable || active >= max {
                 continue;
             }
-            let joiners = ((f64::from(active) * self.rules.join_rate).ceil() as u32)
+            let joiners = ((f64::from(active) * self.world.rules.join_rate).ceil() as u32)
                 .max(1)
                 .min(max - active);
             for _ in 0..joiners {
-                let at = next_epoch_start + self.rng.random_range(0..self.rules.ticks_per_epoch);
-                self.queue.push(
+                let at = next_epoch_start
+                    + self
+                        .world
+                        .rng
+                        .random_range(0..self.world.rules.ticks_per_epoch);
+                self.world.queue.push(
                     at,
                     Event::AgentJoin {
                         population: p as u16,
@@ -1075,7 +982,7 @@ impl Simulation {
         emission: u64,
         rewards_paid: u128,
     ) -> Result<EpochRecord, SimError> {
-        self.ledger.check()?;
+        self.world.ledger.check()?;
         let s = &mut self.scratch;
         for v in s
             .wealth_by_role
@@ -1099,18 +1006,24 @@ impl Simulation {
             .chain(&s.rewards_order)
             .any(|o| o.needs_members(roster));
         let mut rewards_epoch_by_role = [0u128; 6];
-        let unvested_total: u128 = self.ledger.unvested().iter().map(|&x| u128::from(x)).sum();
-        for (a, role) in self.agents.role.iter().enumerate() {
+        let unvested_total: u128 = self
+            .world
+            .ledger
+            .unvested()
+            .iter()
+            .map(|&x| u128::from(x))
+            .sum();
+        for (a, role) in self.world.agents.role.iter().enumerate() {
             let r = role.index();
-            if self.agents.left_epoch[a] == ACTIVE {
-                s.wealth_by_role[r].push(self.ledger.wealth(a as u32));
+            if self.world.agents.left_epoch[a] == ACTIVE {
+                s.wealth_by_role[r].push(self.world.ledger.wealth(a as u32));
                 if gather_ids {
                     s.active_ids_by_role[r].push(a as u32);
                 }
             }
             if self.rewarded[r] {
-                s.rewards_by_role[r].push(self.agents.rewards_total[a]);
-                rewards_epoch_by_role[r] += u128::from(self.agents.rewards_epoch[a]);
+                s.rewards_by_role[r].push(self.world.agents.rewards_total[a]);
+                rewards_epoch_by_role[r] += u128::from(self.world.agents.rewards_epoch[a]);
                 if gather_ids {
                     s.ever_ids_by_role[r].push(a as u32);
                 }
@@ -1124,7 +1037,7 @@ impl Simulation {
             if small_values(&s.wealth_by_role[r]) {
                 sort_amounts(&mut s.wealth_by_role[r], &mut s.counts);
             } else {
-                let ledger = &self.ledger;
+                let ledger = &self.world.ledger;
                 s.wealth_order[r].sort(
                     roster,
                     &s.active_ids_by_role[r],
@@ -1135,7 +1048,7 @@ impl Simulation {
             if small_values(&s.rewards_by_role[r]) {
                 sort_amounts(&mut s.rewards_by_role[r], &mut s.counts);
             } else {
-                let totals = &self.agents.rewards_total;
+                let totals = &self.world.agents.rewards_total;
                 s.rewards_order[r].sort(
                     roster,
                     &s.ever_ids_by_role[r],
@@ -1195,26 +1108,26 @@ impl Simulation {
             gini_sorted(&s.all)
         };
 
-        let held_by_system = u128::from(self.ledger.system(SystemAccount::Treasury))
-            + u128::from(self.ledger.system(SystemAccount::RewardsPool))
-            + u128::from(self.ledger.system(SystemAccount::FeeEscrow));
+        let held_by_system = u128::from(self.world.ledger.system(SystemAccount::Treasury))
+            + u128::from(self.world.ledger.system(SystemAccount::RewardsPool))
+            + u128::from(self.world.ledger.system(SystemAccount::FeeEscrow));
         Ok(EpochRecord {
             epoch,
             time: tick,
             price: self.price(),
-            circulating_supply: self.ledger.supply() - held_by_system - unvested_total,
-            minted_total: self.ledger.minted(),
-            burned_total: self.ledger.burned(),
-            treasury: u128::from(self.ledger.system(SystemAccount::Treasury)),
+            circulating_supply: self.world.ledger.supply() - held_by_system - unvested_total,
+            minted_total: self.world.ledger.minted(),
+            burned_total: self.world.ledger.burned(),
+            treasury: u128::from(self.world.ledger.system(SystemAccount::Treasury)),
             gini_wealth,
             nakamoto_wealth,
             gini_rewards,
             active_agents,
-            tasks_arrived: self.counters.tasks_arrived,
-            tasks_completed: self.counters.tasks_completed,
-            tasks_dropped: self.counters.tasks_dropped,
-            cheats_caught: self.counters.cheats_caught,
-            fees_quote: self.counters.fees_quote,
+            tasks_arrived: self.world.counters.tasks_arrived,
+            tasks_completed: self.world.counters.tasks_completed,
+            tasks_dropped: self.world.counters.tasks_dropped,
+            cheats_caught: self.world.counters.cheats_caught,
+            fees_quote: self.world.counters.fees_quote,
             emission: u128::from(emission),
             reward_budget: 0,
             task_fee: 0,
@@ -1227,17 +1140,20 @@ impl Simulation {
 
     /// Quote per token now (0 without a market).
     pub fn price(&self) -> f64 {
-        self.market.as_ref().map_or(0.0, |m| m.price(&self.ledger))
+        self.world
+            .market
+            .as_ref()
+            .map_or(0.0, |m| m.price(&self.world.ledger))
     }
 
     pub fn ledger(&self) -> &Ledger {
-        &self.ledger
+        &self.world.ledger
     }
     pub fn agents(&self) -> &Agents {
-        &self.agents
+        &self.world.agents
     }
     pub fn market(&self) -> Option<&Market> {
-        self.market.as_ref()
+        self.world.market.as_ref()
     }
     pub fn population_names(&self) -> &[String] {
         &self.population_names
@@ -1251,20 +1167,21 @@ impl Simulation {
         self.rewarded[role.index()]
     }
     pub fn decimals(&self) -> u32 {
-        self.rules.decimals
+        self.world.rules.decimals
     }
     /// Bytes held by the event queue now.
     pub fn queue_memory_bytes(&self) -> usize {
-        self.queue.memory_bytes()
+        self.world.queue.memory_bytes()
     }
     /// Reputation of a compute or data provider in [0, 1] (None for other
     /// roles, and when no scheme or allocation policy keeps reputations).
     pub fn reputation(&self, agent: u32) -> Option<f64> {
-        match self.agents.role.get(agent as usize)? {
-            Role::ComputeProvider => self.compute_rep.as_ref().map(|b| b.score(agent)),
-            Role::DataProvider => self.data_rep.as_ref().map(|b| b.score(agent)),
-            _ => None,
-        }
+        let book = match self.world.agents.role.get(agent as usize)?.pool()? {
+            PoolKind::Compute => self.compute_rep.as_ref(),
+            PoolKind::Data => self.data_rep.as_ref(),
+            PoolKind::Validation => None,
+        };
+        book.map(|b| b.score(agent))
     }
     /// The task fee charged now, quote base units.
     pub fn task_fee(&self) -> u64 {
@@ -1276,19 +1193,8 @@ impl Simulation {
     }
     /// Epochs completed so far.
     pub fn epochs_done(&self) -> u32 {
-        self.epoch
+        self.world.epoch
     }
-}
-
-/// Ticks until the next event of a Poisson process with `rate_per_epoch`.
-#[inline]
-fn exp_delay(rng: &mut SimRng, rate_per_epoch: f64, ticks_per_epoch: u64) -> Option<u64> {
-    if !(rate_per_epoch > 0.0 && rate_per_epoch.is_finite()) {
-        return None;
-    }
-    let x: f64 = rng.sample(Exp1);
-    let ticks = (x * ticks_per_epoch as f64 / rate_per_epoch).round();
-    (ticks < (u64::MAX / 4) as f64).then_some(ticks as u64)
 }
 
 /// Whether `values` are small enough for the counting sort.

@@ -1,29 +1,43 @@
 //! The closed set of events the engine handles (in `engine::Simulation::
 //! handle`, in one place). Events are small `Copy` values (12 bytes) that
 //! carry the agent id and its row in the role's table, so a handler needs
-//! no lookup; the queue orders them by (tick, insertion sequence).
+//! no lookup; the queue orders them by (tick, insertion sequence). A
+//! role's own events are `Role` events with the role's code for the kind,
+//! dispatched by the roles registry to the role's file.
+
+use crate::agents::Role;
 
 /// One thing that happens at a tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     /// A user's task arrives (Poisson process; schedules the next one).
     TaskArrival,
-    /// A compute provider finishes a task; `correct` is drawn at completion.
-    TaskCompletion { provider: u32, row: u32 },
-    /// A validator checks a completed task.
+    /// A validator checks a completed task; `correct` was drawn at completion.
     Validation { provider: u32, correct: bool },
-    /// A data provider submits a dataset (schedules its next submission).
-    DataSubmission { provider: u32, row: u32 },
-    /// A speculator trades (schedules its next trade).
-    SpeculatorTrade { agent: u32, row: u32 },
-    /// Vesting unlocks and investors' sales at the start of an epoch.
-    VestingUnlock { epoch: u32 },
-    /// One step of random exchange among holders.
-    RandomExchange { epoch: u32 },
+    /// One of a role's own events (e.g. a compute provider completes a
+    /// task, a data provider submits a dataset, a speculator trades).
+    Role {
+        role: Role,
+        kind: u8,
+        agent: u32,
+        row: u32,
+    },
+    /// A role's process at the start of an epoch (investors' vesting and
+    /// sales, holders' random exchange).
+    EpochStart { role: Role, epoch: u32 },
     /// Emission, fees, rewards, churn decisions and recording.
     EpochEnd { epoch: u32 },
     /// A new member of a population joins.
     AgentJoin { population: u16 },
     /// An agent leaves (its stake is returned to its balance).
     AgentLeave { agent: u32 },
+}
+
+#[cfg(test)]
+mod tests {
+    /// The queue stores events by value: keep them at 12 bytes.
+    #[test]
+    fn an_event_is_twelve_bytes() {
+        assert_eq!(std::mem::size_of::<super::Event>(), 12);
+    }
 }

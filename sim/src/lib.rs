@@ -49,6 +49,7 @@ pub mod sampling;
 pub mod scenario;
 pub mod stats;
 pub mod values;
+pub mod world;
 
 pub use engine::Simulation;
 pub use error::SimError;

@@ -58,11 +58,9 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
             p.role.as_str(),
             p.count
         )?;
-        let attrs: Vec<String> = mirage_sim::agents::population_attributes(p)
+        let attrs: Vec<String> = mirage_sim::agents::population_distributions(p)
             .into_iter()
-            .filter_map(|(name, dist, _)| {
-                dist.map(|d| format!("{name} {}", describe(d.get_ref().table())))
-            })
+            .map(|(name, dist)| format!("{name} {}", describe(dist.table())))
             .collect();
         if !attrs.is_empty() {
             writeln!(out, "      {}", attrs.join("; "))?;

@@ -5,12 +5,25 @@
 
 use rand::Rng;
 
-use super::{draw, Agents, AttrKind};
+use super::{draw, Agents, AttrKind, Attribute, Attributes, Role, RoleBehaviour, Spawned};
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
-use crate::scenario::PopulationSpec;
+use crate::error::SimError;
+use crate::event::Event;
+use crate::reward::PoolKind;
+use crate::rng::SimRng;
+use crate::scenario::DistSpec;
+use crate::world::World;
 
-/// Attributes a compute-provider population may set.
-pub const ATTRIBUTES: &[&str] = &["stake", "capacity", "cost_per_task", "honesty"];
+/// The role's event kinds.
+pub const COMPLETION: u8 = 0;
+
+/// A compute-provider population's attributes.
+#[derive(Debug, Clone)]
+pub struct Params {
+    capacity: Option<DistSpec>,
+    cost_per_task: Option<DistSpec>,
+    honesty: Option<DistSpec>,
+}
 
 /// Columns of compute providers, indexed by their row.
 #[derive(Debug, Clone, Default)]
@@ -31,29 +44,117 @@ pub struct ComputeProviders {
     available: Vec<u32>,
 }
 
-impl ComputeProviders {
-    /// Adds a provider drawn from `spec`; returns its row.
-    pub fn spawn<R: Rng + ?Sized>(
-        &mut self,
-        agent: u32,
-        spec: &PopulationSpec,
-        rng: &mut R,
-    ) -> u32 {
+impl RoleBehaviour for ComputeProviders {
+    const NAME: &'static str = "compute_provider";
+    const ATTRIBUTES: &'static [Attribute] = &[
+        Attribute {
+            name: "stake",
+            kind: AttrKind::NonNegative,
+            doc: "tokens staked at genesis",
+        },
+        Attribute {
+            name: "capacity",
+            kind: AttrKind::NonNegative,
+            doc: "tasks it can take per epoch (default 100)",
+        },
+        Attribute {
+            name: "cost_per_task",
+            kind: AttrKind::NonNegative,
+            doc: "operating cost per task, quote units (default 0)",
+        },
+        Attribute {
+            name: "honesty",
+            kind: AttrKind::Probability,
+            doc: "chance a result is correct (default 1)",
+        },
+    ];
+    const POOL: Option<PoolKind> = Some(PoolKind::Compute);
+    const PAYS_COSTS: bool = true;
+    type Params = Params;
+
+    fn params(attributes: &Attributes) -> Params {
+        Params {
+            capacity: attributes.dist("capacity"),
+            cost_per_task: attributes.dist("cost_per_task"),
+            honesty: attributes.dist("honesty"),
+        }
+    }
+
+    fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, _decimals: u32) -> Spawned {
         let row = self.agent.len() as u32;
         self.agent.push(agent);
-        let capacity = draw(rng, spec.capacity.as_ref(), 100.0, AttrKind::NonNegative);
+        let capacity = draw(rng, params.capacity.as_ref(), 100.0, AttrKind::NonNegative);
         self.capacity
             .push(capacity.round().min(f64::from(u32::MAX)) as u32);
-        let cost = draw(rng, spec.cost_per_task.as_ref(), 0.0, AttrKind::NonNegative);
+        let cost = draw(
+            rng,
+            params.cost_per_task.as_ref(),
+            0.0,
+            AttrKind::NonNegative,
+        );
         self.cost_per_task.push(to_base_units(cost, QUOTE_DECIMALS));
-        self.honesty
-            .push(draw(rng, spec.honesty.as_ref(), 1.0, AttrKind::Probability));
+        self.honesty.push(draw(
+            rng,
+            params.honesty.as_ref(),
+            1.0,
+            AttrKind::Probability,
+        ));
         self.used.push(0);
         self.capacity_epoch += u64::from(self.capacity[row as usize]);
         if self.capacity[row as usize] > 0 {
             self.available.push(row);
         }
-        row
+        Spawned { row, unvested: 0 }
+    }
+
+    /// A task is done: its result is correct with the provider's honesty;
+    /// the provider bears its cost; a share of results goes to validation,
+    /// the rest is accepted unchecked.
+    #[inline]
+    fn on_event(
+        &mut self,
+        _kind: u8,
+        provider: u32,
+        row: u32,
+        tick: u64,
+        world: &mut World,
+    ) -> Result<(), SimError> {
+        if !world.agents.is_active(provider) {
+            world.counters.tasks_dropped += 1;
+            return Ok(());
+        }
+        let correct = self.result_is_correct(row, &mut world.rng);
+        world.counters.tasks_completed += 1;
+        world.agents.cost_epoch[provider as usize] += self.cost_per_task[row as usize];
+        if world.rules.sample_rate > 0.0 && world.rng.random::<f64>() < world.rules.sample_rate {
+            world.queue.push(
+                tick + world.rules.validation_delay,
+                Event::Validation { provider, correct },
+            );
+        } else {
+            // Unchecked results are accepted (optimistic verification).
+            world.agents.add_contribution(provider, 1);
+        }
+        Ok(())
+    }
+
+    /// Validated checks passed against results caught wrong (caught means
+    /// slashed).
+    fn reputation_evidence(agents: &Agents, agent: usize) -> (u64, u64, bool) {
+        let failures = u64::from(agents.failures_epoch[agent]);
+        (agents.passed_epoch[agent], failures, failures > 0)
+    }
+}
+
+impl ComputeProviders {
+    /// The event that completes a task taken by `row` (agent `provider`).
+    pub fn completion(provider: u32, row: u32) -> Event {
+        Event::Role {
+            role: Role::ComputeProvider,
+            kind: COMPLETION,
+            agent: provider,
+            row,
+        }
     }
 
     /// Starts an epoch: every active provider's capacity is free again.

@@ -7,13 +7,25 @@
 
 use rand::Rng;
 
-use super::{draw, Agents, AttrKind};
+use super::{draw, Agents, AttrKind, Attribute, Attributes, Role, RoleBehaviour, Spawned};
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
+use crate::error::SimError;
+use crate::reward::PoolKind;
+use crate::rng::SimRng;
 use crate::sampling::AliasTable;
-use crate::scenario::PopulationSpec;
+use crate::scenario::DistSpec;
+use crate::world::{exp_delay, World};
 
-/// Attributes a data-provider population may set.
-pub const ATTRIBUTES: &[&str] = &["stake", "quality", "submission_rate", "cost_per_submission"];
+/// The role's event kinds.
+pub const SUBMISSION: u8 = 0;
+
+/// A data-provider population's attributes.
+#[derive(Debug, Clone)]
+pub struct Params {
+    quality: Option<DistSpec>,
+    submission_rate: Option<DistSpec>,
+    cost_per_submission: Option<DistSpec>,
+}
 
 /// Columns of data providers, indexed by their row.
 #[derive(Debug, Clone, Default)]
@@ -32,36 +44,106 @@ pub struct DataProviders {
     usage_weights: Vec<f64>,
 }
 
-impl DataProviders {
-    /// Adds a provider drawn from `spec`; returns its row.
-    pub fn spawn<R: Rng + ?Sized>(
-        &mut self,
-        agent: u32,
-        spec: &PopulationSpec,
-        rng: &mut R,
-    ) -> u32 {
+impl RoleBehaviour for DataProviders {
+    const NAME: &'static str = "data_provider";
+    const ATTRIBUTES: &'static [Attribute] = &[
+        Attribute {
+            name: "stake",
+            kind: AttrKind::NonNegative,
+            doc: "tokens staked at genesis",
+        },
+        Attribute {
+            name: "quality",
+            kind: AttrKind::Probability,
+            doc: "chance a dataset is accepted (default 0.5)",
+        },
+        Attribute {
+            name: "submission_rate",
+            kind: AttrKind::NonNegative,
+            doc: "mean submissions per epoch (default 1)",
+        },
+        Attribute {
+            name: "cost_per_submission",
+            kind: AttrKind::NonNegative,
+            doc: "cost of one submission, quote units (default 0)",
+        },
+    ];
+    const POOL: Option<PoolKind> = Some(PoolKind::Data);
+    const PAYS_COSTS: bool = true;
+    type Params = Params;
+
+    fn params(attributes: &Attributes) -> Params {
+        Params {
+            quality: attributes.dist("quality"),
+            submission_rate: attributes.dist("submission_rate"),
+            cost_per_submission: attributes.dist("cost_per_submission"),
+        }
+    }
+
+    fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, _decimals: u32) -> Spawned {
         let row = self.agent.len() as u32;
         self.agent.push(agent);
-        self.quality
-            .push(draw(rng, spec.quality.as_ref(), 0.5, AttrKind::Probability));
+        self.quality.push(draw(
+            rng,
+            params.quality.as_ref(),
+            0.5,
+            AttrKind::Probability,
+        ));
         self.submission_rate.push(draw(
             rng,
-            spec.submission_rate.as_ref(),
+            params.submission_rate.as_ref(),
             1.0,
             AttrKind::NonNegative,
         ));
         let cost = draw(
             rng,
-            spec.cost_per_submission.as_ref(),
+            params.cost_per_submission.as_ref(),
             0.0,
             AttrKind::NonNegative,
         );
         self.cost_per_submission
             .push(to_base_units(cost, QUOTE_DECIMALS));
         self.usage_epoch.push(0);
-        row
+        Spawned { row, unvested: 0 }
     }
 
+    /// Submissions are a Poisson process per provider.
+    fn start_processes(&self, agent: u32, row: u32, rng: &mut SimRng, world: &mut World) {
+        let rate = self.submission_rate[row as usize];
+        if let Some(delay) = exp_delay(rng, rate, world.rules.ticks_per_epoch) {
+            let now = world.queue.now();
+            world.schedule_role_event(now, delay, Role::DataProvider, SUBMISSION, agent, row);
+        }
+    }
+
+    /// A submission: accepted with the provider's quality (verified work)
+    /// or rejected (a failure); it costs the provider; the next is scheduled.
+    fn on_event(
+        &mut self,
+        _kind: u8,
+        provider: u32,
+        row: u32,
+        tick: u64,
+        world: &mut World,
+    ) -> Result<(), SimError> {
+        if !world.agents.is_active(provider) {
+            return Ok(());
+        }
+        if self.accepted(row, &mut world.rng) {
+            world.agents.add_contribution(provider, 1);
+        } else {
+            world.agents.failures_epoch[provider as usize] += 1;
+        }
+        world.agents.cost_epoch[provider as usize] += self.cost_per_submission[row as usize];
+        let rate = self.submission_rate[row as usize];
+        if let Some(delay) = world.poisson_delay(rate) {
+            world.schedule_role_event(tick, delay, Role::DataProvider, SUBMISSION, provider, row);
+        }
+        Ok(())
+    }
+}
+
+impl DataProviders {
     /// Starts an epoch of usage: clears the counts and rebuilds the draw
     /// (weight = quality × accepted datasets so far, active providers only).
     pub fn rebuild_usage(&mut self, agents: &Agents) {

@@ -6,10 +6,11 @@
 use rand::seq::SliceRandom;
 use rand::Rng;
 
+use super::{Attribute, Attributes, RoleBehaviour, Spawned};
+use crate::error::SimError;
 use crate::ledger::{Account, Ledger, LedgerError};
-
-/// Holders read no attribute besides `balance`.
-pub const ATTRIBUTES: &[&str] = &[];
+use crate::rng::SimRng;
+use crate::world::World;
 
 /// Holder agents and the reusable order buffer of the exchange.
 #[derive(Debug, Clone, Default)]
@@ -18,13 +19,38 @@ pub struct Holders {
     order: Vec<u32>,
 }
 
-impl Holders {
-    pub fn spawn(&mut self, agent: u32) -> u32 {
+impl RoleBehaviour for Holders {
+    const NAME: &'static str = "holder";
+    /// Holders read no attribute besides `balance`.
+    const ATTRIBUTES: &'static [Attribute] = &[];
+    type Params = ();
+
+    fn params(_attributes: &Attributes) {}
+
+    fn spawn(&mut self, agent: u32, _params: &(), _rng: &mut SimRng, _decimals: u32) -> Spawned {
         self.agent.push(agent);
         self.order.push(agent);
-        (self.agent.len() - 1) as u32
+        Spawned {
+            row: (self.agent.len() - 1) as u32,
+            unvested: 0,
+        }
     }
 
+    /// The random exchange runs when the scenario has an `[exchange]`.
+    fn has_epoch_process(&self, world: &World) -> bool {
+        world.rules.exchange_amount.is_some()
+    }
+
+    /// One step of the random exchange at each epoch start.
+    fn on_epoch_start(&mut self, _epoch: u32, world: &mut World) -> Result<(), SimError> {
+        if let Some(amount) = world.rules.exchange_amount {
+            self.exchange_step(&mut world.ledger, &mut world.rng, amount)?;
+        }
+        Ok(())
+    }
+}
+
+impl Holders {
     /// One step of the random exchange; returns how many transfers it made.
     pub fn exchange_step<R: Rng + ?Sized>(
         &mut self,

@@ -2,19 +2,22 @@
 //! linearly, and a selling rule (sell a fraction of liquid tokens each
 //! epoch while the price is at or above a floor).
 
-use rand::Rng;
+use super::{draw, draw_amount, AttrKind, Attribute, Attributes, RoleBehaviour, Spawned};
+use crate::error::SimError;
+use crate::ledger::Account;
+use crate::rng::SimRng;
+use crate::scenario::DistSpec;
+use crate::world::World;
 
-use super::{draw, draw_amount, AttrKind};
-use crate::scenario::PopulationSpec;
-
-/// Attributes an investor population may set.
-pub const ATTRIBUTES: &[&str] = &[
-    "allocation",
-    "cliff_epochs",
-    "vesting_epochs",
-    "sell_fraction",
-    "min_sell_price",
-];
+/// An investor population's attributes.
+#[derive(Debug, Clone)]
+pub struct Params {
+    allocation: Option<DistSpec>,
+    cliff_epochs: u32,
+    vesting_epochs: u32,
+    sell_fraction: Option<DistSpec>,
+    min_sell_price: f64,
+}
 
 /// Columns of investors, indexed by their row.
 #[derive(Debug, Clone, Default)]
@@ -32,35 +35,98 @@ pub struct Investors {
     pub min_sell_price: Vec<f64>,
 }
 
-impl Investors {
-    /// Adds an investor drawn from `spec`; returns its row and allocation.
-    pub fn spawn<R: Rng + ?Sized>(
-        &mut self,
-        agent: u32,
-        spec: &PopulationSpec,
-        rng: &mut R,
-        decimals: u32,
-    ) -> (u32, u64) {
+impl RoleBehaviour for Investors {
+    const NAME: &'static str = "investor";
+    const ATTRIBUTES: &'static [Attribute] = &[
+        Attribute {
+            name: "allocation",
+            kind: AttrKind::NonNegative,
+            doc: "tokens allocated at genesis, locked until they vest",
+        },
+        Attribute {
+            name: "cliff_epochs",
+            kind: AttrKind::Whole,
+            doc: "epochs before anything vests (default 0)",
+        },
+        Attribute {
+            name: "vesting_epochs",
+            kind: AttrKind::Whole,
+            doc: "epochs over which the allocation vests linearly (default 0: all at the cliff)",
+        },
+        Attribute {
+            name: "sell_fraction",
+            kind: AttrKind::Probability,
+            doc: "fraction of liquid tokens sold each epoch (default 0)",
+        },
+        Attribute {
+            name: "min_sell_price",
+            kind: AttrKind::Number,
+            doc: "no sale below this price, quote per token (default 0)",
+        },
+    ];
+    type Params = Params;
+
+    fn params(attributes: &Attributes) -> Params {
+        Params {
+            allocation: attributes.dist("allocation"),
+            cliff_epochs: attributes.whole("cliff_epochs").unwrap_or(0),
+            vesting_epochs: attributes.whole("vesting_epochs").unwrap_or(0),
+            sell_fraction: attributes.dist("sell_fraction"),
+            min_sell_price: attributes.number("min_sell_price").unwrap_or(0.0),
+        }
+    }
+
+    fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, decimals: u32) -> Spawned {
         let row = self.agent.len() as u32;
         self.agent.push(agent);
-        let allocation = draw_amount(rng, spec.allocation.as_ref(), decimals);
+        let allocation = draw_amount(rng, params.allocation.as_ref(), decimals);
         self.allocation.push(allocation);
         self.unlocked.push(0);
-        self.cliff_epochs
-            .push(spec.cliff_epochs.as_ref().map_or(0, |c| *c.get_ref()));
-        self.vesting_epochs
-            .push(spec.vesting_epochs.as_ref().map_or(0, |v| *v.get_ref()));
+        self.cliff_epochs.push(params.cliff_epochs);
+        self.vesting_epochs.push(params.vesting_epochs);
         self.sell_fraction.push(draw(
             rng,
-            spec.sell_fraction.as_ref(),
+            params.sell_fraction.as_ref(),
             0.0,
             AttrKind::Probability,
         ));
-        self.min_sell_price
-            .push(spec.min_sell_price.as_ref().map_or(0.0, |p| p.get_ref().0));
-        (row, allocation)
+        self.min_sell_price.push(params.min_sell_price);
+        Spawned {
+            row,
+            unvested: allocation,
+        }
     }
 
+    fn has_epoch_process(&self, _world: &World) -> bool {
+        !self.agent.is_empty()
+    }
+
+    /// At each epoch start: what vested moves from unvested to liquid, and
+    /// each investor sells its fraction of liquid tokens if the price is at
+    /// or above its floor.
+    fn on_epoch_start(&mut self, epoch: u32, world: &mut World) -> Result<(), SimError> {
+        for row in 0..self.agent.len() {
+            let agent = self.agent[row];
+            let since = epoch.saturating_sub(world.agents.joined_epoch[agent as usize]);
+            let due = self.take_unlock(row as u32, since);
+            world
+                .ledger
+                .transfer(Account::Unvested(agent), Account::Balance(agent), due)?;
+            let fraction = self.sell_fraction[row];
+            if let Some(market) = &mut world.market {
+                if fraction > 0.0 && market.price(&world.ledger) >= self.min_sell_price[row] {
+                    let held = world.ledger.get(Account::Balance(agent));
+                    let amount = (held as f64 * fraction) as u64;
+                    let got = market.sell(&mut world.ledger, amount, Account::Balance(agent))?;
+                    world.agents.quote[agent as usize] += got;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Investors {
     /// Vested amount at the start of `epoch` (epochs since the investor
     /// joined): nothing before the cliff, then allocation · min(epoch,
     /// vesting) / vesting; everything at the cliff when vesting is 0.

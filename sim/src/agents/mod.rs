@@ -7,24 +7,172 @@ pub mod compute_provider;
 pub mod data_provider;
 pub mod holder;
 pub mod investor;
+pub mod role;
 pub mod speculator;
 pub mod validator;
 
 use std::ops::Range;
 
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::amount::to_base_units;
-pub use crate::scenario::Role;
+use crate::error::SimError;
+use crate::reward::PoolKind;
+use crate::rng::SimRng;
 use crate::scenario::{DistSpec, PopulationSpec};
+use crate::world::World;
 
 pub use compute_provider::ComputeProviders;
 pub use data_provider::DataProviders;
 pub use holder::Holders;
 pub use investor::Investors;
+pub use role::{AttrKind, Attribute, Attributes, RoleBehaviour, Spawned};
 pub use speculator::Speculators;
 pub use validator::Validators;
+
+/// The registry of roles: each line names the `Role` variant, the field of
+/// `RoleTables` holding the role's table, and the table's type (which
+/// implements `RoleBehaviour` in the role's file). Everything the engine
+/// does per role — parsing attributes, genesis, processes, event dispatch,
+/// epoch-start processes, costs, reward pools — is generated from it as a
+/// `match`, so adding a role is one file plus one line here.
+macro_rules! roles {
+    ($($variant:ident => $field:ident : $table:ty),* $(,)?) => {
+        /// The roles agents can have, in registry order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Role {
+            $($variant,)*
+        }
+
+        impl Role {
+            /// Every role, in registry order.
+            pub const ALL: &'static [Role] = &[$(Role::$variant,)*];
+            /// The number of roles (sizes the engine's per-role arrays).
+            pub const COUNT: usize = Self::ALL.len();
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Role::$variant => <$table as RoleBehaviour>::NAME,)*
+                }
+            }
+
+            pub fn index(self) -> usize {
+                self as usize
+            }
+
+            /// The attributes the role's population tables may set.
+            pub fn attributes(self) -> &'static [Attribute] {
+                match self {
+                    $(Role::$variant => <$table as RoleBehaviour>::ATTRIBUTES,)*
+                }
+            }
+
+            /// The reward pool the role's verified work counts toward.
+            pub fn pool(self) -> Option<PoolKind> {
+                match self {
+                    $(Role::$variant => <$table as RoleBehaviour>::POOL,)*
+                }
+            }
+
+            /// Whether the role bears operating costs (and churns by profit).
+            #[inline]
+            pub fn pays_costs(self) -> bool {
+                match self {
+                    $(Role::$variant => <$table as RoleBehaviour>::PAYS_COSTS,)*
+                }
+            }
+
+            /// The role whose work counts toward `pool`.
+            pub fn of_pool(pool: PoolKind) -> Option<Role> {
+                Self::ALL.iter().copied().find(|r| r.pool() == Some(pool))
+            }
+
+            /// The epoch's reputation evidence of `agent` under its role.
+            pub fn reputation_evidence(self, agents: &Agents, agent: usize) -> (u64, u64, bool) {
+                match self {
+                    $(Role::$variant => <$table as RoleBehaviour>::reputation_evidence(agents, agent),)*
+                }
+            }
+        }
+
+        /// One table of columns per role, indexed by the agents' rows.
+        #[derive(Debug, Clone, Default)]
+        pub struct RoleTables {
+            $(pub $field: $table,)*
+        }
+
+        /// A population's attributes read by its role, once at genesis.
+        #[derive(Debug, Clone)]
+        pub enum RoleParams {
+            $($variant(<$table as RoleBehaviour>::Params),)*
+        }
+
+        impl RoleParams {
+            /// Reads the (checked) attributes of a population of `role`.
+            pub fn new(role: Role, attributes: &Attributes) -> Self {
+                match role {
+                    $(Role::$variant => RoleParams::$variant(<$table as RoleBehaviour>::params(attributes)),)*
+                }
+            }
+
+            pub fn role(&self) -> Role {
+                match self {
+                    $(RoleParams::$variant(_) => Role::$variant,)*
+                }
+            }
+        }
+
+        impl RoleTables {
+            /// Adds an agent of the population whose parameters are `params`.
+            pub fn spawn(&mut self, agent: u32, params: &RoleParams, rng: &mut SimRng, decimals: u32) -> Spawned {
+                match params {
+                    $(RoleParams::$variant(p) => self.$field.spawn(agent, p, rng, decimals),)*
+                }
+            }
+
+            /// Schedules the first events of a new agent's own processes.
+            pub fn start_processes(&self, role: Role, agent: u32, row: u32, rng: &mut SimRng, world: &mut World) {
+                match role {
+                    $(Role::$variant => self.$field.start_processes(agent, row, rng, world),)*
+                }
+            }
+
+            /// Dispatches one of a role's own events.
+            #[inline]
+            pub fn on_event(&mut self, role: Role, kind: u8, agent: u32, row: u32, tick: u64, world: &mut World) -> Result<(), SimError> {
+                match role {
+                    $(Role::$variant => self.$field.on_event(kind, agent, row, tick, world),)*
+                }
+            }
+
+            /// Whether `role` runs a process at every epoch start.
+            pub fn has_epoch_process(&self, role: Role, world: &World) -> bool {
+                match role {
+                    $(Role::$variant => self.$field.has_epoch_process(world),)*
+                }
+            }
+
+            /// Runs `role`'s epoch-start process.
+            pub fn on_epoch_start(&mut self, role: Role, epoch: u32, world: &mut World) -> Result<(), SimError> {
+                match role {
+                    $(Role::$variant => self.$field.on_epoch_start(epoch, world),)*
+                }
+            }
+        }
+    };
+}
+
+roles! {
+    ComputeProvider => compute_provider: ComputeProviders,
+    DataProvider => data_provider: DataProviders,
+    Validator => validator: Validators,
+    Speculator => speculator: Speculators,
+    Investor => investor: Investors,
+    Holder => holder: Holders,
+}
 
 /// `left_epoch` of an agent that is still active.
 pub const ACTIVE: u32 = u32::MAX;
@@ -143,117 +291,68 @@ pub struct SpecIssue {
     pub message: String,
 }
 
-/// What kind of value an attribute distribution must produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttrKind {
-    /// Zero or more (amounts, rates); negative draws are clamped to zero.
-    NonNegative,
-    /// In [0, 1]; draws outside are clamped.
-    Probability,
-}
-
-/// Every optional attribute a population table may carry, with its kind.
-pub fn population_attributes(
-    spec: &PopulationSpec,
-) -> Vec<(&'static str, Option<&Spanned<DistSpec>>, AttrKind)> {
-    use AttrKind::{NonNegative as N, Probability as P};
-    vec![
-        ("balance", spec.balance.as_ref(), N),
-        ("stake", spec.stake.as_ref(), N),
-        ("capital", spec.capital.as_ref(), N),
-        ("capacity", spec.capacity.as_ref(), N),
-        ("cost_per_task", spec.cost_per_task.as_ref(), N),
-        ("honesty", spec.honesty.as_ref(), P),
-        ("quality", spec.quality.as_ref(), P),
-        ("submission_rate", spec.submission_rate.as_ref(), N),
-        ("cost_per_submission", spec.cost_per_submission.as_ref(), N),
-        ("accuracy", spec.accuracy.as_ref(), P),
-        ("trade_fraction", spec.trade_fraction.as_ref(), P),
-        ("trades_per_epoch", spec.trades_per_epoch.as_ref(), N),
-        ("allocation", spec.allocation.as_ref(), N),
-        ("sell_fraction", spec.sell_fraction.as_ref(), P),
+/// The monetary attributes every population table may carry (funded at
+/// genesis), with their kind: `balance` applies to every role, `stake` and
+/// `capital` to the roles that list them among their attributes.
+pub fn common_attributes(spec: &PopulationSpec) -> [(&'static str, Option<&Spanned<DistSpec>>); 3] {
+    [
+        ("balance", spec.balance.as_ref()),
+        ("stake", spec.stake.as_ref()),
+        ("capital", spec.capital.as_ref()),
     ]
 }
 
-/// The attributes each role reads (besides `role`, `name`, `count`,
-/// `max_count`, `balance`), from the role's own file.
-pub fn accepted_attributes(role: Role) -> &'static [&'static str] {
-    match role {
-        Role::ComputeProvider => compute_provider::ATTRIBUTES,
-        Role::DataProvider => data_provider::ATTRIBUTES,
-        Role::Validator => validator::ATTRIBUTES,
-        Role::Speculator => speculator::ATTRIBUTES,
-        Role::Investor => investor::ATTRIBUTES,
-        Role::Holder => holder::ATTRIBUTES,
-    }
+/// The distributions a population table sets, in display order: the
+/// monetary attributes, then the role's own in the order it declares them.
+pub fn population_distributions(spec: &PopulationSpec) -> Vec<(&'static str, DistSpec)> {
+    let common = common_attributes(spec)
+        .into_iter()
+        .filter_map(|(name, d)| d.map(|d| (name, *d.get_ref())));
+    let own = spec
+        .role
+        .attributes()
+        .iter()
+        .filter(|a| a.kind.is_distribution() && !matches!(a.name, "stake" | "capital"))
+        .filter_map(|a| spec.attributes.dist(a.name).map(|d| (a.name, d)));
+    common.chain(own).collect()
 }
 
 /// Checks that a population table only sets attributes its role reads and
-/// that each distribution fits its attribute.
-pub fn check_population(spec: &PopulationSpec, table_span: Range<usize>) -> Result<(), SpecIssue> {
-    let accepted = accepted_attributes(spec.role);
-    for (name, dist, kind) in population_attributes(spec) {
+/// that each value fits its attribute.
+/// `precise` may locate a value that does not parse more finely (see
+/// `Attributes::check`).
+pub fn check_population(
+    spec: &PopulationSpec,
+    table_span: Range<usize>,
+    precise: role::Locate<'_>,
+) -> Result<(), SpecIssue> {
+    let accepted = spec.role.attributes();
+    let issue = |(span, message): (Range<usize>, String)| SpecIssue { span, message };
+    for (name, dist) in common_attributes(spec) {
         let Some(dist) = dist else { continue };
-        if name != "balance" && !accepted.contains(&name) {
+        if name != "balance" && !accepted.iter().any(|a| a.name == name) {
+            let names: Vec<&str> = accepted.iter().map(|a| a.name).collect();
             return Err(SpecIssue {
                 span: dist.span(),
                 message: format!(
                     "`{name}` does not apply to role `{}` (it reads: balance{}{})",
                     spec.role.as_str(),
-                    if accepted.is_empty() { "" } else { ", " },
-                    accepted.join(", ")
+                    if names.is_empty() { "" } else { ", " },
+                    names.join(", ")
                 ),
             });
         }
-        let (lo, hi) = dist.get_ref().support();
-        let fits = match kind {
-            AttrKind::NonNegative => hi >= 0.0 && (lo >= 0.0 || lo == f64::NEG_INFINITY),
-            AttrKind::Probability => {
-                (lo >= 0.0 && hi <= 1.0)
-                    || matches!(
-                        dist.get_ref().table(),
-                        crate::scenario::DistTable::Normal { .. }
-                    )
-            }
-        };
-        if !fits {
-            let expected = match kind {
-                AttrKind::NonNegative => "values >= 0",
-                AttrKind::Probability => "a probability in [0, 1]",
-            };
-            return Err(SpecIssue {
+        role::check_dist_range(name, AttrKind::NonNegative, dist.get_ref()).map_err(|message| {
+            SpecIssue {
                 span: dist.span(),
-                message: format!(
-                    "`{name}` must be {expected}, but its distribution ranges over [{lo}, {hi}]"
-                ),
-            });
-        }
-    }
-    let scalar_only = [
-        ("strategy", spec.strategy.as_ref().map(Spanned::span)),
-        (
-            "cliff_epochs",
-            spec.cliff_epochs.as_ref().map(Spanned::span),
-        ),
-        (
-            "vesting_epochs",
-            spec.vesting_epochs.as_ref().map(Spanned::span),
-        ),
-        (
-            "min_sell_price",
-            spec.min_sell_price.as_ref().map(Spanned::span),
-        ),
-    ];
-    for (name, span) in scalar_only {
-        if let Some(span) = span {
-            if !accepted.contains(&name) {
-                return Err(SpecIssue {
-                    span,
-                    message: format!("`{name}` does not apply to role `{}`", spec.role.as_str()),
-                });
+                message,
             }
-        }
+        })?;
     }
+    let all: Vec<&[Attribute]> = Role::ALL.iter().map(|r| r.attributes()).collect();
+    spec.attributes
+        .check(spec.role.as_str(), accepted, &all, precise)
+        .map_err(issue)?;
     if spec.count == 0 && spec.max_count.is_none_or(|m| m == 0) {
         return Err(SpecIssue {
             span: table_span,
@@ -263,25 +362,22 @@ pub fn check_population(spec: &PopulationSpec, table_span: Range<usize>) -> Resu
     Ok(())
 }
 
-/// Draws an attribute, or returns `default` when the table does not set it.
+/// Draws an attribute, or returns `default` when the table does not set it
+/// (drawing nothing from `rng` then).
 pub fn draw<R: Rng + ?Sized>(
     rng: &mut R,
-    dist: Option<&Spanned<DistSpec>>,
+    dist: Option<&DistSpec>,
     default: f64,
     kind: AttrKind,
 ) -> f64 {
-    let v = dist.map_or(default, |d| d.get_ref().sample(rng));
+    let v = dist.map_or(default, |d| d.sample(rng));
     match kind {
-        AttrKind::NonNegative => v.max(0.0),
         AttrKind::Probability => v.clamp(0.0, 1.0),
+        _ => v.max(0.0),
     }
 }
 
 /// Draws an amount in tokens and converts it to base units.
-pub fn draw_amount<R: Rng + ?Sized>(
-    rng: &mut R,
-    dist: Option<&Spanned<DistSpec>>,
-    decimals: u32,
-) -> u64 {
+pub fn draw_amount<R: Rng + ?Sized>(rng: &mut R, dist: Option<&DistSpec>, decimals: u32) -> u64 {
     to_base_units(draw(rng, dist, 0.0, AttrKind::NonNegative), decimals)
 }

@@ -4,11 +4,36 @@
 
 use rand::Rng;
 
-use super::{draw, AttrKind};
-use crate::scenario::{PopulationSpec, Strategy};
+use serde::{Deserialize, Serialize};
 
-/// Attributes a speculator population may set.
-pub const ATTRIBUTES: &[&str] = &["capital", "strategy", "trade_fraction", "trades_per_epoch"];
+use super::{draw, AttrKind, Attribute, Attributes, Role, RoleBehaviour, Spawned};
+use crate::error::SimError;
+use crate::rng::SimRng;
+use crate::scenario::DistSpec;
+use crate::world::{exp_delay, World};
+
+/// The role's event kinds.
+pub const TRADE: u8 = 0;
+
+/// Speculators' trading rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// Buy or sell at random.
+    Random,
+    /// Buy after the price rose over the last epoch, sell after it fell.
+    Momentum,
+    /// Buy in, never sell.
+    Whale,
+}
+
+/// A speculator population's attributes.
+#[derive(Debug, Clone)]
+pub struct Params {
+    strategy: Strategy,
+    trade_fraction: Option<DistSpec>,
+    trades_per_epoch: Option<DistSpec>,
+}
 
 /// What a speculator does on one trading opportunity.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,36 +56,97 @@ pub struct Speculators {
     pub trades_per_epoch: Vec<f64>,
 }
 
-impl Speculators {
-    /// Adds a speculator drawn from `spec`; returns its row.
-    pub fn spawn<R: Rng + ?Sized>(
-        &mut self,
-        agent: u32,
-        spec: &PopulationSpec,
-        rng: &mut R,
-    ) -> u32 {
+impl RoleBehaviour for Speculators {
+    const NAME: &'static str = "speculator";
+    const ATTRIBUTES: &'static [Attribute] = &[
+        Attribute {
+            name: "capital",
+            kind: AttrKind::NonNegative,
+            doc: "quote units held at genesis",
+        },
+        Attribute {
+            name: "strategy",
+            kind: AttrKind::Choice(&["random", "momentum", "whale"]),
+            doc: "trading rule (default random)",
+        },
+        Attribute {
+            name: "trade_fraction",
+            kind: AttrKind::Probability,
+            doc: "fraction of holdings moved per trade (default 0.1)",
+        },
+        Attribute {
+            name: "trades_per_epoch",
+            kind: AttrKind::NonNegative,
+            doc: "mean trades per epoch (default 1)",
+        },
+    ];
+    type Params = Params;
+
+    fn params(attributes: &Attributes) -> Params {
+        let strategy = match attributes.word("strategy") {
+            Some("momentum") => Strategy::Momentum,
+            Some("whale") => Strategy::Whale,
+            _ => Strategy::Random,
+        };
+        Params {
+            strategy,
+            trade_fraction: attributes.dist("trade_fraction"),
+            trades_per_epoch: attributes.dist("trades_per_epoch"),
+        }
+    }
+
+    fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, _decimals: u32) -> Spawned {
         let row = self.agent.len() as u32;
         self.agent.push(agent);
-        self.strategy.push(
-            spec.strategy
-                .as_ref()
-                .map_or(Strategy::Random, |s| *s.get_ref()),
-        );
+        self.strategy.push(params.strategy);
         self.trade_fraction.push(draw(
             rng,
-            spec.trade_fraction.as_ref(),
+            params.trade_fraction.as_ref(),
             0.1,
             AttrKind::Probability,
         ));
         self.trades_per_epoch.push(draw(
             rng,
-            spec.trades_per_epoch.as_ref(),
+            params.trades_per_epoch.as_ref(),
             1.0,
             AttrKind::NonNegative,
         ));
-        row
+        Spawned { row, unvested: 0 }
     }
 
+    /// Trades are a Poisson process per speculator.
+    fn start_processes(&self, agent: u32, row: u32, rng: &mut SimRng, world: &mut World) {
+        let rate = self.trades_per_epoch[row as usize];
+        if let Some(delay) = exp_delay(rng, rate, world.rules.ticks_per_epoch) {
+            let now = world.queue.now();
+            world.schedule_role_event(now, delay, Role::Speculator, TRADE, agent, row);
+        }
+    }
+
+    /// One trade against the market by the speculator's rule; the next is
+    /// scheduled.
+    fn on_event(
+        &mut self,
+        _kind: u8,
+        agent: u32,
+        row: u32,
+        tick: u64,
+        world: &mut World,
+    ) -> Result<(), SimError> {
+        if let Some(market) = &mut world.market {
+            let price_now = market.price(&world.ledger);
+            let trade = self.decide(row, price_now, world.price_at_epoch_start, &mut world.rng);
+            execute_trade(market, &mut world.ledger, &mut world.agents, agent, trade)?;
+        }
+        let rate = self.trades_per_epoch[row as usize];
+        if let Some(delay) = world.poisson_delay(rate) {
+            world.schedule_role_event(tick, delay, Role::Speculator, TRADE, agent, row);
+        }
+        Ok(())
+    }
+}
+
+impl Speculators {
     /// The trade of `row` given the price now and at the last epoch end.
     #[inline]
     pub fn decide<R: Rng + ?Sized>(

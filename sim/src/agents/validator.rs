@@ -4,12 +4,17 @@
 
 use rand::Rng;
 
-use super::{draw, Agents, AttrKind};
+use super::{draw, Agents, AttrKind, Attribute, Attributes, RoleBehaviour, Spawned};
 use crate::ledger::{Account, Ledger};
-use crate::scenario::PopulationSpec;
+use crate::reward::PoolKind;
+use crate::rng::SimRng;
+use crate::scenario::DistSpec;
 
-/// Attributes a validator population may set.
-pub const ATTRIBUTES: &[&str] = &["stake", "accuracy"];
+/// A validator population's attributes.
+#[derive(Debug, Clone)]
+pub struct Params {
+    accuracy: Option<DistSpec>,
+}
 
 /// Columns of validators, indexed by their row.
 #[derive(Debug, Clone, Default)]
@@ -26,25 +31,44 @@ pub struct Validators {
     cumulative_row: Vec<u32>,
 }
 
-impl Validators {
-    /// Adds a validator drawn from `spec`; returns its row.
-    pub fn spawn<R: Rng + ?Sized>(
-        &mut self,
-        agent: u32,
-        spec: &PopulationSpec,
-        rng: &mut R,
-    ) -> u32 {
+impl RoleBehaviour for Validators {
+    const NAME: &'static str = "validator";
+    const ATTRIBUTES: &'static [Attribute] = &[
+        Attribute {
+            name: "stake",
+            kind: AttrKind::NonNegative,
+            doc: "tokens staked at genesis (checks are drawn by stake)",
+        },
+        Attribute {
+            name: "accuracy",
+            kind: AttrKind::Probability,
+            doc: "chance of catching a wrong result (default 0.9)",
+        },
+    ];
+    const POOL: Option<PoolKind> = Some(PoolKind::Validation);
+    const PAYS_COSTS: bool = true;
+    type Params = Params;
+
+    fn params(attributes: &Attributes) -> Params {
+        Params {
+            accuracy: attributes.dist("accuracy"),
+        }
+    }
+
+    fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, _decimals: u32) -> Spawned {
         let row = self.agent.len() as u32;
         self.agent.push(agent);
         self.accuracy.push(draw(
             rng,
-            spec.accuracy.as_ref(),
+            params.accuracy.as_ref(),
             0.9,
             AttrKind::Probability,
         ));
-        row
+        Spawned { row, unvested: 0 }
     }
+}
 
+impl Validators {
     /// Rebuilds the stake-weighted draw from the current stakes. Validators
     /// with no stake are drawn uniformly when nobody has stake.
     /// Marks the stake-weighted draw for rebuilding before its next use.

@@ -320,7 +320,13 @@ fn check(
     let mut names = std::collections::BTreeSet::new();
     for (i, p) in s.population.iter().enumerate() {
         let spec = p.get_ref();
-        check_population(spec, p.span()).map_err(|issue| (issue.span, issue.message))?;
+        let index = i.to_string();
+        let precise = |name: &str| {
+            let text = source?;
+            let error = at_path::<super::DistSpec>(text, &["population", &index, name]).err()?;
+            Some((error.span()?, error.message().to_string()))
+        };
+        check_population(spec, p.span(), &precise).map_err(|issue| (issue.span, issue.message))?;
         if !names.insert(spec.display_name(i)) {
             return Err((
                 p.span(),
@@ -548,7 +554,7 @@ impl<'de, T: serde::de::DeserializeOwned> serde::de::DeserializeSeed<'de> for At
         if self.path.is_empty() {
             return T::deserialize(d).map(Some);
         }
-        d.deserialize_map(self)
+        d.deserialize_any(self)
     }
 }
 
@@ -568,6 +574,26 @@ impl<'de, T: serde::de::DeserializeOwned> serde::de::Visitor<'de> for AtPath<'_,
             } else {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
+        }
+        Ok(found)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
+        let wanted = self.path.first().and_then(|s| s.parse::<usize>().ok());
+        let mut found = None;
+        let mut index = 0;
+        loop {
+            if Some(index) == wanted {
+                match seq.next_element_seed(AtPath::<T> {
+                    path: &self.path[1..],
+                    wanted: std::marker::PhantomData,
+                })? {
+                    Some(value) => found = value,
+                    None => break,
+                }
+            } else if seq.next_element::<serde::de::IgnoredAny>()?.is_none() {
+                break;
+            }
+            index += 1;
         }
         Ok(found)
     }

@@ -15,6 +15,8 @@ use toml::Spanned;
 pub use crate::values::{Fraction, NonNegative, Positive, Probability};
 pub use distribution::{DistSpec, DistTable};
 
+pub use crate::agents::speculator::Strategy;
+pub use crate::agents::{Attributes, Role};
 pub use crate::reward::PoolKind;
 pub use load::{
     apply_override, at_path, check_schema, parse_scenario, parse_scenario_with, render,
@@ -458,114 +460,26 @@ pub struct Exchange {
     pub amount: NonNegative,
 }
 
-/// The roles agents can have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    ComputeProvider,
-    DataProvider,
-    Validator,
-    Speculator,
-    Investor,
-    /// A plain token holder (e.g. the agents of a random-exchange economy).
-    Holder,
-}
-
-impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::ComputeProvider,
-        Role::DataProvider,
-        Role::Validator,
-        Role::Speculator,
-        Role::Investor,
-        Role::Holder,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::ComputeProvider => "compute_provider",
-            Role::DataProvider => "data_provider",
-            Role::Validator => "validator",
-            Role::Speculator => "speculator",
-            Role::Investor => "investor",
-            Role::Holder => "holder",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// Speculators' trading rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Strategy {
-    /// Buy or sell at random.
-    Random,
-    /// Buy after the price rose over the last epoch, sell after it fell.
-    Momentum,
-    /// Buy in, never sell.
-    Whale,
-}
-
-/// One `[[population]]` table. Which attributes apply depends on `role`;
-/// each role's file under `agents/` says which it accepts and reads them.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One `[[population]]` table: the role, the population's size, the
+/// monetary attributes funded at genesis, and the role's own attributes,
+/// which the role's file declares and reads (`agents::RoleBehaviour`); the
+/// loader checks them against it.
+#[derive(Debug, Clone)]
 pub struct PopulationSpec {
     pub role: Role,
     /// Optional name, usable in `--set population.<name>.count=...`.
-    #[serde(default)]
     pub name: Option<String>,
     pub count: u32,
     /// Upper bound for joins; without it the population never grows.
-    #[serde(default)]
     pub max_count: Option<u32>,
     /// Liquid tokens at genesis (any role).
-    #[serde(default)]
     pub balance: Option<Spanned<DistSpec>>,
-    /// Staked tokens at genesis (providers, validators).
-    #[serde(default)]
+    /// Staked tokens at genesis (roles that list `stake`).
     pub stake: Option<Spanned<DistSpec>>,
-    /// Quote units held at genesis (speculators' capital).
-    #[serde(default)]
+    /// Quote units held at genesis (roles that list `capital`).
     pub capital: Option<Spanned<DistSpec>>,
-    // compute providers
-    #[serde(default)]
-    pub capacity: Option<Spanned<DistSpec>>,
-    #[serde(default)]
-    pub cost_per_task: Option<Spanned<DistSpec>>,
-    #[serde(default)]
-    pub honesty: Option<Spanned<DistSpec>>,
-    // data providers
-    #[serde(default)]
-    pub quality: Option<Spanned<DistSpec>>,
-    #[serde(default)]
-    pub submission_rate: Option<Spanned<DistSpec>>,
-    #[serde(default)]
-    pub cost_per_submission: Option<Spanned<DistSpec>>,
-    // validators
-    #[serde(default)]
-    pub accuracy: Option<Spanned<DistSpec>>,
-    // speculators
-    #[serde(default)]
-    pub strategy: Option<Spanned<Strategy>>,
-    #[serde(default)]
-    pub trade_fraction: Option<Spanned<DistSpec>>,
-    #[serde(default)]
-    pub trades_per_epoch: Option<Spanned<DistSpec>>,
-    // investors
-    #[serde(default)]
-    pub allocation: Option<Spanned<DistSpec>>,
-    #[serde(default)]
-    pub cliff_epochs: Option<Spanned<u32>>,
-    #[serde(default)]
-    pub vesting_epochs: Option<Spanned<u32>>,
-    #[serde(default)]
-    pub sell_fraction: Option<Spanned<DistSpec>>,
-    #[serde(default)]
-    pub min_sell_price: Option<Spanned<NonNegative>>,
+    /// Every other key: the role's own attributes.
+    pub attributes: Attributes,
 }
 
 impl PopulationSpec {
@@ -574,5 +488,58 @@ impl PopulationSpec {
         self.name
             .clone()
             .unwrap_or_else(|| format!("{}_{index}", self.role.as_str()))
+    }
+}
+
+impl<'de> Deserialize<'de> for PopulationSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct PopulationVisitor;
+        impl<'de> serde::de::Visitor<'de> for PopulationVisitor {
+            type Value = PopulationSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a population table with `role`, `count` and the role's attributes")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PopulationSpec, A::Error> {
+                use serde::de::Error;
+                let mut role = None;
+                let mut name = None;
+                let mut count = None;
+                let mut max_count = None;
+                let (mut balance, mut stake, mut capital) = (None, None, None);
+                let mut attributes = Attributes::default();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    let span = key.span();
+                    let key = key.into_inner();
+                    match key.as_str() {
+                        "role" => role = Some(map.next_value()?),
+                        "name" => name = Some(map.next_value()?),
+                        "count" => count = Some(map.next_value()?),
+                        "max_count" => max_count = Some(map.next_value()?),
+                        "balance" => balance = Some(map.next_value()?),
+                        "stake" => stake = Some(map.next_value()?),
+                        "capital" => capital = Some(map.next_value()?),
+                        _ => {
+                            let value = map.next_value::<Spanned<toml::Value>>()?;
+                            attributes.key_spans.insert(key.clone(), span);
+                            attributes.values.insert(key, value);
+                        }
+                    }
+                }
+                Ok(PopulationSpec {
+                    role: role.ok_or_else(|| A::Error::missing_field("role"))?,
+                    name,
+                    count: count.ok_or_else(|| A::Error::missing_field("count"))?,
+                    max_count,
+                    balance,
+                    stake,
+                    capital,
+                    attributes,
+                })
+            }
+        }
+        d.deserialize_map(PopulationVisitor)
     }
 }
