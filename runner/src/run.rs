@@ -17,8 +17,8 @@ use mirage_sim::scenario::Role;
 use mirage_sim::{LoadedScenario, Simulation};
 
 use crate::output::{
-    prepare_dir, write_accounts_csv, write_agents_csv, write_atomic, write_json_atomic,
-    AtomicFile, EpochsCsv,
+    prepare_dir, write_accounts_csv, write_agents_csv, write_atomic, write_json_atomic, AtomicFile,
+    EpochsCsv,
 };
 use crate::progress::RunProgress;
 

@@ -48,7 +48,9 @@ impl RunProgress for EpochBar {
 #[derive(Debug)]
 pub enum SweepBar {
     /// Not started yet (or quiet).
-    Idle { quiet: bool },
+    Idle {
+        quiet: bool,
+    },
     Bar(ProgressBar),
     Lines(Instant),
 }

@@ -69,12 +69,7 @@ fn rows_file(dir: &Path, journal: &str, final_name: &str) -> Option<PathBuf> {
 /// Merges the sweep directories named by `inputs` into `out` (whose sweep
 /// files are replaced only with `force`), then draws its `dashboard.html`
 /// if `dashboard`.
-pub fn merge(
-    inputs: &[PathBuf],
-    out: &Path,
-    force: bool,
-    dashboard: bool,
-) -> Result<MergeOutcome> {
+pub fn merge(inputs: &[PathBuf], out: &Path, force: bool, dashboard: bool) -> Result<MergeOutcome> {
     let outcome = merge_files(inputs, out, force)?;
     if dashboard {
         write_sweep_dashboard(out)?;

@@ -61,9 +61,7 @@ pub struct Emitted {
 /// output directory.
 pub fn emit_slurm(plan: &Plan, request: &EmitRequest) -> Result<Emitted> {
     let total = plan.runs();
-    let array_size = request
-        .array_size
-        .unwrap_or(total.min(DEFAULT_ARRAY_SIZE));
+    let array_size = request.array_size.unwrap_or(total.min(DEFAULT_ARRAY_SIZE));
     if array_size > total {
         bail!(
             "--array-size {array_size}: the sweep has only {total} runs, so at most {total} tasks"
