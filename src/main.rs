@@ -1,10 +1,11 @@
 //! The `mirage` command line: parses arguments, dispatches to one module per
 //! subcommand under `cli/`, and prints errors with their whole cause chain.
-//! All simulation and analysis logic lives in the `mirage-sim` and
-//! `mirage-analysis` crates; this binary only does terminal and file I/O.
+//! The simulation is `mirage-sim`'s, the metrics `mirage-analysis`'s, the
+//! dashboards `mirage-dashboard`'s, and running scenarios and sweeps into
+//! output files `mirage-runner`'s; this binary defines the arguments and
+//! prints (summaries, messages, progress).
 
 mod cli;
-mod sweep;
 
 use std::process::ExitCode;
 

@@ -9,17 +9,14 @@
 //!   weights, a second column and groups), analysed into [`Report`]s.
 //! - [`concentration`]: single cheap numbers (exact Gini, Nakamoto, HHI).
 //! - [`table`]: reports as a text table.
-//! - [`dashboard`]: a run's or a sweep's output directory drawn as one
-//!   self-contained `dashboard.html`.
+//! - [`fairness`]: the per-run fairness report (`fairness.json`).
 //!
-//! Architecture invariant: no I/O and no knowledge of the simulation here;
-//! undefined metrics are `None` (JSON `null`), never NaN, ∞ or a panic. The
-//! one exception is [`dashboard`], which reads output files (CSV, JSON) and
-//! writes the page; it still knows only the files' columns, not the engine.
+//! Architecture invariant: no I/O, no plotting and no knowledge of the
+//! simulation here; undefined metrics are `None` (JSON `null`), never NaN,
+//! ∞ or a panic. Dashboards are the `mirage-dashboard` crate.
 
 pub mod alignment;
 pub mod concentration;
-pub mod dashboard;
 pub mod dataset;
 pub mod decimal;
 pub mod fairness;

@@ -1,14 +1,14 @@
 //! `mirage dashboard`: draws a run or sweep directory as one self-contained
 //! `dashboard.html` (inline SVG charts, opens from the file system), and
 //! optionally each chart as its own SVG. The page itself is built by
-//! `mirage_analysis::dashboard`.
+//! `mirage_dashboard`.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use mirage_analysis::dashboard::{self, Kind, Options, DASHBOARD_FILE};
+use mirage_dashboard::{self as dashboard, Kind, Options, DASHBOARD_FILE};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -1,6 +1,6 @@
 //! `mirage merge`: combines shard outputs of one sweep into one sweep
 //! output directory. Argument handling and printing only; the checks and
-//! the writing are in `crate::sweep::merge`.
+//! the writing (and the dashboard) are in `mirage_runner::sweep::merge`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::sweep::merge::merge;
+use mirage_runner::sweep::merge::merge;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,10 +30,7 @@ pub struct Args {
 }
 
 pub fn execute(args: &Args) -> Result<ExitCode> {
-    let outcome = merge(&args.dirs, &args.out, args.force)?;
-    if !args.no_dashboard {
-        super::sweep::write_sweep_dashboard(&args.out)?;
-    }
+    let outcome = merge(&args.dirs, &args.out, args.force, !args.no_dashboard)?;
     if !args.quiet {
         writeln!(
             std::io::stdout(),

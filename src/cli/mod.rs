@@ -1,19 +1,20 @@
 //! Subcommand definitions (clap) and dispatch. One file per subcommand; each
-//! exposes an `Args` struct and an `execute` function.
+//! exposes an `Args` struct and an `execute` function. Also `ScenarioArgs`
+//! (how a command names a scenario) and, in `progress`, the terminal
+//! progress of runs and sweeps.
 
 use std::process::ExitCode;
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
-use mirage_sim::{parse_scenario, LoadedScenario, Override};
+use mirage_sim::LoadedScenario;
 
 pub mod dashboard;
 pub mod fund;
 pub mod merge;
 pub mod metrics;
-pub mod output;
+pub mod progress;
 pub mod run;
 pub mod schemes;
 pub mod sweep;
@@ -83,28 +84,6 @@ pub struct ScenarioArgs {
 impl ScenarioArgs {
     /// Reads, overrides and checks the scenario.
     pub fn load(&self) -> anyhow::Result<LoadedScenario> {
-        let text = std::fs::read_to_string(&self.path)
-            .with_context(|| format!("cannot read scenario file {}", self.path.display()))?;
-        let mut overrides = self
-            .set
-            .iter()
-            .map(|s| Override::parse(s).map_err(|e| anyhow::anyhow!("--set {s}: {e}")))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        if let Some(seed) = self.seed {
-            overrides.push(Override {
-                path: "seed".into(),
-                value: toml::Value::Integer(
-                    i64::try_from(seed).map_err(|_| {
-                        anyhow::anyhow!("--seed {seed}: must be at most {}", i64::MAX)
-                    })?,
-                ),
-                text: format!("seed={seed} (from --seed)"),
-            });
-        }
-        Ok(parse_scenario(
-            &text,
-            &self.path.display().to_string(),
-            &overrides,
-        )?)
+        mirage_runner::load_scenario(&self.path, self.seed, &self.set)
     }
 }

@@ -1,7 +1,7 @@
 //! `mirage sweep`: runs a scenario's `[sweep]` (points × replications) in
 //! parallel into an output directory, or with `--dry-run` prints its size
-//! and first points. Argument handling and printing only; the work is in
-//! `crate::sweep`.
+//! and first points. Argument handling, progress and printing only; the
+//! work is in `mirage_runner::sweep`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,11 +9,13 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 
+use mirage_runner::sweep::definition::{cell, AxisKind, DesignKind};
+use mirage_runner::sweep::exec::{self, Options};
+use mirage_runner::sweep::plan::Plan;
+use mirage_runner::sweep::shard::Shard;
+
+use super::progress::{format_duration, SweepBar};
 use super::ScenarioArgs;
-use crate::sweep::definition::{cell, AxisKind};
-use crate::sweep::exec::{self, format_duration, Options};
-use crate::sweep::plan::Plan;
-use crate::sweep::shard::Shard;
 
 /// Points listed by `--dry-run`.
 const DRY_RUN_POINTS: u64 = 10;
@@ -106,13 +108,10 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         keep_series: args.keep_series,
         limit: args.limit,
         yes: args.yes,
-        quiet: args.quiet,
+        dashboard: !args.no_dashboard,
         max_runs: args.max_runs,
     };
-    let outcome = exec::run(&plan, &options)?;
-    if outcome.complete && !args.no_dashboard {
-        write_sweep_dashboard(&out)?;
-    }
+    let outcome = exec::run(&plan, &options, &mut SweepBar::new(args.quiet))?;
     if !args.quiet {
         let which = shard.map_or(String::new(), |s| format!(" (shard {s})"));
         let rate = outcome.ran as f64 / outcome.seconds.max(1e-9);
@@ -184,7 +183,7 @@ fn dry_run(plan: &Plan, shard: Option<Shard>, limit: u64) -> Result<()> {
         };
         writeln!(std::io::stdout(), "  {:<32} {what}", axis.path)?;
     }
-    if def.design != crate::sweep::definition::DesignKind::Grid {
+    if def.design != DesignKind::Grid {
         writeln!(
             std::io::stdout(),
             "  ({} samples, design seed {})",
@@ -215,15 +214,4 @@ fn dry_run(plan: &Plan, shard: Option<Shard>, limit: u64) -> Result<()> {
     plan.validate()?;
     writeln!(std::io::stdout(), "every point's scenario is valid")?;
     Ok(())
-}
-
-/// Writes `dashboard.html` into a finished sweep (or merged) directory.
-pub fn write_sweep_dashboard(dir: &Path) -> Result<()> {
-    let page = dir.join(mirage_analysis::dashboard::DASHBOARD_FILE);
-    mirage_analysis::dashboard::write_dashboard(dir, &page).map_err(|e| {
-        anyhow!(
-            "the sweep's results are in {}, but its dashboard failed: {e:#}",
-            dir.display()
-        )
-    })
 }

@@ -1,23 +1,17 @@
-//! `mirage sweep --emit-slurm`: its options, and writing the Slurm job
-//! scripts of a sweep into the output directory and printing how to submit
-//! them. The scripts' text is built by `crate::sweep::slurm`.
+//! `mirage sweep --emit-slurm`: its options, the arguments every job
+//! repeats, and printing how to submit the scripts. Checking and writing
+//! the scripts is `mirage_runner::sweep::slurm_emit`'s; their text is built
+//! by `mirage_runner::sweep::slurm`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::Result;
+use mirage_runner::sweep::plan::Plan;
+use mirage_runner::sweep::slurm::instructions;
+use mirage_runner::sweep::slurm_emit::{emit_slurm, EmitRequest};
 
-use super::output::write_atomic;
 use super::sweep::Args;
-use crate::sweep::plan::Plan;
-use crate::sweep::shard::Shard;
-use crate::sweep::slurm::{
-    instructions, scripts, SlurmOptions, SlurmSweep, LOG_DIR, MERGE_SCRIPT, SWEEP_SCRIPT,
-};
-
-/// Array tasks when `--array-size` is not given (fewer if the sweep has
-/// fewer runs).
-const DEFAULT_ARRAY_SIZE: u64 = 100;
 
 #[derive(Debug, clap::Args)]
 #[command(next_help_heading = "Slurm job array")]
@@ -52,77 +46,42 @@ pub struct SlurmArgs {
 /// submit.
 pub fn emit(args: &Args, plan: &Plan, out: &Path) -> Result<ExitCode> {
     let o = &args.slurm;
-    let total = plan.runs();
-    let array_size = o.array_size.unwrap_or(total.min(DEFAULT_ARRAY_SIZE));
-    if array_size > total {
-        bail!(
-            "--array-size {array_size}: the sweep has only {total} runs, so at most {total} tasks"
-        );
-    }
-    let largest = Shard::new(0, array_size)
-        .map_err(|e| anyhow!("--array-size {array_size}: {e}"))?
-        .len(total);
-    if largest > args.limit && !args.yes {
-        bail!(
-            "{}: an array task would run up to {largest} runs (the sweep's {total} in {array_size} tasks), \
-             more than the limit of {}: pass --yes, raise --limit, or use a larger --array-size",
-            plan.source.display(),
-            args.limit
-        );
-    }
-    plan.validate()?;
-
-    let mirage = match &o.mirage_bin {
-        Some(path) => absolute(path)?,
-        None => {
-            std::env::current_exe().context("cannot find the path of this mirage executable")?
-        }
-    };
-    let scenario = std::fs::canonicalize(&args.scenario.path)
-        .with_context(|| format!("cannot find {}", args.scenario.path.display()))?;
-    let out = absolute(out)?;
-    let workdir = std::env::current_dir().context("cannot read the current directory")?;
-    let job = SlurmSweep {
-        mirage,
-        scenario,
-        out: out.clone(),
-        workdir,
-        name: plan.base.name.clone(),
+    let request = EmitRequest {
+        scenario: args.scenario.path.clone(),
+        out: out.to_path_buf(),
+        array_size: o.array_size,
+        partition: o.partition.clone(),
+        time: o.time.clone(),
+        cpus_per_task: o.cpus_per_task,
+        mirage_bin: o.mirage_bin.clone(),
         sweep_args: forwarded(args),
         merge_args: if args.no_dashboard {
             vec!["--no-dashboard".into()]
         } else {
             Vec::new()
         },
-        options: SlurmOptions {
-            array_size,
-            partition: o.partition.clone(),
-            time: o.time.clone(),
-            cpus_per_task: o.cpus_per_task.unwrap_or(1),
-        },
+        limit: args.limit,
+        yes: args.yes,
     };
-    let text = scripts(&job).map_err(|e| anyhow!(e))?;
-
-    let logs = out.join(LOG_DIR);
-    std::fs::create_dir_all(&logs)
-        .with_context(|| format!("cannot create directory {}", logs.display()))?;
-    write_atomic(&out.join(SWEEP_SCRIPT), text.sweep.as_bytes())?;
-    write_atomic(&out.join(MERGE_SCRIPT), text.merge.as_bytes())?;
-
+    let emitted = emit_slurm(plan, &request)?;
+    let job = &emitted.job;
     println!(
-        "sweep `{}`: {total} runs ({} points × {} replications) in a job array of {array_size} tasks, \
-         up to {largest} runs each on {} CPU(s)",
+        "sweep `{}`: {} runs ({} points × {} replications) in a job array of {} tasks, \
+         up to {} runs each on {} CPU(s)",
         plan.base.name,
+        emitted.total,
         plan.points(),
         plan.replications(),
+        job.options.array_size,
+        emitted.largest,
         job.options.cpus_per_task
     );
     println!(
         "wrote {} and {}",
-        out.join(SWEEP_SCRIPT).display(),
-        out.join(MERGE_SCRIPT).display()
+        emitted.sweep_script.display(),
+        emitted.merge_script.display()
     );
-    print!("{}", instructions(&job));
+    print!("{}", instructions(job));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -146,8 +105,4 @@ fn forwarded(args: &Args) -> Vec<String> {
     }
     v.extend(["--yes".to_string(), "--no-dashboard".to_string()]);
     v
-}
-
-fn absolute(path: &Path) -> Result<PathBuf> {
-    std::path::absolute(path).with_context(|| format!("cannot make {} absolute", path.display()))
 }

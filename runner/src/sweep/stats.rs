@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::cli::output::AtomicFile;
+use crate::output::AtomicFile;
 
 /// 97.5% quantile of Student's t with `df` degrees of freedom (the factor
 /// of a two-sided 95% interval).

@@ -1,7 +1,8 @@
 //! Writing outputs safely: every file is written under a temporary name in
 //! its directory and renamed into place when complete, so an interrupted
-//! command never leaves a truncated file behind. Also the CSV writers of a
-//! run's outputs (`epochs.csv`, `agents.csv`, `accounts.csv`).
+//! command never leaves a truncated file behind (`AtomicFile`,
+//! `write_atomic`, `write_json_atomic`, `prepare_dir`). Also the CSV
+//! writers of a run's outputs (`epochs.csv`, `agents.csv`, `accounts.csv`).
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -11,7 +12,6 @@ use anyhow::{Context, Result};
 use mirage_sim::amount::{format_amount, write_amount, QUOTE_DECIMALS};
 use mirage_sim::ledger::{Account, SystemAccount};
 use mirage_sim::record::EpochRecord;
-use mirage_sim::scenario::Role;
 use mirage_sim::Simulation;
 
 /// A file being written under a temporary name next to its final path.
@@ -309,21 +309,4 @@ pub fn write_accounts_csv<W: Write>(out: W, sim: &Simulation) -> Result<()> {
     }
     w.flush()?;
     Ok(())
-}
-
-/// Share of all rewards paid to each role present (for summaries).
-pub fn reward_shares(last: &EpochRecord) -> Vec<(Role, f64)> {
-    let total: u128 = last.roles.iter().map(|r| r.rewards_total).sum();
-    last.roles
-        .iter()
-        .filter(|r| r.rewards_total > 0 || total == 0)
-        .map(|r| {
-            let share = if total == 0 {
-                0.0
-            } else {
-                r.rewards_total as f64 / total as f64
-            };
-            (r.role, share)
-        })
-        .collect()
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use mirage_analysis::dashboard::{build, write_dashboard, write_dashboard_with, Kind, Options};
+use mirage_dashboard::{build, write_dashboard, write_dashboard_with, Kind, Options};
 
 /// A small run: two rewarded roles and investors, 20 epochs, 40 agents.
 fn write_run(dir: &Path) {
@@ -214,7 +214,7 @@ fn a_run_dashboard_takes_fairness_figures_from_fairness_json_when_present() {
     write_run(&dir);
     let page = |dir: &Path| {
         let (_, p) = build(dir, &Options::default()).expect("builds");
-        mirage_analysis::dashboard::render(&p)
+        mirage_dashboard::render(&p)
     };
     let computed = page(&dir);
     std::fs::write(
@@ -310,7 +310,7 @@ fn a_sweep_dashboard_has_heatmap_lines_schemes_and_table() {
         ]
     );
     let (_, page) = build(&dir, &Options::default()).expect("builds");
-    let html = mirage_analysis::dashboard::render(&page);
+    let html = mirage_dashboard::render(&page);
     // The table: 9 points, sorted ascending by the metric.
     assert!(html.contains("All points, sorted by mean Gini of rewards"));
     let means: Vec<f64> = html
@@ -396,7 +396,7 @@ fn a_single_axis_sweep_has_no_heatmap_but_a_line() {
     let (_, page) = build(&dir, &Options::default()).expect("builds");
     let t: Vec<String> = page.charts().map(|c| c.title.clone()).collect();
     assert_eq!(t, ["Mean Gini of rewards vs emission.per_epoch"]);
-    assert!(mirage_analysis::dashboard::render(&page).contains("single axis"));
+    assert!(mirage_dashboard::render(&page).contains("single axis"));
 }
 
 #[test]
@@ -419,7 +419,7 @@ fn a_sweep_with_only_points_csv_still_draws() {
     }
     std::fs::write(dir.join("points.csv"), s).expect("write");
     let (_, page) = build(&dir, &Options::default()).expect("builds");
-    let html = mirage_analysis::dashboard::render(&page);
+    let html = mirage_dashboard::render(&page);
     assert!(html.contains("runs.csv is missing"));
     assert_eq!(page.charts().count(), 4);
     // The table shows the sweep's own interval.

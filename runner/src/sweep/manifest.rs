@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::Plan;
 use super::shard::Shard;
-use crate::cli::output::write_json_atomic;
+use crate::output::write_json_atomic;
 
 /// Version of the `sweep.json`, `runs.csv` and `points.csv` formats.
 pub const FORMAT: u32 = 1;

@@ -1,12 +1,17 @@
-//! `dashboard.html`: one self-contained page (inline SVG charts drawn with
-//! plotters, no network, no JavaScript framework) that shows a run
-//! directory or a sweep directory. This module owns the entry points:
-//! deciding what a directory holds, building the page, and writing it (and
-//! optionally each chart as its own SVG) atomically.
+//! Mirage dashboards: `dashboard.html`, one self-contained page (inline SVG
+//! charts drawn with plotters, no network, no JavaScript framework) that
+//! shows a run directory or a sweep directory. This crate root owns the
+//! entry points: deciding what a directory holds, building the page, and
+//! writing it (and optionally each chart as its own SVG) atomically.
 //!
 //! Reading inputs: `source`, `run_input`, `sweep_input`. Figures:
-//! `run_stats`, `sweep_stats`. Drawing: `style`, `plot`, `bars`,
-//! `heatmap`. Pages: `run_page`, `sweep_page`, `html`.
+//! `run_stats`, `sweep_stats` (with the metrics of `mirage-analysis`).
+//! Drawing: `style`, `plot`, `bars`, `heatmap`. Pages: `run_page`,
+//! `sweep_page`, `html`.
+//!
+//! Architecture invariant: the dashboard knows only the output files'
+//! columns (CSV, JSON, TOML), never the engine; it reads a directory and
+//! writes the page, nothing else.
 
 mod bars;
 mod heatmap;

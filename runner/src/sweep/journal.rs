@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::cli::output::AtomicFile;
+use crate::output::AtomicFile;
 
 /// An open journal, appended to by one writer.
 #[derive(Debug)]

@@ -6,7 +6,7 @@ use mirage_sim::amount::format_amount;
 use mirage_sim::record::EpochRecord;
 use mirage_sim::Simulation;
 
-use crate::cli::run::fairness_of;
+use crate::run::fairness_of;
 
 /// What the metrics are read from: the final epoch's record and the
 /// end-of-run figures computed once from the agents.

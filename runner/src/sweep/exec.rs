@@ -2,17 +2,17 @@
 //! point's scenario, a resumed sweep's identity), then the pending runs of
 //! the shard in parallel on a rayon pool (each simulation single-threaded),
 //! each finished run appended to the journals by one writer under a lock,
-//! with progress on stderr; when every run is done, the final sorted
-//! `runs.csv`, `timings.csv` and (for a whole sweep) `points.csv`.
+//! with progress reported to a `SweepProgress` (this module prints
+//! nothing); when every run is done, the final sorted `runs.csv`,
+//! `timings.csv`, (for a whole sweep) `points.csv`, and `dashboard.html`
+//! unless asked not to.
 
 use std::fs;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use mirage_sim::record::EpochRecord;
 use mirage_sim::Simulation;
 use rayon::prelude::*;
@@ -26,15 +26,14 @@ use super::plan::{csv_line, Plan};
 use super::shard::Shard;
 use super::stats::write_points;
 use super::summary::RunSummary;
-use crate::cli::output::{write_atomic, AtomicFile, EpochsCsv};
+use crate::output::{write_atomic, AtomicFile, EpochsCsv};
+use crate::progress::{SweepProgress, SweepStart};
 
 /// Columns of `timings.csv`.
 pub const TIMINGS_COLUMNS: [&str; 3] = ["run_id", "wall_seconds", "events"];
 
 /// Seconds between two rewrites of `sweep.json` (and syncs of the journals).
 const MANIFEST_EVERY: Duration = Duration::from_secs(5);
-/// Seconds between two progress lines when stderr is not a terminal.
-const LINE_EVERY: Duration = Duration::from_secs(10);
 
 /// How to run a sweep.
 #[derive(Debug, Clone)]
@@ -50,7 +49,8 @@ pub struct Options {
     /// Most runs this invocation may have without `yes`.
     pub limit: u64,
     pub yes: bool,
-    pub quiet: bool,
+    /// Write `dashboard.html` when the sweep is complete.
+    pub dashboard: bool,
     /// Stop after this many runs (tests of interruption).
     pub max_runs: Option<u64>,
 }
@@ -76,7 +76,9 @@ pub fn threads(jobs: Option<usize>) -> Result<usize> {
     }
 }
 
-pub fn run(plan: &Plan, opts: &Options) -> Result<Outcome> {
+/// Runs the pending runs of `plan` into `opts.out`, reporting to
+/// `progress`.
+pub fn run(plan: &Plan, opts: &Options, progress: &mut dyn SweepProgress) -> Result<Outcome> {
     let total = plan.runs();
     let shard = opts.shard;
     let in_shard = shard.map_or(total, |s| s.len(total));
@@ -156,20 +158,20 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Outcome> {
         in_shard,
         ran: 0,
         started: Instant::now(),
-        progress: Progress::new(in_shard, already, opts.quiet),
+        progress,
         manifest_written: Instant::now(),
         manifest: manifest.clone(),
         dir: dir.to_path_buf(),
         shard,
         total,
     });
-    if !opts.quiet {
-        eprintln!(
-            "sweep: {} runs to do ({already} of {in_shard} already done) on {threads} thread(s), into {}",
-            pending.len(),
-            dir.display()
-        );
-    }
+    lock(&sink).progress.start(&SweepStart {
+        pending: pending.len() as u64,
+        already,
+        in_shard,
+        threads,
+        dir,
+    });
     let started = Instant::now();
     let result = pool.install(|| {
         pending.par_iter().try_for_each(|&id| -> Result<()> {
@@ -216,6 +218,9 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<Outcome> {
         for journal in [&runs_journal, &timings_journal] {
             fs::remove_file(journal)
                 .with_context(|| format!("cannot remove {}", journal.display()))?;
+        }
+        if opts.dashboard {
+            write_sweep_dashboard(dir)?;
         }
     }
     Ok(outcome)
@@ -383,7 +388,7 @@ pub fn remove_sweep_files(dir: &Path) -> Result<()> {
         RUNS_JOURNAL,
         TIMINGS_JOURNAL,
         RESOLVED,
-        mirage_analysis::dashboard::DASHBOARD_FILE,
+        mirage_dashboard::DASHBOARD_FILE,
     ] {
         let path = dir.join(name);
         if path.exists() {
@@ -465,8 +470,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The single writer of a sweep's journals and progress.
-#[derive(Debug)]
-struct Sink {
+struct Sink<'p> {
     runs: Journal,
     timings: Journal,
     done: Vec<bool>,
@@ -474,7 +478,7 @@ struct Sink {
     in_shard: u64,
     ran: u64,
     started: Instant,
-    progress: Progress,
+    progress: &'p mut dyn SweepProgress,
     manifest_written: Instant,
     manifest: Manifest,
     dir: PathBuf,
@@ -482,7 +486,7 @@ struct Sink {
     total: u64,
 }
 
-impl Sink {
+impl Sink<'_> {
     fn record(&mut self, run_id: u64, finished: &Finished) -> Result<()> {
         // The run's row first: it is what marks the run done.
         self.runs.append(&finished.row)?;
@@ -492,8 +496,12 @@ impl Sink {
         }
         self.done_count += 1;
         self.ran += 1;
-        self.progress
-            .tick(self.done_count, self.in_shard, self.ran, self.started);
+        self.progress.run_done(
+            self.done_count,
+            self.in_shard,
+            self.ran,
+            self.started.elapsed(),
+        );
         if self.manifest_written.elapsed() >= MANIFEST_EVERY {
             self.manifest_written = Instant::now();
             self.runs.sync()?;
@@ -512,74 +520,13 @@ impl Sink {
     }
 }
 
-/// Progress on stderr: a bar on a terminal, a line every few seconds
-/// otherwise, nothing with `--quiet`.
-#[derive(Debug)]
-enum Progress {
-    Bar(ProgressBar),
-    Lines(Instant),
-    Quiet,
-}
-
-impl Progress {
-    fn new(total: u64, done: u64, quiet: bool) -> Self {
-        if quiet {
-            return Self::Quiet;
-        }
-        if !std::io::stderr().is_terminal() {
-            return Self::Lines(Instant::now());
-        }
-        let bar = ProgressBar::new(total).with_position(done);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} sweep {pos}/{len} runs [{elapsed_precise}] {wide_bar} {per_sec} ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.reset_eta();
-        Self::Bar(bar)
-    }
-
-    fn tick(&mut self, done: u64, total: u64, ran: u64, started: Instant) {
-        match self {
-            Self::Bar(bar) => bar.inc(1),
-            Self::Lines(last) => {
-                if last.elapsed() >= LINE_EVERY {
-                    *last = Instant::now();
-                    eprintln!("{}", progress_line(done, total, ran, started.elapsed()));
-                }
-            }
-            Self::Quiet => {}
-        }
-    }
-
-    fn finish(&mut self) {
-        if let Self::Bar(bar) = self {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-/// `sweep: 120/1000 runs (12.0%), 3.4 runs/s, about 4m 18s left`.
-pub fn progress_line(done: u64, total: u64, ran: u64, elapsed: Duration) -> String {
-    let rate = ran as f64 / elapsed.as_secs_f64().max(1e-9);
-    let left = total.saturating_sub(done);
-    let eta = if rate > 0.0 {
-        format_duration(left as f64 / rate)
-    } else {
-        "?".into()
-    };
-    format!(
-        "sweep: {done}/{total} runs ({:.1}%), {rate:.2} runs/s, about {eta} left",
-        100.0 * done as f64 / total.max(1) as f64
-    )
-}
-
-pub fn format_duration(seconds: f64) -> String {
-    let s = seconds.round() as u64;
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
-        _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
-    }
+/// Writes `dashboard.html` into a finished sweep (or merged) directory.
+pub fn write_sweep_dashboard(dir: &Path) -> Result<()> {
+    let page = dir.join(mirage_dashboard::DASHBOARD_FILE);
+    mirage_dashboard::write_dashboard(dir, &page).map_err(|e| {
+        anyhow!(
+            "the sweep's results are in {}, but its dashboard failed: {e:#}",
+            dir.display()
+        )
+    })
 }

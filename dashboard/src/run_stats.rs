@@ -2,8 +2,8 @@
 //! curves, rewards against contribution by contribution decile,
 //! misallocation, and a group's shares of rewards, wealth and contribution.
 
-use crate::alignment_u64;
-use crate::concentration::{gini_sorted, nakamoto_sorted};
+use mirage_analysis::alignment_u64;
+use mirage_analysis::concentration::{gini_sorted, nakamoto_sorted};
 
 /// Points of the Lorenz curve of `values` (any order), at most about
 /// `max_points` of them: (share of holders, share of the total), both in
@@ -79,7 +79,7 @@ pub fn by_contribution_decile(agents: &[(u64, u64)]) -> Option<[Decile; 10]> {
 /// ½ Σ |reward share − contribution share| over one group of agents
 /// (contribution, reward): the share of its rewards that would have to move
 /// for every agent to be paid in proportion to its contribution (computed
-/// by [`crate::alignment_u64`], as in `fairness.json`). `None` when nothing
+/// by [`mirage_analysis::alignment_u64`], as in `fairness.json`). `None` when nothing
 /// was contributed or paid.
 pub fn misallocation(agents: &[(u64, u64)]) -> Option<f64> {
     let rewards: Vec<u64> = agents.iter().map(|a| a.1).collect();

@@ -4,13 +4,14 @@
 //! (same engine version, scenario hash and sweep definition), and that
 //! every run id appears exactly once, naming the missing or duplicated ids.
 //! Works from the directories alone: the scenario need not be at hand.
+//! Draws the merged sweep's dashboard unless asked not to.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use super::exec::{final_files, finish, remove_sweep_files};
+use super::exec::{final_files, finish, remove_sweep_files, write_sweep_dashboard};
 use super::journal::RowIndex;
 use super::manifest::{
     ranges, ranges_text, Manifest, MANIFEST, RESOLVED, RUNS, RUNS_JOURNAL, SERIES_DIR, TIMINGS,
@@ -65,7 +66,18 @@ fn rows_file(dir: &Path, journal: &str, final_name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-pub fn merge(inputs: &[PathBuf], out: &Path, force: bool) -> Result<MergeOutcome> {
+/// Merges the sweep directories named by `inputs` into `out` (whose sweep
+/// files are replaced only with `force`), then draws its `dashboard.html`
+/// if `dashboard`.
+pub fn merge(inputs: &[PathBuf], out: &Path, force: bool, dashboard: bool) -> Result<MergeOutcome> {
+    let outcome = merge_files(inputs, out, force)?;
+    if dashboard {
+        write_sweep_dashboard(out)?;
+    }
+    Ok(outcome)
+}
+
+fn merge_files(inputs: &[PathBuf], out: &Path, force: bool) -> Result<MergeOutcome> {
     let dirs = expand_inputs(inputs)?;
     let manifests = dirs
         .iter()

@@ -1,0 +1,25 @@
+//! Mirage runner: everything between a scenario file and an output
+//! directory, as a library (the `mirage` binary and language bindings call
+//! it). It owns loading a scenario with a seed and `--set` overrides
+//! ([`load_scenario`]), running it into a run directory with every output
+//! file ([`run_to_dir`]), and parameter sweeps ([`sweep`]: plans, parallel
+//! execution, journals, resume, shards, merge, Slurm job scripts, summary
+//! metrics).
+//!
+//! Modules: `load` (scenario loading), `run` (one run and its files,
+//! `fairness_of`), `output` (atomic files and the run CSV writers),
+//! `progress` (the progress callbacks), `sweep`.
+//!
+//! Architecture invariant: the runner does file I/O at its edges and never
+//! prints; progress goes to [`RunProgress`] / [`SweepProgress`], and what a
+//! command prints is built by the caller from the returned values.
+
+pub mod load;
+pub mod output;
+pub mod progress;
+pub mod run;
+pub mod sweep;
+
+pub use load::load_scenario;
+pub use progress::{NoProgress, RunProgress, SweepProgress, SweepStart};
+pub use run::{fairness_of, reward_shares, run_to_dir, RunOptions, RunReport, RUN_FILES};

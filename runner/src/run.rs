@@ -1,0 +1,203 @@
+//! Running one scenario with one seed into a directory: the simulation from
+//! genesis to its last epoch, then every output file of a run, each written
+//! atomically in this order: `epochs.csv` (streamed while the run goes),
+//! `agents.csv`, `accounts.csv`, `scenario.resolved.toml`, `fairness.json`,
+//! `manifest.json`, and `dashboard.html` unless asked not to. Also the
+//! run's fairness report (`fairness_of`) and the reward shares of its
+//! summary. Prints nothing: progress goes to a [`RunProgress`].
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use mirage_analysis::fairness::{fairness_report, AgentFacts, FairnessReport};
+use mirage_sim::amount::format_amount;
+use mirage_sim::record::EpochRecord;
+use mirage_sim::scenario::Role;
+use mirage_sim::{LoadedScenario, Simulation};
+
+use crate::output::{
+    prepare_dir, write_accounts_csv, write_agents_csv, write_atomic, write_json_atomic, AtomicFile,
+    EpochsCsv,
+};
+use crate::progress::RunProgress;
+
+/// How to run: the choices of `mirage run` that change what is written.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Overwrite files in a non-empty output directory.
+    pub force: bool,
+    /// Write `dashboard.html` after the other files.
+    pub dashboard: bool,
+}
+
+/// Files of a run directory, in the order they are listed in the manifest.
+pub const RUN_FILES: [&str; 6] = [
+    "epochs.csv",
+    "agents.csv",
+    "accounts.csv",
+    "fairness.json",
+    "scenario.resolved.toml",
+    "manifest.json",
+];
+
+/// What a finished run reports (what `mirage run` prints its summary from).
+#[derive(Debug)]
+pub struct RunReport {
+    pub sim: Simulation,
+    /// Price at genesis, before the first event.
+    pub genesis_price: f64,
+    pub last: Option<EpochRecord>,
+    /// The report written to `fairness.json`.
+    pub fairness: FairnessReport,
+    pub seconds: f64,
+    /// The dashboard written, if any.
+    pub dashboard: Option<PathBuf>,
+}
+
+/// Runs a loaded scenario (read from `source`, named in messages and in
+/// the manifest) and writes its outputs into `dir`. Nothing is created
+/// before genesis succeeds; each file appears only when complete.
+pub fn run_to_dir(
+    loaded: &LoadedScenario,
+    source: &Path,
+    dir: &Path,
+    options: &RunOptions,
+    progress: &mut dyn RunProgress,
+) -> Result<RunReport> {
+    let scenario = &loaded.scenario;
+    let seed = scenario.seed;
+    let mut sim = Simulation::new(scenario, seed)
+        .with_context(|| format!("{}: cannot start the simulation", source.display()))?;
+    let genesis_price = sim.price();
+    let existed = dir.exists();
+    prepare_dir(dir, options.force)?;
+    let result = write_run(loaded, source, dir, &mut sim, options.dashboard, progress);
+    if result.is_err() && !existed {
+        let _ = std::fs::remove_dir(dir);
+    }
+    let (last, fairness, seconds) = result?;
+    let dashboard = options
+        .dashboard
+        .then(|| dir.join(mirage_dashboard::DASHBOARD_FILE));
+    if let Some(page) = &dashboard {
+        mirage_dashboard::write_dashboard(dir, page).with_context(|| {
+            format!(
+                "the run's results are in {}, but its dashboard failed",
+                dir.display()
+            )
+        })?;
+    }
+    Ok(RunReport {
+        sim,
+        genesis_price,
+        last,
+        fairness,
+        seconds,
+        dashboard,
+    })
+}
+
+type Written = (Option<EpochRecord>, FairnessReport, f64);
+
+fn write_run(
+    loaded: &LoadedScenario,
+    source: &Path,
+    dir: &Path,
+    sim: &mut Simulation,
+    with_dashboard: bool,
+    progress: &mut dyn RunProgress,
+) -> Result<Written> {
+    let scenario = &loaded.scenario;
+    progress.start(u64::from(scenario.epochs.get()));
+    let mut epochs_file = AtomicFile::create(&dir.join("epochs.csv"))?;
+    let mut csv = EpochsCsv::new(epochs_file.writer(), sim.decimals());
+    let mut last: Option<EpochRecord> = None;
+    let mut done = 0u64;
+    let started = Instant::now();
+    let mut observer = |rec: &EpochRecord| {
+        csv.write(rec);
+        last = Some(rec.clone());
+        done += 1;
+        progress.epoch_done(done);
+    };
+    sim.run(&mut observer)
+        .with_context(|| format!("{}: the simulation failed", source.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    progress.finish();
+    csv.finish()
+        .with_context(|| format!("cannot write {}", dir.join("epochs.csv").display()))?;
+    epochs_file.commit()?;
+
+    let mut agents = AtomicFile::create(&dir.join("agents.csv"))?;
+    write_agents_csv(agents.writer(), sim)
+        .with_context(|| format!("cannot write {}", dir.join("agents.csv").display()))?;
+    agents.commit()?;
+    let mut accounts = AtomicFile::create(&dir.join("accounts.csv"))?;
+    write_accounts_csv(accounts.writer(), sim)
+        .with_context(|| format!("cannot write {}", dir.join("accounts.csv").display()))?;
+    accounts.commit()?;
+    write_atomic(
+        &dir.join("scenario.resolved.toml"),
+        loaded.resolved.as_bytes(),
+    )?;
+    let fairness = fairness_of(sim);
+    write_json_atomic(&dir.join("fairness.json"), &fairness)?;
+
+    // The dashboard is drawn from these files right after the manifest.
+    let mut files = RUN_FILES.to_vec();
+    if with_dashboard {
+        files.push(mirage_dashboard::DASHBOARD_FILE);
+    }
+    let manifest = serde_json::json!({
+        "mirage_version": mirage_sim::VERSION,
+        "scenario": scenario.name,
+        "scenario_file": source.display().to_string(),
+        "seed": scenario.seed,
+        "rng": mirage_sim::rng::RNG_NAME,
+        "decimals": sim.decimals(),
+        "initial_supply": format_amount(sim.ledger().initial_supply(), sim.decimals()),
+        "epochs": scenario.epochs.get(),
+        "ticks_per_epoch": scenario.ticks_per_epoch.get(),
+        "agents_total": sim.agents().len(),
+        "events": sim.events(),
+        "wall_time_seconds": seconds,
+        "files": files,
+    });
+    write_json_atomic(&dir.join("manifest.json"), &manifest)?;
+    Ok((last, fairness, seconds))
+}
+
+/// The fairness report of a finished run (see `mirage_analysis::fairness`).
+pub fn fairness_of(sim: &Simulation) -> FairnessReport {
+    let agents = sim.agents();
+    let ledger = sim.ledger();
+    let facts: Vec<AgentFacts<'_>> = (0..agents.len())
+        .map(|a| AgentFacts {
+            role: agents.role[a].as_str(),
+            active: agents.left_epoch[a] == mirage_sim::agents::ACTIVE,
+            rewarded: sim.is_rewarded(agents.role[a]),
+            wealth: ledger.wealth(a as u32),
+            rewards: agents.rewards_total[a],
+            contribution: agents.contribution_total[a],
+        })
+        .collect();
+    fairness_report(&facts, sim.decimals())
+}
+
+/// Share of all rewards paid to each role present (for summaries).
+pub fn reward_shares(last: &EpochRecord) -> Vec<(Role, f64)> {
+    let total: u128 = last.roles.iter().map(|r| r.rewards_total).sum();
+    last.roles
+        .iter()
+        .filter(|r| r.rewards_total > 0 || total == 0)
+        .map(|r| {
+            let share = if total == 0 {
+                0.0
+            } else {
+                r.rewards_total as f64 / total as f64
+            };
+            (r.role, share)
+        })
+        .collect()
+}
