@@ -9,6 +9,10 @@
 //!   weights, a second column and groups), analysed into [`Report`]s.
 //! - [`concentration`]: single cheap numbers (exact Gini, Nakamoto, HHI).
 //! - [`table`]: reports as a text table.
+//! - [`votes`]: per-proposal tallies and concentration of real vote
+//!   exports (token, quadratic, one-holder weights), exact.
+//! - [`conviction`]: 1Hive conviction voting in the contract's uint256
+//!   arithmetic.
 //! - [`dashboard`]: a run's or a sweep's output directory drawn as one
 //!   self-contained `dashboard.html`.
 //!
@@ -19,6 +23,7 @@
 
 pub mod alignment;
 pub mod concentration;
+pub mod conviction;
 pub mod dashboard;
 pub mod dataset;
 pub mod decimal;
@@ -27,6 +32,7 @@ pub mod lorenz;
 pub mod metrics;
 mod row;
 pub mod table;
+pub mod votes;
 mod wide;
 
 pub use alignment::{alignment_u64, Alignment, AlignmentError};
