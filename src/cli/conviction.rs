@@ -127,11 +127,11 @@ pub fn execute(args: &Args) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => {
-            let json = serde_json::json!({
-                "conviction": outcome.conviction.to_string(),
-                "threshold": outcome.threshold.to_string(),
-                "executable": outcome.executable,
-            });
+            let json = Json {
+                conviction: outcome.conviction.to_string(),
+                threshold: outcome.threshold.to_string(),
+                executable: outcome.executable,
+            };
             serde_json::to_writer_pretty(&mut out, &json).context("writing JSON")?;
             writeln!(out)?;
         }
@@ -153,6 +153,14 @@ pub fn execute(args: &Args) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The JSON output, keys in this order.
+#[derive(Debug, serde::Serialize)]
+struct Json {
+    conviction: String,
+    threshold: String,
+    executable: bool,
 }
 
 /// A plain-words reason for the common reverts.
