@@ -13,9 +13,10 @@
 //! - `power_cast` = for + against + abstain; `for_share` = for / cast;
 //!   `turnout` = the tokens cast (the file's power, whatever the method) /
 //!   the supply.
-//! - `passed`: for > against, and for ≥ the quorum when there is one
-//!   (Governor Bravo). The quorum is compared with `power_for`, so it is in
-//!   the method's units (the file's units for `token`).
+//! - `passed`: for > against (in the method's weights), and, when there is
+//!   a quorum, the `for` tokens ≥ the quorum (Governor Bravo). The quorum is
+//!   a token amount in the file's units (Bravo's `quorumVotes`, 400,000 COMP
+//!   = 4×10²³ base units), whatever the method.
 //! - `gini`: over every ballot's weight, zero weights included, computed
 //!   exactly as G = (2 Σ i·x_(i) − (n + 1) Σx) / (n Σx) on big integers and
 //!   rounded to `f64` once at the end. (`concentration::gini_sorted` is the
@@ -24,10 +25,11 @@
 //! - `nakamoto`: the fewest ballots whose weights sum to strictly more than
 //!   half the power cast; `top10_share`: the 10 largest weights / cast.
 //! - `decisive_voters`: the fewest ballots of the winning side, removed
-//!   largest first, whose abstention flips the outcome. Passing: remove
-//!   `for` ballots until for ≤ against, or for < quorum. Failing: remove
-//!   `against` ballots until against < for; `None` when nothing can flip it
-//!   (no `for` power, or `for` below the quorum).
+//!   largest first (by tokens), whose abstention flips the outcome.
+//!   Passing: remove `for` ballots until for ≤ against, or the `for` tokens
+//!   fall below the quorum. Failing: remove `against` ballots until
+//!   against < for; `None` when nothing can flip it (no `for` weight, or
+//!   `for` tokens below the quorum).
 //!
 //! Undefined figures (nothing cast) are `None`, never NaN.
 
@@ -229,7 +231,7 @@ pub struct Options {
     pub method: Method,
     /// Total supply in the file's units, for turnout.
     pub supply: Option<Decimal>,
-    /// Minimum `for` weight, in the method's units.
+    /// Minimum `for` tokens, in the file's units (Bravo's `quorumVotes`).
     pub quorum: Option<Decimal>,
 }
 
@@ -349,21 +351,24 @@ pub fn tally_one(p: &ProposalInput, options: &Options, input_scale: u32) -> Tall
     let method = options.method;
     let wscale = weight_scale(method, input_scale);
     let quorum = p.quorum.or(options.quorum).map(Amount::from_decimal);
-    // Work at a scale where the quorum is exact too.
-    let work = wscale.max(quorum.as_ref().map_or(0, Amount::scale));
-    let up = pow10(work - wscale);
-    let weights: Vec<(Choice, BigUint)> = p
+    // Tokens at a scale where the quorum is exact too.
+    let tscale = input_scale.max(quorum.as_ref().map_or(0, Amount::scale));
+    let q = quorum.as_ref().map(|q| q.mantissa_at(tscale));
+    let ballots: Vec<Weighed> = p
         .ballots
         .iter()
-        .map(|b| (b.choice, weight(method, b.power, input_scale) * &up))
+        .map(|b| Weighed {
+            choice: b.choice,
+            weight: weight(method, b.power, input_scale),
+            tokens: weight(Method::Token, b.power, tscale),
+        })
         .collect();
-    let q = quorum.as_ref().map(|q| q.mantissa_at(work));
 
     let sum = |c: Choice| -> BigUint {
-        weights
+        ballots
             .iter()
-            .filter(|(k, _)| *k == c)
-            .map(|(_, w)| w)
+            .filter(|b| b.choice == c)
+            .map(|b| &b.weight)
             .sum()
     };
     let (f, a, ab) = (
@@ -371,11 +376,19 @@ pub fn tally_one(p: &ProposalInput, options: &Options, input_scale: u32) -> Tall
         sum(Choice::Against),
         sum(Choice::Abstain),
     );
+    let tokens_for: BigUint = ballots
+        .iter()
+        .filter(|b| b.choice == Choice::For)
+        .map(|b| &b.tokens)
+        .sum();
     let cast = &f + &a + &ab;
-    let passes = |f: &BigUint, a: &BigUint| f > a && q.as_ref().map_or(true, |q| f >= q);
-    let passed = passes(&f, &a);
+    // Governor Bravo: for > against, and the `for` tokens reach the quorum.
+    let passes = |f: &BigUint, a: &BigUint, tokens_for: &BigUint| {
+        f > a && q.as_ref().map_or(true, |q| tokens_for >= q)
+    };
+    let passed = passes(&f, &a, &tokens_for);
 
-    let mut sorted: Vec<&BigUint> = weights.iter().map(|(_, w)| w).collect();
+    let mut sorted: Vec<&BigUint> = ballots.iter().map(|b| &b.weight).collect();
     sorted.sort_unstable_by(|x, y| y.cmp(x));
     let gini = gini_descending(&sorted);
     let nakamoto = (cast.bits() > 0).then(|| {
@@ -392,33 +405,35 @@ pub fn tally_one(p: &ProposalInput, options: &Options, input_scale: u32) -> Tall
     });
     let top10: BigUint = sorted.iter().take(10).copied().sum();
 
-    let side = |c: Choice| -> Vec<&BigUint> {
-        let mut v: Vec<&BigUint> = weights
-            .iter()
-            .filter(|(k, _)| *k == c)
-            .map(|(_, w)| w)
-            .collect();
-        v.sort_unstable_by(|x, y| y.cmp(x));
+    // A side's ballots, largest holders first (tokens, then weight).
+    let side = |c: Choice| -> Vec<&Weighed> {
+        let mut v: Vec<&Weighed> = ballots.iter().filter(|b| b.choice == c).collect();
+        v.sort_unstable_by(|x, y| y.tokens.cmp(&x.tokens).then(y.weight.cmp(&x.weight)));
         v
     };
     let decisive = if passed {
-        count_until(&side(Choice::For), f.clone(), |rest| !passes(rest, &a))
-    } else if f.bits() == 0 || q.as_ref().is_some_and(|q| &f < q) {
+        let (mut rest, mut rest_tokens) = (f.clone(), tokens_for.clone());
+        first_flip(&side(Choice::For), |b| {
+            rest -= &b.weight;
+            rest_tokens -= &b.tokens;
+            !passes(&rest, &a, &rest_tokens)
+        })
+    } else if f.bits() == 0 || q.as_ref().is_some_and(|q| &tokens_for < q) {
         None
     } else {
-        count_until(&side(Choice::Against), a.clone(), |rest| passes(&f, rest))
+        let mut rest = a.clone();
+        first_flip(&side(Choice::Against), |b| {
+            rest -= &b.weight;
+            passes(&f, &rest, &tokens_for)
+        })
     };
 
-    let tokens_cast: BigUint = p
-        .ballots
-        .iter()
-        .map(|b| weight(Method::Token, b.power, input_scale))
-        .sum();
+    let tokens_cast: BigUint = ballots.iter().map(|b| &b.tokens).sum();
     let turnout = options
         .supply
-        .and_then(|s| Amount::new(tokens_cast, input_scale).ratio(&Amount::from_decimal(s)));
+        .and_then(|s| Amount::new(tokens_cast, tscale).ratio(&Amount::from_decimal(s)));
 
-    let amount = |m: &BigUint| Amount::new(m / &up, wscale);
+    let amount = |m: &BigUint| Amount::new(m.clone(), wscale);
     Tally {
         proposal: p.id.clone(),
         voters: p.ballots.len() as u64,
@@ -437,16 +452,19 @@ pub fn tally_one(p: &ProposalInput, options: &Options, input_scale: u32) -> Tall
     }
 }
 
-/// Removes `weights` (largest first) from `total` one at a time; the count
-/// at which `flipped(rest)` first holds, or `None` if it never does.
-fn count_until(
-    weights: &[&BigUint],
-    mut total: BigUint,
-    flipped: impl Fn(&BigUint) -> bool,
-) -> Option<u64> {
-    for (k, w) in weights.iter().enumerate() {
-        total -= *w;
-        if flipped(&total) {
+/// A ballot's weight under the method and its tokens (for the quorum).
+#[derive(Debug)]
+struct Weighed {
+    choice: Choice,
+    weight: BigUint,
+    tokens: BigUint,
+}
+
+/// Removes `ballots` in order, one at a time; the count at which
+/// `remove(ballot)` first reports a flip, or `None` if none does.
+fn first_flip(ballots: &[&Weighed], mut remove: impl FnMut(&Weighed) -> bool) -> Option<u64> {
+    for (k, b) in ballots.iter().enumerate() {
+        if remove(b) {
             return Some(k as u64 + 1);
         }
     }
@@ -704,6 +722,34 @@ mod tests {
         let t = one(&tie, Method::Token, None);
         assert!(!t.passed);
         assert_eq!(t.decisive_voters, Some(1));
+    }
+
+    #[test]
+    fn quorum_is_in_tokens_whatever_the_method() {
+        // for 16 + 9 tokens (√: 4 + 3), against 36 (√: 6).
+        let rows = [("a", For, "16"), ("b", For, "9"), ("c", Against, "36")];
+        // Tokens: 25 ≤ 36 fails; removing the 36 flips it.
+        let t = one(&rows, Method::Token, Some("20"));
+        assert!(!t.passed);
+        assert_eq!(t.decisive_voters, Some(1));
+        // Quadratic: 7 > 6, and the 25 `for` tokens reach a quorum of 20
+        // (compared with √ weights, 7 < 20 would fail). Removing the
+        // largest holder (16 tokens, weight 4) leaves 3 ≤ 6.
+        let q = one(&rows, Method::Quadratic, Some("20"));
+        assert!(q.passed);
+        assert_eq!(q.decisive_voters, Some(1));
+        // Quorum 25 exactly met; removing the largest holder flips it.
+        let q = one(&rows, Method::Quadratic, Some("25"));
+        assert!(q.passed);
+        assert_eq!(q.decisive_voters, Some(1));
+        // A quorum of 26 tokens is out of reach: fails, unflippable.
+        let q = one(&rows, Method::Quadratic, Some("26"));
+        assert!(!q.passed);
+        assert_eq!(q.decisive_voters, None);
+        // One holder: 2 > 1 passes; removing one `for` ballot ties 1 ≤ 1.
+        let h = one(&rows, Method::OneHolder, Some("0.5"));
+        assert!(h.passed);
+        assert_eq!(h.decisive_voters, Some(1));
     }
 
     #[test]

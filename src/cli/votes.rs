@@ -69,9 +69,9 @@ pub struct Args {
     /// (COMP: 10000000000000000000000000 base units = 10 M COMP).
     #[arg(long, value_name = "S")]
     pub supply: Option<String>,
-    /// Quorum: a proposal passes only if its `for` weight is ≥ Q, in the
-    /// method's units (for token, the file's units: Governor Bravo's
-    /// quorumVotes is 400000000000000000000000 COMP base units).
+    /// Quorum: a proposal passes only if its `for` tokens are ≥ Q, in the
+    /// file's units whatever the method (Governor Bravo's quorumVotes:
+    /// 400000000000000000000000 COMP base units).
     #[arg(long, value_name = "Q", conflicts_with = "proposals")]
     pub quorum: Option<String>,
     /// Proposals CSV with columns proposal,quorum and optional status: each
@@ -101,13 +101,6 @@ pub fn execute(args: &Args) -> anyhow::Result<ExitCode> {
     let mut inputs = read_votes(&args.votes)?;
     if let Some(path) = &args.proposals {
         apply_proposals(path, &args.votes, &mut inputs)?;
-    }
-    if method != Method::Token && (quorum.is_some() || args.proposals.is_some()) {
-        eprintln!(
-            "note: the quorum is compared with the `for` weight under --method {}, \
-             i.e. in that method's units, not in tokens",
-            method.name()
-        );
     }
     let ids = all_numeric(inputs.iter().map(|p| p.0.id.as_str()));
     inputs.sort_by(|a, b| compare_ids(&a.0.id, &b.0.id, ids));
