@@ -210,7 +210,11 @@ fn by_hand(rows: &[(String, u128)], quorum: u128) -> Hand {
     let n = all.len() as f64;
     let asc: Vec<f64> = all.iter().rev().map(|&x| x as f64).collect();
     let total: f64 = asc.iter().sum();
-    let ranked: f64 = asc.iter().enumerate().map(|(i, x)| (i as f64 + 1.0) * x).sum();
+    let ranked: f64 = asc
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (i as f64 + 1.0) * x)
+        .sum();
     let gini = (2.0 * ranked - (n + 1.0) * total) / (n * total);
     let passes = |f: u128, a: u128| f > a && f >= quorum;
     let side = |c: &str| {
@@ -320,7 +324,12 @@ fn compound_under_other_methods() {
     let votes = real("compound-governance/votes.csv");
     let token = json(&mirage(&["votes", &votes, "--format", "json"]));
     let quad = json(&mirage(&[
-        "votes", &votes, "--method", "quadratic", "--format", "json",
+        "votes",
+        &votes,
+        "--method",
+        "quadratic",
+        "--format",
+        "json",
     ]));
     let holder = json(&mirage(&[
         "votes",

@@ -17,10 +17,17 @@
 //! [`D`] = 10^7; the minimum threshold stake share is scaled by 10^18
 //! (`ONE_HUNDRED_PERCENT`).
 
-uint::construct_uint! {
-    /// Unsigned 256-bit integer: Solidity's `uint256`.
-    pub struct U256(4);
+mod wide {
+    //! The `uint` crate's 256-bit type (its macro's expansion trips a lint).
+    #![allow(clippy::manual_div_ceil)]
+
+    uint::construct_uint! {
+        /// Unsigned 256-bit integer: Solidity's `uint256`.
+        pub struct U256(4);
+    }
 }
+
+pub use wide::U256;
 
 /// The contract's fixed-point scale of decay, max ratio and weight: 10^7.
 pub const D: u64 = 10_000_000;
@@ -166,7 +173,7 @@ fn pow_128(a: U256, b: U256) -> Result<U256, Revert> {
     while !b.is_zero() {
         if (b & U256::one()).is_zero() {
             a = mul_128(a, a)?;
-            b = b >> 1;
+            b >>= 1;
         } else {
             result = mul_128(result, a)?;
             b = safe.sub(b, U256::one(), "b -= 1")?;
@@ -232,7 +239,11 @@ pub fn calculate_threshold(
     safe.require(budget > asked, "CV_AMOUNT_OVER_MAX_RATIO")?;
     // denom = (maxRatio << 64).div(D).sub((_requestedAmount << 64).div(funds))
     let beta = safe.div(settings.max_ratio << 64, d(), "(maxRatio << 64).div(D)")?;
-    let share = safe.div(requested << 64, funds, "(_requestedAmount << 64).div(funds)")?;
+    let share = safe.div(
+        requested << 64,
+        funds,
+        "(_requestedAmount << 64).div(funds)",
+    )?;
     let denom = safe.sub(beta, share, ".sub((_requestedAmount << 64).div(funds))")?;
     // ((weight << 128).div(D).div(denom.mul(denom) >> 64)).mul(D)
     //     .div(D.sub(decay)).mul(_totalStaked()) >> 64
@@ -472,7 +483,13 @@ mod tests {
         for decay in [D, D + 1] {
             let r = calculate_conviction(u(decay), 1, u(0), u(1));
             assert!(
-                matches!(r, Err(Revert::Require { function: "_pow", .. })),
+                matches!(
+                    r,
+                    Err(Revert::Require {
+                        function: "_pow",
+                        ..
+                    })
+                ),
                 "{r:?}"
             );
         }

@@ -371,11 +371,7 @@ pub fn tally_one(p: &ProposalInput, options: &Options, input_scale: u32) -> Tall
             .map(|b| &b.weight)
             .sum()
     };
-    let (f, a, ab) = (
-        sum(Choice::For),
-        sum(Choice::Against),
-        sum(Choice::Abstain),
-    );
+    let (f, a, ab) = (sum(Choice::For), sum(Choice::Against), sum(Choice::Abstain));
     let tokens_for: BigUint = ballots
         .iter()
         .filter(|b| b.choice == Choice::For)
@@ -384,7 +380,7 @@ pub fn tally_one(p: &ProposalInput, options: &Options, input_scale: u32) -> Tall
     let cast = &f + &a + &ab;
     // Governor Bravo: for > against, and the `for` tokens reach the quorum.
     let passes = |f: &BigUint, a: &BigUint, tokens_for: &BigUint| {
-        f > a && q.as_ref().map_or(true, |q| tokens_for >= q)
+        f > a && q.as_ref().is_none_or(|q| tokens_for >= q)
     };
     let passed = passes(&f, &a, &tokens_for);
 
@@ -534,9 +530,8 @@ fn summarize(inputs: &[ProposalInput], tallies: &[Tally], method: Method) -> Sum
         mean_gini: mean(tallies.iter().filter_map(|t| t.gini)),
         mean_top10_share: mean(tallies.iter().filter_map(|t| t.top10_share)),
         median_nakamoto: median(nakamotos.iter().map(|&k| k as f64).collect()),
-        nakamoto_at_most_3_share: (!nakamotos.is_empty()).then(|| {
-            nakamotos.iter().filter(|&&k| k <= 3).count() as f64 / nakamotos.len() as f64
-        }),
+        nakamoto_at_most_3_share: (!nakamotos.is_empty())
+            .then(|| nakamotos.iter().filter(|&&k| k <= 3).count() as f64 / nakamotos.len() as f64),
         median_decisive_voters: median(
             tallies
                 .iter()
@@ -590,7 +585,12 @@ mod tests {
             supply: Some(dec("1000")),
             quorum: quorum.map(dec),
         };
-        let scale = input.ballots.iter().map(|b| b.power.scale).max().unwrap_or(0);
+        let scale = input
+            .ballots
+            .iter()
+            .map(|b| b.power.scale)
+            .max()
+            .unwrap_or(0);
         tally_one(&input, &options, scale)
     }
 
@@ -631,7 +631,10 @@ mod tests {
         // Sorted 0,1,4,9,16,25: Σx = 55, Σ i·x = 0+2+12+36+80+150 = 280;
         // G = (560 − 7·55)/(6·55) = 175/330.
         assert!(close(t.gini, 175.0 / 330.0));
-        assert!(close(t.gini, gini_sorted(&[0, 1, 4, 9, 16, 25]).expect("g")));
+        assert!(close(
+            t.gini,
+            gini_sorted(&[0, 1, 4, 9, 16, 25]).expect("g")
+        ));
         // 25 + 16 = 41 > 27.5.
         assert_eq!(t.nakamoto, Some(2));
         // Six ballots: the top 10 are all of them.
@@ -785,7 +788,10 @@ mod tests {
     fn top10_counts_only_the_ten_largest() {
         // Twelve ballots 1..=12: top 10 = 3..=12 = 75 of 78.
         let powers: Vec<String> = (1..=12).map(|i| i.to_string()).collect();
-        let r: Vec<(&str, Choice, &str)> = powers.iter().map(|p| (p.as_str(), For, p.as_str())).collect();
+        let r: Vec<(&str, Choice, &str)> = powers
+            .iter()
+            .map(|p| (p.as_str(), For, p.as_str()))
+            .collect();
         let t = one(&r, Method::Token, None);
         assert!(close(t.top10_share, 75.0 / 78.0));
         // 12 + 11 + 10 + 9 = 42 > 39.

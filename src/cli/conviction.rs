@@ -14,8 +14,8 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
 use mirage_analysis::conviction::{
-    evaluate, format_fixed, parse_fixed, parse_uint, Pool, Revert, Settings, U256, D,
-    D_DECIMALS, PERCENT_DECIMALS,
+    evaluate, format_fixed, parse_fixed, parse_uint, Pool, Revert, Settings, D, D_DECIMALS,
+    PERCENT_DECIMALS, U256,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -59,11 +59,7 @@ pub struct Args {
     pub supply: Option<String>,
     /// Minimum total stake as a fraction of the supply (0.2 = 20%), exact
     /// at 18 decimals: the contract's minThresholdStakePercentage.
-    #[arg(
-        long = "min-threshold-stake",
-        value_name = "P",
-        requires = "supply"
-    )]
+    #[arg(long = "min-threshold-stake", value_name = "P", requires = "supply")]
     pub min_threshold_stake: Option<String>,
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, value_enum)]

@@ -310,8 +310,9 @@ fn read_votes(path: &Path) -> anyhow::Result<Vec<(ProposalInput, u64)>> {
         let voter_cell = table.cell(line, record, c_voter);
         let voter = voter_cell.non_empty()?;
         let choice_cell = table.cell(line, record, c_choice);
-        let choice = Choice::parse(choice_cell.non_empty()?)
-            .ok_or_else(|| choice_cell.error("unknown choice (expected for, against or abstain)"))?;
+        let choice = Choice::parse(choice_cell.non_empty()?).ok_or_else(|| {
+            choice_cell.error("unknown choice (expected for, against or abstain)")
+        })?;
         let power = table.cell(line, record, c_power).decimal()?;
         let k = *index.entry(id.to_string()).or_insert_with(|| {
             proposals.push((
@@ -463,7 +464,8 @@ fn render(report: &Report) -> String {
         ("mean_top10_share", opt(s.mean_top10_share)),
         (
             "median_nakamoto",
-            s.median_nakamoto.map_or_else(|| "-".into(), |x| x.to_string()),
+            s.median_nakamoto
+                .map_or_else(|| "-".into(), |x| x.to_string()),
         ),
         ("nakamoto_at_most_3_share", opt(s.nakamoto_at_most_3_share)),
         (
