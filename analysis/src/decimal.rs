@@ -215,7 +215,7 @@ fn parse_exponent(exp: &[u8]) -> Result<i64, DecimalError> {
 
 /// Writes `digits` (an integer mantissa) with a decimal point `scale`
 /// places from the right, dropping trailing fractional zeros.
-fn write_scaled(f: &mut fmt::Formatter<'_>, digits: &str, scale: u32) -> fmt::Result {
+pub(crate) fn write_scaled(f: &mut fmt::Formatter<'_>, digits: &str, scale: u32) -> fmt::Result {
     let scale = scale as usize;
     if scale == 0 {
         return f.write_str(digits);

@@ -10,6 +10,10 @@
 //! - [`concentration`]: single cheap numbers (exact Gini, Nakamoto, HHI).
 //! - [`table`]: reports as a text table.
 //! - [`fairness`]: the per-run fairness report (`fairness.json`).
+//! - [`votes`]: per-proposal tallies and concentration of real vote
+//!   exports (token, quadratic, one-holder weights), exact.
+//! - [`conviction`]: 1Hive conviction voting in the contract's uint256
+//!   arithmetic.
 //!
 //! Architecture invariant: no I/O, no plotting and no knowledge of the
 //! simulation here; undefined metrics are `None` (JSON `null`), never NaN,
@@ -17,6 +21,7 @@
 
 pub mod alignment;
 pub mod concentration;
+pub mod conviction;
 pub mod dataset;
 pub mod decimal;
 pub mod fairness;
@@ -24,6 +29,7 @@ pub mod lorenz;
 pub mod metrics;
 mod row;
 pub mod table;
+pub mod votes;
 mod wide;
 
 pub use alignment::{alignment_u64, Alignment, AlignmentError};

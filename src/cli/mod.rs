@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use mirage_sim::LoadedScenario;
 
+pub mod conviction;
 pub mod dashboard;
 pub mod fund;
 pub mod merge;
@@ -20,6 +21,7 @@ pub mod schemes;
 pub mod sweep;
 pub mod sweep_slurm;
 pub mod validate;
+pub mod votes;
 pub mod yuma;
 
 /// Mirage: a discrete-event, agent-based simulator of token incentive economies.
@@ -44,6 +46,10 @@ pub enum Command {
     Fund(fund::Args),
     /// One or more epochs of Bittensor's Yuma consensus on a stakes and a weights CSV.
     Yuma(yuma::Args),
+    /// Per-proposal tallies and concentration of a votes CSV (token, quadratic, one-holder).
+    Votes(votes::Args),
+    /// Conviction, threshold and executability as 1Hive's ConvictionVoting.sol computes them.
+    Conviction(conviction::Args),
     /// Draw a run or sweep directory as one self-contained dashboard.html.
     Dashboard(dashboard::Args),
     /// Run a scenario's [sweep]: many runs over points × replications, in parallel.
@@ -60,6 +66,8 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Metrics(args) => metrics::execute(&args),
         Command::Fund(args) => fund::execute(&args),
         Command::Yuma(args) => yuma::execute(&args),
+        Command::Votes(args) => votes::execute(&args),
+        Command::Conviction(args) => conviction::execute(&args),
         Command::Dashboard(args) => dashboard::execute(&args),
         Command::Sweep(args) => sweep::execute(&args),
         Command::Merge(args) => merge::execute(&args),
