@@ -9,6 +9,10 @@
 //!   weights, a second column and groups), analysed into [`Report`]s.
 //! - [`concentration`]: single cheap numbers (exact Gini, Nakamoto, HHI).
 //! - [`table`]: reports as a text table.
+//! - [`sensitivity`]: Morris and Sobol' (Saltelli) designs over the unit
+//!   hypercube and their estimators with bootstrap intervals.
+//! - [`fit`]: maximum-likelihood fits of positive amounts (lognormal, Pareto,
+//!   exponential, gamma, Weibull) with KS distance and AIC.
 //! - [`dashboard`]: a run's or a sweep's output directory drawn as one
 //!   self-contained `dashboard.html`.
 //!
@@ -26,6 +30,7 @@ pub mod fairness;
 pub mod lorenz;
 pub mod metrics;
 mod row;
+pub mod sensitivity;
 pub mod table;
 mod wide;
 
