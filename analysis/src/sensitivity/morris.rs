@@ -380,7 +380,10 @@ mod tests {
         let m = morris_analyze(&x, &y, 4, &Bootstrap::default()).expect("analysis");
         for i in 0..4 {
             let width = ranges[i].1 - ranges[i].0;
-            assert!((m.mu_star[i].value - c[i].abs() * width).abs() < 1e-9, "{i}: {m:?}");
+            assert!(
+                (m.mu_star[i].value - c[i].abs() * width).abs() < 1e-9,
+                "{i}: {m:?}"
+            );
             assert!((m.mu[i] - c[i] * width).abs() < 1e-9, "{i}");
             assert!(m.sigma[i].expect("r > 1") < 1e-9, "{i}");
             assert!(m.mu_star[i].conf < 1e-9, "{i}");
@@ -390,6 +393,86 @@ mod tests {
         assert_eq!(rows[3].axis, "b");
         assert_eq!(rows[3].index, IndexKind::MuStar);
         assert!((rows[3].value - 10.0).abs() < 1e-9);
+    }
+
+    /// Cross-check against SALib 1.6.0 itself: the points are SALib's
+    /// `morris.sample(problem, 4, num_levels=4, seed=3)` for D = 3 (written
+    /// as grid levels 0..3), Y = sin(3 x1) + x2² x3 + 0.5 x3, and
+    /// `morris.analyze(problem, X, Y, num_resamples=5, num_levels=4,
+    /// seed=7)`; `resamples[axis]` are the rows SALib draws for that axis,
+    /// `rng = np.random.default_rng(7)` then `rng.integers(4, size=(5, 4))`
+    /// per axis in order. Values printed with `repr(float(...))`.
+    #[test]
+    fn matches_salib_on_its_own_design() {
+        let levels: [[u8; 3]; 16] = [
+            [3, 3, 3],
+            [3, 3, 1],
+            [3, 1, 1],
+            [1, 1, 1],
+            [2, 2, 0],
+            [2, 0, 0],
+            [0, 0, 0],
+            [0, 0, 2],
+            [2, 3, 3],
+            [0, 3, 3],
+            [0, 1, 3],
+            [0, 1, 1],
+            [1, 1, 3],
+            [1, 1, 1],
+            [3, 1, 1],
+            [3, 3, 1],
+        ];
+        let x: Vec<Vec<f64>> = levels
+            .iter()
+            .map(|p| p.iter().map(|&l| f64::from(l) / 3.0).collect())
+            .collect();
+        let y: Vec<f64> = x
+            .iter()
+            .map(|u| (3.0 * u[0]).sin() + u[1] * u[1] * u[2] + 0.5 * u[2])
+            .collect();
+        let resamples = vec![
+            vec![
+                vec![3, 2, 2, 3],
+                vec![2, 3, 3, 0],
+                vec![0, 1, 1, 3],
+                vec![3, 0, 1, 3],
+                vec![0, 3, 0, 1],
+            ],
+            vec![
+                vec![3, 1, 1, 1],
+                vec![2, 1, 3, 1],
+                vec![1, 2, 2, 2],
+                vec![2, 3, 3, 3],
+                vec![2, 2, 1, 3],
+            ],
+            vec![
+                vec![1, 0, 3, 0],
+                vec![3, 2, 0, 0],
+                vec![1, 0, 0, 2],
+                vec![3, 1, 3, 3],
+                vec![3, 2, 1, 2],
+            ],
+        ];
+        let (effects, delta) = elementary_effects(&x, &y, 4).expect("effects");
+        let z = Bootstrap::default().z().expect("z");
+        let m = statistics(effects, delta, z, &resamples);
+        let mu = [0.15670983755823936, 0.5555555555555556, 0.8055555555555555];
+        let mu_star = [1.2072363026802835, 0.5555555555555556, 0.8055555555555555];
+        let sigma = [1.3939964086559002, 0.5592469952052407, 0.46591650464478224];
+        let conf = [0.08411529708662076, 0.664120759438171, 0.4875652832353951];
+        for i in 0..3 {
+            assert!((m.mu[i] - mu[i]).abs() < 1e-9, "mu {i}: {}", m.mu[i]);
+            assert!((m.mu_star[i].value - mu_star[i]).abs() < 1e-9, "mu* {i}");
+            assert!(
+                (m.sigma[i].expect("sigma") - sigma[i]).abs() < 1e-9,
+                "sigma {i}"
+            );
+            assert!(
+                (m.mu_star[i].conf - conf[i]).abs() < 1e-9,
+                "conf {i}: {}",
+                m.mu_star[i].conf
+            );
+        }
     }
 
     #[test]

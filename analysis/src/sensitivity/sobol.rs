@@ -125,7 +125,10 @@ pub struct SobolIndices {
 impl SobolIndices {
     /// The indices as `sensitivity.csv` rows: S1 and ST per axis, then S2
     /// per pair with the axis written `a*b`.
-    pub fn rows<S: AsRef<str>>(&self, names: &[S]) -> Result<Vec<SensitivityIndex>, SensitivityError> {
+    pub fn rows<S: AsRef<str>>(
+        &self,
+        names: &[S],
+    ) -> Result<Vec<SensitivityIndex>, SensitivityError> {
         if names.len() != self.s1.len() {
             return Err(SensitivityError::Names(names.len(), self.s1.len()));
         }
@@ -415,7 +418,10 @@ mod tests {
 
     #[test]
     fn design_limits_are_errors() {
-        assert_eq!(saltelli_design(0, 4, 0, true), Err(SensitivityError::NoAxes));
+        assert_eq!(
+            saltelli_design(0, 4, 0, true),
+            Err(SensitivityError::NoAxes)
+        );
         assert!(matches!(
             saltelli_design(2, 0, 0, true),
             Err(SensitivityError::TooFew { .. })
@@ -473,6 +479,49 @@ mod tests {
         assert_eq!(rows[1].index, IndexKind::ST);
     }
 
+    /// Cross-check against SALib 1.6.0 itself (same estimators as 1.5):
+    /// `sobol.analyze(problem, Y, calc_second_order=True, num_resamples=5,
+    /// seed=42)` with D = 3, N = 8 and Y_k = sin(1.7 k) + 0.01 k for the
+    /// 64 points k = 0..63; `resamples` are the columns of SALib's resample
+    /// matrix `np.random.default_rng(42).integers(8, size=(8, 5))`. Values
+    /// printed by SALib with `repr(float(...))`.
+    #[test]
+    fn matches_salib_on_the_same_outputs_and_resamples() {
+        let y: Vec<f64> = (0..64)
+            .map(|k| (1.7 * k as f64).sin() + 0.01 * k as f64)
+            .collect();
+        let resamples = vec![
+            vec![0, 6, 4, 6, 4, 5, 3, 0],
+            vec![6, 0, 7, 4, 2, 3, 1, 6],
+            vec![5, 5, 5, 1, 1, 6, 0, 6],
+            vec![3, 1, 6, 6, 7, 4, 4, 2],
+            vec![3, 0, 5, 3, 6, 3, 7, 5],
+        ];
+        let z = Bootstrap::default().z().expect("z");
+        let si = analyze_with(3, &y, true, z, &resamples).expect("analysis");
+        let s1 = [
+            -1.4482072192692443,
+            -1.2573740626990635,
+            0.14125543610317529,
+        ];
+        let s1_conf = [1.5912417514316177, 0.8430564182902762, 1.1479372477701928];
+        let st = [1.17619114432529, 2.198763409073021, 0.8126857742389385];
+        let st_conf = [1.3267550857087853, 1.613727439155905, 0.9984809554116375];
+        let s2 = [0.8918926964739913, 0.25537968991022963, -0.6112575650219847];
+        let s2_conf = [1.3411943279742935, 0.9892766530465906, 2.9805693026576288];
+        let close = |got: f64, want: f64, what: &str| {
+            assert!((got - want).abs() < 1e-9, "{what}: {got} vs SALib {want}");
+        };
+        for i in 0..3 {
+            close(si.s1[i].value, s1[i], "S1");
+            close(si.s1[i].conf, s1_conf[i], "S1_conf");
+            close(si.st[i].value, st[i], "ST");
+            close(si.st[i].conf, st_conf[i], "ST_conf");
+            close(si.s2[i].2.value, s2[i], "S2");
+            close(si.s2[i].2.conf, s2_conf[i], "S2_conf");
+        }
+    }
+
     #[test]
     fn additive_function_has_no_interactions() {
         // f = x1 + 2 x2: S1 = ST = 1/5, 4/5; S2 = 0.
@@ -528,6 +577,9 @@ mod tests {
             sobol_analyze(1, &y, true, &b),
             Err(SensitivityError::NonFinite { index: 4, .. })
         ));
-        assert_eq!(sobol_analyze(0, &y, true, &b), Err(SensitivityError::NoAxes));
+        assert_eq!(
+            sobol_analyze(0, &y, true, &b),
+            Err(SensitivityError::NoAxes)
+        );
     }
 }
