@@ -27,6 +27,7 @@ pub mod dashboard;
 pub mod dataset;
 pub mod decimal;
 pub mod fairness;
+pub mod fit;
 pub mod lorenz;
 pub mod metrics;
 mod row;
