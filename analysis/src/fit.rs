@@ -168,6 +168,17 @@ pub enum FitError {
     BadXmin(f64),
 }
 
+impl FitError {
+    /// The family the error is about, when it is about one.
+    pub fn family(&self) -> Option<Family> {
+        match self {
+            FitError::Degenerate { dist, .. } | FitError::NoConvergence { dist } => Some(*dist),
+            FitError::BadXmin(_) => Some(Family::Pareto),
+            FitError::Empty | FitError::NotPositive { .. } => None,
+        }
+    }
+}
+
 /// The maximum-likelihood fit of `family` to `xs` (`xmin` matters only for
 /// Pareto).
 pub fn fit(family: Family, xs: &[f64], xmin: Xmin) -> Result<Fit, FitError> {
@@ -265,7 +276,7 @@ fn lognormal(sorted: &[f64]) -> Result<Fit, FitError> {
     let mu = mean(sorted.iter().map(|x| x.ln()));
     let ss: f64 = sorted.iter().map(|x| (x.ln() - mu).powi(2)).sum();
     let sigma = (ss / n).sqrt();
-    if !(sigma > 0.0) {
+    if sigma.is_nan() || sigma <= 0.0 {
         return Err(FitError::Degenerate {
             dist: Family::Lognormal,
             why: "all values are equal (σ = 0)".into(),
@@ -294,7 +305,7 @@ fn pareto_tail(tail: &[f64], scale: f64, k: usize) -> Option<Fit> {
     let ln_scale = scale.ln();
     let sum_ln: f64 = tail.iter().map(|x| x.ln()).sum();
     let spread = sum_ln - m * ln_scale;
-    if tail.len() < 2 || !(spread > 0.0) {
+    if tail.len() < 2 || spread.is_nan() || spread <= 0.0 {
         return None;
     }
     let shape = m / spread;
@@ -448,7 +459,7 @@ fn gamma(sorted: &[f64]) -> Result<Fit, FitError> {
     let m = mean(sorted.iter().copied());
     let mean_ln = mean(sorted.iter().map(|x| x.ln()));
     let s = m.ln() - mean_ln;
-    if !(s > 1e-15) {
+    if s.is_nan() || s <= 1e-15 {
         return Err(FitError::Degenerate {
             dist: Family::Gamma,
             why: "all values are (nearly) equal".into(),
@@ -476,7 +487,7 @@ fn weibull(sorted: &[f64]) -> Result<Fit, FitError> {
     let u: Vec<f64> = sorted.iter().map(|x| x.ln() - mean_ln).collect();
     let u_max = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let sd = (u.iter().map(|v| v * v).sum::<f64>() / n).sqrt();
-    if !(sd > 1e-12) {
+    if sd.is_nan() || sd <= 1e-12 {
         return Err(FitError::Degenerate {
             dist: Family::Weibull,
             why: "all values are (nearly) equal".into(),

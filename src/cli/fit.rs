@@ -83,8 +83,8 @@ pub fn execute(args: &Args) -> anyhow::Result<ExitCode> {
     let xs = read_column(&args.file, &args.column)?;
     let xmin = args.xmin.unwrap_or_default();
     let (fits, failed) = match family {
-        Some(family) => (vec![fit(family, &xs, xmin).map_err(fit_error)?], Vec::new()),
-        None => fit_all(&xs, xmin).map_err(fit_error)?,
+        Some(family) => (vec![fit(family, &xs, xmin)?], Vec::new()),
+        None => fit_all(&xs, xmin)?,
     };
     let Some(best) = fits.first() else {
         let why: Vec<String> = failed.iter().map(ToString::to_string).collect();
@@ -103,7 +103,7 @@ pub fn execute(args: &Args) -> anyhow::Result<ExitCode> {
                 "column": args.column,
                 "n": xs.len(),
                 "fits": fits.iter().map(|f| fit_json(f, &args.attribute)).collect::<Vec<_>>(),
-                "failed": failed.iter().map(|e| json!({"error": e.to_string()})).collect::<Vec<_>>(),
+                "failed": failed.iter().map(|e| json!({"dist": e.family().map(Family::as_str), "error": e.to_string()})).collect::<Vec<_>>(),
                 "best": best.dist.as_str(),
             });
             serde_json::to_writer_pretty(&mut out, &value).context("writing JSON")?;
@@ -115,10 +115,6 @@ pub fn execute(args: &Args) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn fit_error(e: FitError) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
 }
 
 fn fit_json(f: &Fit, attribute: &str) -> Value {

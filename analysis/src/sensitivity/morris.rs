@@ -41,7 +41,7 @@ pub fn morris_delta(levels: usize) -> f64 {
 }
 
 fn check_levels(levels: usize) -> Result<(), SensitivityError> {
-    if levels < 2 || levels % 2 != 0 || levels > MAX_LEVELS {
+    if levels < 2 || levels & 1 == 1 || levels > MAX_LEVELS {
         return Err(SensitivityError::Levels(levels));
     }
     Ok(())
@@ -175,6 +175,7 @@ pub fn morris_analyze<P: AsRef<[f64]>>(
 }
 
 /// `effects[axis][trajectory]` and Δ, after checking the design's shape.
+#[allow(clippy::needless_range_loop)] // t indexes points, outputs and effects alike
 pub(crate) fn elementary_effects<P: AsRef<[f64]>>(
     design: &[P],
     y: &[f64],
@@ -212,7 +213,7 @@ pub(crate) fn elementary_effects<P: AsRef<[f64]>>(
         }
     }
     let per = d + 1;
-    if y.len() % per != 0 {
+    if y.len() / per * per != y.len() {
         return Err(SensitivityError::MorrisLength {
             got: y.len(),
             axes: d,

@@ -172,7 +172,7 @@ fn base_rows(d: usize, len: usize, second_order: bool) -> Result<usize, Sensitiv
         return Err(SensitivityError::NoAxes);
     }
     let per_row = saltelli_len(d, second_order);
-    if len == 0 || len % per_row != 0 {
+    if len == 0 || len / per_row * per_row != len {
         return Err(SensitivityError::SobolLength {
             got: len,
             axes: d,
