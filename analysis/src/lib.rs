@@ -14,6 +14,10 @@
 //!   exports (token, quadratic, one-holder weights), exact.
 //! - [`conviction`]: 1Hive conviction voting in the contract's uint256
 //!   arithmetic.
+//! - [`sensitivity`]: Morris and Sobol' (Saltelli) designs over the unit
+//!   hypercube and their estimators with bootstrap intervals.
+//! - [`fit`]: maximum-likelihood fits of positive amounts (lognormal, Pareto,
+//!   exponential, gamma, Weibull) with KS distance and AIC.
 //!
 //! Architecture invariant: no I/O, no plotting and no knowledge of the
 //! simulation here; undefined metrics are `None` (JSON `null`), never NaN,
@@ -25,9 +29,11 @@ pub mod conviction;
 pub mod dataset;
 pub mod decimal;
 pub mod fairness;
+pub mod fit;
 pub mod lorenz;
 pub mod metrics;
 mod row;
+pub mod sensitivity;
 pub mod table;
 pub mod votes;
 mod wide;

@@ -12,6 +12,7 @@ use mirage_sim::LoadedScenario;
 
 pub mod conviction;
 pub mod dashboard;
+pub mod fit;
 pub mod fund;
 pub mod merge;
 pub mod metrics;
@@ -42,6 +43,8 @@ pub enum Command {
     Schemes(schemes::Args),
     /// Concentration and fairness metrics of one column of any CSV file.
     Metrics(metrics::Args),
+    /// Maximum-likelihood fits of a column of positive amounts, with KS and AIC.
+    Fit(fit::Args),
     /// Quadratic-funding matches of a donations CSV (standard, pairwise, cluster, COCM).
     Fund(fund::Args),
     /// One or more epochs of Bittensor's Yuma consensus on a stakes and a weights CSV.
@@ -64,6 +67,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::execute(&args),
         Command::Schemes(args) => schemes::execute(&args),
         Command::Metrics(args) => metrics::execute(&args),
+        Command::Fit(args) => fit::execute(&args),
         Command::Fund(args) => fund::execute(&args),
         Command::Yuma(args) => yuma::execute(&args),
         Command::Votes(args) => votes::execute(&args),
