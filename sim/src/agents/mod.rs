@@ -381,3 +381,30 @@ pub fn draw<R: Rng + ?Sized>(
 pub fn draw_amount<R: Rng + ?Sized>(rng: &mut R, dist: Option<&DistSpec>, decimals: u32) -> u64 {
     to_base_units(draw(rng, dist, 0.0, AttrKind::NonNegative), decimals)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_names_are_their_scenario_names() {
+        for &role in Role::ALL {
+            let parsed = Role::deserialize(toml::Value::String(role.as_str().into()))
+                .expect("a role's NAME deserialises to the role");
+            assert_eq!(parsed, role);
+            assert_eq!(Role::ALL[role.index()], role);
+            for attr in role.attributes() {
+                assert!(!attr.doc.is_empty(), "{}: `{}` is documented", role.as_str(), attr.name);
+            }
+        }
+        assert_eq!(Role::COUNT, Role::ALL.len());
+    }
+
+    #[test]
+    fn every_pool_has_exactly_one_contributing_role() {
+        for pool in PoolKind::ALL {
+            let roles = Role::ALL.iter().filter(|r| r.pool() == Some(pool)).count();
+            assert_eq!(roles, 1, "{}", pool.as_str());
+        }
+    }
+}
