@@ -67,7 +67,7 @@ fn hand_derived_two_validators_three_providers() {
     assert_close(&out.incentive, &[3.0 / 7.0, 2.0 / 7.0, 2.0 / 7.0]);
     assert_close(&out.trust, &[1.0, 1.0, 2.0 / 3.0]);
     assert_close(&out.dividends, &[6.0 / 7.0, 1.0 / 7.0]);
-    assert_close(state.bonds(), &[1.0, 0.75, 0.75, 0.0, 0.25, 0.25]);
+    assert_close(&state.dense_bonds(), &[1.0, 0.75, 0.75, 0.0, 0.25, 0.25]);
     // Emission: half to providers, half to validators.
     assert_close(&out.provider_emission, &[3.0 / 14.0, 1.0 / 7.0, 1.0 / 7.0]);
     assert_close(&out.validator_emission, &[3.0 / 7.0, 1.0 / 14.0]);
