@@ -429,6 +429,7 @@ pub struct YumaState {
     col_start: Vec<usize>,
     col_next: Vec<usize>,
     col_pair: Vec<(f64, f64)>,
+    selection: Selection,
     colsum: Vec<f64>,
     bond_colsum: Vec<f64>,
 }
@@ -637,14 +638,16 @@ pub fn epoch_into(
     for (i, &si) in s.iter().enumerate() {
         let r = weights.range(i);
         let row_sum: f64 = weights.val[r.clone()].iter().sum();
-        for k in r {
-            let w = if row_sum > 0.0 {
-                weights.val[k] / row_sum
-            } else {
-                0.0
-            };
-            state.w.push(w);
-            out.preranks[weights.col[k] as usize] += si * w;
+        let begin = state.w.len();
+        if row_sum > 0.0 {
+            state
+                .w
+                .extend(weights.val[r.clone()].iter().map(|w| w / row_sum));
+        } else {
+            state.w.resize(begin + r.len(), 0.0);
+        }
+        for (&j, &w) in weights.col[r].iter().zip(&state.w[begin..]) {
+            out.preranks[j as usize] += si * w;
         }
     }
 
@@ -666,16 +669,18 @@ pub fn epoch_into(
     state.wb.clear();
     let beta = params.bonds_penalty;
     for (i, &si) in s.iter().enumerate() {
+        let mut trust = 0.0;
         for k in weights.range(i) {
             let j = weights.col[k] as usize;
             let w = state.w[k];
             let clipped = w.min(out.consensus[j]);
-            out.validator_trust[i] += clipped;
+            trust += clipped;
             out.ranks[j] += si * clipped;
             let wb = w + beta * (clipped - w);
             state.wb.push(wb);
             state.colsum[j] += si * wb;
         }
+        out.validator_trust[i] = trust;
     }
     // 4. Trust and incentive.
     reset(&mut out.trust, np);
@@ -871,64 +876,97 @@ fn consensus(
         }
     }
     for (j, c) in out.iter_mut().enumerate() {
-        let column = &mut state.col_pair[state.col_start[j]..state.col_start[j + 1]];
-        *c = upper_weighted_quantile(column, need);
+        let column = &state.col_pair[state.col_start[j]..state.col_start[j + 1]];
+        *c = upper_weighted_quantile(column, need, &mut state.selection);
     }
 }
 
+/// Scratch buffers of the consensus selection: the part being searched and
+/// the three parts a partition writes (greater, smaller, equal weights).
+#[derive(Debug, Clone, Default)]
+struct Selection {
+    src: Vec<(f64, f64)>,
+    hi: Vec<(f64, f64)>,
+    lo: Vec<(f64, f64)>,
+    eq: Vec<(f64, f64)>,
+}
+
 /// The largest weight `x` among `column`'s `(weight, stake)` pairs such that
-/// the pairs with weight ≥ `x` hold at least `need`, or 0 if none; reorders
-/// `column`. A quickselect: partition around a pivot into greater, equal and
-/// smaller weights and keep the part that holds the answer, carrying the
-/// stake of the parts above. After too many rounds (an adversarial order)
-/// the rest is sorted, so the worst case is O(n log n).
+/// the pairs with weight ≥ `x` hold at least `need`, or 0 if none. A
+/// quickselect: partition around a pivot into greater, equal and smaller
+/// weights (out of place and branch-free) and keep the part that holds the
+/// answer, carrying the stake of the parts above. After too many rounds (an
+/// adversarial order) the rest is sorted, so the worst case is O(n log n).
 ///
 /// The supports are the same sets of stakes as in a walk down the sorted
 /// column, added in another order: with integer-valued stakes (base units,
 /// total below 2^53) every such sum is exact, so the result is the sorted
 /// walk's bit for bit.
-fn upper_weighted_quantile(column: &mut [(f64, f64)], need: f64) -> f64 {
-    let mut part = column;
-    let mut carry = 0.0;
-    let mut rounds = 2 * (usize::BITS - part.len().leading_zeros()) + 4;
-    loop {
-        let n = part.len();
-        if n == 0 {
-            return 0.0;
-        }
-        if rounds == 0 || n <= 8 {
-            return sorted_walk(part, carry, need);
-        }
-        rounds -= 1;
-        let pivot = median_of_three(part[0].0, part[n / 2].0, part[n - 1].0);
-        // [0, gt): > pivot; [gt, i): == pivot; [lt, n): < pivot.
-        let (mut gt, mut i, mut lt) = (0, 0, n);
-        let (mut above, mut equal) = (0.0, 0.0);
-        while i < lt {
-            let (w, stake) = part[i];
-            if w > pivot {
-                above += stake;
-                part.swap(gt, i);
-                gt += 1;
-                i += 1;
-            } else if w < pivot {
-                lt -= 1;
-                part.swap(i, lt);
-            } else {
-                equal += stake;
-                i += 1;
-            }
-        }
-        let with_above = carry + above;
-        if with_above >= need {
-            part = &mut part[..gt];
-        } else if with_above + equal >= need {
-            return pivot;
-        } else {
-            carry = with_above + equal;
-            part = &mut part[lt..];
+fn upper_weighted_quantile(column: &[(f64, f64)], need: f64, sel: &mut Selection) -> f64 {
+    const SMALL: usize = 12;
+    let n = column.len();
+    for buf in [&mut sel.src, &mut sel.hi, &mut sel.lo, &mut sel.eq] {
+        if buf.len() < n {
+            buf.resize(n, (0.0, 0.0));
         }
     }
+    let Selection { src, hi, lo, eq } = sel;
+    let mut first = true;
+    let mut len = n;
+    let mut carry = 0.0;
+    let mut rounds = 2 * (usize::BITS - n.leading_zeros()) + 4;
+    loop {
+        if len == 0 {
+            return 0.0;
+        }
+        if first && (len <= SMALL || rounds == 0) {
+            src[..len].copy_from_slice(column);
+            first = false;
+        }
+        if len <= SMALL || rounds == 0 {
+            return sorted_walk(&mut src[..len], carry, need);
+        }
+        rounds -= 1;
+        let cur: &[(f64, f64)] = if first { column } else { &src[..len] };
+        let pivot = median_of_three(cur[0].0, cur[len / 2].0, cur[len - 1].0);
+        let (mut nh, mut nl, mut ne) = (0, 0, 0);
+        for &x in cur {
+            hi[nh] = x;
+            lo[nl] = x;
+            eq[ne] = x;
+            nh += usize::from(x.0 > pivot);
+            nl += usize::from(x.0 < pivot);
+            ne += usize::from(x.0 == pivot);
+        }
+        first = false;
+        let with_above = carry + stake_sum(&hi[..nh]);
+        if with_above >= need {
+            std::mem::swap(src, hi);
+            len = nh;
+            continue;
+        }
+        let with_equal = with_above + stake_sum(&eq[..ne]);
+        if with_equal >= need {
+            return pivot;
+        }
+        carry = with_equal;
+        std::mem::swap(src, lo);
+        len = nl;
+    }
+}
+
+/// Σ stakes, four lanes at a time (exact for integer-valued stakes in any
+/// order).
+fn stake_sum(part: &[(f64, f64)]) -> f64 {
+    let mut lanes = [0.0; 4];
+    let mut chunks = part.chunks_exact(4);
+    for c in chunks.by_ref() {
+        for (lane, x) in lanes.iter_mut().zip(c) {
+            *lane += x.1;
+        }
+    }
+    let rest: f64 = chunks.remainder().iter().fold(0.0, |s, x| s + x.1);
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
 }
 
 /// [`upper_weighted_quantile`] by a sort: walk down the distinct weights
