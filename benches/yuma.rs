@@ -86,8 +86,16 @@ fn sparse(rng: &mut SplitMix, nv: usize, np: usize, per_row: usize) -> Weights {
 fn yuma(c: &mut Criterion) {
     let mut rng = SplitMix(7);
     let cases = [
-        ("dense_150x1650", stakes(&mut rng, 150), dense(&mut rng, 150, 1650)),
-        ("dense_64x4096", stakes(&mut rng, 64), dense(&mut rng, 64, 4096)),
+        (
+            "dense_150x1650",
+            stakes(&mut rng, 150),
+            dense(&mut rng, 150, 1650),
+        ),
+        (
+            "dense_64x4096",
+            stakes(&mut rng, 64),
+            dense(&mut rng, 64, 4096),
+        ),
         (
             "sparse_50000x50000",
             stakes(&mut rng, 50_000),

@@ -1042,7 +1042,10 @@ mod tests {
             params: YumaParams::default(),
         };
         epoch(&mut state, &input).expect("valid epoch");
-        assert!(close(&state.dense_bonds(), &[1.0, 0.75, 0.75, 0.0, 0.25, 0.25]));
+        assert!(close(
+            &state.dense_bonds(),
+            &[1.0, 0.75, 0.75, 0.0, 0.25, 0.25]
+        ));
 
         // Epoch 2: V1 now puts everything on P0. W = V0 (½, ¼, ¼), V1 (1, 0, 0).
         // C = (½, ¼, ¼); W̄_V1 = (½, 0, 0); R = (½, 3/16, 3/16) → I = (4/7, 3/14, 3/14).

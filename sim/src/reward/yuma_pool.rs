@@ -199,9 +199,7 @@ impl YumaPool {
             let providers = &self.providers;
             self.by_row.sort_by_key(|&k| providers[k as usize].0);
         }
-        self.weights
-            .clear(n_providers)
-            .map_err(|e| e.to_string())?;
+        self.weights.clear(n_providers).map_err(|e| e.to_string())?;
         self.stakes.clear();
         for (v, &agent) in ctx.validators.agent.iter().enumerate() {
             let a = agent as usize;
