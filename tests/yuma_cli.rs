@@ -232,11 +232,11 @@ fn small_case_matches_the_dense_computation_exactly() {
     let mut index: Vec<Option<usize>> = vec![None; np];
     let mut seen = 0;
     for i in 0..nv {
-        for j in 0..np {
+        for (j, slot) in index.iter_mut().enumerate() {
             if (i * 7 + j * 3) % 4 != 0 {
                 let weight = (1 + (i + 2 * j) % 3) as f64;
                 w += &format!("{i},p{j},{weight}\n");
-                let provider = *index[j].get_or_insert_with(|| {
+                let provider = *slot.get_or_insert_with(|| {
                     seen += 1;
                     seen - 1
                 });
