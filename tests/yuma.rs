@@ -1,10 +1,17 @@
 //! Yuma consensus of `mirage_sim::reward::yuma`: a case with 2 validators and
 //! 3 providers derived by hand from the chain's definitions
 //! (`/work/shared/guide/references.md`, "Bittensor's Yuma consensus"), and
-//! property tests of the normalisations.
+//! property tests of the normalisations, and the sparse epoch checked bit
+//! for bit against the dense computation it replaced
+//! (`tests/yuma_reference`).
 
-use mirage_sim::reward::yuma::{epoch, WeightEntry, Weights, YumaInput, YumaParams, YumaState};
+mod yuma_reference;
+
+use mirage_sim::reward::yuma::{
+    epoch, epoch_into, WeightEntry, Weights, YumaInput, YumaOutput, YumaParams, YumaState,
+};
 use proptest::prelude::*;
+use yuma_reference::{dense_epoch, DenseState};
 
 fn weights(nv: usize, np: usize, rows: &[(usize, usize, f64)]) -> Weights {
     let entries: Vec<WeightEntry> = rows
@@ -67,7 +74,7 @@ fn hand_derived_two_validators_three_providers() {
     assert_close(&out.incentive, &[3.0 / 7.0, 2.0 / 7.0, 2.0 / 7.0]);
     assert_close(&out.trust, &[1.0, 1.0, 2.0 / 3.0]);
     assert_close(&out.dividends, &[6.0 / 7.0, 1.0 / 7.0]);
-    assert_close(state.bonds(), &[1.0, 0.75, 0.75, 0.0, 0.25, 0.25]);
+    assert_close(&state.dense_bonds(), &[1.0, 0.75, 0.75, 0.0, 0.25, 0.25]);
     // Emission: half to providers, half to validators.
     assert_close(&out.provider_emission, &[3.0 / 14.0, 1.0 / 7.0, 1.0 / 7.0]);
     assert_close(&out.validator_emission, &[3.0 / 7.0, 1.0 / 14.0]);
@@ -153,4 +160,128 @@ proptest! {
             }
         }
     }
+}
+
+/// Bit patterns, so that 0.0 and −0.0 differ too.
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+proptest! {
+    /// Integer stakes (some zero), weights with many exact ties, changing
+    /// weights and a growing shape across epochs: the sparse epoch gives
+    /// the dense epoch's consensus, incentive, dividends, emission,
+    /// validator trust and bonds bit for bit.
+    #[test]
+    fn sparse_epoch_matches_the_dense_computation_bit_for_bit(
+        nv in 1usize..9,
+        np in 1usize..12,
+        stakes in prop::collection::vec(prop_oneof![Just(0u64), 1u64..1_000_000_000_000], 12),
+        epochs in prop::collection::vec(
+            prop::collection::vec((0usize..12, 0usize..14, prop_oneof![1u32..4, 1u32..1000]), 0..60),
+            1..5,
+        ),
+        kappa in prop_oneof![Just(0.5), 0.01f64..=1.0],
+        alpha in prop_oneof![Just(0.1), 0.01f64..=1.0],
+        beta in prop_oneof![Just(1.0), 0.0f64..=1.0],
+    ) {
+        let params = YumaParams { kappa, bond_alpha: alpha, bonds_penalty: beta };
+        let mut sparse = YumaState::default();
+        let mut dense = DenseState::default();
+        let mut out = YumaOutput::default();
+        for (e, raw) in epochs.iter().enumerate() {
+            // The shape grows by one provider every other epoch.
+            let (nv, np) = (nv, np + e / 2);
+            let mut seen = std::collections::HashSet::new();
+            let entries: Vec<WeightEntry> = raw
+                .iter()
+                .map(|&(v, p, w)| (v % nv, p % np, f64::from(w)))
+                .filter(|&(v, p, _)| seen.insert((v, p)))
+                .map(|(validator, provider, weight)| WeightEntry { validator, provider, weight })
+                .collect();
+            let w = Weights::new(nv, np, &entries).expect("valid weights");
+            let s: Vec<f64> = stakes[..nv].iter().map(|&x| x as f64).collect();
+            sparse.resize(nv, np);
+            epoch_into(&mut sparse, &YumaInput { stakes: &s, weights: &w, params }, &mut out)
+                .expect("valid epoch");
+            let (c, inc, div, emission, vtrust) = dense_epoch(&mut dense, &s, &w, params);
+            prop_assert_eq!(bits(&out.consensus), bits(&c));
+            prop_assert_eq!(bits(&out.incentive), bits(&inc));
+            prop_assert_eq!(bits(&out.dividends), bits(&div));
+            prop_assert_eq!(bits(&out.validator_emission), bits(&emission));
+            prop_assert_eq!(bits(&out.validator_trust), bits(&vtrust));
+            prop_assert_eq!(bits(&sparse.dense_bonds()), bits(&dense.bonds));
+        }
+    }
+}
+
+/// Long columns (hundreds of validators, so the selection partitions many
+/// times) with ties: same consensus as the sorted walk.
+#[test]
+fn long_columns_select_as_the_sort_does() {
+    let (nv, np) = (400, 6);
+    let mut x: u64 = 12345;
+    let mut next = move || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        x >> 33
+    };
+    let stakes: Vec<f64> = (0..nv).map(|_| (next() % 1000) as f64).collect();
+    let mut entries = Vec::new();
+    for validator in 0..nv {
+        for provider in 0..np {
+            // Columns 0–2: few distinct values (ties); 3–5: many.
+            let levels = if provider < 3 { 5 } else { 100_000 };
+            entries.push(WeightEntry {
+                validator,
+                provider,
+                weight: (1 + next() % levels) as f64,
+            });
+        }
+    }
+    let w = Weights::new(nv, np, &entries).expect("valid");
+    for kappa in [0.01, 0.3, 0.5, 0.77, 1.0] {
+        let params = YumaParams {
+            kappa,
+            ..YumaParams::default()
+        };
+        let out = epoch(
+            &mut YumaState::default(),
+            &YumaInput {
+                stakes: &stakes,
+                weights: &w,
+                params,
+            },
+        )
+        .expect("valid");
+        let (c, inc, div, _, _) = dense_epoch(&mut DenseState::default(), &stakes, &w, params);
+        assert_eq!(bits(&out.consensus), bits(&c), "kappa {kappa}");
+        assert_eq!(bits(&out.incentive), bits(&inc));
+        assert_eq!(bits(&out.dividends), bits(&div));
+    }
+}
+
+/// Rows pushed one by one give the same weights as unordered entries, and
+/// bad rows are refused without changing what was built.
+#[test]
+fn push_row_builds_what_new_builds_and_refuses_bad_rows() {
+    let entries = [(1, 2, 1.0), (0, 1, 3.0), (1, 0, 2.0), (0, 0, 0.0)];
+    let w = weights(2, 3, &entries);
+    let mut pushed = Weights::default();
+    pushed.clear(3).expect("fits");
+    pushed.push_row([(0, 0.0), (1, 3.0)]).expect("valid");
+    pushed.push_row([(0, 2.0), (2, 1.0)]).expect("valid");
+    for i in 0..2 {
+        assert_eq!(
+            pushed.row(i).collect::<Vec<_>>(),
+            w.row(i).collect::<Vec<_>>()
+        );
+    }
+    assert_eq!(pushed.nnz(), 3);
+    assert!(pushed.push_row([(2, 1.0), (1, 1.0)]).is_err());
+    assert!(pushed.push_row([(1, 1.0), (1, 1.0)]).is_err());
+    assert!(pushed.push_row([(0, 1.0), (3, 1.0)]).is_err());
+    assert!(pushed.push_row([(0, f64::NAN)]).is_err());
+    assert_eq!((pushed.n_validators(), pushed.nnz()), (2, 3));
 }

@@ -1,10 +1,15 @@
 //! `mirage yuma`: the hand-derived case of `tests/yuma.rs` through the
 //! command line, the shipped Bittensor subnet-15 epoch
-//! (`data/real/bittensor-sn15/`), and bad input.
+//! (`data/real/bittensor-sn15/`), bad input, and sparse input at scale
+//! (memory O(input), not validators × uids), checked against the dense
+//! computation (`tests/yuma_reference`) on a small case.
 
 mod common;
+mod yuma_reference;
 
 use common::{mirage, num, parse, real, write};
+use mirage_sim::reward::yuma::{WeightEntry, Weights, YumaParams};
+use yuma_reference::{dense_epoch, DenseState};
 
 const STAKES: &str = "validator,stake\nV0,3\nV1,1\n";
 const WEIGHTS: &str = "validator,provider,weight\n\
@@ -208,4 +213,143 @@ fn bad_input_names_file_and_line() {
         .fails_with(&["--bond-alpha"]);
     mirage(&["yuma", "--stakes", &s, "--weights", &w, "--epochs", "0"]).fails_with(&["--epochs"]);
     mirage(&["yuma", "--stakes", &s]).fails_with(&["--weights"]);
+}
+
+/// A small input with ties, zero stakes and integer stakes: every printed
+/// number is the dense computation's exactly (the CLI prints shortest
+/// round-trip decimals, so parsing them back gives the same bits).
+#[test]
+fn small_case_matches_the_dense_computation_exactly() {
+    let (nv, np) = (7, 9);
+    let stakes: Vec<f64> = vec![5.0, 0.0, 12.0, 3.0, 3.0, 40.0, 1.0];
+    let mut s = String::from("validator,stake\n");
+    for (i, x) in stakes.iter().enumerate() {
+        s += &format!("{i},{x}\n");
+    }
+    let mut w = String::from("validator,provider,weight\n");
+    let mut entries = Vec::new();
+    // The CLI numbers providers in order of first appearance.
+    let mut index: Vec<Option<usize>> = vec![None; np];
+    let mut seen = 0;
+    for i in 0..nv {
+        for (j, slot) in index.iter_mut().enumerate() {
+            if (i * 7 + j * 3) % 4 != 0 {
+                let weight = (1 + (i + 2 * j) % 3) as f64;
+                w += &format!("{i},p{j},{weight}\n");
+                let provider = *slot.get_or_insert_with(|| {
+                    seen += 1;
+                    seen - 1
+                });
+                entries.push(WeightEntry {
+                    validator: i,
+                    provider,
+                    weight,
+                });
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sp = write(dir.path(), "stakes.csv", &s);
+    let wp = write(dir.path(), "weights.csv", &w);
+    let (_, rows) =
+        parse(mirage(&["yuma", "--stakes", &sp, "--weights", &wp, "--epochs", "3"]).ok());
+    let weights = Weights::new(nv, np, &entries).expect("valid");
+    let mut state = DenseState::default();
+    let mut dense = None;
+    for _ in 0..3 {
+        dense = Some(dense_epoch(
+            &mut state,
+            &stakes,
+            &weights,
+            YumaParams::default(),
+        ));
+    }
+    let (c, inc, div, _, _) = dense.expect("three epochs");
+    for (j, k) in index.iter().enumerate() {
+        let row = &rows[j];
+        let k = k.expect("every provider has a weight");
+        assert_eq!(row[0], format!("p{j}"));
+        assert_eq!(num(&row[2]).to_bits(), c[k].to_bits(), "{row:?}");
+        assert_eq!(num(&row[3]).to_bits(), inc[k].to_bits(), "{row:?}");
+    }
+    for i in 0..nv {
+        let row = &rows[np + i];
+        assert_eq!(row[0], i.to_string());
+        assert_eq!(num(&row[4]).to_bits(), div[i].to_bits(), "{row:?}");
+    }
+}
+
+/// 50,000 validators with 4 weights each on 50,000 uids (200,000 weights,
+/// about 4 MB of CSV): a dense matrix would be 2.5·10⁹ cells (20 GB), so
+/// the run is capped at 1 GiB of address space where the platform allows.
+/// Each uid has a few supporters only, so κ is small enough for consensus.
+#[test]
+fn large_sparse_input_runs_in_memory_proportional_to_it() {
+    let (nv, np, per_row) = (50_000usize, 50_000usize, 4usize);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = String::from("validator,stake\n");
+    let mut w = String::from("validator,provider,weight\n");
+    let mut x: u64 = 99;
+    let mut next = move || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        x >> 33
+    };
+    for v in 0..nv {
+        s += &format!("{v},{}\n", 1 + next() % 10_000);
+        let base = next() as usize;
+        for k in 0..per_row {
+            let uid = (base + k * 7919) % np;
+            w += &format!("{v},{uid},{}\n", 1 + next() % 100);
+        }
+    }
+    let sp = write(dir.path(), "stakes.csv", &s);
+    let wp = write(dir.path(), "weights.csv", &w);
+    let started = std::time::Instant::now();
+    let run = if cfg!(target_os = "linux") {
+        let output = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 1048576 && exec \"$0\" yuma --stakes \"$1\" --weights \"$2\" --epochs 2 --kappa 0.00005")
+            .args([env!("CARGO_BIN_EXE_mirage"), sp.as_str(), wp.as_str()])
+            .output()
+            .expect("run mirage under a memory limit");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8 output")
+    } else {
+        mirage(&[
+            "yuma",
+            "--stakes",
+            &sp,
+            "--weights",
+            &wp,
+            "--epochs",
+            "2",
+            "--kappa",
+            "0.00005",
+        ])
+        .ok()
+        .to_string()
+    };
+    let elapsed = started.elapsed();
+    assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
+    let (_, rows) = parse(&run);
+    let providers: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "provider").collect();
+    let validators: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "validator").collect();
+    assert_eq!(validators.len(), nv);
+    assert!(providers.len() > 45_000 && providers.len() <= np);
+    let incentive: f64 = providers.iter().map(|r| num(&r[3])).sum();
+    let dividends: f64 = validators.iter().map(|r| num(&r[4])).sum();
+    assert!(
+        (incentive - 1.0).abs() < 1e-9,
+        "incentive sums to {incentive}"
+    );
+    assert!(
+        (dividends - 1.0).abs() < 1e-9,
+        "dividends sum to {dividends}"
+    );
 }

@@ -82,6 +82,13 @@ pub enum YumaError {
         validators: usize,
         providers: usize,
     },
+    #[error("weight {index}: validator {validator} sets provider {provider} after provider {previous}; a row's providers must ascend")]
+    UnsortedRow {
+        index: usize,
+        validator: usize,
+        provider: usize,
+        previous: usize,
+    },
     #[error("a sum overflowed to a non-finite value ({what})")]
     Overflow { what: &'static str },
 }
@@ -142,11 +149,14 @@ pub struct WeightEntry {
 }
 
 /// The validators' raw weights on providers, stored sparsely by validator
-/// (providers ascending). Zero weights are not stored.
+/// (compressed rows, providers ascending). Zero weights are not stored.
+/// Build it at once from unordered entries ([`Weights::new`]) or row by
+/// row into reused buffers ([`Weights::clear`], [`Weights::push_row`]).
 #[derive(Debug, Clone, Default)]
 pub struct Weights {
     n_validators: usize,
     n_providers: usize,
+    /// Row `i` is `start[i]..start[i + 1]` (empty until the first row).
     start: Vec<usize>,
     col: Vec<u32>,
     val: Vec<f64>,
@@ -154,20 +164,15 @@ pub struct Weights {
 
 impl Weights {
     /// Builds the weights of `n_validators` validators on `n_providers`
-    /// providers. A (validator, provider) pair may appear once.
+    /// providers. A (validator, provider) pair may appear once. Costs
+    /// O(entries + validators) memory and a sort of each validator's row.
     pub fn new(
         n_validators: usize,
         n_providers: usize,
         entries: &[WeightEntry],
     ) -> Result<Self, YumaError> {
-        if n_providers > u32::MAX as usize {
-            return Err(YumaError::InvalidParameter {
-                name: "number of providers",
-                value: n_providers as f64,
-                expected: "at most 2^32 − 1",
-            });
-        }
-        let mut order: Vec<usize> = Vec::with_capacity(entries.len());
+        check_providers(n_providers)?;
+        let mut count = vec![0usize; n_validators + 1];
         for (index, e) in entries.iter().enumerate() {
             if e.validator >= n_validators {
                 return Err(YumaError::ValidatorOutOfRange {
@@ -189,41 +194,138 @@ impl Weights {
                     weight: e.weight,
                 });
             }
-            order.push(index);
-        }
-        order.sort_by_key(|&k| (entries[k].validator, entries[k].provider));
-        for pair in order.windows(2) {
-            let (a, b) = (&entries[pair[0]], &entries[pair[1]]);
-            if a.validator == b.validator && a.provider == b.provider {
-                return Err(YumaError::DuplicateWeight {
-                    index: pair[0].max(pair[1]),
-                    first: pair[0].min(pair[1]),
-                    validator: a.validator,
-                    provider: a.provider,
-                });
-            }
-        }
-        let mut start = vec![0usize; n_validators + 1];
-        let mut col = Vec::with_capacity(order.len());
-        let mut val = Vec::with_capacity(order.len());
-        for &k in &order {
-            let e = &entries[k];
-            if e.weight > 0.0 {
-                start[e.validator + 1] += 1;
-                col.push(e.provider as u32);
-                val.push(e.weight);
-            }
+            count[e.validator + 1] += 1;
         }
         for i in 0..n_validators {
-            start[i + 1] += start[i];
+            count[i + 1] += count[i];
         }
-        Ok(Self {
+        // Entries grouped by validator (a stable counting sort), then each
+        // row by provider (stable): the order of a sort by (validator,
+        // provider), so the first duplicate found is the same.
+        let mut order = vec![0usize; entries.len()];
+        let mut next = count.clone();
+        for (index, e) in entries.iter().enumerate() {
+            order[next[e.validator]] = index;
+            next[e.validator] += 1;
+        }
+        drop(next);
+        for i in 0..n_validators {
+            let row = &mut order[count[i]..count[i + 1]];
+            row.sort_by_key(|&k| entries[k].provider);
+            for pair in row.windows(2) {
+                let (a, b) = (&entries[pair[0]], &entries[pair[1]]);
+                if a.provider == b.provider {
+                    return Err(YumaError::DuplicateWeight {
+                        index: pair[0].max(pair[1]),
+                        first: pair[0].min(pair[1]),
+                        validator: a.validator,
+                        provider: a.provider,
+                    });
+                }
+            }
+        }
+        let stored = entries.iter().filter(|e| e.weight > 0.0).count();
+        let mut weights = Self {
             n_validators,
             n_providers,
-            start,
-            col,
-            val,
-        })
+            start: Vec::with_capacity(n_validators + 1),
+            col: Vec::with_capacity(stored),
+            val: Vec::with_capacity(stored),
+        };
+        weights.start.push(0);
+        for i in 0..n_validators {
+            for &k in &order[count[i]..count[i + 1]] {
+                let e = &entries[k];
+                if e.weight > 0.0 {
+                    weights.col.push(e.provider as u32);
+                    weights.val.push(e.weight);
+                }
+            }
+            weights.start.push(weights.col.len());
+        }
+        Ok(weights)
+    }
+
+    /// Empties the weights (keeping their buffers) for validators to be
+    /// added with [`Weights::push_row`] on `n_providers` providers.
+    pub fn clear(&mut self, n_providers: usize) -> Result<(), YumaError> {
+        check_providers(n_providers)?;
+        self.n_validators = 0;
+        self.n_providers = n_providers;
+        self.start.clear();
+        self.start.push(0);
+        self.col.clear();
+        self.val.clear();
+        Ok(())
+    }
+
+    /// Appends the next validator's raw weights, `(provider, weight)` with
+    /// providers strictly ascending; zero weights are dropped. Error
+    /// indices count the row's entries. On error nothing is added.
+    pub fn push_row<I>(&mut self, row: I) -> Result<(), YumaError>
+    where
+        I: IntoIterator<Item = (usize, f64)>,
+    {
+        if self.start.is_empty() {
+            self.start.push(0);
+        }
+        let begin = self.col.len();
+        let validator = self.n_validators;
+        let mut previous: Option<usize> = None;
+        let fail = |e: YumaError, w: &mut Self| {
+            w.col.truncate(begin);
+            w.val.truncate(begin);
+            Err(e)
+        };
+        for (index, (provider, weight)) in row.into_iter().enumerate() {
+            if provider >= self.n_providers {
+                let n_providers = self.n_providers;
+                return fail(
+                    YumaError::ProviderOutOfRange {
+                        index,
+                        provider,
+                        n_providers,
+                    },
+                    self,
+                );
+            }
+            if !(weight.is_finite() && weight >= 0.0) {
+                return fail(YumaError::InvalidWeight { index, weight }, self);
+            }
+            match previous {
+                Some(p) if p == provider => {
+                    return fail(
+                        YumaError::DuplicateWeight {
+                            index,
+                            first: index - 1,
+                            validator,
+                            provider,
+                        },
+                        self,
+                    )
+                }
+                Some(p) if p > provider => {
+                    return fail(
+                        YumaError::UnsortedRow {
+                            index,
+                            validator,
+                            provider,
+                            previous: p,
+                        },
+                        self,
+                    )
+                }
+                _ => {}
+            }
+            previous = Some(provider);
+            if weight > 0.0 {
+                self.col.push(provider as u32);
+                self.val.push(weight);
+            }
+        }
+        self.start.push(self.col.len());
+        self.n_validators += 1;
+        Ok(())
     }
 
     /// Drops each validator's weight on its own provider id, as the chain
@@ -231,11 +333,11 @@ impl Weights {
     /// provider index that is the same entity as validator `i`, if any.
     pub fn mask_self(&mut self, self_provider: &[Option<usize>]) {
         let mut w = 0;
-        let mut new_start = Vec::with_capacity(self.start.len());
-        new_start.push(0);
+        let mut begin = 0;
         for i in 0..self.n_validators {
             let own = self_provider.get(i).copied().flatten();
-            for k in self.start[i]..self.start[i + 1] {
+            let end = self.start[i + 1];
+            for k in begin..end {
                 if own == Some(self.col[k] as usize) {
                     continue;
                 }
@@ -243,11 +345,11 @@ impl Weights {
                 self.val[w] = self.val[k];
                 w += 1;
             }
-            new_start.push(w);
+            begin = end;
+            self.start[i + 1] = w;
         }
         self.col.truncate(w);
         self.val.truncate(w);
-        self.start = new_start;
     }
 
     pub fn n_validators(&self) -> usize {
@@ -256,6 +358,11 @@ impl Weights {
 
     pub fn n_providers(&self) -> usize {
         self.n_providers
+    }
+
+    /// Number of stored (positive) weights.
+    pub fn nnz(&self) -> usize {
+        self.col.len()
     }
 
     /// Validator `i`'s raw weights, providers ascending (empty if out of
@@ -277,6 +384,17 @@ impl Weights {
     }
 }
 
+fn check_providers(n_providers: usize) -> Result<(), YumaError> {
+    if n_providers > u32::MAX as usize {
+        return Err(YumaError::InvalidParameter {
+            name: "number of providers",
+            value: n_providers as f64,
+            expected: "at most 2^32 − 1",
+        });
+    }
+    Ok(())
+}
+
 /// One epoch's input: raw stakes per validator (normalised inside), the
 /// weights, and the parameters.
 #[derive(Debug, Clone, Copy)]
@@ -287,20 +405,31 @@ pub struct YumaInput<'a> {
 }
 
 /// What persists between epochs: the bonds `B` (validator × provider,
-/// column-normalised), plus working buffers reused by every epoch.
+/// column-normalised), stored sparsely by validator (providers ascending;
+/// a pair never bonded is absent), plus working buffers reused by every
+/// epoch, so that an epoch allocates nothing once they have grown.
 #[derive(Debug, Clone, Default)]
 pub struct YumaState {
     n_validators: usize,
     n_providers: usize,
-    bonds: Vec<f64>,
     epochs: u64,
-    // Working buffers.
+    /// Bonds: row `i` is `b_start[i]..b_start[i + 1]` of `b_col`/`b_val`
+    /// (`b_start` is empty until the state has a shape).
+    b_start: Vec<usize>,
+    b_col: Vec<u32>,
+    b_val: Vec<f64>,
+    // Working buffers: the next bonds (swapped in), normalised and bond
+    // weights aligned with the weights, the transposed (weight, stake)
+    // columns for the consensus, column sums.
+    next_start: Vec<usize>,
+    next_col: Vec<u32>,
+    next_val: Vec<f64>,
     w: Vec<f64>,
     wb: Vec<f64>,
     col_start: Vec<usize>,
-    col_row: Vec<u32>,
-    col_val: Vec<f64>,
-    column: Vec<(f64, f64)>,
+    col_next: Vec<usize>,
+    col_pair: Vec<(f64, f64)>,
+    selection: Selection,
     colsum: Vec<f64>,
     bond_colsum: Vec<f64>,
 }
@@ -309,47 +438,94 @@ impl YumaState {
     /// Empty bonds for `n_validators` × `n_providers` (the chain's state of
     /// a new subnet). A default state takes its shape from the first epoch.
     pub fn new(n_validators: usize, n_providers: usize) -> Self {
-        Self {
-            n_validators,
-            n_providers,
-            bonds: vec![0.0; n_validators * n_providers],
-            ..Self::default()
-        }
+        let mut state = Self::default();
+        state.resize(n_validators, n_providers);
+        state
     }
 
     /// Changes the shape, keeping the bonds of validators and providers that
     /// remain (indices below the new sizes); new rows and columns start
-    /// empty, as the chain masks bonds of newly registered uids.
+    /// empty, as the chain masks bonds of newly registered uids. Costs
+    /// O(new validators) when nothing shrinks, else O(bonds).
     pub fn resize(&mut self, n_validators: usize, n_providers: usize) {
-        let mut bonds = vec![0.0; n_validators * n_providers];
-        for i in 0..self.n_validators.min(n_validators) {
-            for j in 0..self.n_providers.min(n_providers) {
-                bonds[i * n_providers + j] = self.bonds[i * self.n_providers + j];
+        if self.b_start.is_empty() {
+            self.b_start.push(0);
+        }
+        let keep = self.n_validators.min(n_validators);
+        if n_providers < self.n_providers {
+            // Drop bonds on removed providers, compacting in place.
+            let mut w = 0;
+            let mut begin = 0;
+            for i in 0..keep {
+                let end = self.b_start[i + 1];
+                for k in begin..end {
+                    if (self.b_col[k] as usize) < n_providers {
+                        self.b_col[w] = self.b_col[k];
+                        self.b_val[w] = self.b_val[k];
+                        w += 1;
+                    }
+                }
+                begin = end;
+                self.b_start[i + 1] = w;
             }
         }
-        self.bonds = bonds;
+        self.b_start.truncate(keep + 1);
+        let end = self.b_start[keep];
+        self.b_col.truncate(end);
+        self.b_val.truncate(end);
+        self.b_start.resize(n_validators + 1, end);
         self.n_validators = n_validators;
         self.n_providers = n_providers;
     }
 
-    /// The bonds, row-major validator × provider, each column summing to 1
-    /// (or 0 for a provider nobody bonds to).
-    pub fn bonds(&self) -> &[f64] {
-        &self.bonds
+    /// The bonds as a dense row-major validator × provider matrix, each
+    /// column summing to 1 (or 0 for a provider nobody bonds to). For
+    /// small cases and tests: it allocates validators × providers.
+    pub fn dense_bonds(&self) -> Vec<f64> {
+        let mut dense = vec![0.0; self.n_validators * self.n_providers];
+        for i in 0..self.n_validators {
+            for (j, b) in self.bond_row(i) {
+                dense[i * self.n_providers + j] = b;
+            }
+        }
+        dense
     }
 
-    /// `B_ij`, zero if out of range.
+    /// Validator `i`'s positive bonds, providers ascending (empty if out of
+    /// range).
+    pub fn bond_row(&self, i: usize) -> impl ExactSizeIterator<Item = (usize, f64)> + '_ {
+        let r = self.bond_range(i);
+        self.b_col[r.clone()]
+            .iter()
+            .map(|&j| j as usize)
+            .zip(self.b_val[r].iter().copied())
+    }
+
+    /// `B_ij`, zero if out of range or never bonded.
     pub fn bond(&self, validator: usize, provider: usize) -> f64 {
-        if validator < self.n_validators && provider < self.n_providers {
-            self.bonds[validator * self.n_providers + provider]
-        } else {
-            0.0
+        let r = self.bond_range(validator);
+        match self.b_col[r.clone()].binary_search(&(provider as u32)) {
+            Ok(k) if provider < self.n_providers => self.b_val[r.start + k],
+            _ => 0.0,
         }
+    }
+
+    /// Number of stored (positive) bonds.
+    pub fn bond_count(&self) -> usize {
+        self.b_col.len()
     }
 
     /// Epochs run so far.
     pub fn epochs(&self) -> u64 {
         self.epochs
+    }
+
+    fn bond_range(&self, i: usize) -> std::ops::Range<usize> {
+        if i < self.n_validators {
+            self.b_start[i]..self.b_start[i + 1]
+        } else {
+            0..0
+        }
     }
 }
 
@@ -389,6 +565,12 @@ pub fn epoch(state: &mut YumaState, input: &YumaInput<'_>) -> Result<YumaOutput,
 
 /// [`epoch`] writing into `out`, reusing its vectors and the state's
 /// buffers. On error the state is unchanged.
+///
+/// Cost: O(weights + bonds + validators + providers) time and memory;
+/// nothing validator × provider is ever formed. Every sum over a column
+/// runs over validators ascending and every sum over a row over providers
+/// ascending, as a dense loop would (absent entries are zeros, which leave
+/// a non-negative sum unchanged).
 pub fn epoch_into(
     state: &mut YumaState,
     input: &YumaInput<'_>,
@@ -413,7 +595,7 @@ pub fn epoch_into(
     {
         return Err(YumaError::InvalidStake { validator, stake });
     }
-    if state.epochs == 0 && state.bonds.is_empty() {
+    if state.epochs == 0 && state.n_validators * state.n_providers == 0 {
         state.resize(nv, np);
     }
     if state.n_validators != nv || state.n_providers != np {
@@ -430,6 +612,15 @@ pub fn epoch_into(
             what: "the total stake",
         });
     }
+    // Row totals first, so that an overflow leaves everything untouched.
+    for i in 0..nv {
+        let row_sum: f64 = weights.val[weights.range(i)].iter().sum();
+        if !row_sum.is_finite() {
+            return Err(YumaError::Overflow {
+                what: "a validator's weight total",
+            });
+        }
+    }
 
     // S: normalised stake.
     reset(&mut out.stake, nv);
@@ -441,27 +632,22 @@ pub fn epoch_into(
     let s = &out.stake;
 
     // W: row-normalised weights (aligned with the sparse pattern).
-    state.w.clear();
-    for i in 0..nv {
-        let r = weights.range(i);
-        let row_sum: f64 = weights.val[r.clone()].iter().sum();
-        if !row_sum.is_finite() {
-            return Err(YumaError::Overflow {
-                what: "a validator's weight total",
-            });
-        }
-        state.w.extend(
-            weights.val[r]
-                .iter()
-                .map(|w| if row_sum > 0.0 { w / row_sum } else { 0.0 }),
-        );
-    }
-
     // 1. Preranks.
+    state.w.clear();
     reset(&mut out.preranks, np);
     for (i, &si) in s.iter().enumerate() {
-        for k in weights.range(i) {
-            out.preranks[weights.col[k] as usize] += si * state.w[k];
+        let r = weights.range(i);
+        let row_sum: f64 = weights.val[r.clone()].iter().sum();
+        let begin = state.w.len();
+        if row_sum > 0.0 {
+            state
+                .w
+                .extend(weights.val[r.clone()].iter().map(|w| w / row_sum));
+        } else {
+            state.w.resize(begin + r.len(), 0.0);
+        }
+        for (&j, &w) in weights.col[r].iter().zip(&state.w[begin..]) {
+            out.preranks[j as usize] += si * w;
         }
     }
 
@@ -475,21 +661,26 @@ pub fn epoch_into(
         &mut out.consensus,
     );
 
-    // 3. Clip at the consensus; validator trust. 5a. Bond weights W_b.
+    // 3. Clip at the consensus; validator trust. 4. Ranks. 5a. Bond
+    // weights W_b and the column sums of S ∘ W_b.
     reset(&mut out.validator_trust, nv);
     reset(&mut out.ranks, np);
+    reset(&mut state.colsum, np);
     state.wb.clear();
     let beta = params.bonds_penalty;
     for (i, &si) in s.iter().enumerate() {
+        let mut trust = 0.0;
         for k in weights.range(i) {
             let j = weights.col[k] as usize;
             let w = state.w[k];
             let clipped = w.min(out.consensus[j]);
-            out.validator_trust[i] += clipped;
-            // 4. Ranks.
+            trust += clipped;
             out.ranks[j] += si * clipped;
-            state.wb.push(w + beta * (clipped - w));
+            let wb = w + beta * (clipped - w);
+            state.wb.push(wb);
+            state.colsum[j] += si * wb;
         }
+        out.validator_trust[i] = trust;
     }
     // 4. Trust and incentive.
     reset(&mut out.trust, np);
@@ -503,33 +694,26 @@ pub fn epoch_into(
     normalise(&mut out.incentive);
 
     // 5. Bonds: ΔB = colnorm(S ∘ W_b); B ← colnorm(α ΔB + (1 − α) colnorm(B)).
-    reset(&mut state.colsum, np);
-    for (i, &si) in s.iter().enumerate() {
-        for k in weights.range(i) {
-            state.colsum[weights.col[k] as usize] += si * state.wb[k];
-        }
-    }
-    let alpha = params.bond_alpha;
-    col_normalise(&mut state.bonds, nv, np, &mut state.bond_colsum);
-    for b in state.bonds.iter_mut() {
-        *b *= 1.0 - alpha;
-    }
-    for (i, &si) in s.iter().enumerate() {
-        for k in weights.range(i) {
-            let j = weights.col[k] as usize;
-            let delta = si * state.wb[k];
-            if delta > 0.0 && state.colsum[j] > 0.0 {
-                state.bonds[i * np + j] += alpha * delta / state.colsum[j];
-            }
-        }
-    }
-    col_normalise(&mut state.bonds, nv, np, &mut state.bond_colsum);
+    update_bonds(state, weights, s, params.bond_alpha);
 
-    // 6. Dividends D = normalise(B I).
+    // 6. Dividends D = normalise(B I), with the final column normalisation
+    // of the bonds in the same pass.
     reset(&mut out.dividends, nv);
-    for i in 0..nv {
-        let row = &state.bonds[i * np..(i + 1) * np];
-        out.dividends[i] = row.iter().zip(&out.incentive).map(|(b, inc)| b * inc).sum();
+    // A dense row's sum starts from the empty sum (−0.0 in today's Rust)
+    // and turns +0.0 at the first term, zero or not: so +0.0 here, unless
+    // there are no providers at all.
+    let empty: f64 = std::iter::empty::<f64>().sum();
+    for (i, d) in out.dividends.iter_mut().enumerate() {
+        let mut sum = if np == 0 { empty } else { 0.0 };
+        for k in state.b_start[i]..state.b_start[i + 1] {
+            let j = state.b_col[k] as usize;
+            let c = state.bond_colsum[j];
+            if c > 0.0 {
+                state.b_val[k] /= c;
+            }
+            sum += state.b_val[k] * out.incentive[j];
+        }
+        *d = sum;
     }
     normalise(&mut out.dividends);
 
@@ -551,6 +735,80 @@ pub fn epoch_into(
     Ok(())
 }
 
+/// The bonds' moving average, up to (not including) the final column
+/// normalisation, whose column sums are left in `state.bond_colsum`:
+/// `B_ij ← (B_ij / Σ_i B_ij) (1 − α) + α S_i W_b,ij / Σ_i S_i W_b,ij`,
+/// each row's old bonds merged with its new weights. Values and the order
+/// of every sum are those of the dense computation.
+fn update_bonds(state: &mut YumaState, weights: &Weights, s: &[f64], alpha: f64) {
+    let np = weights.n_providers;
+    // Column sums of the old bonds (validators ascending).
+    reset(&mut state.bond_colsum, np);
+    for (&j, &b) in state.b_col.iter().zip(&state.b_val) {
+        state.bond_colsum[j as usize] += b;
+    }
+    state.next_start.clear();
+    state.next_start.push(0);
+    state.next_col.clear();
+    state.next_val.clear();
+    let keep = 1.0 - alpha;
+    for (i, &si) in s.iter().enumerate() {
+        let (mut a, a_end) = (state.b_start[i], state.b_start[i + 1]);
+        let mut new = weights.range(i);
+        loop {
+            // The next new bond of this row, skipping weights that add none.
+            let mut next_new = None;
+            for k in new.by_ref() {
+                let j = weights.col[k] as usize;
+                let delta = si * state.wb[k];
+                if delta > 0.0 && state.colsum[j] > 0.0 {
+                    next_new = Some((k, j, delta));
+                    break;
+                }
+            }
+            // Old bonds before it.
+            let stop = next_new.map_or(u32::MAX as usize + 1, |(_, j, _)| j);
+            while a < a_end && (state.b_col[a] as usize) < stop {
+                let j = state.b_col[a] as usize;
+                let v = old_bond(state.b_val[a], state.bond_colsum[j], keep);
+                if v > 0.0 {
+                    state.next_col.push(j as u32);
+                    state.next_val.push(v);
+                }
+                a += 1;
+            }
+            let Some((_, j, delta)) = next_new else {
+                break;
+            };
+            let mut v = 0.0;
+            if a < a_end && state.b_col[a] as usize == j {
+                v = old_bond(state.b_val[a], state.bond_colsum[j], keep);
+                a += 1;
+            }
+            v += alpha * delta / state.colsum[j];
+            if v > 0.0 {
+                state.next_col.push(j as u32);
+                state.next_val.push(v);
+            }
+        }
+        state.next_start.push(state.next_col.len());
+    }
+    std::mem::swap(&mut state.b_start, &mut state.next_start);
+    std::mem::swap(&mut state.b_col, &mut state.next_col);
+    std::mem::swap(&mut state.b_val, &mut state.next_val);
+    // Column sums of the new bonds, for the final normalisation.
+    reset(&mut state.bond_colsum, np);
+    for (&j, &b) in state.b_col.iter().zip(&state.b_val) {
+        state.bond_colsum[j as usize] += b;
+    }
+}
+
+/// An old bond column-normalised and decayed, as the dense loops do it.
+fn old_bond(b: f64, colsum: f64, keep: f64) -> f64 {
+    let normalised = if colsum > 0.0 { b / colsum } else { b };
+    normalised * keep
+}
+
 fn reset(v: &mut Vec<f64>, n: usize) {
     v.clear();
     v.resize(n, 0.0);
@@ -564,30 +822,13 @@ fn normalise(v: &mut [f64]) {
     }
 }
 
-/// Normalise each column of a dense row-major `rows × cols` matrix to sum 1,
-/// leaving zero columns as they are (`inplace_col_normalize`).
-fn col_normalise(m: &mut [f64], rows: usize, cols: usize, colsum: &mut Vec<f64>) {
-    reset(colsum, cols);
-    for i in 0..rows {
-        for (c, x) in colsum.iter_mut().zip(&m[i * cols..(i + 1) * cols]) {
-            *c += x;
-        }
-    }
-    for i in 0..rows {
-        for (x, c) in m[i * cols..(i + 1) * cols].iter_mut().zip(colsum.iter()) {
-            if *c > 0.0 {
-                *x /= c;
-            }
-        }
-    }
-}
-
 /// Consensus `C_j` for every provider: the largest weight `x` in column `j`
 /// such that validators with `W_ij ≥ x` hold at least κ of the (positive)
 /// stake; 0 if no positive weight has that support. This is the value the
 /// chain's `weighted_median` returns (`cum(< x) ≤ minority < cum(≤ x)` with
-/// `minority = 1 − κ`), computed by one sort per column instead of a
-/// pivot search. Compared on raw stakes, so integer stakes tie exactly.
+/// `minority = 1 − κ`), found by a weighted selection in each column
+/// (expected linear time) instead of a sort. Compared on raw stakes, so
+/// integer stakes tie exactly.
 fn consensus(
     state: &mut YumaState,
     weights: &Weights,
@@ -602,7 +843,8 @@ fn consensus(
         return;
     }
     let need = kappa * positive_total;
-    // Transpose the positive entries of validators with positive stake.
+    // Transpose the positive entries of validators with positive stake
+    // into (weight, stake) columns.
     state.col_start.clear();
     state.col_start.resize(np + 1, 0);
     for (i, &stake) in stakes.iter().enumerate() {
@@ -618,45 +860,141 @@ fn consensus(
         state.col_start[j + 1] += state.col_start[j];
     }
     let nnz = state.col_start[np];
-    state.col_row.clear();
-    state.col_row.resize(nnz, 0);
-    state.col_val.clear();
-    state.col_val.resize(nnz, 0.0);
-    let mut next = state.col_start.clone();
+    state.col_pair.clear();
+    state.col_pair.resize(nnz, (0.0, 0.0));
+    state.col_next.clear();
+    state.col_next.extend_from_slice(&state.col_start[..np]);
     for (i, &stake) in stakes.iter().enumerate() {
         if stake > 0.0 {
             for k in weights.range(i) {
                 if state.w[k] > 0.0 {
                     let j = weights.col[k] as usize;
-                    state.col_row[next[j]] = i as u32;
-                    state.col_val[next[j]] = state.w[k];
-                    next[j] += 1;
+                    state.col_pair[state.col_next[j]] = (state.w[k], stake);
+                    state.col_next[j] += 1;
                 }
             }
         }
     }
     for (j, c) in out.iter_mut().enumerate() {
-        state.column.clear();
-        for k in state.col_start[j]..state.col_start[j + 1] {
-            state
-                .column
-                .push((state.col_val[k], stakes[state.col_row[k] as usize]));
+        let column = &state.col_pair[state.col_start[j]..state.col_start[j + 1]];
+        *c = upper_weighted_quantile(column, need, &mut state.selection);
+    }
+}
+
+/// Scratch buffers of the consensus selection: the part being searched and
+/// the three parts a partition writes (greater, smaller, equal weights).
+#[derive(Debug, Clone, Default)]
+struct Selection {
+    src: Vec<(f64, f64)>,
+    hi: Vec<(f64, f64)>,
+    lo: Vec<(f64, f64)>,
+    eq: Vec<(f64, f64)>,
+}
+
+/// The largest weight `x` among `column`'s `(weight, stake)` pairs such that
+/// the pairs with weight ≥ `x` hold at least `need`, or 0 if none. A
+/// quickselect: partition around a pivot into greater, equal and smaller
+/// weights (out of place and branch-free) and keep the part that holds the
+/// answer, carrying the stake of the parts above. After too many rounds (an
+/// adversarial order) the rest is sorted, so the worst case is O(n log n).
+///
+/// The supports are the same sets of stakes as in a walk down the sorted
+/// column, added in another order: with integer-valued stakes (base units,
+/// total below 2^53) every such sum is exact, so the result is the sorted
+/// walk's bit for bit.
+fn upper_weighted_quantile(column: &[(f64, f64)], need: f64, sel: &mut Selection) -> f64 {
+    const SMALL: usize = 12;
+    let n = column.len();
+    for buf in [&mut sel.src, &mut sel.hi, &mut sel.lo, &mut sel.eq] {
+        if buf.len() < n {
+            buf.resize(n, (0.0, 0.0));
         }
-        // Descending by weight; walk down until the support reaches κ.
-        state.column.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
-        let mut support = 0.0;
-        let mut t = 0;
-        while t < state.column.len() {
-            let x = state.column[t].0;
-            while t < state.column.len() && state.column[t].0 == x {
-                support += state.column[t].1;
-                t += 1;
-            }
-            if support >= need {
-                *c = x;
-                break;
-            }
+    }
+    let Selection { src, hi, lo, eq } = sel;
+    let mut first = true;
+    let mut len = n;
+    let mut carry = 0.0;
+    let mut rounds = 2 * (usize::BITS - n.leading_zeros()) + 4;
+    loop {
+        if len == 0 {
+            return 0.0;
         }
+        if first && (len <= SMALL || rounds == 0) {
+            src[..len].copy_from_slice(column);
+            first = false;
+        }
+        if len <= SMALL || rounds == 0 {
+            return sorted_walk(&mut src[..len], carry, need);
+        }
+        rounds -= 1;
+        let cur: &[(f64, f64)] = if first { column } else { &src[..len] };
+        let pivot = median_of_three(cur[0].0, cur[len / 2].0, cur[len - 1].0);
+        let (mut nh, mut nl, mut ne) = (0, 0, 0);
+        for &x in cur {
+            hi[nh] = x;
+            lo[nl] = x;
+            eq[ne] = x;
+            nh += usize::from(x.0 > pivot);
+            nl += usize::from(x.0 < pivot);
+            ne += usize::from(x.0 == pivot);
+        }
+        first = false;
+        let with_above = carry + stake_sum(&hi[..nh]);
+        if with_above >= need {
+            std::mem::swap(src, hi);
+            len = nh;
+            continue;
+        }
+        let with_equal = with_above + stake_sum(&eq[..ne]);
+        if with_equal >= need {
+            return pivot;
+        }
+        carry = with_equal;
+        std::mem::swap(src, lo);
+        len = nl;
+    }
+}
+
+/// Σ stakes, four lanes at a time (exact for integer-valued stakes in any
+/// order).
+fn stake_sum(part: &[(f64, f64)]) -> f64 {
+    let mut lanes = [0.0; 4];
+    let mut chunks = part.chunks_exact(4);
+    for c in chunks.by_ref() {
+        for (lane, x) in lanes.iter_mut().zip(c) {
+            *lane += x.1;
+        }
+    }
+    let rest: f64 = chunks.remainder().iter().fold(0.0, |s, x| s + x.1);
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
+}
+
+/// [`upper_weighted_quantile`] by a sort: walk down the distinct weights
+/// until the support (from `carry`) reaches `need`.
+fn sorted_walk(part: &mut [(f64, f64)], carry: f64, need: f64) -> f64 {
+    part.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+    let mut support = carry;
+    let mut t = 0;
+    while t < part.len() {
+        let x = part[t].0;
+        while t < part.len() && part[t].0 == x {
+            support += part[t].1;
+            t += 1;
+        }
+        if support >= need {
+            return x;
+        }
+    }
+    0.0
+}
+
+fn median_of_three(a: f64, b: f64, c: f64) -> f64 {
+    if (a <= b) == (b <= c) {
+        b
+    } else if (b <= a) == (a <= c) {
+        a
+    } else {
+        c
     }
 }
 
@@ -704,7 +1042,10 @@ mod tests {
             params: YumaParams::default(),
         };
         epoch(&mut state, &input).expect("valid epoch");
-        assert!(close(state.bonds(), &[1.0, 0.75, 0.75, 0.0, 0.25, 0.25]));
+        assert!(close(
+            &state.dense_bonds(),
+            &[1.0, 0.75, 0.75, 0.0, 0.25, 0.25]
+        ));
 
         // Epoch 2: V1 now puts everything on P0. W = V0 (½, ¼, ¼), V1 (1, 0, 0).
         // C = (½, ¼, ¼); W̄_V1 = (½, 0, 0); R = (½, 3/16, 3/16) → I = (4/7, 3/14, 3/14).

@@ -9,7 +9,7 @@ use rand::Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::yuma::{epoch_into, WeightEntry, Weights, YumaInput, YumaOutput, YumaParams, YumaState};
+use super::yuma::{epoch_into, Weights, YumaInput, YumaOutput, YumaParams, YumaState};
 use super::{
     params_table, parse_params, pro_rata_f64, ParamDoc, ParamError, PoolKind, RewardContext,
     RewardScheme, SchemeBuild, SchemeCheck, SchemeFactory, SchemeInfo, SchemeParams,
@@ -115,9 +115,15 @@ pub struct YumaPool {
     shape: (usize, usize),
     out: YumaOutput,
     stakes: Vec<f64>,
-    entries: Vec<WeightEntry>,
-    /// Active providers with verified work: (row, work, honesty, population).
+    /// This epoch's weights, rebuilt in place (compressed rows).
+    weights: Weights,
+    /// Active providers with verified work: (row, work, honesty, population),
+    /// in member order (the order of the noise draws).
     providers: Vec<(usize, f64, f64, u16)>,
+    /// Positions in `providers` by ascending row (the order of a weight row).
+    by_row: Vec<u32>,
+    /// One validator's weights on `providers`, in their order.
+    row: Vec<f64>,
     provider_weights: Vec<f64>,
     validator_weights: Vec<f64>,
     part: Vec<u64>,
@@ -154,8 +160,10 @@ impl YumaPool {
             shape: (0, 0),
             out: YumaOutput::default(),
             stakes: Vec::new(),
-            entries: Vec::new(),
+            weights: Weights::default(),
             providers: Vec::new(),
+            by_row: Vec::new(),
+            row: Vec::new(),
             provider_weights: Vec::new(),
             validator_weights: Vec::new(),
             part: Vec::new(),
@@ -168,8 +176,16 @@ impl YumaPool {
         &self.state
     }
 
-    /// Every active validator's weights on the active providers with work.
-    fn set_weights(&mut self, ctx: &RewardContext<'_>, rng: &mut SimRng) {
+    /// Every active validator's weights on the active providers with work,
+    /// written row by row into `self.weights` (O(weights), no sort of the
+    /// weights: the providers are put in row order once per epoch). The
+    /// noise is drawn validator by validator, providers in member order.
+    fn set_weights(
+        &mut self,
+        ctx: &RewardContext<'_>,
+        rng: &mut SimRng,
+        n_providers: usize,
+    ) -> Result<(), String> {
         self.providers.clear();
         for (i, &agent) in ctx.members.iter().enumerate() {
             let a = agent as usize;
@@ -180,12 +196,22 @@ impl YumaPool {
                     .push((row, ctx.work[i] as f64, honesty, ctx.agents.population[a]));
             }
         }
-        self.entries.clear();
+        self.by_row.clear();
+        self.by_row.extend(0..self.providers.len() as u32);
+        if !self.providers.windows(2).all(|p| p[0].0 < p[1].0) {
+            let providers = &self.providers;
+            self.by_row.sort_by_key(|&k| providers[k as usize].0);
+        }
+        self.weights.clear(n_providers).map_err(|e| e.to_string())?;
         self.stakes.clear();
         for (v, &agent) in ctx.validators.agent.iter().enumerate() {
             let a = agent as usize;
+            self.row.clear();
             if !ctx.agents.is_active(agent) {
                 self.stakes.push(0.0);
+                self.weights
+                    .push_row(std::iter::empty())
+                    .map_err(|e| e.to_string())?;
                 continue;
             }
             self.stakes
@@ -194,7 +220,7 @@ impl YumaPool {
             let cartel = self
                 .cartel
                 .filter(|&(vpop, _, _)| ctx.agents.population[a] == vpop);
-            for &(row, work, honesty, population) in &self.providers {
+            for &(_, work, honesty, population) in &self.providers {
                 let seen = if sd > 0.0 {
                     let z: f64 = rng.sample(StandardNormal);
                     (honesty + sd * z).clamp(0.0, 1.0)
@@ -205,16 +231,18 @@ impl YumaPool {
                     Some((_, ppop, boost)) if ppop == population => boost,
                     _ => 1.0,
                 };
-                let weight = work * seen * boost;
-                if weight > 0.0 && weight.is_finite() {
-                    self.entries.push(WeightEntry {
-                        validator: v,
-                        provider: row,
-                        weight,
-                    });
-                }
+                self.row.push(work * seen * boost);
             }
+            let (providers, row) = (&self.providers, &self.row);
+            self.weights
+                .push_row(self.by_row.iter().filter_map(|&k| {
+                    let weight = row[k as usize];
+                    (weight > 0.0 && weight.is_finite())
+                        .then_some((providers[k as usize].0, weight))
+                }))
+                .map_err(|e| e.to_string())?;
         }
+        Ok(())
     }
 }
 
@@ -235,16 +263,14 @@ impl RewardScheme for YumaPool {
         if n_validators == 0 || n_providers == 0 {
             return Ok(());
         }
-        self.set_weights(ctx, rng);
-        let weights =
-            Weights::new(n_validators, n_providers, &self.entries).map_err(|e| e.to_string())?;
+        self.set_weights(ctx, rng, n_providers)?;
         if self.shape != (n_validators, n_providers) {
             self.state.resize(n_validators, n_providers);
             self.shape = (n_validators, n_providers);
         }
         let input = YumaInput {
             stakes: &self.stakes,
-            weights: &weights,
+            weights: &self.weights,
             params: self.params,
         };
         epoch_into(&mut self.state, &input, &mut self.out).map_err(|e| e.to_string())?;
