@@ -6,9 +6,11 @@
 //! split; the expression language itself is in `formula/expr.rs`.
 //!
 //! The weights are `f64`. When every weight of an epoch is a whole number
-//! below 2^53 they are used as integers, so that the split is exactly the
+//! at most 2^53 they are used as integers, so that the split is exactly the
 //! one `pro_rata` makes (`weight = "work"` pays what `proportional` pays,
-//! to the base unit); otherwise they go through `pro_rata_f64` (52-bit
+//! to the base unit; an expression that is a count alone — `work`,
+//! `failures`, `usage` — is paid from the counts themselves, with no
+//! conversion at all); otherwise they go through `pro_rata_f64` (52-bit
 //! fixed point relative to the largest weight), as `reputation` and
 //! `quality` do. All weights zero pays nothing: the budget stays in the
 //! rewards pool. A negative or non-finite weight fails the run, naming the
@@ -135,8 +137,21 @@ impl FormulaScheme {
         &self.program
     }
 
-    /// Computes every member's weight into `self.weights`; returns whether
-    /// all are whole numbers at most 2^53.
+    /// The member counts the expression is, when it is one of them
+    /// alone (`work`, `failures` or `usage`): paid straight from the
+    /// context, as `proportional` pays work.
+    fn counts<'c>(&self, ctx: &RewardContext<'c>) -> Option<&'c [u64]> {
+        match self.program.as_var()? {
+            Var::Work => Some(ctx.work),
+            Var::Failures => Some(ctx.failures),
+            Var::Usage => Some(ctx.usage),
+            Var::Stake | Var::Reputation | Var::Epoch => None,
+        }
+    }
+
+    /// Computes every member's weight into `self.weights` (and, while they
+    /// are all whole numbers at most 2^53, into `self.whole`); returns
+    /// whether they all are.
     fn weigh(&mut self, ctx: &RewardContext<'_>) -> Result<bool, String> {
         let n = ctx.members.len();
         if [
@@ -151,17 +166,30 @@ impl FormulaScheme {
         {
             return Err("the reward context's per-member slices are not aligned".into());
         }
+        let p = &self.program;
+        let reads = Var::ALL.map(|v| p.reads(v));
         let mut vars = [0.0; Var::COUNT];
         vars[Var::Epoch.index()] = f64::from(ctx.epoch);
         self.weights.clear();
+        self.whole.clear();
         let mut whole = true;
         for i in 0..n {
-            vars[Var::Work.index()] = ctx.work[i] as f64;
-            vars[Var::Failures.index()] = ctx.failures[i] as f64;
-            vars[Var::Stake.index()] = ctx.stake[i] as f64 / self.unit;
-            vars[Var::Reputation.index()] = ctx.reputation[i];
-            vars[Var::Usage.index()] = ctx.usage[i] as f64;
-            let w = self.program.eval(&vars, &mut self.stack);
+            if reads[Var::Work.index()] {
+                vars[Var::Work.index()] = ctx.work[i] as f64;
+            }
+            if reads[Var::Failures.index()] {
+                vars[Var::Failures.index()] = ctx.failures[i] as f64;
+            }
+            if reads[Var::Stake.index()] {
+                vars[Var::Stake.index()] = ctx.stake[i] as f64 / self.unit;
+            }
+            if reads[Var::Reputation.index()] {
+                vars[Var::Reputation.index()] = ctx.reputation[i];
+            }
+            if reads[Var::Usage.index()] {
+                vars[Var::Usage.index()] = ctx.usage[i] as f64;
+            }
+            let w = p.eval(&vars, &mut self.stack);
             if !(w.is_finite() && w >= 0.0) {
                 return Err(format!(
                     "weight = {:?} is {w} for agent {} in epoch {} of the {} pool \
@@ -172,8 +200,13 @@ impl FormulaScheme {
                     self.pool.as_str()
                 ));
             }
-            whole &= w.fract() == 0.0 && w <= MAX_EXACT;
             self.weights.push(w);
+            if whole {
+                // Whole and in [0, 2^53]: the conversion is exact.
+                let u = w as u64;
+                whole = w <= MAX_EXACT && u as f64 == w;
+                self.whole.push(u);
+            }
         }
         Ok(whole)
     }
@@ -191,10 +224,9 @@ impl RewardScheme for FormulaScheme {
         _rng: &mut SimRng,
         payouts: &mut [u64],
     ) -> Result<(), String> {
-        if self.weigh(ctx)? {
-            self.whole.clear();
-            // Whole and in [0, 2^53]: the conversion is exact.
-            self.whole.extend(self.weights.iter().map(|&w| w as u64));
+        if let Some(counts) = self.counts(ctx) {
+            pro_rata(counts, budget, payouts);
+        } else if self.weigh(ctx)? {
             pro_rata(&self.whole, budget, payouts);
         } else {
             pro_rata_f64(&self.weights, budget, payouts, &mut self.scratch);

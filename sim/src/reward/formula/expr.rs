@@ -174,6 +174,8 @@ impl Bin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Un {
     Neg,
+    /// `x ^ 2`, as `x * x` (the correctly rounded square, like `powf`).
+    Square,
     Sqrt,
     Ln,
     Exp,
@@ -185,6 +187,7 @@ impl Un {
     fn apply(self, x: f64) -> f64 {
         match self {
             Un::Neg => -x,
+            Un::Square => x * x,
             Un::Sqrt => x.sqrt(),
             Un::Ln => x.ln(),
             Un::Exp => x.exp(),
@@ -457,6 +460,7 @@ fn un(op: Un, a: Node) -> Node {
 fn binary(op: Bin, a: Node, b: Node) -> Node {
     match (a, b) {
         (Node::Const(x), Node::Const(y)) => Node::Const(op.apply(x, y)),
+        (a, Node::Const(y)) if op == Bin::Pow && y == 2.0 => un(Un::Square, a),
         (a, b) => Node::Bin(op, Box::new(a), Box::new(b)),
     }
 }
@@ -631,6 +635,14 @@ impl Program {
         }
     }
 
+    /// The variable the expression is, when it is nothing else.
+    pub fn as_var(&self) -> Option<Var> {
+        match self.ops.as_slice() {
+            [Op::Var(v)] => Some(*v),
+            _ => None,
+        }
+    }
+
     /// Number of steps of the compiled program.
     pub fn len(&self) -> usize {
         self.ops.len()
@@ -764,6 +776,13 @@ mod tests {
         assert!(p.reads(Var::Work) && !p.reads(Var::Reputation));
         let p = Program::compile("work * (1 + 2)").expect("valid");
         assert_eq!(p.len(), 3);
+        let p = Program::compile("(work + 1) ^ 2").expect("valid");
+        assert_eq!(p.len(), 4);
+        assert_eq!(p.as_var(), None);
+        assert_eq!(
+            Program::compile("(work)").expect("valid").as_var(),
+            Some(Var::Work)
+        );
         let p = Program::compile("usage * reputation ^ 2").expect("valid");
         assert!(p.reads(Var::Usage) && p.reads(Var::Reputation) && !p.reads(Var::Stake));
     }
