@@ -18,13 +18,14 @@ fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).into_owned()
 }
 
-const SCHEMES: [&str; 6] = [
+const SCHEMES: [&str; 7] = [
     "proportional",
     "stake",
     "reputation",
     "quality",
     "quadratic",
     "yuma",
+    "formula",
 ];
 
 #[test]

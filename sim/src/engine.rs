@@ -273,6 +273,7 @@ impl Simulation {
                             pool: kind,
                             shares: &shares,
                             population_names: &population_names,
+                            decimals,
                         },
                     )
                     .map_err(|message| SimError::Scheme {

@@ -154,6 +154,7 @@ fn build_scheme(pool: PoolKind, config: &PoolConfig, names: &[String]) -> Box<dy
                 pool,
                 shares: &[(pool, config.share.0)],
                 population_names: names,
+                decimals: 0,
             },
         )
         .expect("builds")

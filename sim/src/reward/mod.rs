@@ -11,6 +11,7 @@
 //! fails the run otherwise); what it leaves unpaid (integer remainders, no
 //! eligible member) stays in the rewards pool and joins the next budget.
 
+pub mod formula;
 pub mod proportional;
 pub mod quadratic;
 pub mod quadratic_pool;
@@ -212,6 +213,9 @@ pub struct SchemeBuild<'a> {
     pub shares: &'a [(PoolKind, f64)],
     /// The scenario's population names, in order.
     pub population_names: &'a [String],
+    /// Decimals of the token (one token is 10^decimals base units), for
+    /// schemes that read amounts in tokens.
+    pub decimals: u32,
 }
 
 /// A reward scheme as the scenario loader and the engine see it: its
@@ -348,6 +352,7 @@ impl SchemeRegistry {
                 Arc::new(quality::Factory),
                 Arc::new(quadratic_pool::Factory),
                 Arc::new(yuma_pool::Factory),
+                Arc::new(formula::Factory),
             ],
         }
     }
