@@ -4,8 +4,14 @@
 //! combinations in row-major order over the axes sorted by path (the last
 //! axis varies fastest). Samples are drawn once, from the design seed, with
 //! a SplitMix64 sequence, so the design never depends on a library's
-//! generator.
+//! generator. The sensitivity designs (`morris`, `sobol`) have no list
+//! combinations (their list axes hold one value): their points are the
+//! unit-cube points of [`mirage_analysis::sensitivity`]'s `morris_design`
+//! and `saltelli_design` (seeded with the design seed) in the order those
+//! give, each coordinate mapped onto its range by [`Range::value_at`]
+//! (`min + u · (max − min)`, or the same map of the logs for a log range).
 
+use mirage_analysis::sensitivity::{morris_design, saltelli_design};
 use mirage_sim::rng::splitmix64;
 use toml::Value;
 
@@ -68,13 +74,25 @@ impl SplitMix {
 
 /// Number of points of a definition, without generating them.
 pub fn count_points(def: &SweepDef) -> Result<u64, String> {
-    let mut n = def.samples;
+    let mut n = range_points(def)?;
     for axis in &def.axes {
         if let AxisKind::List(values) = &axis.kind {
             n = n.checked_mul(values.len() as u64).ok_or_else(too_many)?;
         }
     }
     Ok(n)
+}
+
+/// Points over the range axes: `samples`, or r·(D + 1) for morris and
+/// N·(2D + 2) for sobol (D range axes).
+fn range_points(def: &SweepDef) -> Result<u64, String> {
+    let d = def.range_axes().len() as u64;
+    let per = match def.design {
+        DesignKind::Morris => d + 1,
+        DesignKind::Sobol => 2 * d + 2,
+        _ => 1,
+    };
+    def.samples.checked_mul(per).ok_or_else(too_many)
 }
 
 fn too_many() -> String {
@@ -99,13 +117,22 @@ impl Design {
                 }
             }
         }
-        let samples = def.samples;
-        let n = usize::try_from(samples).map_err(|_| too_many())?;
+        let samples = range_points(def)?;
+        let n = usize::try_from(def.samples).map_err(|_| too_many())?;
         let mut rng = SplitMix::new(def.seed);
         let unit = match def.design {
             DesignKind::Grid => Vec::new(),
             DesignKind::Random => (0..n * ranges).map(|_| rng.unit()).collect(),
             DesignKind::Latin => latin_hypercube(n, ranges, &mut rng),
+            DesignKind::Morris => {
+                let levels = usize::try_from(def.levels).map_err(|_| too_many())?;
+                morris_design(ranges, n, levels, def.seed)
+                    .map_err(|e| e.to_string())?
+                    .concat()
+            }
+            DesignKind::Sobol => saltelli_design(ranges, n, def.seed, true)
+                .map_err(|e| e.to_string())?
+                .concat(),
         };
         Ok(Self {
             sources,
