@@ -266,12 +266,12 @@ fn read_values(
     let total = manifest.runs;
     let path = dir.join(RUNS);
     let incomplete = |found: u64, missing: String| {
-        let shard = manifest.shard.map_or(String::new(), |s| {
-            format!(" (this directory is shard {s}: `mirage merge` every shard first)")
-        });
+        let hint = manifest.shard.map_or_else(
+            || "finish it with `mirage sweep ... --resume` first".to_string(),
+            |s| format!("this directory is shard {s}: `mirage merge` every shard first"),
+        );
         anyhow::anyhow!(
-            "{}: the sweep is incomplete: {} of its {total} runs are missing{missing}{shard}; \
-             finish it with `mirage sweep ... --resume` before `mirage sensitivity`",
+            "{}: the sweep is incomplete: {} of its {total} runs are missing{missing}; {hint}",
             dir.display(),
             total - found
         )
