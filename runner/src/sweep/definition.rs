@@ -653,10 +653,34 @@ mod tests {
             ("replicates = 2\n[sweep.axes]\na = [1]", "unknown key `replicates`"),
             ("", "has no axes"),
             ("[sweep.axes]\na = [\"x\\ny\"]", "line break"),
+            ("design = \"morris\"\n[sweep.axes]\na = { min = 0, max = 1 }", "needs trajectories"),
+            ("design = \"morris\"\ntrajectories = 2\nlevels = 3\n[sweep.axes]\na = { min = 0, max = 1 }", "even number of levels"),
+            ("design = \"morris\"\ntrajectories = 2\nsamples = 3\n[sweep.axes]\na = { min = 0, max = 1 }", "not samples"),
+            ("design = \"morris\"\ntrajectories = 2\n[sweep.axes]\na = { min = 0, max = 1 }\nb = [1, 2]", "lists 2 values"),
+            ("design = \"morris\"\ntrajectories = 2\n[sweep.axes]\nb = [1]", "there are none"),
+            ("design = \"sobol\"\n[sweep.axes]\na = { min = 0, max = 1 }", "needs samples"),
+            ("design = \"sobol\"\nsamples = 70000\n[sweep.axes]\na = { min = 0, max = 1 }", "Sobol' sequence has"),
+            ("design = \"sobol\"\nsamples = 4\n[sweep.axes]\na = { min = 0, max = 9, integer = true }", "integer range"),
+            ("design = \"latin\"\nsamples = 4\ntrajectories = 2\n[sweep.axes]\na = { min = 0, max = 1 }", "apply to design = \"morris\""),
         ] {
             let err = parse(&format!("[sweep]\n{text}")).expect_err(text);
             assert!(err.contains(says), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn sensitivity_designs_record_their_parameters() {
+        let def = parse(
+            "[sweep]\ndesign = \"morris\"\ntrajectories = 6\n[sweep.axes]\na = { min = 0, max = 1 }\nk = [2]\n",
+        )
+        .expect("valid");
+        assert_eq!((def.samples, def.levels), (6, DEFAULT_LEVELS));
+        assert_eq!(def.range_axes(), ["a"]);
+        let json = def.to_json();
+        assert_eq!(json["trajectories"], 6);
+        assert_eq!(json["levels"], 4);
+        let grid = parse("[sweep]\n[sweep.axes]\na = [1]\n").expect("valid");
+        assert!(grid.to_json().get("levels").is_none(), "other designs unchanged");
     }
 
     #[test]

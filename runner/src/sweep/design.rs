@@ -298,4 +298,34 @@ mod tests {
             "another seed, other draws"
         );
     }
+
+    #[test]
+    fn morris_and_sobol_have_their_documented_sizes_and_map_ranges() {
+        let m = def(
+            "[sweep]\ndesign = \"morris\"\ntrajectories = 5\nlevels = 6\nseed = 2\n[sweep.axes]\n\
+             a = { min = 10, max = 20 }\nb = { min = 1, max = 100, log = true }\nc = [\"k\"]\nd = { min = 0, max = 1 }\n",
+        );
+        let design = Design::new(&m).expect("design");
+        assert_eq!(design.points(), 5 * 4, "r (D + 1)");
+        let unit = morris_design(3, 5, 6, 2).expect("unit");
+        for (p, u) in unit.iter().enumerate() {
+            let v = design.values(p as u64);
+            let a = v[0].as_float().expect("a");
+            assert!((a - (10.0 + u[0] * 10.0)).abs() < 1e-12, "linear map");
+            let b = v[1].as_float().expect("b");
+            assert!((b.ln() - u[1] * 100f64.ln()).abs() < 1e-12, "log map");
+            assert_eq!(v[2], Value::String("k".into()), "a one-value list is a constant");
+        }
+        let s = def(
+            "[sweep]\ndesign = \"sobol\"\nsamples = 8\n[sweep.axes]\na = { min = 0, max = 1 }\nb = { min = 0, max = 1 }\n",
+        );
+        let design = Design::new(&s).expect("design");
+        assert_eq!(design.points(), 8 * 6, "N (2D + 2)");
+        let unit = saltelli_design(2, 8, s.seed, true).expect("unit");
+        for (p, u) in unit.iter().enumerate() {
+            let v = design.values(p as u64);
+            assert_eq!(v[0].as_float(), Some(u[0]));
+            assert_eq!(v[1].as_float(), Some(u[1]));
+        }
+    }
 }
