@@ -187,7 +187,10 @@ fn morris_trajectories_move_one_axis_by_delta_and_are_analysed() {
         ["metric", "axis", "index", "value", "ci_low", "ci_high"]
     );
     let gini: Vec<&Vec<String>> = sens.iter().filter(|r| r[0] == "gini_wealth").collect();
-    let kinds: Vec<(&str, &str)> = gini.iter().map(|r| (r[1].as_str(), r[2].as_str())).collect();
+    let kinds: Vec<(&str, &str)> = gini
+        .iter()
+        .map(|r| (r[1].as_str(), r[2].as_str()))
+        .collect();
     assert_eq!(
         kinds,
         [
@@ -266,7 +269,14 @@ fn sobol_layout_sharded_and_merged_matches_unsharded() {
     let err = env.fails(&["sensitivity", "sharded/shard-0-of-2"]);
     assert!(err.contains("24 of its 48 runs are missing"), "{err}");
     assert!(err.contains("mirage merge"), "{err}");
-    env.ok(&["merge", "sharded", "--out", "merged", "-q", "--no-dashboard"]);
+    env.ok(&[
+        "merge",
+        "sharded",
+        "--out",
+        "merged",
+        "-q",
+        "--no-dashboard",
+    ]);
     env.ok(&["sensitivity", "merged", "-q"]);
     assert_eq!(
         read(&whole.join("sensitivity.csv")),
@@ -295,7 +305,10 @@ fn wrong_design_list_axes_and_missing_runs_are_errors() {
     assert!(err.contains("lists 2 values"), "{err}");
     env.sweep_file(
         "int.toml",
-        &SOBOL.replace("max = 0.5 }", "max = 0.5 }\n\"epochs\" = { min = 5, max = 10, integer = true }"),
+        &SOBOL.replace(
+            "max = 0.5 }",
+            "max = 0.5 }\n\"epochs\" = { min = 5, max = 10, integer = true }",
+        ),
     );
     let err = env.fails(&["sweep", "int.toml", "--dry-run"]);
     assert!(err.contains("integer range"), "{err}");

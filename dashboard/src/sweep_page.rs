@@ -308,7 +308,9 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
         Err(e) => page.sections.push(Section {
             heading: "Which parameter matters".into(),
             intro: String::new(),
-            blocks: vec![Block::Note(format!("sensitivity.csv could not be read: {e:#}"))],
+            blocks: vec![Block::Note(format!(
+                "sensitivity.csv could not be read: {e:#}"
+            ))],
             columns: 2,
         }),
     }

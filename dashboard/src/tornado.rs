@@ -110,7 +110,11 @@ pub fn sensitivity_section(rows: &[SensitivityRow]) -> Result<Section> {
             .filter(|r| r.index == index && r.metric == *metric)
             .collect();
         // Ascending, so that the largest is drawn at the top.
-        bars.sort_by(|a, b| a.value.total_cmp(&b.value).then_with(|| b.axis.cmp(&a.axis)));
+        bars.sort_by(|a, b| {
+            a.value
+                .total_cmp(&b.value)
+                .then_with(|| b.axis.cmp(&a.axis))
+        });
         let title = format!("{name} of {}", metric_short(metric));
         blocks.push(Block::Chart(Chart {
             slug: slug(&format!("sensitivity {metric}")),

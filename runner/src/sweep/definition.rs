@@ -259,13 +259,9 @@ impl SweepDef {
                 }
                 n
             }
-            DesignKind::Morris | DesignKind::Sobol => sensitivity_samples(
-                design,
-                &axes,
-                samples,
-                trajectories,
-                levels,
-            )?,
+            DesignKind::Morris | DesignKind::Sobol => {
+                sensitivity_samples(design, &axes, samples, trajectories, levels)?
+            }
         };
         let levels = match design {
             DesignKind::Morris => levels.unwrap_or(DEFAULT_LEVELS),
@@ -680,7 +676,10 @@ mod tests {
         assert_eq!(json["trajectories"], 6);
         assert_eq!(json["levels"], 4);
         let grid = parse("[sweep]\n[sweep.axes]\na = [1]\n").expect("valid");
-        assert!(grid.to_json().get("levels").is_none(), "other designs unchanged");
+        assert!(
+            grid.to_json().get("levels").is_none(),
+            "other designs unchanged"
+        );
     }
 
     #[test]

@@ -314,7 +314,11 @@ mod tests {
             assert!((a - (10.0 + u[0] * 10.0)).abs() < 1e-12, "linear map");
             let b = v[1].as_float().expect("b");
             assert!((b.ln() - u[1] * 100f64.ln()).abs() < 1e-12, "log map");
-            assert_eq!(v[2], Value::String("k".into()), "a one-value list is a constant");
+            assert_eq!(
+                v[2],
+                Value::String("k".into()),
+                "a one-value list is a constant"
+            );
         }
         let s = def(
             "[sweep]\ndesign = \"sobol\"\nsamples = 8\n[sweep.axes]\na = { min = 0, max = 1 }\nb = { min = 0, max = 1 }\n",

@@ -35,7 +35,8 @@ use crate::output::write_atomic;
 /// The file `mirage sensitivity` writes into the sweep directory.
 pub const SENSITIVITY: &str = "sensitivity.csv";
 /// Columns of `sensitivity.csv`.
-pub const SENSITIVITY_COLUMNS: [&str; 6] = ["metric", "axis", "index", "value", "ci_low", "ci_high"];
+pub const SENSITIVITY_COLUMNS: [&str; 6] =
+    ["metric", "axis", "index", "value", "ci_low", "ci_high"];
 
 /// What regenerates a sensitivity design's unit-cube points (the
 /// `sensitivity` key of `sweep.json`).
@@ -279,8 +280,8 @@ fn read_values(
     if !path.is_file() {
         return Err(incomplete(manifest.runs_done.min(total), String::new()));
     }
-    let mut reader = csv::Reader::from_path(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut reader =
+        csv::Reader::from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let header: Vec<String> = reader
         .headers()
         .with_context(|| format!("cannot read {}", path.display()))?
@@ -301,10 +302,7 @@ fn read_values(
     };
     let run_col = col("run_id")?;
     let point_col = col("point_id")?;
-    let metric_cols = wanted
-        .iter()
-        .map(|m| col(m))
-        .collect::<Result<Vec<_>>>()?;
+    let metric_cols = wanted.iter().map(|m| col(m)).collect::<Result<Vec<_>>>()?;
     let points = usize::try_from(manifest.points).context("too many points")?;
     let mut seen = vec![false; usize::try_from(total).context("too many runs")?];
     let mut sums = vec![vec![0.0f64; points]; wanted.len()];
