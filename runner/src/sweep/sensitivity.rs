@@ -187,6 +187,22 @@ pub fn analyze(dir: &Path, metrics: &[String]) -> Result<Analysis> {
         ..Bootstrap::default()
     };
     let d = design.axes().len();
+    let per = match &design {
+        SensitivityDesign::Morris { .. } => d as u64 + 1,
+        SensitivityDesign::Sobol { .. } => 2 * d as u64 + 2,
+    };
+    let base = match &design {
+        SensitivityDesign::Morris { trajectories, .. } => *trajectories,
+        SensitivityDesign::Sobol { samples, .. } => *samples,
+    };
+    if base.checked_mul(per) != Some(manifest.points) {
+        bail!(
+            "{}: sweep.json's sensitivity design ({} axes) does not have its {} points",
+            dir.display(),
+            d,
+            manifest.points
+        );
+    }
     let unit = match &design {
         SensitivityDesign::Morris {
             trajectories,
@@ -382,4 +398,53 @@ pub fn csv_text(results: &[MetricIndices]) -> Result<Vec<u8>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mirage_analysis::sensitivity::IndexKind;
+
+    #[test]
+    fn csv_has_empty_cells_without_an_interval() {
+        let results = [MetricIndices {
+            metric: "price".into(),
+            rows: vec![
+                SensitivityIndex {
+                    axis: "a".into(),
+                    index: IndexKind::MuStar,
+                    value: 0.5,
+                    ci_low: Some(0.25),
+                    ci_high: Some(0.75),
+                },
+                SensitivityIndex {
+                    axis: "a".into(),
+                    index: IndexKind::Mu,
+                    value: -0.5,
+                    ci_low: None,
+                    ci_high: None,
+                },
+            ],
+        }];
+        let text = String::from_utf8(csv_text(&results).expect("csv")).expect("utf-8");
+        assert_eq!(
+            text,
+            "metric,axis,index,value,ci_low,ci_high\nprice,a,mu_star,0.5,0.25,0.75\nprice,a,mu,-0.5,,\n"
+        );
+    }
+
+    #[test]
+    fn designs_record_method_axes_and_parameters() {
+        let table: toml::Table = "[sweep]\ndesign = \"sobol\"\nsamples = 4\nseed = 2\n[sweep.axes]\nb = { min = 0, max = 1 }\na = { min = 0, max = 1 }\nk = [1]\n"
+            .parse()
+            .expect("toml");
+        let def = SweepDef::parse(table.get("sweep").expect("sweep"), 0).expect("valid");
+        let design = SensitivityDesign::of(&def).expect("sobol");
+        let json = serde_json::to_value(&design).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({"method": "sobol", "axes": ["a", "b"], "samples": 4, "second_order": true, "seed": 2})
+        );
+        assert_eq!(design.method(), "sobol");
+    }
 }
