@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod progress;
 pub mod run;
 pub mod schemes;
+pub mod sensitivity;
 pub mod sweep;
 pub mod sweep_slurm;
 pub mod validate;
@@ -59,6 +60,8 @@ pub enum Command {
     Sweep(sweep::Args),
     /// Combine the shard outputs of one sweep into one sweep output.
     Merge(merge::Args),
+    /// Morris or Sobol' sensitivity indices of a morris or sobol sweep, into sensitivity.csv.
+    Sensitivity(sensitivity::Args),
 }
 
 pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -75,6 +78,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dashboard(args) => dashboard::execute(&args),
         Command::Sweep(args) => sweep::execute(&args),
         Command::Merge(args) => merge::execute(&args),
+        Command::Sensitivity(args) => sensitivity::execute(&args),
     }
 }
 

@@ -183,13 +183,31 @@ fn dry_run(plan: &Plan, shard: Option<Shard>, limit: u64) -> Result<()> {
         };
         writeln!(std::io::stdout(), "  {:<32} {what}", axis.path)?;
     }
-    if def.design != DesignKind::Grid {
-        writeln!(
+    let d = def.range_axes().len();
+    match def.design {
+        DesignKind::Grid => {}
+        DesignKind::Morris => writeln!(
+            std::io::stdout(),
+            "  (Morris: {} trajectories × (D + 1 = {}) points, {} levels, step {} of each range, design seed {})",
+            def.samples,
+            d + 1,
+            def.levels,
+            def.levels as f64 / (2.0 * (def.levels as f64 - 1.0)),
+            def.seed
+        )?,
+        DesignKind::Sobol => writeln!(
+            std::io::stdout(),
+            "  (Sobol'/Saltelli: N = {} base rows × (2D + 2 = {}) points, design seed {})",
+            def.samples,
+            2 * d + 2,
+            def.seed
+        )?,
+        DesignKind::Random | DesignKind::Latin => writeln!(
             std::io::stdout(),
             "  ({} samples, design seed {})",
             def.samples,
             def.seed
-        )?;
+        )?,
     }
     let last = plan.seed_of(plan.replications() - 1);
     writeln!(

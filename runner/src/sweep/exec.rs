@@ -388,6 +388,7 @@ pub fn remove_sweep_files(dir: &Path) -> Result<()> {
         RUNS_JOURNAL,
         TIMINGS_JOURNAL,
         RESOLVED,
+        super::sensitivity::SENSITIVITY,
         mirage_dashboard::DASHBOARD_FILE,
     ] {
         let path = dir.join(name);
