@@ -212,9 +212,23 @@ pub struct Market {
     pub token_reserve: NonNegative,
     /// Quote units in the pool at genesis; price = quote / token reserve.
     pub quote_reserve: NonNegative,
-    /// Swap fee kept by the pool.
-    #[serde(default = "default_swap_fee")]
+    /// Swap fee kept by the pool, in [0, 1): a fee of 1 would keep every
+    /// token swapped in and make buying any amount impossible.
+    #[serde(default = "default_swap_fee", deserialize_with = "fee_below_one")]
     pub swap_fee: Probability,
+}
+
+fn fee_below_one<'de, D: Deserializer<'de>>(d: D) -> Result<Probability, D::Error> {
+    let v = Probability::deserialize(d)?;
+    if v.0 < 1.0 {
+        Ok(v)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "expected a swap fee in [0, 1), got {}: a fee of 100% keeps everything swapped in, \
+             so no amount of quote could buy a token",
+            v.0
+        )))
+    }
 }
 
 fn default_swap_fee() -> Probability {
