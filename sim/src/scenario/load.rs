@@ -694,12 +694,26 @@ fn located(text: &str, path: &str, span: Range<usize>, message: String) -> Scena
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
     let line_text = text[line_start..].lines().next().unwrap_or("");
+    // At most SNIPPET_CHARS characters of the line, around the column, so
+    // that a huge line gives a short message.
+    const SNIPPET_CHARS: usize = 200;
+    let first = column
+        .saturating_sub(1)
+        .saturating_sub(SNIPPET_CHARS / 2)
+        .min(line_text.chars().count().saturating_sub(SNIPPET_CHARS));
+    let shown: String = line_text.chars().skip(first).take(SNIPPET_CHARS).collect();
+    let clipped_left = if first > 0 { "…" } else { "" };
+    let clipped_right = if first + SNIPPET_CHARS < line_text.chars().count() {
+        "…"
+    } else {
+        ""
+    };
     let snippet = if line_text.is_empty() {
         String::new()
     } else {
         format!(
-            "\n  {line:>4} | {line_text}\n       | {}^",
-            " ".repeat(column.saturating_sub(1))
+            "\n  {line:>4} | {clipped_left}{shown}{clipped_right}\n       | {}^",
+            " ".repeat(column.saturating_sub(1).saturating_sub(first) + clipped_left.chars().count())
         )
     };
     ScenarioError::At {
