@@ -349,3 +349,106 @@ fn running_the_resolved_scenario_reproduces_the_run() {
         );
     }
 }
+
+#[test]
+fn a_failed_forced_run_leaves_the_previous_output_intact() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("good.toml"), GOOD).expect("write");
+    run_into(tmp.path(), "good.toml", "out", &[]);
+    std::fs::write(tmp.path().join("out/notes.txt"), "mine").expect("write");
+    let before = std::fs::read(tmp.path().join("out/epochs.csv")).expect("read");
+    // A run that fails once genesis passed (its directory cannot be
+    // made: the parent is a file) writes nothing; one refused changes
+    // nothing; a forced run replaces the results whole and keeps the
+    // files it does not write.
+    std::fs::write(tmp.path().join("file"), "x").expect("write");
+    let out = mirage(
+        tmp.path(),
+        &["run", "good.toml", "--out", "file/run", "--quiet", "--force"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = mirage(
+        tmp.path(),
+        &["run", "good.toml", "--out", "out", "--quiet", "--set", "epochs=4"],
+    );
+    assert_eq!(out.status.code(), Some(2), "not empty without --force");
+    assert_eq!(
+        std::fs::read(tmp.path().join("out/epochs.csv")).expect("read"),
+        before
+    );
+    run_into(tmp.path(), "good.toml", "out", &["epochs=4"]);
+    assert_ne!(
+        std::fs::read(tmp.path().join("out/epochs.csv")).expect("read"),
+        before
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("out/notes.txt")).expect("kept"),
+        "mine"
+    );
+    let hidden: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "no staging left: {hidden:?}");
+}
+
+#[test]
+fn stale_staging_of_a_killed_run_is_removed_by_the_next_run() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("good.toml"), GOOD).expect("write");
+    // A pid above the kernel's limit (4194304) is never running.
+    let stale = tmp.path().join(".out.staging-99999999");
+    std::fs::create_dir(&stale).expect("mkdir");
+    std::fs::write(stale.join("epochs.csv"), "partial").expect("write");
+    run_into(tmp.path(), "good.toml", "out", &[]);
+    if Path::new("/proc/self").exists() {
+        assert!(!stale.exists(), "stale staging removed");
+    }
+    assert!(tmp.path().join("out/epochs.csv").is_file());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_no_file_and_exits_130_or_143() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let long = GOOD
+        .replace("epochs = 3", "epochs = 100000")
+        .replace("count = 2", "count = 200");
+    std::fs::write(tmp.path().join("long.toml"), long).expect("write");
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mirage"))
+            .current_dir(tmp.path())
+            .args(["run", "long.toml", "--out", "out", "--no-dashboard"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Wait until the staging directory exists: the run is writing.
+        let started = std::time::Instant::now();
+        while !std::fs::read_dir(tmp.path())
+            .expect("dir")
+            .any(|e| e.expect("entry").file_name().to_string_lossy().contains(".staging-"))
+        {
+            assert!(started.elapsed().as_secs() < 60, "the run starts");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let status = child.wait().expect("wait");
+        let mut stderr = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            e.read_to_string(&mut stderr).expect("stderr");
+        }
+        assert_eq!(status.code(), Some(code), "SIG{signal}: {stderr}");
+        let left: Vec<_> = std::fs::read_dir(tmp.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "long.toml")
+            .collect();
+        assert!(left.is_empty(), "SIG{signal}: nothing left: {left:?}");
+    }
+}
