@@ -288,7 +288,8 @@ fn dotted_keys_and_implicit_tables_mean_what_toml_says() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let short = ["epochs=4"];
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let original = std::fs::read_to_string(root.join("scenarios/compare-schemes.toml")).expect("read");
+    let original =
+        std::fs::read_to_string(root.join("scenarios/compare-schemes.toml")).expect("read");
     for (name, text) in [
         ("dotted", compare_schemes_with(DOTTED)),
         ("explicit", original),
@@ -330,7 +331,11 @@ fn running_the_resolved_scenario_reproduces_the_run() {
         }
     }
     scenarios.sort();
-    assert!(scenarios.len() >= 8, "{} shipped scenarios", scenarios.len());
+    assert!(
+        scenarios.len() >= 8,
+        "{} shipped scenarios",
+        scenarios.len()
+    );
     for edit in [DOTTED, LONE_SUB_TABLE, EMPTY_SCHEME_TABLE] {
         scenarios.push(compare_schemes_with(edit));
     }
@@ -364,12 +369,27 @@ fn a_failed_forced_run_leaves_the_previous_output_intact() {
     std::fs::write(tmp.path().join("file"), "x").expect("write");
     let out = mirage(
         tmp.path(),
-        &["run", "good.toml", "--out", "file/run", "--quiet", "--force"],
+        &[
+            "run",
+            "good.toml",
+            "--out",
+            "file/run",
+            "--quiet",
+            "--force",
+        ],
     );
     assert_eq!(out.status.code(), Some(2));
     let out = mirage(
         tmp.path(),
-        &["run", "good.toml", "--out", "out", "--quiet", "--set", "epochs=4"],
+        &[
+            "run",
+            "good.toml",
+            "--out",
+            "out",
+            "--quiet",
+            "--set",
+            "epochs=4",
+        ],
     );
     assert_eq!(out.status.code(), Some(2), "not empty without --force");
     assert_eq!(
@@ -426,10 +446,12 @@ fn an_interrupted_run_leaves_no_file_and_exits_130_or_143() {
             .expect("spawn");
         // Wait until the staging directory exists: the run is writing.
         let started = std::time::Instant::now();
-        while !std::fs::read_dir(tmp.path())
-            .expect("dir")
-            .any(|e| e.expect("entry").file_name().to_string_lossy().contains(".staging-"))
-        {
+        while !std::fs::read_dir(tmp.path()).expect("dir").any(|e| {
+            e.expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .contains(".staging-")
+        }) {
             assert!(started.elapsed().as_secs() < 60, "the run starts");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
@@ -451,4 +473,71 @@ fn an_interrupted_run_leaves_no_file_and_exits_130_or_143() {
             .collect();
         assert!(left.is_empty(), "SIG{signal}: nothing left: {left:?}");
     }
+}
+
+#[test]
+fn metrics_into_a_closed_pipe_is_success() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut csv = String::from("balance\n");
+    for i in 0..100_000 {
+        csv.push_str(&format!("{i}\n"));
+    }
+    std::fs::write(tmp.path().join("x.csv"), csv).expect("write");
+    for format in ["json", "table"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mirage"))
+            .current_dir(tmp.path())
+            .args([
+                "metrics", "x.csv", "--column", "balance", "--format", format, "--lorenz", "1000",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // The reader goes away before anything is written, as `head` does.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{format}: {stderr}");
+        assert!(stderr.is_empty(), "{format}: {stderr}");
+    }
+}
+
+#[test]
+fn a_second_sweep_on_the_same_directory_is_refused() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenario = root.join("scenarios/sweep-emission.toml");
+    let scenario = scenario.to_str().expect("utf-8");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "sweep",
+        scenario,
+        "--out",
+        "s",
+        "--quiet",
+        "--no-dashboard",
+        "--yes",
+        "--jobs",
+        "1",
+        "--set",
+        "epochs=100000",
+    ];
+    let mut first = Command::new(env!("CARGO_BIN_EXE_mirage"))
+        .current_dir(tmp.path())
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    while !tmp.path().join("s").exists() {
+        assert!(started.elapsed().as_secs() < 60, "the first sweep starts");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let second = mirage(tmp.path(), &resume);
+    let _ = first.kill();
+    let _ = first.wait();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("another mirage process"), "{stderr}");
 }
