@@ -19,8 +19,8 @@ use mirage_sim::{LoadedScenario, Simulation};
 use crate::output::{
     write_accounts_csv, write_agents_csv, write_atomic, write_json_atomic, AtomicFile, EpochsCsv,
 };
-use crate::staging::StagedDir;
 use crate::progress::RunProgress;
+use crate::staging::StagedDir;
 
 /// How to run: the choices of `mirage run` that change what is written.
 #[derive(Debug, Clone, Copy)]

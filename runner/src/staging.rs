@@ -97,9 +97,8 @@ impl StagedDir {
     /// kept.
     pub fn commit(mut self) -> Result<()> {
         let rename = |from: &Path, to: &Path| {
-            fs::rename(from, to).with_context(|| {
-                format!("cannot rename {} to {}", from.display(), to.display())
-            })
+            fs::rename(from, to)
+                .with_context(|| format!("cannot rename {} to {}", from.display(), to.display()))
         };
         if self.target.exists() {
             let replaced = self.staging.with_file_name(format!(

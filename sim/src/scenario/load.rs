@@ -713,7 +713,9 @@ fn located(text: &str, path: &str, span: Range<usize>, message: String) -> Scena
     } else {
         format!(
             "\n  {line:>4} | {clipped_left}{shown}{clipped_right}\n       | {}^",
-            " ".repeat(column.saturating_sub(1).saturating_sub(first) + clipped_left.chars().count())
+            " ".repeat(
+                column.saturating_sub(1).saturating_sub(first) + clipped_left.chars().count()
+            )
         )
     };
     ScenarioError::At {
