@@ -20,10 +20,18 @@ pub struct Market {
 }
 
 impl Market {
+    /// A pool holding `quote_reserve`; `swap_fee` is a fraction below 1
+    /// (the loader checks it). Any value is accepted here: the fee is kept
+    /// in [0, 1 − 10⁻⁶], so every swap and quote stays defined.
     pub fn new(quote_reserve: u64, swap_fee: f64, token_decimals: u32) -> Self {
+        let fee_ppm = if swap_fee.is_finite() {
+            (swap_fee.max(0.0) * FEE_SCALE as f64).round() as u128
+        } else {
+            0
+        };
         Self {
             quote_reserve,
-            fee_ppm: (swap_fee * FEE_SCALE as f64).round() as u128,
+            fee_ppm: fee_ppm.min(FEE_SCALE - 1),
             token_decimals,
             volume_quote: 0,
         }
@@ -97,7 +105,7 @@ impl Market {
         let out = u128::from(self.quote_reserve) * tin / denom;
         let out = u64::try_from(out).unwrap_or(u64::MAX);
         ledger.transfer(from, POOL, tokens_in)?;
-        self.quote_reserve -= out;
+        self.quote_reserve = self.quote_reserve.saturating_sub(out);
         self.volume_quote += u128::from(out);
         Ok(out)
     }
@@ -111,7 +119,7 @@ impl Market {
             return None;
         }
         let net = u128::from(self.quote_reserve) * tokens / (reserve - tokens) + 1;
-        let gross = net * FEE_SCALE / (FEE_SCALE - self.fee_ppm) + 1;
+        let gross = net.checked_mul(FEE_SCALE)? / (FEE_SCALE - self.fee_ppm) + 1;
         u64::try_from(gross).ok()
     }
 }
@@ -134,5 +142,19 @@ mod tests {
         let back = m.sell(&mut ledger, got, Account::Balance(a)).expect("ok");
         assert!(back <= 1_000);
         ledger.check().expect("conserved");
+    }
+
+    #[test]
+    fn a_fee_of_one_or_more_never_divides_by_zero() {
+        let mut ledger = Ledger::new(2_000_000);
+        let a = ledger.open_agent();
+        let treasury = Account::System(SystemAccount::Treasury);
+        ledger.transfer(treasury, POOL, 1_000_000).expect("funded");
+        for fee in [1.0, 2.0, f64::NAN, f64::INFINITY, -1.0] {
+            let mut m = Market::new(1_000_000, fee, 0);
+            assert!(m.quote_for_tokens(&ledger, 10).is_some());
+            m.buy(&mut ledger, 1_000, Account::Balance(a)).expect("ok");
+            m.sell(&mut ledger, 0, Account::Balance(a)).expect("ok");
+        }
     }
 }

@@ -26,6 +26,26 @@ pub mod validate;
 pub mod votes;
 pub mod yuma;
 
+/// The default output directory `out/<name><suffix>`, with the scenario's
+/// `name` made one safe path component: characters other than letters,
+/// digits, `-`, `_` and `.` become `_` and leading dots are dropped, so
+/// that a name like `../../x` or `/etc` never writes outside `out/`.
+pub fn default_out_dir(name: &str, suffix: &str) -> PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let safe = safe.trim_start_matches('.');
+    let safe = if safe.is_empty() { "scenario" } else { safe };
+    PathBuf::from("out").join(format!("{safe}{suffix}"))
+}
+
 /// Mirage: a discrete-event, agent-based simulator of token incentive economies.
 #[derive(Debug, Parser)]
 #[command(name = "mirage", version, about, long_about = None)]

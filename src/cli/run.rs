@@ -38,7 +38,7 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("out").join(&loaded.scenario.name));
+        .unwrap_or_else(|| super::default_out_dir(&loaded.scenario.name, ""));
     let options = RunOptions {
         force: args.force,
         dashboard: !args.no_dashboard,

@@ -4,7 +4,7 @@
 //! work is in `mirage_runner::sweep`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
@@ -91,7 +91,7 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
     let base = args
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("out").join(format!("{}-sweep", plan.base.name)));
+        .unwrap_or_else(|| super::default_out_dir(&plan.base.name, "-sweep"));
     if args.slurm.emit_slurm {
         return super::sweep_slurm::emit(args, &plan, &base);
     }
@@ -101,7 +101,7 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
     };
     let options = Options {
         out: out.clone(),
-        jobs: args.jobs,
+        jobs: args.jobs.map(at_most_cores),
         resume: args.resume,
         force: args.force,
         shard,
@@ -232,4 +232,16 @@ fn dry_run(plan: &Plan, shard: Option<Shard>, limit: u64) -> Result<()> {
     plan.validate()?;
     writeln!(std::io::stdout(), "every point's scenario is valid")?;
     Ok(())
+}
+
+/// `--jobs` above the number of cores runs no faster: it is reduced to it,
+/// with a note on stderr.
+fn at_most_cores(jobs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if jobs > cores {
+        eprintln!("note: --jobs {jobs} reduced to {cores}, the number of cores");
+        cores
+    } else {
+        jobs
+    }
 }

@@ -12,6 +12,7 @@
 //! - `summary`: the summary metrics of a run (columns of `runs.csv`);
 //! - `exec`: running the pending runs in parallel, reporting progress;
 //! - `journal`: append-only journals and the sorted final files;
+//! - `lock`: one process per sweep directory (an advisory file lock);
 //! - `stats`: `points.csv` (means and Student-t intervals);
 //! - `manifest`: `sweep.json`;
 //! - `shard`: K/N splitting;
@@ -25,6 +26,7 @@ pub mod definition;
 pub mod design;
 pub mod exec;
 pub mod journal;
+pub mod lock;
 pub mod manifest;
 pub mod merge;
 pub mod plan;

@@ -212,9 +212,23 @@ pub struct Market {
     pub token_reserve: NonNegative,
     /// Quote units in the pool at genesis; price = quote / token reserve.
     pub quote_reserve: NonNegative,
-    /// Swap fee kept by the pool.
-    #[serde(default = "default_swap_fee")]
+    /// Swap fee kept by the pool, in [0, 1): a fee of 1 would keep every
+    /// token swapped in and make buying any amount impossible.
+    #[serde(default = "default_swap_fee", deserialize_with = "fee_below_one")]
     pub swap_fee: Probability,
+}
+
+fn fee_below_one<'de, D: Deserializer<'de>>(d: D) -> Result<Probability, D::Error> {
+    let v = Probability::deserialize(d)?;
+    if v.0 < 1.0 {
+        Ok(v)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "expected a swap fee in [0, 1), got {}: a fee of 100% keeps everything swapped in, \
+             so no amount of quote could buy a token",
+            v.0
+        )))
+    }
 }
 
 fn default_swap_fee() -> Probability {
@@ -426,12 +440,14 @@ impl<'de> Deserialize<'de> for PoolConfig {
                 let mut share = None;
                 let mut scheme = None;
                 let mut params = BTreeMap::new();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    let span = key.span();
+                    let key = key.into_inner();
                     match key.as_str() {
                         "share" => share = Some(map.next_value()?),
                         "scheme" => scheme = Some(map.next_value()?),
                         _ => {
-                            let value: Spanned<toml::Value> = map.next_value()?;
+                            let value = map.next_value_seed(SpannedOr(span))?;
                             if !value.get_ref().is_table() {
                                 return Err(A::Error::custom(format!(
                                     "unknown field `{key}`, expected `share`, `scheme` or a scheme's parameter table such as [reward.<pool>.{key}]"
@@ -522,7 +538,7 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                         "stake" => stake = Some(map.next_value()?),
                         "capital" => capital = Some(map.next_value()?),
                         _ => {
-                            let value = map.next_value::<Spanned<toml::Value>>()?;
+                            let value = map.next_value_seed(SpannedOr(span.clone()))?;
                             attributes.key_spans.insert(key.clone(), span);
                             attributes.values.insert(key, value);
                         }
@@ -541,5 +557,62 @@ impl<'de> Deserialize<'de> for PopulationSpec {
             }
         }
         d.deserialize_map(PopulationVisitor)
+    }
+}
+
+/// Reads a value with its span, like `Spanned<toml::Value>`, but also a
+/// table TOML defines implicitly — by dotted keys (`reputation.lambda = 0.9`)
+/// or by a sub-table's header alone (`[reward.data.quadratic.sybil]`) —
+/// which has no span of its own: it takes the given span (its key's).
+struct SpannedOr(std::ops::Range<usize>);
+
+// toml's protocol for `Spanned` (serde_spanned): a struct of this name and
+// fields is answered by a map of start, end and value when the value has a
+// span, and by the value's own map otherwise.
+const SPANNED_NAME: &str = "$__serde_spanned_private_Spanned";
+const SPANNED_FIELDS: &[&str] = &[
+    "$__serde_spanned_private_start",
+    "$__serde_spanned_private_end",
+    "$__serde_spanned_private_value",
+];
+
+impl<'de> serde::de::DeserializeSeed<'de> for SpannedOr {
+    type Value = Spanned<toml::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_struct(SPANNED_NAME, SPANNED_FIELDS, self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SpannedOr {
+    type Value = Spanned<toml::Value>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a TOML value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error;
+        let Some(first) = map.next_key::<String>()? else {
+            return Ok(Spanned::new(self.0, toml::Value::Table(toml::Table::new())));
+        };
+        if first == SPANNED_FIELDS[0] {
+            let start: usize = map.next_value()?;
+            let mut end = start;
+            let mut value = None;
+            while let Some(key) = map.next_key::<String>()? {
+                if key == SPANNED_FIELDS[1] {
+                    end = map.next_value()?;
+                } else {
+                    value = Some(map.next_value::<toml::Value>()?);
+                }
+            }
+            let value = value.ok_or_else(|| A::Error::custom("a spanned value without a value"))?;
+            return Ok(Spanned::new(start..end, value));
+        }
+        let mut table = toml::Table::new();
+        table.insert(first, map.next_value()?);
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value()?;
+            table.insert(key, value);
+        }
+        Ok(Spanned::new(self.0, toml::Value::Table(table)))
     }
 }
