@@ -86,7 +86,7 @@ impl Manifest {
             replications: plan.replications(),
             runs,
             axes: plan.axis_names(),
-            metrics: super::summary::names(),
+            metrics: plan.def.metric_names(),
             runs_columns: plan.runs_header(),
             points_columns: plan.points_header(),
             shard,
