@@ -671,6 +671,17 @@ pub fn markdown(table: &Table) -> String {
     s
 }
 
+/// The README section of `table`: its Markdown between
+/// `<!-- columns:NAME -->` and `<!-- /columns -->` (what
+/// `mirage columns --format markdown` prints).
+pub fn readme_section(table: &Table) -> String {
+    format!(
+        "<!-- columns:{} -->\n{}<!-- /columns -->\n",
+        table.name,
+        markdown(table)
+    )
+}
+
 /// A plain-text listing of `table`'s columns for a terminal.
 pub fn text(table: &Table) -> String {
     let width = table.columns().map(|c| c.name.len()).max().unwrap_or(0);
