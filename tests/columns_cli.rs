@@ -223,6 +223,7 @@ fn sweep_metrics_choose_the_columns_and_equal_the_run() {
         "rewards.all.top_10pct_share",
         "wealth.by_role.validator.gini",
         "gini_wealth_validator",
+        "wealth.all.sum",
     ];
     let list: Vec<String> = metrics.iter().map(|m| format!("\"{m}\"")).collect();
     let scenario = format!(
@@ -285,6 +286,7 @@ fn sweep_metrics_choose_the_columns_and_equal_the_run() {
     let f = |ptr: &str| fairness.pointer(ptr).and_then(|v| v.as_f64()).expect(ptr);
     assert_eq!(num(&row[6]), f("/rewards/all/top_10pct_share"));
     assert_eq!(num(&row[7]), f("/wealth/by_role/validator/gini"));
+    assert_eq!(num(&row[9]), f("/wealth/all/sum"));
 }
 
 #[test]

@@ -31,9 +31,23 @@ impl<'a> RunSummary<'a> {
         Self {
             last,
             decimals: sim.decimals(),
-            fairness: serde_json::to_value(fairness_of(sim)).unwrap_or_default(),
+            fairness: fairness_json(&fairness_of(sim)),
         }
     }
+}
+
+/// The report as JSON values (numbers kept as the `f64`/integers they
+/// are); through its text if a number does not fit a JSON value (a sum
+/// above `u64::MAX`), so a lookup never fails for the whole report.
+fn fairness_json(report: &mirage_analysis::fairness::FairnessReport) -> serde_json::Value {
+    serde_json::to_value(report)
+        .ok()
+        .or_else(|| {
+            serde_json::to_string(report)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+        })
+        .unwrap_or_default()
 }
 
 /// The default metric names, in column order.
