@@ -794,6 +794,31 @@ fn number_paths(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) 
     }
 }
 
+/// A label for a `fairness.json` number by its dotted path, e.g.
+/// `wealth.by_role.validator.gini` → "gini of final wealth, validator";
+/// `None` for a path of another shape.
+pub fn fairness_label(path: &str) -> Option<String> {
+    let seg: Vec<&str> = path.split('.').collect();
+    let quantity = match seg.first()? {
+        &"wealth" => "final wealth",
+        &"rewards" => "cumulative rewards",
+        &"rewards_vs_contribution" => "rewards vs contribution",
+        &"who_benefits" => "who benefits",
+        _ => return None,
+    };
+    let (field, role) = match seg.as_slice() {
+        ["who_benefits", role, field] => (*field, Some(*role)),
+        [_, "all", field] => (*field, None),
+        [_, "by_role", role, field] => (*field, Some(*role)),
+        _ => return None,
+    };
+    let field = field.replace('_', " ");
+    Some(match role {
+        Some(r) => format!("{field} of {quantity}, {r}"),
+        None => format!("{field} of {quantity}"),
+    })
+}
+
 /// Looks `path` (dotted) up in `value`.
 pub fn lookup<'v>(value: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
     path.split('.').try_fold(value, |v, key| v.get(key))
@@ -825,6 +850,19 @@ mod tests {
             Some("gini_wealth")
         );
         assert!(epochs::TABLE.find("gini_wealth_").is_none());
+    }
+
+    #[test]
+    fn fairness_labels() {
+        assert_eq!(
+            fairness_label("wealth.by_role.validator.gini").as_deref(),
+            Some("gini of final wealth, validator")
+        );
+        assert_eq!(
+            fairness_label("rewards.all.top_10pct_share").as_deref(),
+            Some("top 10pct share of cumulative rewards")
+        );
+        assert_eq!(fairness_label("price"), None);
     }
 
     #[test]

@@ -85,7 +85,10 @@ pub enum Direction {
 pub fn metric_label(metric: &str) -> (String, Direction) {
     let label = match mirage_analysis::schema::metric_column(metric) {
         Some(c) => c.label(),
-        None => metric.replace('_', " "),
+        None => match mirage_analysis::schema::fairness_label(metric) {
+            Some(l) => format!("{l} (fairness.json {metric})"),
+            None => metric.replace('_', " "),
+        },
     };
     (label, metric_direction(metric))
 }
@@ -121,7 +124,8 @@ pub fn metric_short(metric: &str) -> String {
                 f.to_uppercase().collect::<String>() + chars.as_str()
             })
         }
-        None => metric.replace('_', " "),
+        None => mirage_analysis::schema::fairness_label(metric)
+            .unwrap_or_else(|| metric.replace('_', " ")),
     }
 }
 

@@ -137,7 +137,7 @@ impl Manifest {
             ));
         }
         if other.sweep != self.sweep {
-            return Some("the [sweep] definition changed since (axes, design, samples, replications or seed)".into());
+            return Some("the [sweep] definition changed since (axes, design, samples, replications, seed or metrics)".into());
         }
         if other.sweep_id != self.sweep_id {
             return Some("its sweep id differs".into());
