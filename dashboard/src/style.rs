@@ -118,12 +118,7 @@ fn metric_direction(metric: &str) -> Direction {
 /// Short metric name for legends and table headers: the schema's meaning.
 pub fn metric_short(metric: &str) -> String {
     match mirage_analysis::schema::metric_column(metric) {
-        Some(c) => {
-            let mut chars = c.meaning.chars();
-            chars.next().map_or_else(String::new, |f| {
-                f.to_uppercase().collect::<String>() + chars.as_str()
-            })
-        }
+        Some(c) => c.meaning.to_string(),
         None => mirage_analysis::schema::fairness_label(metric)
             .unwrap_or_else(|| metric.replace('_', " ")),
     }
