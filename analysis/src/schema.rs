@@ -799,11 +799,11 @@ fn number_paths(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) 
 /// `None` for a path of another shape.
 pub fn fairness_label(path: &str) -> Option<String> {
     let seg: Vec<&str> = path.split('.').collect();
-    let quantity = match seg.first()? {
-        &"wealth" => "final wealth",
-        &"rewards" => "cumulative rewards",
-        &"rewards_vs_contribution" => "rewards vs contribution",
-        &"who_benefits" => "who benefits",
+    let quantity = match *seg.first()? {
+        "wealth" => "final wealth",
+        "rewards" => "cumulative rewards",
+        "rewards_vs_contribution" => "rewards vs contribution",
+        "who_benefits" => "who benefits",
         _ => return None,
     };
     let (field, role) = match seg.as_slice() {
