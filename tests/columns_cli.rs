@@ -251,6 +251,16 @@ fn sweep_metrics_choose_the_columns_and_equal_the_run() {
     assert_eq!(manifest["runs_columns"], serde_json::json!(want));
     assert_eq!(manifest["metrics"], serde_json::json!(metrics));
     let (points, _) = csv_rows(&dir.join("sw/points.csv"));
+    // Both headers are the schema's tables with these axes and metrics.
+    let values = |p: &str| -> Vec<String> {
+        match p {
+            "axis" => vec!["emission.per_epoch".to_string()],
+            "metric" => metrics.iter().map(|m| m.to_string()).collect(),
+            _ => Vec::new(),
+        }
+    };
+    assert_eq!(header, schema::runs::TABLE.header(&values));
+    assert_eq!(points, schema::points::TABLE.header(&values));
     assert_eq!(points[2], "gini_wealth_mean");
     assert_eq!(points[5], "rewards.all.top_10pct_share_mean");
 
