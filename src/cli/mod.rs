@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use mirage_sim::LoadedScenario;
 
+pub mod columns;
 pub mod conviction;
 pub mod dashboard;
 pub mod fit;
@@ -62,6 +63,8 @@ pub enum Command {
     Validate(validate::Args),
     /// List the reward schemes: pools, parameters and defaults, formula and source.
     Schemes(schemes::Args),
+    /// List the columns of the output tables: name, unit, meaning, how computed.
+    Columns(columns::Args),
     /// Concentration and fairness metrics of one column of any CSV file.
     Metrics(metrics::Args),
     /// Maximum-likelihood fits of a column of positive amounts, with KS and AIC.
@@ -89,6 +92,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::execute(&args),
         Command::Validate(args) => validate::execute(&args),
         Command::Schemes(args) => schemes::execute(&args),
+        Command::Columns(args) => columns::execute(&args),
         Command::Metrics(args) => metrics::execute(&args),
         Command::Fit(args) => fit::execute(&args),
         Command::Fund(args) => fund::execute(&args),

@@ -13,7 +13,7 @@ use toml::Value;
 pub const MAX_SAMPLES: u64 = 10_000_000;
 
 /// The keys a `[sweep]` table may have.
-const SWEEP_KEYS: [&str; 7] = [
+const SWEEP_KEYS: [&str; 8] = [
     "axes",
     "design",
     "samples",
@@ -21,6 +21,7 @@ const SWEEP_KEYS: [&str; 7] = [
     "seed",
     "trajectories",
     "levels",
+    "metrics",
 ];
 /// Morris grid levels when `levels` is not given (SALib's `num_levels`).
 pub const DEFAULT_LEVELS: u64 = 4;
@@ -144,6 +145,9 @@ pub struct SweepDef {
     pub replications: u64,
     /// Seed of the design's draws.
     pub seed: u64,
+    /// The metrics `runs.csv` and `points.csv` report (`[sweep] metrics`);
+    /// `None`: the default eight (`summary::names`).
+    pub metrics: Option<Vec<String>>,
 }
 
 impl SweepDef {
@@ -202,6 +206,7 @@ impl SweepDef {
                 ))
             }
         };
+        let metrics = metric_list(table.get("metrics"))?;
         let mut axes = Vec::new();
         match table.get("axes") {
             None => return Err("[sweep] has no axes: add a [sweep.axes] table, e.g. \"emission.per_epoch\" = [1000, 5000]".into()),
@@ -274,7 +279,13 @@ impl SweepDef {
             levels,
             replications,
             seed,
+            metrics,
         })
+    }
+
+    /// The metric columns, in order.
+    pub fn metric_names(&self) -> Vec<String> {
+        self.metrics.clone().unwrap_or_else(super::summary::names)
     }
 
     /// The canonical form recorded in `sweep.json` and hashed.
@@ -308,6 +319,10 @@ impl SweepDef {
         if self.design == DesignKind::Morris {
             out["trajectories"] = json!(self.samples);
             out["levels"] = json!(self.levels);
+        }
+        // Only when chosen, so a sweep without `metrics` keeps its identity.
+        if let (Some(metrics), Some(map)) = (&self.metrics, out.as_object_mut()) {
+            map.insert("metrics".into(), json!(metrics));
         }
         out
     }
@@ -414,6 +429,55 @@ fn sensitivity_samples(
             "design = \"{name}\" would have more than the {MAX_SAMPLES} points a sweep may draw"
         )),
     }
+}
+
+/// `[sweep] metrics`: a non-empty list of distinct names (checked against
+/// the known metrics by `summary::check`).
+fn metric_list(value: Option<&Value>) -> Result<Option<Vec<String>>, String> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let Value::Array(items) = value else {
+        return Err(format!(
+            "[sweep] metrics must be a list of names (e.g. [\"gini_wealth\", \"rewards.all.top_10pct_share\"]), not a {}",
+            value.type_str()
+        ));
+    };
+    if items.is_empty() {
+        return Err(
+            "[sweep] metrics is empty: name at least one, or leave it out for the default eight"
+                .into(),
+        );
+    }
+    let mut names: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::String(name) = item else {
+            return Err(format!(
+                "[sweep] metrics: {item} is not a name; write it as a string"
+            ));
+        };
+        if names.contains(name) {
+            return Err(format!("[sweep] metrics: `{name}` is given twice"));
+        }
+        names.push(name.clone());
+    }
+    Ok(Some(names))
+}
+
+/// Where the `index`th entry of `[sweep] metrics` is in `text` (a scenario
+/// or sweep file), if it is written there as `expected`.
+pub fn metric_span(text: &str, index: usize, expected: &str) -> Option<std::ops::Range<usize>> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        sweep: Option<Sweep>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Sweep {
+        metrics: Option<Vec<toml::Spanned<String>>>,
+    }
+    let file: File = toml::from_str(text).ok()?;
+    let item = file.sweep?.metrics?.into_iter().nth(index)?;
+    (item.get_ref() == expected).then(|| item.span())
 }
 
 fn positive(value: Option<&Value>, key: &str) -> Result<Option<u64>, String> {

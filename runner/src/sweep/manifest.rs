@@ -92,7 +92,7 @@ impl Manifest {
             replications: plan.replications(),
             runs,
             axes: plan.axis_names(),
-            metrics: super::summary::names(),
+            metrics: plan.def.metric_names(),
             runs_columns: plan.runs_header(),
             points_columns: plan.points_header(),
             shard,
@@ -144,7 +144,7 @@ impl Manifest {
             ));
         }
         if other.sweep != self.sweep {
-            return Some("the [sweep] definition changed since (axes, design, samples, replications or seed)".into());
+            return Some("the [sweep] definition changed since (axes, design, samples, replications, seed or metrics)".into());
         }
         if other.sweep_id != self.sweep_id {
             return Some("its sweep id differs".into());

@@ -687,7 +687,9 @@ impl<'de, T: serde::de::DeserializeOwned> serde::de::Visitor<'de> for AtPath<'_,
 }
 
 /// Builds an `At` error from a byte span of `text`.
-fn located(text: &str, path: &str, span: Range<usize>, message: String) -> ScenarioError {
+/// An error at byte `span` of `text` (named `path`), with line, column and
+/// the offending line.
+pub fn located(text: &str, path: &str, span: Range<usize>, message: String) -> ScenarioError {
     let start = span.start.min(text.len());
     let before = &text[..start];
     let line = before.matches('\n').count() + 1;

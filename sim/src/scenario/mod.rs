@@ -19,7 +19,7 @@ pub use crate::agents::speculator::Strategy;
 pub use crate::agents::{Attributes, Role};
 pub use crate::reward::PoolKind;
 pub use load::{
-    apply_override, at_path, check_schema, parse_scenario, parse_scenario_with, render,
+    apply_override, at_path, check_schema, located, parse_scenario, parse_scenario_with, render,
     scenario_from_table, scenario_from_table_with, LoadedScenario, Override, ScenarioError,
 };
 
