@@ -42,13 +42,16 @@ pub mod event;
 pub mod ledger;
 pub mod market;
 pub mod queue;
+pub mod quote;
 pub mod record;
 pub mod reward;
 pub mod rng;
 pub mod sampling;
 pub mod scenario;
 pub mod stats;
+pub mod value;
 pub mod values;
+pub mod health;
 pub mod world;
 
 pub use engine::Simulation;
