@@ -200,7 +200,11 @@ fn model_doc_names_every_scenario_key() {
         collect("", &table, &mut keys);
     }
     // The shipped scenarios use the common keys, so the walk worked.
-    for expected in ["population.capacity", "reward.compute.share", "demand.tasks_per_epoch"] {
+    for expected in [
+        "population.capacity",
+        "reward.compute.share",
+        "demand.tasks_per_epoch",
+    ] {
         assert!(keys.contains(expected), "walk missed `{expected}`");
     }
     keys.extend(SCHEMA_KEYS.iter().map(|k| k.to_string()));

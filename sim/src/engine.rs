@@ -437,7 +437,9 @@ impl Simulation {
                 .map(|p| {
                     let p = p.get_ref();
                     (
-                        p.sell_policy.as_ref().map_or(SellPolicy::Legacy, |s| *s.get_ref()),
+                        p.sell_policy
+                            .as_ref()
+                            .map_or(SellPolicy::Legacy, |s| *s.get_ref()),
                         p.reward_sell_fraction
                             .as_ref()
                             .map_or(0, |f| ppb(f.get_ref().0)),
@@ -1117,8 +1119,8 @@ impl Simulation {
                 SellPolicy::Legacy => {
                     let revenue = market.value_in_quote(&self.world.ledger, rewards);
                     let to_sell = if cost > 0 && revenue > 0 {
-                        (u128::from(rewards) * u128::from(cost.min(revenue))
-                            / u128::from(revenue)) as u64
+                        (u128::from(rewards) * u128::from(cost.min(revenue)) / u128::from(revenue))
+                            as u64
                     } else {
                         0
                     };
@@ -1154,9 +1156,7 @@ impl Simulation {
             self.world.counters.sales_quote += u128::from(got);
             let held = self.world.quote.balance(me);
             let paid = u64::try_from(due.min(u128::from(held))).unwrap_or(held);
-            self.world
-                .quote
-                .transfer(me, QuoteAccount::Outside, paid)?;
+            self.world.quote.transfer(me, QuoteAccount::Outside, paid)?;
             self.world.counters.costs_paid_quote += u128::from(paid);
             self.value.costs_paid_quote[a] += u128::from(paid);
             let unpaid = due - u128::from(paid);

@@ -39,6 +39,7 @@ pub mod amount;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod health;
 pub mod ledger;
 pub mod market;
 pub mod queue;
@@ -51,7 +52,6 @@ pub mod scenario;
 pub mod stats;
 pub mod value;
 pub mod values;
-pub mod health;
 pub mod world;
 
 pub use engine::Simulation;

@@ -122,7 +122,9 @@ impl Economy<'_> {
             return 0;
         }
         let y = u128::from(m.quote_reserve());
-        tokens.checked_mul(y).map_or_else(|| tokens / x * y, |p| p / x)
+        tokens
+            .checked_mul(y)
+            .map_or_else(|| tokens / x * y, |p| p / x)
     }
 
     /// What `tokens` fetch sold alone into the pool now (slippage and fee).
@@ -152,10 +154,9 @@ impl ValueBook {
         match price {
             EntryPrice::Fixed(p) => {
                 let d = u128::from(unit(self.decimals));
-                tokens.checked_mul(u128::from(p)).map_or_else(
-                    || tokens / d * u128::from(p),
-                    |v| v / d,
-                )
+                tokens
+                    .checked_mul(u128::from(p))
+                    .map_or_else(|| tokens / d * u128::from(p), |v| v / d)
             }
             EntryPrice::Genesis => {
                 let (x, y) = (
@@ -165,7 +166,9 @@ impl ValueBook {
                 if x == 0 {
                     0
                 } else {
-                    tokens.checked_mul(y).map_or_else(|| tokens / x * y, |v| v / x)
+                    tokens
+                        .checked_mul(y)
+                        .map_or_else(|| tokens / x * y, |v| v / x)
                 }
             }
         }
@@ -178,8 +181,7 @@ impl ValueBook {
         let price = self.entry_price[usize::from(e.agents.population[a])];
         let value_genesis =
             self.value_at_entry(u128::from(self.genesis_tokens[a]), price) + u128::from(q.genesis);
-        let value_end =
-            e.value_now(u128::from(e.ledger.wealth(agent))) + u128::from(q.balance);
+        let value_end = e.value_now(u128::from(e.ledger.wealth(agent))) + u128::from(q.balance);
         AgentValue {
             genesis_tokens: self.genesis_tokens[a],
             genesis_quote: q.genesis,

@@ -153,10 +153,7 @@ scheme = "stake"
         scheme = p.compute_scheme,
     );
     if p.priced && p.fee > 0.0 {
-        t = t.replace(
-            "[fees]\n",
-            "[fees]\npolicy = \"dynamic\"\nmax_fee = 3\n",
-        );
+        t = t.replace("[fees]\n", "[fees]\npolicy = \"dynamic\"\nmax_fee = 3\n");
         t = t.replace(
             "[demand]\n",
             "[demand]\nwillingness_to_pay = { dist = \"uniform\", min = 0, max = 2 }\n",

@@ -82,7 +82,10 @@ fn value_rows_cover_every_stakeholder_and_balance() {
     let qout: u128 = rows.iter().filter_map(|r| r.quote_out).sum();
     assert_eq!(qin, qout);
     // Users paid fees; providers' costs went outside (legacy: sold to cover).
-    let buyers = rows.iter().find(|r| r.stakeholder == "task_buyers").expect("row");
+    let buyers = rows
+        .iter()
+        .find(|r| r.stakeholder == "task_buyers")
+        .expect("row");
     assert!(buyers.quote_out.expect("flows") > 0);
     assert_eq!(buyers.value_end_quote, None);
     let gains: f64 = rows.iter().filter_map(|r| r.share_of_positive_gains).sum();
@@ -101,7 +104,9 @@ fn value_rows_cover_every_stakeholder_and_balance() {
         let v = sim.agent_value(a);
         assert_eq!(
             v.net_gain_quote,
-            v.value_end_quote as i128 - v.value_genesis_quote as i128 - v.unpaid_costs_quote as i128
+            v.value_end_quote as i128
+                - v.value_genesis_quote as i128
+                - v.unpaid_costs_quote as i128
         );
     }
     assert_eq!(sim.treasury_controlled_by(), TreasuryControl::Community);
@@ -141,7 +146,10 @@ fn cover_costs_pays_every_cost_and_sell_rewards_sells_its_fraction() {
     ));
     let proceeds: u128 = sold.iter().map(|r| r.provider_sales_quote).sum();
     // Half of ~1000 tokens an epoch at about 0.1: ~50 quote an epoch.
-    assert!(proceeds > 20 * 30_000_000 && proceeds < 20 * 60_000_000, "{proceeds}");
+    assert!(
+        proceeds > 20 * 30_000_000 && proceeds < 20 * 60_000_000,
+        "{proceeds}"
+    );
     assert_eq!(sold.last().expect("records").unpaid_costs_quote, 0);
 }
 
@@ -265,22 +273,29 @@ fn the_baseline_runs_without_a_warning() {
 #[test]
 fn the_loader_checks_the_new_keys_with_their_positions() {
     let zero = ECONOMY.replace("quote_reserve = 100_000", "quote_reserve = 0");
-    let err = parse_scenario(&zero, "t.toml", &[]).expect_err("zero reserve").to_string();
-    assert!(err.contains("market.quote_reserve must be positive"), "{err}");
+    let err = parse_scenario(&zero, "t.toml", &[])
+        .expect_err("zero reserve")
+        .to_string();
+    assert!(
+        err.contains("market.quote_reserve must be positive"),
+        "{err}"
+    );
     assert!(err.contains("t.toml:"), "located: {err}");
     let bad = ECONOMY.replace("strategy", "sell_policy = \"hold\"\nstrategy");
     let bad = bad.replace("capital = 1000", "capital = 1000\nsell_policy = \"hold\"");
-    let err = parse_scenario(&bad, "t.toml", &[]).expect_err("not a provider").to_string();
+    let err = parse_scenario(&bad, "t.toml", &[])
+        .expect_err("not a provider")
+        .to_string();
     assert!(err.contains("sell_policy"), "{err}");
     let missing = with_policy("sell_policy = \"sell_rewards\"");
-    let err = parse_scenario(&missing, "t.toml", &[]).expect_err("fraction").to_string();
+    let err = parse_scenario(&missing, "t.toml", &[])
+        .expect_err("fraction")
+        .to_string();
     assert!(err.contains("reward_sell_fraction"), "{err}");
     let legacy = with_policy("sell_policy = \"legacy\"");
     assert!(parse_scenario(&legacy, "t.toml", &[]).is_err());
-    let team = format!("{ECONOMY}").replace(
-        "[churn]",
-        "[treasury]\ncontrolled_by = \"team\"\n[churn]",
-    );
+    let team =
+        format!("{ECONOMY}").replace("[churn]", "[treasury]\ncontrolled_by = \"team\"\n[churn]");
     let loaded = parse_scenario(&team, "t.toml", &[]).expect("valid");
     let sim = Simulation::new(&loaded.scenario, 1).expect("genesis");
     assert_eq!(sim.treasury_controlled_by(), TreasuryControl::Team);

@@ -126,7 +126,11 @@ fn print_summary(loaded: &LoadedScenario, outcome: &RunReport, dir: &Path) -> st
         )?;
     }
     for w in sim.warnings() {
-        writeln!(out, "warning: {} (epoch {}): {}", w.kind, w.epoch, w.message)?;
+        writeln!(
+            out,
+            "warning: {} (epoch {}): {}",
+            w.kind, w.epoch, w.message
+        )?;
     }
     writeln!(out, "results: {}", dir.display())?;
     Ok(())

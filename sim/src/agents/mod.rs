@@ -373,7 +373,10 @@ pub fn check_population(
             })
         }
         (None, true) => {
-            let span = spec.sell_policy.as_ref().map_or(table_span.clone(), |p| p.span());
+            let span = spec
+                .sell_policy
+                .as_ref()
+                .map_or(table_span.clone(), |p| p.span());
             return Err(SpecIssue {
                 span,
                 message: "`sell_policy = \"sell_rewards\"` needs `reward_sell_fraction` \
@@ -428,7 +431,12 @@ mod tests {
             assert_eq!(parsed, role);
             assert_eq!(Role::ALL[role.index()], role);
             for attr in role.attributes() {
-                assert!(!attr.doc.is_empty(), "{}: `{}` is documented", role.as_str(), attr.name);
+                assert!(
+                    !attr.doc.is_empty(),
+                    "{}: `{}` is documented",
+                    role.as_str(),
+                    attr.name
+                );
             }
         }
         assert_eq!(Role::COUNT, Role::ALL.len());
