@@ -294,8 +294,7 @@ fn the_loader_checks_the_new_keys_with_their_positions() {
     assert!(err.contains("reward_sell_fraction"), "{err}");
     let legacy = with_policy("sell_policy = \"legacy\"");
     assert!(parse_scenario(&legacy, "t.toml", &[]).is_err());
-    let team =
-        format!("{ECONOMY}").replace("[churn]", "[treasury]\ncontrolled_by = \"team\"\n[churn]");
+    let team = ECONOMY.replace("[churn]", "[treasury]\ncontrolled_by = \"team\"\n[churn]");
     let loaded = parse_scenario(&team, "t.toml", &[]).expect("valid");
     let sim = Simulation::new(&loaded.scenario, 1).expect("genesis");
     assert_eq!(sim.treasury_controlled_by(), TreasuryControl::Team);
