@@ -188,7 +188,10 @@ pub struct Agents {
     pub joined_epoch: Vec<u32>,
     /// Epoch the agent left, or `ACTIVE`.
     pub left_epoch: Vec<u32>,
-    /// Quote units held (speculators' capital, providers' earnings in quote).
+    /// Quote units held (speculators' capital, providers' earnings in
+    /// quote): a copy of the quote ledger's agent balances
+    /// (`World::quote`, which is authoritative and the only API that moves
+    /// quote), refreshed after genesis spawns and at every epoch end.
     pub quote: Vec<u64>,
     /// Rewards received, all epochs and this epoch (token base units).
     pub rewards_total: Vec<u64>,
