@@ -172,6 +172,11 @@ fn write_run(
         "events": sim.events(),
         "wall_time_seconds": seconds,
         "files": files,
+        "warnings": sim
+            .warnings()
+            .iter()
+            .map(|w| serde_json::json!({"kind": w.kind, "epoch": w.epoch, "message": w.message}))
+            .collect::<Vec<_>>(),
     });
     write_json_atomic(&dir.join("manifest.json"), &manifest)?;
     Ok((last, fairness, seconds))

@@ -125,6 +125,13 @@ fn print_summary(loaded: &LoadedScenario, outcome: &RunReport, dir: &Path) -> st
             last.price
         )?;
     }
+    for w in sim.warnings() {
+        writeln!(
+            out,
+            "warning: {} (epoch {}): {}",
+            w.kind, w.epoch, w.message
+        )?;
+    }
     writeln!(out, "results: {}", dir.display())?;
     Ok(())
 }

@@ -461,6 +461,41 @@ fn check(
                 .into(),
         ));
     }
+    if let Some(max) = &s.fees.max_fee {
+        if max.get_ref().0 < s.fees.min_fee.0 {
+            return Err((
+                max.span(),
+                format!(
+                    "fees.max_fee ({}) is below fees.min_fee ({})",
+                    max.get_ref().0,
+                    s.fees.min_fee.0
+                ),
+            ));
+        }
+    }
+    if let Some(m) = &s.market {
+        for (key, value) in [
+            ("token_reserve", m.token_reserve.0),
+            ("quote_reserve", m.quote_reserve.0),
+        ] {
+            if value <= 0.0 {
+                let span = source
+                    .and_then(|text| {
+                        at_path::<toml::Spanned<toml::Value>>(text, &["market", key])
+                            .ok()
+                            .flatten()
+                    })
+                    .map_or(0..0, |v| v.span());
+                return Err((
+                    span,
+                    format!(
+                        "market.{key} must be positive: a pool with an empty reserve has no \
+                         price and cannot trade"
+                    ),
+                ));
+            }
+        }
+    }
     let has = |role: Role| s.population.iter().any(|p| p.get_ref().role == role);
     if s.exchange.is_some() && !has(Role::Holder) {
         return Err((

@@ -62,11 +62,73 @@ pub struct Scenario {
     /// Random exchange between holders (Mesa's Boltzmann wealth model).
     #[serde(default)]
     pub exchange: Option<Exchange>,
+    /// Who controls the treasury (reporting only).
+    #[serde(default)]
+    pub treasury: Treasury,
     #[serde(default)]
     pub population: Vec<Spanned<PopulationSpec>>,
     /// Parameter sweep definition; read by `mirage sweep`, ignored by a run.
     #[serde(default)]
     pub sweep: Option<toml::Value>,
+}
+
+/// `[treasury]`: who the treasury's holdings benefit, for the
+/// who-benefits headline of the value report. No behaviour depends on it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Treasury {
+    #[serde(default)]
+    pub controlled_by: TreasuryControl,
+}
+
+/// Who controls the treasury.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TreasuryControl {
+    Team,
+    #[default]
+    Community,
+}
+
+impl TreasuryControl {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Team => "team",
+            Self::Community => "community",
+        }
+    }
+}
+
+/// What a provider population does with its rewards when it pays its
+/// operating costs (`sell_policy`; absent: `Legacy`, the behaviour of
+/// scenarios written before the key existed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SellPolicy {
+    /// No `sell_policy` key: sell the part of the epoch's rewards whose
+    /// spot value covers the epoch's costs, pay what the quote held
+    /// allows, forgive the rest; profitable when the rewards' spot value
+    /// covers the costs. Not selectable by name.
+    #[default]
+    #[serde(skip)]
+    Legacy,
+    /// Sell nothing; costs are paid from quote held, the rest accrues.
+    Hold,
+    /// Sell just enough tokens to pay the costs due.
+    CoverCosts,
+    /// Sell `reward_sell_fraction` of each epoch's rewards.
+    SellRewards,
+}
+
+impl SellPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Legacy => "legacy",
+            Self::Hold => "hold",
+            Self::CoverCosts => "cover_costs",
+            Self::SellRewards => "sell_rewards",
+        }
+    }
 }
 
 fn default_ticks_per_epoch() -> NonZeroU32 {
@@ -156,6 +218,9 @@ pub struct Fees {
     /// Floor of the base fee in quote units (dynamic fees).
     #[serde(default)]
     pub min_fee: NonNegative,
+    /// Cap of the base fee in quote units (dynamic fees; absent: no cap).
+    #[serde(default)]
+    pub max_fee: Option<Spanned<NonNegative>>,
 }
 
 fn default_fee_policy() -> Spanned<FeePolicy> {
@@ -191,6 +256,7 @@ impl Default for Fees {
             target_utilisation: default_target_utilisation(),
             max_change: default_max_change(),
             min_fee: NonNegative(0.0),
+            max_fee: None,
         }
     }
 }
@@ -251,6 +317,11 @@ pub struct Demand {
     /// Which provider with spare capacity takes an arriving task.
     #[serde(default)]
     pub allocation: Allocation,
+    /// Each arriving task's buyer pays at most this (quote units, drawn
+    /// per task from the events stream); a task whose fee is higher is
+    /// priced out. Absent: every task is bought, nothing is drawn.
+    #[serde(default)]
+    pub willingness_to_pay: Option<Spanned<DistSpec>>,
 }
 
 /// Task allocation policies (see `allocation`).
@@ -288,6 +359,7 @@ impl Default for Demand {
             growth_per_epoch: 0.0,
             service_ticks: default_service_ticks(),
             allocation: Allocation::Random,
+            willingness_to_pay: None,
         }
     }
 }
@@ -494,6 +566,13 @@ pub struct PopulationSpec {
     pub stake: Option<Spanned<DistSpec>>,
     /// Quote units held at genesis (roles that list `capital`).
     pub capital: Option<Spanned<DistSpec>>,
+    /// Quote per token at which the population's genesis tokens are
+    /// valued (e.g. a seed round); absent: the genesis market price.
+    pub entry_price: Option<Spanned<NonNegative>>,
+    /// What providers (roles that bear costs) sell to pay their costs.
+    pub sell_policy: Option<Spanned<SellPolicy>>,
+    /// Fraction of each epoch's rewards sold under `sell_rewards`.
+    pub reward_sell_fraction: Option<Spanned<Probability>>,
     /// Every other key: the role's own attributes.
     pub attributes: Attributes,
 }
@@ -525,6 +604,8 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                 let mut count = None;
                 let mut max_count = None;
                 let (mut balance, mut stake, mut capital) = (None, None, None);
+                let (mut entry_price, mut sell_policy, mut reward_sell_fraction) =
+                    (None, None, None);
                 let mut attributes = Attributes::default();
                 while let Some(key) = map.next_key::<Spanned<String>>()? {
                     let span = key.span();
@@ -537,6 +618,11 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                         "balance" => balance = Some(map.next_value()?),
                         "stake" => stake = Some(map.next_value()?),
                         "capital" => capital = Some(map.next_value()?),
+                        "entry_price" => entry_price = Some(map.next_value()?),
+                        "sell_policy" => sell_policy = Some(map.next_value()?),
+                        "reward_sell_fraction" => {
+                            reward_sell_fraction = Some(map.next_value()?);
+                        }
                         _ => {
                             let value = map.next_value_seed(SpannedOr(span.clone()))?;
                             attributes.key_spans.insert(key.clone(), span);
@@ -552,6 +638,9 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                     balance,
                     stake,
                     capital,
+                    entry_price,
+                    sell_policy,
+                    reward_sell_fraction,
                     attributes,
                 })
             }
