@@ -6,7 +6,6 @@
 //! errors that name the file, line and column, and which fits the scenario
 //! schema can express. The estimators live in `mirage_analysis::fit`.
 
-use std::fs::File;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -239,28 +238,7 @@ fn table(args: &Args, n: usize, fits: &[Fit], failed: &[FitError]) -> String {
 /// The column's values, each a positive exact decimal converted to `f64`.
 fn read_column(path: &Path, column: &str) -> anyhow::Result<Vec<f64>> {
     let shown = path.display();
-    let file = File::open(path).with_context(|| format!("cannot open {shown}"))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(file);
-    let headers: Vec<String> = reader
-        .headers()
-        .with_context(|| format!("{shown}: cannot read the header row"))?
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let h = if i == 0 {
-                h.trim_start_matches('\u{feff}')
-            } else {
-                h
-            };
-            h.trim().to_string()
-        })
-        .collect();
-    if headers.iter().all(String::is_empty) {
-        bail!("{shown}: empty file (expected a header row naming the columns)");
-    }
+    let (mut reader, headers) = super::csv_input::open_headed(path, "naming the columns")?;
     let mut hits = headers
         .iter()
         .enumerate()

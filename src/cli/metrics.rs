@@ -5,7 +5,6 @@
 //! line and column, and JSON / table output. The metrics themselves live in
 //! `mirage-analysis`.
 
-use std::fs::File;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -78,28 +77,7 @@ struct Columns {
 fn read(args: &Args) -> anyhow::Result<Dataset> {
     let path = &args.file;
     let shown = path.display();
-    let file = File::open(path).with_context(|| format!("cannot open {shown}"))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(file);
-    let headers: Vec<String> = reader
-        .headers()
-        .with_context(|| format!("{shown}: cannot read the header row"))?
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let h = if i == 0 {
-                h.trim_start_matches('\u{feff}')
-            } else {
-                h
-            };
-            h.trim().to_string()
-        })
-        .collect();
-    if headers.iter().all(String::is_empty) {
-        bail!("{shown}: empty file (expected a header row naming the columns)");
-    }
+    let (mut reader, headers) = super::csv_input::open_headed(path, "naming the columns")?;
     let find = |name: &str| find_column(path, &headers, name);
     let cols = Columns {
         value: find(&args.column)?,

@@ -12,6 +12,7 @@ use mirage_sim::LoadedScenario;
 
 pub mod columns;
 pub mod conviction;
+pub mod csv_input;
 pub mod dashboard;
 pub mod fit;
 pub mod fund;

@@ -190,27 +190,8 @@ struct Table {
 impl Table {
     fn open(path: &Path, expected: &str) -> anyhow::Result<Table> {
         let shown = path.display().to_string();
-        let file = File::open(path).with_context(|| format!("{shown}: cannot open"))?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(file);
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| csv_error(&shown, &e))?
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let h = if i == 0 {
-                    h.trim_start_matches('\u{feff}')
-                } else {
-                    h
-                };
-                h.trim().to_string()
-            })
-            .collect();
-        if headers.iter().all(String::is_empty) {
-            bail!("{shown}: empty file (expected a header row `{expected}` and data rows)");
-        }
+        let (reader, headers) =
+            super::csv_input::open_headed(path, &format!("`{expected}` and data rows"))?;
         Ok(Table {
             shown,
             reader,
