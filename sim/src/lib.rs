@@ -50,6 +50,7 @@ pub mod rng;
 pub mod sampling;
 pub mod scenario;
 pub mod stats;
+pub mod toml_path;
 pub mod value;
 pub mod values;
 pub mod world;

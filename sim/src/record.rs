@@ -2,7 +2,7 @@
 //! `Observer` as the run goes (the engine keeps no history), with the
 //! headline concentration metrics overall and per role.
 
-use crate::scenario::Role;
+use crate::agents::Role;
 
 /// Concentration of one role at an epoch end.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,9 @@
 //! Checked scalar types of the scenario schema: each rejects, when it is
 //! read, a value outside its range, so that the error carries the value's
-//! line and column. Shared by the scenario model, the roles' attributes and
-//! the reward schemes' parameters.
+//! line and column; and the schema's choices that the run's rules keep
+//! (emission schedule, where slashed stake goes). Shared by the scenario
+//! model, the world's rules, the roles' attributes and the reward schemes'
+//! parameters.
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -75,4 +77,23 @@ impl<'de> Deserialize<'de> for Positive {
             )))
         }
     }
+}
+
+/// How the emission per epoch evolves (`emission.schedule`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmissionSchedule {
+    #[default]
+    None,
+    Constant,
+    Halving,
+}
+
+/// Where slashed stake goes (`validation.slash_to`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlashDestination {
+    #[default]
+    Burn,
+    Treasury,
 }

@@ -16,7 +16,7 @@ use crate::market::Market;
 use crate::queue::EventQueue;
 use crate::quote::QuoteLedger;
 use crate::rng::SimRng;
-use crate::scenario::{EmissionSchedule, SlashDestination};
+use crate::values::{EmissionSchedule, SlashDestination};
 
 /// Constants of a run, derived once from the scenario.
 #[derive(Debug, Clone)]

@@ -307,7 +307,7 @@ impl<'a> SchemeParams<'a> {
     /// from the source text when there is one so that an error has a span.
     pub fn parse<P: serde::de::DeserializeOwned + Default>(&self) -> Result<P, ParamError> {
         if let (Some(_), Some((text, path))) = (self.value, self.source) {
-            let found = crate::scenario::at_path::<P>(text, &path).map_err(|e| ParamError {
+            let found = crate::toml_path::at_path::<P>(text, &path).map_err(|e| ParamError {
                 span: e.span(),
                 message: e.message().to_string(),
             })?;

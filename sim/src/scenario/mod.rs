@@ -12,7 +12,9 @@ use std::num::NonZeroU32;
 use serde::{Deserialize, Deserializer, Serialize};
 use toml::Spanned;
 
-pub use crate::values::{Fraction, NonNegative, Positive, Probability};
+pub use crate::values::{
+    EmissionSchedule, Fraction, NonNegative, Positive, Probability, SlashDestination,
+};
 pub use distribution::{DistSpec, DistTable};
 
 pub use crate::agents::speculator::Strategy;
@@ -175,15 +177,6 @@ impl Default for Emission {
             halving_interval: default_halving_interval(),
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EmissionSchedule {
-    #[default]
-    None,
-    Constant,
-    Halving,
 }
 
 /// What users pay per task and where it goes.
@@ -401,14 +394,6 @@ impl Default for ValidationRules {
             slash_to: SlashDestination::default(),
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SlashDestination {
-    #[default]
-    Burn,
-    Treasury,
 }
 
 /// Providers leave after a stretch of unprofitable epochs and join while
