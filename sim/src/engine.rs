@@ -16,6 +16,7 @@ use crate::allocation::Allocator;
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
 use crate::error::SimError;
 use crate::event::Event;
+use crate::governance::Governance;
 use crate::ledger::{Account, Ledger, SystemAccount};
 use crate::market::Market;
 use crate::queue::EventQueue;
@@ -31,6 +32,9 @@ use crate::scenario::{
 use crate::stats::{sort_amounts, CarriedOrder};
 use crate::world::{EpochCounters, Rules, World};
 use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
+
+#[path = "governance/hooks.rs"]
+mod governance_hooks;
 
 const TREASURY: Account = Account::System(SystemAccount::Treasury);
 const REWARDS: Account = Account::System(SystemAccount::RewardsPool);
@@ -158,6 +162,8 @@ pub struct Simulation {
     roster_version: u64,
     finished: bool,
     scratch: Scratch,
+    /// `[governance]`, if the scenario has it (`governance_hooks`).
+    governance: Option<Box<Governance>>,
 }
 
 impl Simulation {
@@ -382,6 +388,7 @@ impl Simulation {
             roster_version: 0,
             finished: false,
             scratch: Scratch::default(),
+            governance: None,
         };
 
         let genesis_count: usize = sim.populations.iter().map(|p| p.count as usize).sum();
@@ -396,6 +403,7 @@ impl Simulation {
         sim.world.price_at_epoch_start = sim.price();
         sim.arrival_rate = sim.arrival_rate_per_tick();
         sim.schedule_genesis_events();
+        sim.start_governance(scenario, seed);
         sim.start_epoch();
         sim.world.ledger.check()?;
         Ok(sim)
@@ -560,6 +568,9 @@ impl Simulation {
                 self.world.rng = rng;
             }
             Event::AgentLeave { agent } => self.on_leave(agent)?,
+            Event::Governance { action, proposal } => {
+                self.on_governance(tick, action, proposal)?;
+            }
         }
         Ok(())
     }
@@ -714,6 +725,7 @@ impl Simulation {
         record.reward_budget = reward_budget;
         record.task_fee = self.fee.now;
         record.utilisation = utilisation;
+        self.governance_epoch_end(&mut record);
         observer.on_epoch(&record);
 
         self.fee.update(utilisation);
@@ -1136,6 +1148,7 @@ impl Simulation {
             rewards_paid,
             events: self.events,
             roles,
+            ..Default::default()
         })
     }
 

@@ -38,6 +38,7 @@ pub mod allocation;
 pub mod amount;
 pub mod engine;
 pub mod error;
+pub mod governance;
 pub mod event;
 pub mod ledger;
 pub mod market;

@@ -64,6 +64,9 @@ pub struct Scenario {
     pub exchange: Option<Exchange>,
     #[serde(default)]
     pub population: Vec<Spanned<PopulationSpec>>,
+    /// On-chain governance of the economy (see `governance`).
+    #[serde(default)]
+    pub governance: Option<crate::governance::GovernanceConfig>,
     /// Parameter sweep definition; read by `mirage sweep`, ignored by a run.
     #[serde(default)]
     pub sweep: Option<toml::Value>,
@@ -478,6 +481,9 @@ pub struct PopulationSpec {
     pub stake: Option<Spanned<DistSpec>>,
     /// Quote units held at genesis (roles that list `capital`).
     pub capital: Option<Spanned<DistSpec>>,
+    /// Owners behind the population's identities (any role): identity j
+    /// belongs to operator j mod `operators`. Default: one per identity.
+    pub operators: Option<NonZeroU32>,
     /// Every other key: the role's own attributes.
     pub attributes: Attributes,
 }
@@ -509,6 +515,7 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                 let mut count = None;
                 let mut max_count = None;
                 let (mut balance, mut stake, mut capital) = (None, None, None);
+                let mut operators = None;
                 let mut attributes = Attributes::default();
                 while let Some(key) = map.next_key::<Spanned<String>>()? {
                     let span = key.span();
@@ -521,6 +528,7 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                         "balance" => balance = Some(map.next_value()?),
                         "stake" => stake = Some(map.next_value()?),
                         "capital" => capital = Some(map.next_value()?),
+                        "operators" => operators = Some(map.next_value()?),
                         _ => {
                             let value = map.next_value::<Spanned<toml::Value>>()?;
                             attributes.key_spans.insert(key.clone(), span);
@@ -536,6 +544,7 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                     balance,
                     stake,
                     capital,
+                    operators,
                     attributes,
                 })
             }
