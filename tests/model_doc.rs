@@ -105,6 +105,38 @@ const SCHEMA_KEYS: &[&str] = &[
     "population.vesting_epochs",
     "population.sell_fraction",
     "population.min_sell_price",
+    // Governance.
+    "population.operators",
+    "governance.method",
+    "governance.power.balance",
+    "governance.power.stake",
+    "governance.power.unvested",
+    "governance.proposals_per_epoch",
+    "governance.proposer",
+    "governance.proposal_threshold",
+    "governance.quorum",
+    "governance.voting_period",
+    "governance.timelock",
+    "governance.turnout_max",
+    "governance.apathy",
+    "governance.vote_cost",
+    "governance.stance_noise",
+    "governance.abstain_band",
+    "governance.effect_window",
+    "governance.kind.kind",
+    "governance.kind.weight",
+    "governance.kind.pool",
+    "governance.kind.change",
+    "governance.kind.amount",
+    "governance.kind.to",
+    "governance.delegation.share",
+    "governance.delegation.who",
+    "governance.delegation.to",
+    "governance.delegation.candidates",
+    "governance.conviction.decay",
+    "governance.conviction.max_ratio",
+    "governance.conviction.weight",
+    "governance.conviction.min_stake",
     // Distribution tables of attributes.
     "population.capacity.dist",
     "population.capacity.value",
@@ -194,7 +226,11 @@ fn model_doc_names_every_scenario_key() {
         collect("", &table, &mut keys);
     }
     // The shipped scenarios use the common keys, so the walk worked.
-    for expected in ["population.capacity", "reward.compute.share", "demand.tasks_per_epoch"] {
+    for expected in [
+        "population.capacity",
+        "reward.compute.share",
+        "demand.tasks_per_epoch",
+    ] {
         assert!(keys.contains(expected), "walk missed `{expected}`");
     }
     keys.extend(SCHEMA_KEYS.iter().map(|k| k.to_string()));

@@ -129,7 +129,9 @@ pub fn governance_report(
         }
         for (r, role) in roles.iter().enumerate() {
             let mean = |rows: &[Vec<f64>]| {
-                rows.iter().map(|row| row.get(r).copied().unwrap_or(0.0)).sum::<f64>()
+                rows.iter()
+                    .map(|row| row.get(r).copied().unwrap_or(0.0))
+                    .sum::<f64>()
                     / rows.len() as f64
             };
             let change = mean(after) - mean(before);
@@ -147,7 +149,10 @@ pub fn governance_report(
         proposals: proposals.len() as u64,
         closed: closed.len() as u64,
         passed: passed as u64,
-        executed: proposals.iter().filter(|p| p.executed_epoch.is_some()).count() as u64,
+        executed: proposals
+            .iter()
+            .filter(|p| p.executed_epoch.is_some())
+            .count() as u64,
         skipped,
         pass_rate: share(passed, closed.len()),
         pass_rate_by_proposer_role: by_role
@@ -186,13 +191,28 @@ mod tests {
     #[test]
     fn rates_and_values() {
         let p = [facts("investor", true, true), facts("holder", false, false)];
-        let rewards = vec![vec![0.0, 1.0], vec![0.0, 1.0], vec![0.0, 3.0], vec![0.0, 3.0]];
-        let r = governance_report("token", &p, 0, &["investor", "compute_provider"], &rewards, 2);
+        let rewards = vec![
+            vec![0.0, 1.0],
+            vec![0.0, 1.0],
+            vec![0.0, 3.0],
+            vec![0.0, 3.0],
+        ];
+        let r = governance_report(
+            "token",
+            &p,
+            0,
+            &["investor", "compute_provider"],
+            &rewards,
+            2,
+        );
         assert_eq!(r.pass_rate, Some(0.5));
         assert_eq!(r.pass_rate_by_proposer_role["investor"], 1.0);
         assert_eq!(r.rubber_stamp_rate, Some(1.0));
         assert_eq!(r.value_moved["investor"].grants_quote, 10.0);
-        assert_eq!(r.value_moved["compute_provider"].reward_change_per_epoch_tokens, 2.0);
+        assert_eq!(
+            r.value_moved["compute_provider"].reward_change_per_epoch_tokens,
+            2.0
+        );
         assert_eq!(r.value_moved_to_team_quote, 10.0);
     }
 }

@@ -394,7 +394,12 @@ mod tests {
             assert_eq!(parsed, role);
             assert_eq!(Role::ALL[role.index()], role);
             for attr in role.attributes() {
-                assert!(!attr.doc.is_empty(), "{}: `{}` is documented", role.as_str(), attr.name);
+                assert!(
+                    !attr.doc.is_empty(),
+                    "{}: `{}` is documented",
+                    role.as_str(),
+                    attr.name
+                );
             }
         }
         assert_eq!(Role::COUNT, Role::ALL.len());

@@ -355,7 +355,9 @@ pub fn check(
     }
     for k in &g.kind {
         let spec = k.get_ref();
-        if !spec.change.is_finite() || spec.change <= -1.0 && matches!(spec.kind, Kind::Emission | Kind::Fee) {
+        if !spec.change.is_finite()
+            || spec.change <= -1.0 && matches!(spec.kind, Kind::Emission | Kind::Fee)
+        {
             return Err((
                 k.span(),
                 format!(

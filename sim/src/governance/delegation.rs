@@ -115,7 +115,8 @@ impl PowerBook {
             }
             Who::Smallest => {
                 self.order.clear();
-                self.order.extend((0..n as u32).filter(|&a| base[a as usize] > 0));
+                self.order
+                    .extend((0..n as u32).filter(|&a| base[a as usize] > 0));
                 self.order.sort_by_key(|&a| (base[a as usize], a));
                 for &a in self.order.iter().take(quota) {
                     delegates_flag[a as usize] = true;
