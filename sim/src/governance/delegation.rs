@@ -75,7 +75,7 @@ pub struct PowerBook {
 
 impl PowerBook {
     /// Recomputes every identity's power now.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
     pub fn compute(
         &mut self,
         sources: PowerSources,
