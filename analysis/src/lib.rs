@@ -32,6 +32,7 @@ pub mod dataset;
 pub mod decimal;
 pub mod fairness;
 pub mod fit;
+pub mod governance;
 pub mod lorenz;
 pub mod metrics;
 mod row;

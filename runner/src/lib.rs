@@ -15,6 +15,7 @@
 //! prints; progress goes to [`RunProgress`] / [`SweepProgress`], and what a
 //! command prints is built by the caller from the returned values.
 
+pub mod governance_output;
 pub mod load;
 pub mod output;
 pub mod progress;

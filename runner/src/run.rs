@@ -151,10 +151,15 @@ fn write_run(
         loaded.resolved.as_bytes(),
     )?;
     let fairness = fairness_of(sim);
-    write_json_atomic(&dir.join("fairness.json"), &fairness)?;
+    let with_governance = crate::governance_output::write_proposals(dir, sim)?;
+    let json = crate::governance_output::fairness_json(&fairness, sim)?;
+    write_json_atomic(&dir.join("fairness.json"), &json)?;
 
     // The dashboard is drawn from these files right after the manifest.
     let mut files = RUN_FILES.to_vec();
+    if with_governance {
+        files.push(crate::governance_output::PROPOSALS_FILE);
+    }
     if with_dashboard {
         files.push(mirage_dashboard::DASHBOARD_FILE);
     }

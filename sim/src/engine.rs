@@ -16,6 +16,7 @@ use crate::allocation::Allocator;
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
 use crate::error::SimError;
 use crate::event::Event;
+use crate::governance::Governance;
 use crate::health::{EpochHealth, Health, Warning};
 use crate::ledger::{Account, Ledger, SystemAccount};
 use crate::market::Market;
@@ -35,6 +36,9 @@ use crate::stats::{sort_amounts, CarriedOrder};
 use crate::value::{AgentValue, Economy, EntryPrice, ValueBook, ValueRow};
 use crate::world::{EpochCounters, Rules, World};
 use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
+
+#[path = "governance/hooks.rs"]
+mod governance_hooks;
 
 const TREASURY: Account = Account::System(SystemAccount::Treasury);
 const REWARDS: Account = Account::System(SystemAccount::RewardsPool);
@@ -183,6 +187,8 @@ pub struct Simulation {
     population_ever: Vec<u32>,
     health: Health,
     treasury_control: TreasuryControl,
+    /// `[governance]`, if the scenario has it (`governance_hooks`).
+    governance: Option<Box<Governance>>,
 }
 
 impl Simulation {
@@ -449,6 +455,7 @@ impl Simulation {
             population_ever: vec![0; scenario.population.len()],
             health: Health::default(),
             treasury_control: scenario.treasury.controlled_by,
+            governance: None,
         };
 
         let genesis_count: usize = sim.populations.iter().map(|p| p.count as usize).sum();
@@ -465,6 +472,7 @@ impl Simulation {
         sim.world.price_at_epoch_start = sim.price();
         sim.arrival_rate = sim.arrival_rate_per_tick();
         sim.schedule_genesis_events();
+        sim.start_governance(scenario, seed);
         sim.start_epoch();
         sim.world.ledger.check()?;
         let reserves = sim.reserves();
@@ -653,6 +661,9 @@ impl Simulation {
                 self.world.rng = rng;
             }
             Event::AgentLeave { agent } => self.on_leave(agent)?,
+            Event::Governance { action, proposal } => {
+                self.on_governance(tick, action, proposal)?;
+            }
         }
         Ok(())
     }
@@ -828,6 +839,7 @@ impl Simulation {
         record.reward_budget = reward_budget;
         record.task_fee = self.fee.now;
         record.utilisation = utilisation;
+        self.governance_epoch_end(&mut record);
         observer.on_epoch(&record);
 
         self.fee.update(utilisation);
@@ -1386,6 +1398,7 @@ impl Simulation {
             rewards_paid,
             events: self.events,
             roles,
+            ..Default::default()
         })
     }
 

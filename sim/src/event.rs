@@ -31,6 +31,9 @@ pub enum Event {
     AgentJoin { population: u16 },
     /// An agent leaves (its stake is returned to its balance).
     AgentLeave { agent: u32 },
+    /// A governance step (`governance::PROPOSE`, `CLOSE`, `EXECUTE`) of
+    /// `proposal` (only with a `[governance]` section).
+    Governance { action: u8, proposal: u32 },
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ pub mod amount;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod governance;
 pub mod health;
 pub mod ledger;
 pub mod market;

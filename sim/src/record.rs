@@ -72,6 +72,12 @@ pub struct EpochRecord {
     pub events: u64,
     /// One entry per role present in the scenario, in `Role` order.
     pub roles: Vec<RoleEpoch>,
+    /// With `[governance]`: Gini and Nakamoto (> 1/2) of active
+    /// identities' voting power after delegation, and the share of voting
+    /// power delegated (None without governance).
+    pub voting_power_gini: Option<f64>,
+    pub voting_power_nakamoto: Option<usize>,
+    pub delegated_share: Option<f64>,
 }
 
 /// Receives the records of a run as it goes.

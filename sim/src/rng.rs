@@ -21,6 +21,9 @@ pub enum Stream {
     Rewards = 3,
     /// Which dataset each task uses (only when a scheme pays by usage).
     Usage = 4,
+    /// Governance: proposals, delegation, turnout and stances (only with
+    /// a `[governance]` section).
+    Governance = 5,
 }
 
 /// SplitMix64 finaliser (Steele, Lea, Flood 2014).

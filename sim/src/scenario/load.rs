@@ -497,6 +497,20 @@ fn check(
             }
         }
     }
+    if let Some(g) = &s.governance {
+        let names: Vec<String> = s
+            .population
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.get_ref().display_name(i))
+            .collect();
+        let pools: Vec<crate::reward::PoolKind> = s
+            .reward
+            .as_ref()
+            .map(|r| r.configured().map(|(k, _)| k).collect())
+            .unwrap_or_default();
+        crate::governance::config::check(g, &names, &pools)?;
+    }
     let has = |role: Role| s.population.iter().any(|p| p.get_ref().role == role);
     if s.exchange.is_some() && !has(Role::Holder) {
         return Err((

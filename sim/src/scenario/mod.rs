@@ -69,6 +69,9 @@ pub struct Scenario {
     pub treasury: Treasury,
     #[serde(default)]
     pub population: Vec<Spanned<PopulationSpec>>,
+    /// On-chain governance of the economy (see `governance`).
+    #[serde(default)]
+    pub governance: Option<crate::governance::GovernanceConfig>,
     /// Parameter sweep definition; read by `mirage sweep`, ignored by a run.
     #[serde(default)]
     pub sweep: Option<toml::Value>,
@@ -558,6 +561,9 @@ pub struct PopulationSpec {
     pub sell_policy: Option<Spanned<SellPolicy>>,
     /// Fraction of each epoch's rewards sold under `sell_rewards`.
     pub reward_sell_fraction: Option<Spanned<Probability>>,
+    /// Owners behind the population's identities (any role): identity j
+    /// belongs to operator j mod `operators`. Default: one per identity.
+    pub operators: Option<NonZeroU32>,
     /// Every other key: the role's own attributes.
     pub attributes: Attributes,
 }
@@ -591,6 +597,7 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                 let (mut balance, mut stake, mut capital) = (None, None, None);
                 let (mut entry_price, mut sell_policy, mut reward_sell_fraction) =
                     (None, None, None);
+                let mut operators = None;
                 let mut attributes = Attributes::default();
                 while let Some(key) = map.next_key::<Spanned<String>>()? {
                     let span = key.span();
@@ -608,6 +615,7 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                         "reward_sell_fraction" => {
                             reward_sell_fraction = Some(map.next_value()?);
                         }
+                        "operators" => operators = Some(map.next_value()?),
                         _ => {
                             let value = map.next_value_seed(SpannedOr(span.clone()))?;
                             attributes.key_spans.insert(key.clone(), span);
@@ -626,6 +634,7 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                     entry_price,
                     sell_policy,
                     reward_sell_fraction,
+                    operators,
                     attributes,
                 })
             }
