@@ -339,6 +339,15 @@ impl Simulation {
             .iter()
             .map(|p| p.get_ref().clone())
             .collect();
+        for (i, p) in populations.iter().enumerate() {
+            if let Some(name) = crate::scenario::empirical::unresolved(p) {
+                return Err(SimError::Genesis(format!(
+                    "population `{}`: `{name}` is an empirical distribution whose values were \
+                     not loaded (load the scenario with a loader that resolves data files)",
+                    p.display_name(i)
+                )));
+            }
+        }
         let mut roles_present: Vec<Role> = populations.iter().map(|p| p.role).collect();
         roles_present.sort_unstable();
         roles_present.dedup();
