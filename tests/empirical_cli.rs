@@ -47,7 +47,10 @@ fn crv_holders_take_the_files_balances_in_order() {
     assert_eq!(holders, 1000);
     let resolved = std::fs::read_to_string(out.join("scenario.resolved.toml")).expect("resolved");
     assert!(resolved.contains("sha256 = \""), "{resolved}");
-    assert!(resolved.contains("curve-crv-top1000/holders.csv"), "{resolved}");
+    assert!(
+        resolved.contains("curve-crv-top1000/holders.csv"),
+        "{resolved}"
+    );
 }
 
 #[test]
@@ -97,7 +100,10 @@ fn resolved_scenario_reruns_from_elsewhere_and_refuses_a_changed_file() {
     );
     assert!(!result.status.success());
     let err = text(&result.stderr);
-    assert!(err.contains("has changed since the scenario recorded it"), "{err}");
+    assert!(
+        err.contains("has changed since the scenario recorded it"),
+        "{err}"
+    );
     assert!(err.contains("scenario.resolved.toml:"), "{err}");
 }
 
@@ -115,14 +121,21 @@ fn errors_name_the_scenario_and_the_data_line() {
     };
     for (file, column, expected) in [
         ("nope.csv", "amount", "cannot read the data file"),
-        ("d.csv", "balance", "no column `balance` (its columns: `who`, `amount`)"),
+        (
+            "d.csv",
+            "balance",
+            "no column `balance` (its columns: `who`, `amount`)",
+        ),
         ("d.csv", "amount", "d.csv:3: `1.5.2` is not a value >= 0"),
     ] {
         write(file, column);
         let result = mirage(&["validate", scenario.to_str().expect("utf-8")]);
         assert!(!result.status.success());
         let err = text(&result.stderr);
-        assert!(err.contains("s.toml:9:11: population `h`, `balance`"), "{err}");
+        assert!(
+            err.contains("s.toml:9:11: population `h`, `balance`"),
+            "{err}"
+        );
         assert!(err.contains(expected), "{err}");
     }
 }

@@ -135,7 +135,9 @@ fn read_column(path: &Path, request: &DataRequest<'_>) -> Result<EmpiricalData, 
         .byte_headers()
         .map_err(|e| format!("{shown}:1: cannot read the header row: {e}"))?
         .clone();
-    let Some(index) = headers.iter().position(|h| h.trim_ascii() == request.column.as_bytes())
+    let Some(index) = headers
+        .iter()
+        .position(|h| h.trim_ascii() == request.column.as_bytes())
     else {
         let names: Vec<String> = headers
             .iter()

@@ -61,7 +61,10 @@ fn scale_multiplies_exactly() {
             3,
         ),
     );
-    assert_eq!(genesis_balances(&path, None), vec![1_050_000, 225_000, 12_345]);
+    assert_eq!(
+        genesis_balances(&path, None),
+        vec![1_050_000, 225_000, 12_345]
+    );
 }
 
 #[test]
@@ -78,12 +81,18 @@ fn bootstrap_draws_only_the_files_values_and_is_deterministic() {
     );
     let a = genesis_balances(&path, Some(3));
     assert_eq!(a.len(), 200);
-    assert!(a.iter().all(|b| [10_500_000, 2_250_000, 123_456].contains(b)));
+    assert!(a
+        .iter()
+        .all(|b| [10_500_000, 2_250_000, 123_456].contains(b)));
     for value in [10_500_000, 2_250_000, 123_456] {
         assert!(a.contains(&value), "bootstrap reaches every value");
     }
     assert_eq!(a, genesis_balances(&path, Some(3)), "same seed, same draws");
-    assert_ne!(a, genesis_balances(&path, Some(4)), "another seed, other draws");
+    assert_ne!(
+        a,
+        genesis_balances(&path, Some(4)),
+        "another seed, other draws"
+    );
 }
 
 #[test]
@@ -121,14 +130,24 @@ fn absolute_paths_and_the_recorded_hash() {
         "{}",
         loaded.resolved
     );
-    assert!(loaded.resolved.contains("sha256 = \""), "{}", loaded.resolved);
+    assert!(
+        loaded.resolved.contains("sha256 = \""),
+        "{}",
+        loaded.resolved
+    );
     // The resolved scenario loads from another directory, identically.
     let resolved = write(other.path(), "resolved.toml", &loaded.resolved);
-    assert_eq!(genesis_balances(&resolved, None), vec![10_500_000, 2_250_000, 123_456]);
+    assert_eq!(
+        genesis_balances(&resolved, None),
+        vec![10_500_000, 2_250_000, 123_456]
+    );
     // A changed file is refused.
     std::fs::write(&data, DATA.replace("10.5", "11.5")).expect("rewrite");
     let err = format!("{:#}", load_scenario(&resolved, None, &[]).unwrap_err());
-    assert!(err.contains("has changed since the scenario recorded it"), "{err}");
+    assert!(
+        err.contains("has changed since the scenario recorded it"),
+        "{err}"
+    );
     assert!(err.contains("resolved.toml:"), "{err}");
 }
 
@@ -139,7 +158,11 @@ fn errors_name_the_scenario_place_and_the_data_line() {
     write(dir.path(), "x.csv", "holder,balance\na,1\nb,lots\n");
     let cases = [
         ("missing.csv", "balance", "cannot read the data file"),
-        ("d.csv", "amount", ":1: no column `amount` (its columns: `holder`, `balance`)"),
+        (
+            "d.csv",
+            "amount",
+            ":1: no column `amount` (its columns: `holder`, `balance`)",
+        ),
         ("d.csv", "balance", "d.csv:3: `-2` is not a value >= 0"),
         ("x.csv", "balance", "x.csv:3: `lots` is not a value >= 0"),
     ];
@@ -148,7 +171,10 @@ fn errors_name_the_scenario_place_and_the_data_line() {
             format!("{{ dist = \"empirical\", file = \"{file}\", column = \"{column}\" }}");
         let path = write(dir.path(), "s.toml", &scenario(&balance, 2));
         let err = format!("{:#}", load_scenario(&path, None, &[]).unwrap_err());
-        assert!(err.contains("s.toml:9:11: population `h`, `balance`:"), "{err}");
+        assert!(
+            err.contains("s.toml:9:11: population `h`, `balance`:"),
+            "{err}"
+        );
         assert!(err.contains(expected), "{err}");
     }
 }
@@ -159,8 +185,13 @@ fn text_alone_cannot_resolve_a_data_file() {
         "{ dist = \"empirical\", file = \"d.csv\", column = \"balance\" }",
         2,
     );
-    let err = parse_scenario(&text, "t.toml", &[]).unwrap_err().to_string();
-    assert!(err.starts_with("t.toml:9:11: population `h`, `balance`:"), "{err}");
+    let err = parse_scenario(&text, "t.toml", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("t.toml:9:11: population `h`, `balance`:"),
+        "{err}"
+    );
     assert!(err.contains("parsed from text alone"), "{err}");
     let _: &dyn DataFiles = &NoFiles;
 }

@@ -29,12 +29,29 @@ pub enum EmpiricalSample {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DistTable {
-    Constant { value: f64 },
-    Uniform { min: f64, max: f64 },
-    Normal { mean: f64, sd: f64 },
-    Lognormal { mu: f64, sigma: f64 },
-    Pareto { scale: f64, shape: f64 },
-    Beta { alpha: f64, beta: f64 },
+    Constant {
+        value: f64,
+    },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    Lognormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Pareto {
+        scale: f64,
+        shape: f64,
+    },
+    Beta {
+        alpha: f64,
+        beta: f64,
+    },
     /// The values of `column` in the CSV `file` (relative to the scenario
     /// file, or absolute), times `scale`, truncated to the scenario's
     /// decimals. `sha256` is recorded by the loader in the resolved

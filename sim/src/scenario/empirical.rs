@@ -69,10 +69,14 @@ impl EmpiricalData {
     pub fn units_at(&self, i: usize, decimals: u32) -> u64 {
         let u = self.units.get(i).copied().unwrap_or(0);
         if decimals >= self.decimals {
-            let up = 10u64.checked_pow(decimals - self.decimals).unwrap_or(u64::MAX);
+            let up = 10u64
+                .checked_pow(decimals - self.decimals)
+                .unwrap_or(u64::MAX);
             u.saturating_mul(up)
         } else {
-            u / 10u64.checked_pow(self.decimals - decimals).unwrap_or(u64::MAX)
+            u / 10u64
+                .checked_pow(self.decimals - decimals)
+                .unwrap_or(u64::MAX)
         }
     }
 }
@@ -230,7 +234,10 @@ fn empirical_attributes(spec: &super::PopulationSpec) -> Vec<(String, Range<usiz
 /// Reads, through `files`, the values of every empirical distribution of
 /// the scenario and attaches them to it. Errors carry the span of the
 /// attribute's value.
-pub fn resolve(scenario: &mut Scenario, files: &dyn DataFiles) -> Result<(), (Range<usize>, String)> {
+pub fn resolve(
+    scenario: &mut Scenario,
+    files: &dyn DataFiles,
+) -> Result<(), (Range<usize>, String)> {
     let decimals = scenario.decimals;
     for (i, p) in scenario.population.iter_mut().enumerate() {
         let display = p.get_ref().display_name(i);
@@ -253,9 +260,12 @@ pub fn resolve(scenario: &mut Scenario, files: &dyn DataFiles) -> Result<(), (Ra
                 scale: scale.unwrap_or(1.0),
                 decimals,
             };
-            let data = files
-                .column(&request)
-                .map_err(|e| (span.clone(), format!("population `{display}`, `{name}`: {e}")))?;
+            let data = files.column(&request).map_err(|e| {
+                (
+                    span.clone(),
+                    format!("population `{display}`, `{name}`: {e}"),
+                )
+            })?;
             match name.as_str() {
                 "balance" => attach(&mut spec.balance, data),
                 "stake" => attach(&mut spec.stake, data),

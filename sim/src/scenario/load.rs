@@ -137,7 +137,6 @@ pub fn parse_scenario_with_files(
             resolved,
         });
     }
-    let mut scenario = scenario;
     for ov in overrides {
         let fail = |message: String| ScenarioError::Override {
             assignment: ov.text.clone(),
