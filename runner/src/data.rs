@@ -135,10 +135,11 @@ fn read_column(path: &Path, request: &DataRequest<'_>) -> Result<EmpiricalData, 
         .byte_headers()
         .map_err(|e| format!("{shown}:1: cannot read the header row: {e}"))?
         .clone();
-    let Some(index) = headers
-        .iter()
-        .position(|h| h.trim_ascii() == request.column.as_bytes())
-    else {
+    let Some(index) = headers.iter().position(|h| {
+        // A spreadsheet's byte-order mark is not part of the first name.
+        let h = h.strip_prefix(b"\xef\xbb\xbf").unwrap_or(h);
+        h.trim_ascii() == request.column.as_bytes()
+    }) else {
         let names: Vec<String> = headers
             .iter()
             .map(|h| format!("`{}`", String::from_utf8_lossy(h).trim()))
