@@ -13,6 +13,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    exit_cleanly_on_signals();
     match cli::execute(args) {
         Ok(code) => code,
         Err(err) => {
@@ -25,11 +26,32 @@ fn main() -> ExitCode {
     }
 }
 
+/// On SIGINT or SIGTERM, removes the staging directory of a run being
+/// written (so no partial output is left) and exits with the conventional
+/// code, 128 + the signal's number (130, 143).
+fn exit_cleanly_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            mirage_runner::staging::remove_all_staging();
+            eprintln!("mirage: interrupted");
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
 /// A closed stdout (`mirage metrics ... | head`) is not an error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
     })
 }

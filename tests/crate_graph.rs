@@ -5,7 +5,16 @@ use std::process::Command;
 
 fn tree(package: &str) -> String {
     let out = Command::new(env!("CARGO"))
-        .args(["tree", "--offline", "-e", "normal", "-p", package, "--prefix", "none"])
+        .args([
+            "tree",
+            "--offline",
+            "-e",
+            "normal",
+            "-p",
+            package,
+            "--prefix",
+            "none",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo tree runs");
@@ -21,13 +30,21 @@ fn tree(package: &str) -> String {
 fn the_engine_and_the_metrics_crate_pull_in_no_plotting_crate() {
     for package in ["mirage-sim", "mirage-analysis"] {
         let deps = tree(package);
-        assert!(!deps.contains("plotters"), "{package} depends on plotters:\n{deps}");
+        assert!(
+            !deps.contains("plotters"),
+            "{package} depends on plotters:\n{deps}"
+        );
     }
 }
 
 #[test]
 fn no_library_depends_on_the_binary_or_the_runner_below_it() {
-    for package in ["mirage-sim", "mirage-analysis", "mirage-dashboard", "mirage-runner"] {
+    for package in [
+        "mirage-sim",
+        "mirage-analysis",
+        "mirage-dashboard",
+        "mirage-runner",
+    ] {
         let deps = tree(package);
         assert!(
             !deps.lines().any(|l| l.starts_with("mirage v")),
@@ -35,6 +52,9 @@ fn no_library_depends_on_the_binary_or_the_runner_below_it() {
         );
     }
     for package in ["mirage-sim", "mirage-analysis", "mirage-dashboard"] {
-        assert!(!tree(package).contains("mirage-runner"), "{package} depends on the runner");
+        assert!(
+            !tree(package).contains("mirage-runner"),
+            "{package} depends on the runner"
+        );
     }
 }

@@ -28,6 +28,7 @@ const SCHEMA_KEYS: &[&str] = &[
     "fees.target_utilisation",
     "fees.max_change",
     "fees.min_fee",
+    "fees.max_fee",
     "market.token_reserve",
     "market.quote_reserve",
     "market.swap_fee",
@@ -35,6 +36,8 @@ const SCHEMA_KEYS: &[&str] = &[
     "demand.growth_per_epoch",
     "demand.service_ticks",
     "demand.allocation",
+    "demand.willingness_to_pay",
+    "treasury.controlled_by",
     "validation.sample_rate",
     "validation.delay_ticks",
     "validation.slash_fraction",
@@ -105,6 +108,9 @@ const SCHEMA_KEYS: &[&str] = &[
     "population.vesting_epochs",
     "population.sell_fraction",
     "population.min_sell_price",
+    "population.entry_price",
+    "population.sell_policy",
+    "population.reward_sell_fraction",
     // Distribution tables of attributes.
     "population.capacity.dist",
     "population.capacity.value",
@@ -194,7 +200,11 @@ fn model_doc_names_every_scenario_key() {
         collect("", &table, &mut keys);
     }
     // The shipped scenarios use the common keys, so the walk worked.
-    for expected in ["population.capacity", "reward.compute.share", "demand.tasks_per_epoch"] {
+    for expected in [
+        "population.capacity",
+        "reward.compute.share",
+        "demand.tasks_per_epoch",
+    ] {
         assert!(keys.contains(expected), "walk missed `{expected}`");
     }
     keys.extend(SCHEMA_KEYS.iter().map(|k| k.to_string()));

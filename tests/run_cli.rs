@@ -131,6 +131,9 @@ fn baseline_writes_complete_consistent_outputs() {
         &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
     )
     .expect("json");
+    // The shipped baseline runs without a health warning; the field is
+    // always present.
+    assert_eq!(manifest["warnings"], serde_json::json!([]));
     let decimals = manifest["decimals"].as_u64().expect("decimals") as usize;
     let initial = units(
         manifest["initial_supply"].as_str().expect("decimal string"),
@@ -273,4 +276,41 @@ fn validate_prints_a_summary() {
     ] {
         assert!(s.contains(needle), "{needle} in {s}");
     }
+}
+
+#[test]
+fn warnings_reach_the_manifest_and_the_summary() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let scenario = tmp.path().join("whale.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"whale\"\nepochs = 5\nticks_per_epoch = 100\ninitial_supply = 1_000_000\n\
+         [market]\ntoken_reserve = 1_000\nquote_reserve = 100\n\
+         [[population]]\nrole = \"speculator\"\ncount = 1\nstrategy = \"whale\"\n\
+         capital = 100_000_000\ntrade_fraction = 0.5\ntrades_per_epoch = 10\n",
+    )
+    .expect("written");
+    let dir = tmp.path().join("out");
+    let out = mirage(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--out",
+        dir.to_str().expect("utf-8"),
+        "--no-dashboard",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("warning: market_reserve_low"), "{stdout}");
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    let kinds: Vec<&str> = manifest["warnings"]
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|w| w["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"market_reserve_low"), "{kinds:?}");
+    assert!(kinds.contains(&"price_out_of_range"), "{kinds:?}");
 }

@@ -9,6 +9,8 @@
 //!   weights, a second column and groups), analysed into [`Report`]s.
 //! - [`concentration`]: single cheap numbers (exact Gini, Nakamoto, HHI).
 //! - [`table`]: reports as a text table.
+//! - [`schema`]: the one column schema of every output table (name, unit,
+//!   meaning, how computed), which writers, dashboards and docs follow.
 //! - [`fairness`]: the per-run fairness report (`fairness.json`).
 //! - [`votes`]: per-proposal tallies and concentration of real vote
 //!   exports (token, quadratic, one-holder weights), exact.
@@ -33,6 +35,7 @@ pub mod fit;
 pub mod lorenz;
 pub mod metrics;
 mod row;
+pub mod schema;
 pub mod sensitivity;
 pub mod table;
 pub mod votes;

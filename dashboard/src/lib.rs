@@ -6,7 +6,8 @@
 //!
 //! Reading inputs: `source`, `run_input`, `sweep_input`. Figures:
 //! `run_stats`, `sweep_stats` (with the metrics of `mirage-analysis`).
-//! Drawing: `style`, `plot`, `bars`, `heatmap`. Pages: `run_page`,
+//! Drawing: `style`, `plot`, `bars`, `heatmap`, `tornado` (which also reads
+//! `sensitivity.csv`). Pages: `run_page`,
 //! `sweep_page`, `html`.
 //!
 //! Architecture invariant: the dashboard knows only the output files'
@@ -25,6 +26,7 @@ mod style;
 mod sweep_input;
 mod sweep_page;
 mod sweep_stats;
+mod tornado;
 
 use std::fs::{self, File};
 use std::io::Write;

@@ -1,11 +1,13 @@
 //! Reading a run directory (`epochs.csv`, `agents.csv`, and when present
 //! `fairness.json`, `manifest.json` and `scenario.resolved.toml`) into the
-//! series, per-agent columns and figures the run dashboard draws.
+//! series, per-agent columns and figures the run dashboard draws. Column
+//! names come from `mirage_analysis::schema`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use mirage_analysis::schema::{agents, epochs};
 
 use super::source::{read_json, CsvFile};
 use super::style::role_rank;
@@ -210,32 +212,34 @@ fn genesis_price(t: &toml::Table) -> Option<f64> {
 
 fn read_epochs(path: &Path) -> Result<Epochs> {
     let mut f = CsvFile::open(path)?;
-    let c_epoch = f.require("epoch")?;
-    let c_price = f.require("price")?;
-    let c_supply = f.require("circulating_supply")?;
-    let c_active = f.require("active_agents")?;
-    let c_gw = f.require("gini_wealth")?;
-    let c_nw = f.require("nakamoto_wealth")?;
-    let c_gr = f.require("gini_rewards")?;
+    let c_epoch = f.require(epochs::EPOCH.name)?;
+    let c_price = f.require(epochs::PRICE.name)?;
+    let c_supply = f.require(epochs::CIRCULATING_SUPPLY.name)?;
+    let c_active = f.require(epochs::ACTIVE_AGENTS.name)?;
+    let c_gw = f.require(epochs::GINI_WEALTH.name)?;
+    let c_nw = f.require(epochs::NAKAMOTO_WEALTH.name)?;
+    let c_gr = f.require(epochs::GINI_REWARDS.name)?;
+    // Roles present: the values of the first per-role family's placeholder.
     let roles: Vec<String> = f
         .header()
         .iter()
-        .filter_map(|h| h.strip_prefix("active_"))
-        .filter(|r| !r.is_empty() && *r != "agents")
-        .map(str::to_string)
+        .filter_map(|h| match epochs::TABLE.find(h) {
+            Some((c, Some(role))) if c.name == epochs::ACTIVE_ROLE.name => Some(role),
+            _ => None,
+        })
         .collect();
     let role_cols: Vec<[Option<usize>; 6]> = roles
         .iter()
         .map(|r| {
             [
-                "active",
-                "gini_wealth",
-                "nakamoto_wealth",
-                "hhi_wealth",
-                "gini_rewards",
-                "rewards",
+                epochs::ACTIVE_ROLE,
+                epochs::GINI_WEALTH_ROLE,
+                epochs::NAKAMOTO_WEALTH_ROLE,
+                epochs::HHI_WEALTH_ROLE,
+                epochs::GINI_REWARDS_ROLE,
+                epochs::REWARDS_ROLE,
             ]
-            .map(|c| f.col(&format!("{c}_{r}")))
+            .map(|c| f.col(&c.name_for("role", r)))
         })
         .collect();
     let mut e = Epochs {
@@ -272,11 +276,11 @@ fn read_epochs(path: &Path) -> Result<Epochs> {
 
 fn read_agents(path: &Path, decimals: u32, roles: &mut Vec<String>) -> Result<Agents> {
     let mut f = CsvFile::open(path)?;
-    let c_role = f.require("role")?;
-    let c_left = f.require("left_epoch")?;
-    let c_wealth = f.require("wealth")?;
-    let c_rewards = f.require("rewards_total")?;
-    let c_contrib = f.require("contribution_total")?;
+    let c_role = f.require(agents::ROLE.name)?;
+    let c_left = f.require(agents::LEFT_EPOCH.name)?;
+    let c_wealth = f.require(agents::WEALTH.name)?;
+    let c_rewards = f.require(agents::REWARDS_TOTAL.name)?;
+    let c_contrib = f.require(agents::CONTRIBUTION_TOTAL.name)?;
     let mut a = Agents::default();
     while f.next_row()? {
         let role = f.cell(c_role);

@@ -80,47 +80,47 @@ pub enum Direction {
     Neutral,
 }
 
-/// Display name with units of a sweep metric column, and its direction.
+/// Display name with units of a sweep metric column (from the column
+/// schema; a fairness.json path shows as itself), and its direction.
 pub fn metric_label(metric: &str) -> (String, Direction) {
-    use Direction::*;
-    match metric {
-        "gini_wealth" => (
-            "Gini of final wealth (0 = equal, 1 = one holder)".into(),
-            LowerIsFairer,
-        ),
-        "gini_rewards" => (
-            "Gini of rewards (0 = equal, 1 = one earner)".into(),
-            LowerIsFairer,
-        ),
-        "nakamoto_wealth" => (
-            "Nakamoto coefficient of wealth (agents)".into(),
-            HigherIsFairer,
-        ),
-        "nakamoto_rewards" => (
-            "Nakamoto coefficient of rewards (agents)".into(),
-            HigherIsFairer,
-        ),
-        "misallocation" => (
-            "Misallocation (share of rewards, 0–1)".into(),
-            LowerIsFairer,
-        ),
-        "price" => ("Final price (quote units per token)".into(), Neutral),
-        "active_agents" => ("Active agents at the end (count)".into(), Neutral),
-        other => (other.replace('_', " "), Neutral),
+    let label = match mirage_analysis::schema::metric_column(metric) {
+        Some(c) => c.label(),
+        None => match mirage_analysis::schema::fairness_label(metric) {
+            Some(l) => format!("{l} (fairness.json {metric})"),
+            None => metric.replace('_', " "),
+        },
+    };
+    (label, metric_direction(metric))
+}
+
+/// Whether a larger value of `metric` is fairer, less fair, or neither.
+fn metric_direction(metric: &str) -> Direction {
+    let last = metric.rsplit('.').next().unwrap_or(metric);
+    let lower = [
+        "gini",
+        "hhi",
+        "misallocation",
+        "theil",
+        "atkinson",
+        "top_",
+        "palma",
+    ];
+    let higher = ["nakamoto", "bottom_40", "jain", "entropy"];
+    if higher.iter().any(|k| last.contains(k)) {
+        Direction::HigherIsFairer
+    } else if lower.iter().any(|k| last.contains(k)) {
+        Direction::LowerIsFairer
+    } else {
+        Direction::Neutral
     }
 }
 
-/// Short metric name for legends and table headers.
+/// Short metric name for legends and table headers: the schema's meaning.
 pub fn metric_short(metric: &str) -> String {
-    match metric {
-        "gini_wealth" => "Gini of wealth".into(),
-        "gini_rewards" => "Gini of rewards".into(),
-        "nakamoto_wealth" => "Nakamoto of wealth".into(),
-        "nakamoto_rewards" => "Nakamoto of rewards".into(),
-        "misallocation" => "misallocation".into(),
-        "price" => "final price".into(),
-        "active_agents" => "active agents".into(),
-        other => other.replace('_', " "),
+    match mirage_analysis::schema::metric_column(metric) {
+        Some(c) => c.meaning.to_string(),
+        None => mirage_analysis::schema::fairness_label(metric)
+            .unwrap_or_else(|| metric.replace('_', " ")),
     }
 }
 

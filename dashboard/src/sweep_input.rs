@@ -2,28 +2,31 @@
 //! per axis, then the summary metrics), `points.csv` (one row per point with
 //! `<metric>_mean`, `_ci_low`, `_ci_high`) and `sweep.json` (the manifest).
 //! The axis columns come from `sweep.json` when it names them, else they are
-//! the columns between `seed` and the first metric. Either CSV suffices:
+//! the columns between `seed` and the first metric; the metric columns are
+//! `sweep.json`'s `runs_columns` minus the id and axis columns (without a
+//! manifest, the columns the schema knows as metrics and any after them). Either CSV suffices:
 //! with only `points.csv`, each point stands in for its runs.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
+use mirage_analysis::schema;
 
 use super::source::{read_json, CsvFile};
 
-/// Summary metrics a sweep may report, in display order.
-pub const KNOWN_METRICS: [&str; 7] = [
-    "gini_rewards",
-    "gini_wealth",
-    "nakamoto_wealth",
-    "nakamoto_rewards",
-    "misallocation",
-    "price",
-    "active_agents",
-];
+/// Whether `name` is a metric the column schema knows (a default sweep
+/// metric or an `epochs.csv` column), for directories without `sweep.json`.
+fn known_metric(name: &str) -> bool {
+    schema::metric_column(name).is_some()
+}
 
-const ID_COLUMNS: [&str; 4] = ["run_id", "point_id", "replication", "seed"];
+const ID_COLUMNS: [&str; 4] = [
+    schema::runs::RUN_ID.name,
+    schema::runs::POINT_ID.name,
+    schema::runs::REPLICATION.name,
+    schema::runs::SEED.name,
+];
 
 /// One swept parameter and the values it takes, in sweep order (numeric
 /// axes sorted by value).
@@ -112,6 +115,22 @@ fn declared_axes(manifest: Option<&serde_json::Value>) -> Vec<String> {
         serde_json::Value::Object(map) => map.keys().cloned().collect(),
         _ => Vec::new(),
     }
+}
+
+/// Metric columns `sweep.json` declares: `runs_columns` minus the id and
+/// axis columns (empty without a manifest or the field).
+fn declared_metrics(manifest: Option<&serde_json::Value>, axes: &[String]) -> Vec<String> {
+    let Some(cols) = manifest
+        .and_then(|m| m.get("runs_columns"))
+        .and_then(|c| c.as_array())
+    else {
+        return Vec::new();
+    };
+    cols.iter()
+        .filter_map(|c| c.as_str())
+        .filter(|c| !ID_COLUMNS.contains(c) && !axes.iter().any(|a| a == c))
+        .map(str::to_string)
+        .collect()
 }
 
 fn manifest_name(manifest: Option<&serde_json::Value>) -> Option<String> {
@@ -215,6 +234,7 @@ impl AxisBuilder {
 pub fn read_sweep(dir: &Path) -> Result<SweepData> {
     let manifest = read_json(&dir.join("sweep.json"))?;
     let declared = declared_axes(manifest.as_ref());
+    let metrics = declared_metrics(manifest.as_ref(), &declared);
     let runs_path = dir.join("runs.csv");
     let points_path = dir.join("points.csv");
     let point_ci = if points_path.is_file() {
@@ -223,9 +243,9 @@ pub fn read_sweep(dir: &Path) -> Result<SweepData> {
         HashMap::new()
     };
     let (mut data, points_only) = if runs_path.is_file() {
-        (read_table(&runs_path, &declared, false)?, false)
+        (read_table(&runs_path, &declared, &metrics, false)?, false)
     } else if points_path.is_file() {
-        (read_table(&points_path, &declared, true)?, true)
+        (read_table(&points_path, &declared, &metrics, true)?, true)
     } else {
         bail!(
             "{}: a sweep directory needs runs.csv or points.csv; neither is there{}",
@@ -246,14 +266,21 @@ pub fn read_sweep(dir: &Path) -> Result<SweepData> {
 
 /// Reads `runs.csv`, or `points.csv` as one pseudo-run per point (metrics
 /// from the `<metric>_mean` columns).
-fn read_table(path: &Path, declared: &[String], points: bool) -> Result<SweepData> {
+fn read_table(
+    path: &Path,
+    declared: &[String],
+    declared_metrics: &[String],
+    points: bool,
+) -> Result<SweepData> {
     let mut f = CsvFile::open(path)?;
     let header = f.header().to_vec();
     let is_metric_start = |h: &str| {
         if points {
             h.ends_with("_mean") || h.ends_with("_ci_low") || h.ends_with("_ci_high")
+        } else if declared_metrics.is_empty() {
+            known_metric(h)
         } else {
-            KNOWN_METRICS.contains(&h)
+            declared_metrics.iter().any(|m| m == h)
         }
     };
     let (axis_cols, rest) = split_columns(&header, declared, is_metric_start);
@@ -267,11 +294,12 @@ fn read_table(path: &Path, declared: &[String], points: bool) -> Result<SweepDat
         .into_iter()
         .filter_map(|i| {
             let h = &header[i];
-            if points {
-                h.strip_suffix("_mean").map(|m| (i, m.to_string()))
+            let name = if points {
+                h.strip_suffix("_mean")?.to_string()
             } else {
-                Some((i, h.clone()))
-            }
+                h.clone()
+            };
+            (declared_metrics.is_empty() || declared_metrics.contains(&name)).then_some((i, name))
         })
         .collect();
     let point_col = f.col("point_id");

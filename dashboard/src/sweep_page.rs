@@ -1,7 +1,9 @@
 //! The sweep dashboard: a heatmap of a metric's mean over two axes, the
 //! metric against each axis with 95% confidence bands (one line per value
 //! of a grouping axis, such as the reward scheme), the distribution per
-//! reward scheme, and the table of points sorted by the metric. Every
+//! reward scheme, a tornado chart per metric of the sensitivity indices
+//! when `sensitivity.csv` exists (`tornado.rs`), and the table of points
+//! sorted by the metric. Every
 //! chart aggregates: its size depends on the axes' values, not on the
 //! number of runs.
 
@@ -15,6 +17,7 @@ use super::plot::{line_chart, Frame, Line, Ticks, YRange, HALF, WIDE};
 use super::style::{fmt_value, metric_label, metric_short, series_color, Direction};
 use super::sweep_input::SweepData;
 use super::sweep_stats::{group_by, points, values_by, Summary};
+use super::tornado::{read_sensitivity, sensitivity_section};
 
 /// Most lines one chart draws (a grouping axis with more values is not
 /// used for grouping).
@@ -296,6 +299,20 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
             blocks,
             columns: 2,
         });
+    }
+
+    // Sensitivity indices (mirage sensitivity), when the sweep has them.
+    match read_sensitivity(&data.dir) {
+        Ok(Some(rows)) => page.sections.push(sensitivity_section(&rows)?),
+        Ok(None) => {}
+        Err(e) => page.sections.push(Section {
+            heading: "Which parameter matters".into(),
+            intro: String::new(),
+            blocks: vec![Block::Note(format!(
+                "sensitivity.csv could not be read: {e:#}"
+            ))],
+            columns: 2,
+        }),
     }
 
     // Table.

@@ -340,7 +340,7 @@ fn a_sweep_dashboard_has_heatmap_lines_schemes_and_table() {
     );
     assert_eq!(
         t[0],
-        "Mean final price by emission.per_epoch and compute.scheme"
+        "Mean token price by emission.per_epoch and compute.scheme"
     );
 }
 

@@ -9,7 +9,8 @@
 //! Modules: `load` (scenario loading), `data` (the data files of
 //! empirical distributions), `run` (one run and its files,
 //! `fairness_of`), `output` (atomic files and the run CSV writers),
-//! `progress` (the progress callbacks), `sweep`.
+//! `progress` (the progress callbacks), `staging` (run directories that
+//! appear whole or not at all), `sweep`.
 //!
 //! Architecture invariant: the runner does file I/O at its edges and never
 //! prints; progress goes to [`RunProgress`] / [`SweepProgress`], and what a
@@ -20,6 +21,7 @@ pub mod load;
 pub mod output;
 pub mod progress;
 pub mod run;
+pub mod staging;
 pub mod sweep;
 
 pub use data::CsvFiles;

@@ -2,16 +2,18 @@
 //! its directory and renamed into place when complete, so an interrupted
 //! command never leaves a truncated file behind (`AtomicFile`,
 //! `write_atomic`, `write_json_atomic`, `prepare_dir`). Also the CSV
-//! writers of a run's outputs (`epochs.csv`, `agents.csv`, `accounts.csv`).
+//! writers of a run's outputs (`epochs.csv`, `agents.csv`, `accounts.csv`),
+//! whose headers come from `mirage_analysis::schema`.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use mirage_analysis::schema::{accounts, agents, epochs, Column};
 use mirage_sim::amount::{format_amount, write_amount, QUOTE_DECIMALS};
 use mirage_sim::ledger::{Account, SystemAccount};
-use mirage_sim::record::EpochRecord;
+use mirage_sim::record::{EpochRecord, RoleEpoch};
 use mirage_sim::Simulation;
 
 /// A file being written under a temporary name next to its final path.
@@ -115,6 +117,84 @@ fn opt_usize(v: Option<usize>) -> String {
     v.map_or_else(String::new, |x| x.to_string())
 }
 
+/// A cell of `epochs.csv` from the record and the token's decimals.
+pub type EpochCell = fn(&EpochRecord, u32) -> String;
+/// A cell of a per-role column family of `epochs.csv`.
+pub type RoleCell = fn(&RoleEpoch, u32) -> String;
+
+/// The fixed columns of `epochs.csv` and how each cell is written: the
+/// header and the rows both come from this one list.
+pub const EPOCH_COLUMNS: &[(&Column, EpochCell)] = &[
+    (&epochs::EPOCH, |r, _| r.epoch.to_string()),
+    (&epochs::TIME, |r, _| r.time.to_string()),
+    (&epochs::PRICE, |r, _| r.price.to_string()),
+    (&epochs::CIRCULATING_SUPPLY, |r, d| {
+        format_amount(r.circulating_supply, d)
+    }),
+    (&epochs::MINTED_TOTAL, |r, d| {
+        format_amount(r.minted_total, d)
+    }),
+    (&epochs::BURNED_TOTAL, |r, d| {
+        format_amount(r.burned_total, d)
+    }),
+    (&epochs::TREASURY, |r, d| format_amount(r.treasury, d)),
+    (&epochs::GINI_WEALTH, |r, _| opt_f64(r.gini_wealth)),
+    (&epochs::NAKAMOTO_WEALTH, |r, _| {
+        opt_usize(r.nakamoto_wealth)
+    }),
+    (&epochs::GINI_REWARDS, |r, _| opt_f64(r.gini_rewards)),
+    (&epochs::ACTIVE_AGENTS, |r, _| r.active_agents.to_string()),
+    (&epochs::TASKS_ARRIVED, |r, _| r.tasks_arrived.to_string()),
+    (&epochs::TASKS_COMPLETED, |r, _| {
+        r.tasks_completed.to_string()
+    }),
+    (&epochs::TASKS_DROPPED, |r, _| r.tasks_dropped.to_string()),
+    (&epochs::CHEATS_CAUGHT, |r, _| r.cheats_caught.to_string()),
+    (&epochs::FEES_QUOTE, |r, _| {
+        format_amount(r.fees_quote, QUOTE_DECIMALS)
+    }),
+    (&epochs::EMISSION, |r, d| format_amount(r.emission, d)),
+    (&epochs::REWARDS_PAID, |r, d| {
+        format_amount(r.rewards_paid, d)
+    }),
+    (&epochs::TASK_FEE, |r, _| {
+        format_amount(u128::from(r.task_fee), QUOTE_DECIMALS)
+    }),
+    (&epochs::UTILISATION, |r, _| r.utilisation.to_string()),
+];
+
+/// The per-role columns of `epochs.csv`, repeated for each role present.
+pub const ROLE_COLUMNS: &[(&Column, RoleCell)] = &[
+    (&epochs::ACTIVE_ROLE, |r, _| r.active.to_string()),
+    (&epochs::GINI_WEALTH_ROLE, |r, _| opt_f64(r.gini_wealth)),
+    (&epochs::NAKAMOTO_WEALTH_ROLE, |r, _| {
+        opt_usize(r.nakamoto_wealth)
+    }),
+    (&epochs::HHI_WEALTH_ROLE, |r, _| opt_f64(r.hhi_wealth)),
+    (&epochs::GINI_REWARDS_ROLE, |r, _| opt_f64(r.gini_rewards)),
+    (&epochs::REWARDS_ROLE, |r, d| {
+        format_amount(r.rewards_total, d)
+    }),
+];
+
+/// The `epochs.csv` cell `name` of `rec`, as the file writes it: a fixed
+/// column, or a per-role one (empty when the role is absent). `None` when
+/// `name` is no column of `epochs.csv`.
+pub fn epoch_cell(name: &str, rec: &EpochRecord, decimals: u32) -> Option<String> {
+    if let Some((_, cell)) = EPOCH_COLUMNS.iter().find(|(c, _)| c.name == name) {
+        return Some(cell(rec, decimals));
+    }
+    let (column, role) = epochs::TABLE.find(name)?;
+    let role = role?;
+    let (_, cell) = ROLE_COLUMNS.iter().find(|(c, _)| c.name == column.name)?;
+    Some(
+        rec.roles
+            .iter()
+            .find(|r| r.role.as_str() == role)
+            .map_or_else(String::new, |r| cell(r, decimals)),
+    )
+}
+
 /// Streams `epochs.csv` rows.
 #[derive(Debug)]
 pub struct EpochsCsv<W: Write> {
@@ -137,43 +217,13 @@ impl<W: Write> EpochsCsv<W> {
     }
 
     pub fn header(record: &EpochRecord) -> Vec<String> {
-        let mut h: Vec<String> = [
-            "epoch",
-            "time",
-            "price",
-            "circulating_supply",
-            "minted_total",
-            "burned_total",
-            "treasury",
-            "gini_wealth",
-            "nakamoto_wealth",
-            "gini_rewards",
-            "active_agents",
-            "tasks_arrived",
-            "tasks_completed",
-            "tasks_dropped",
-            "cheats_caught",
-            "fees_quote",
-            "emission",
-            "rewards_paid",
-            "task_fee",
-            "utilisation",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut h: Vec<String> = EPOCH_COLUMNS
+            .iter()
+            .map(|(c, _)| c.name.to_string())
+            .collect();
         for r in &record.roles {
             let role = r.role.as_str();
-            for col in [
-                "active",
-                "gini_wealth",
-                "nakamoto_wealth",
-                "hhi_wealth",
-                "gini_rewards",
-                "rewards",
-            ] {
-                h.push(format!("{col}_{role}"));
-            }
+            h.extend(ROLE_COLUMNS.iter().map(|(c, _)| c.name_for("role", role)));
         }
         h
     }
@@ -190,39 +240,12 @@ impl<W: Write> EpochsCsv<W> {
             }
         }
         let d = self.decimals;
-        let amount = |x: u128| format_amount(x, d);
         self.row.clear();
-        self.row.extend([
-            rec.epoch.to_string(),
-            rec.time.to_string(),
-            rec.price.to_string(),
-            amount(rec.circulating_supply),
-            amount(rec.minted_total),
-            amount(rec.burned_total),
-            amount(rec.treasury),
-            opt_f64(rec.gini_wealth),
-            opt_usize(rec.nakamoto_wealth),
-            opt_f64(rec.gini_rewards),
-            rec.active_agents.to_string(),
-            rec.tasks_arrived.to_string(),
-            rec.tasks_completed.to_string(),
-            rec.tasks_dropped.to_string(),
-            rec.cheats_caught.to_string(),
-            format_amount(rec.fees_quote, QUOTE_DECIMALS),
-            amount(rec.emission),
-            amount(rec.rewards_paid),
-            format_amount(u128::from(rec.task_fee), QUOTE_DECIMALS),
-            rec.utilisation.to_string(),
-        ]);
+        self.row
+            .extend(EPOCH_COLUMNS.iter().map(|(_, cell)| cell(rec, d)));
         for r in &rec.roles {
-            self.row.extend([
-                r.active.to_string(),
-                opt_f64(r.gini_wealth),
-                opt_usize(r.nakamoto_wealth),
-                opt_f64(r.hhi_wealth),
-                opt_f64(r.gini_rewards),
-                amount(r.rewards_total),
-            ]);
+            self.row
+                .extend(ROLE_COLUMNS.iter().map(|(_, cell)| cell(r, d)));
         }
         if let Err(e) = self.out.write_record(&self.row) {
             self.error = Some(e);
@@ -244,21 +267,7 @@ impl<W: Write> EpochsCsv<W> {
 /// Writes `agents.csv`: one row per agent that ever existed.
 pub fn write_agents_csv<W: Write>(out: W, sim: &Simulation) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "agent_id",
-        "role",
-        "population",
-        "joined_epoch",
-        "left_epoch",
-        "balance",
-        "stake",
-        "unvested",
-        "wealth",
-        "rewards_total",
-        "contribution_total",
-        "quote",
-        "reputation",
-    ])?;
+    w.write_record(agents::COLUMNS.iter().map(|c| c.name))?;
     let agents = sim.agents();
     let ledger = sim.ledger();
     let d = sim.decimals();
@@ -300,7 +309,7 @@ pub fn write_agents_csv<W: Write>(out: W, sim: &Simulation) -> Result<()> {
 /// Writes `accounts.csv`: the system accounts at the end of the run.
 pub fn write_accounts_csv<W: Write>(out: W, sim: &Simulation) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["account", "balance"])?;
+    w.write_record(accounts::COLUMNS.iter().map(|c| c.name))?;
     for account in SystemAccount::ALL {
         w.write_record([
             account.as_str().to_string(),
@@ -309,4 +318,71 @@ pub fn write_accounts_csv<W: Write>(out: W, sim: &Simulation) -> Result<()> {
     }
     w.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mirage_analysis::schema;
+    use mirage_sim::scenario::Role;
+
+    #[test]
+    fn epochs_header_is_the_schema() {
+        let rec = EpochRecord {
+            roles: [Role::ALL[0], Role::ALL[1]]
+                .iter()
+                .map(|&role| RoleEpoch {
+                    role,
+                    active: 0,
+                    gini_wealth: None,
+                    nakamoto_wealth: None,
+                    hhi_wealth: None,
+                    gini_rewards: None,
+                    rewards_total: 0,
+                    rewards_epoch: 0,
+                })
+                .collect(),
+            ..EpochRecord::default()
+        };
+        let roles: Vec<String> = rec.roles.iter().map(|r| r.role.as_str().into()).collect();
+        let want = schema::epochs::TABLE.header(&|p| {
+            if p == "role" {
+                roles.clone()
+            } else {
+                Vec::new()
+            }
+        });
+        assert_eq!(EpochsCsv::<Vec<u8>>::header(&rec), want);
+        let mut csv = EpochsCsv::new(Vec::new(), 6);
+        csv.write(&rec);
+        let bytes = csv.finish().expect("written");
+        let text = String::from_utf8(bytes).expect("utf-8");
+        let mut lines = text.lines();
+        assert_eq!(lines.next().map(|l| l.split(',').count()), Some(want.len()));
+        assert_eq!(lines.next().map(|l| l.split(',').count()), Some(want.len()));
+        let name = format!("gini_wealth_{}", roles[0]);
+        assert_eq!(epoch_cell(&name, &rec, 6).as_deref(), Some(""));
+        assert_eq!(epoch_cell("price", &rec, 6).as_deref(), Some("0"));
+        assert_eq!(epoch_cell("nope", &rec, 6), None);
+    }
+
+    #[test]
+    fn agents_and_accounts_headers_are_the_schema() {
+        let text = "name = \"t\"\nepochs = 1\ninitial_supply = 100\n\n[[population]]\nname = \"h\"\nrole = \"holder\"\ncount = 2\nbalance = 1\n";
+        let loaded = mirage_sim::parse_scenario(text, "t.toml", &[]).expect("scenario");
+        let sim = Simulation::new(&loaded.scenario, 1).expect("sim");
+        let mut agents_out = Vec::new();
+        write_agents_csv(&mut agents_out, &sim).expect("agents");
+        let mut accounts_out = Vec::new();
+        write_accounts_csv(&mut accounts_out, &sim).expect("accounts");
+        for (table, out) in [
+            (&schema::agents::TABLE, agents_out),
+            (&schema::accounts::TABLE, accounts_out),
+        ] {
+            let text = String::from_utf8(out).expect("utf-8");
+            let header: Vec<&str> = text.lines().next().expect("header").split(',').collect();
+            let want: Vec<&str> = table.columns().map(|c| c.name).collect();
+            assert_eq!(header, want, "{}", table.file);
+        }
+    }
 }

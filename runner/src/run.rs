@@ -17,10 +17,10 @@ use mirage_sim::scenario::Role;
 use mirage_sim::{LoadedScenario, Simulation};
 
 use crate::output::{
-    prepare_dir, write_accounts_csv, write_agents_csv, write_atomic, write_json_atomic, AtomicFile,
-    EpochsCsv,
+    write_accounts_csv, write_agents_csv, write_atomic, write_json_atomic, AtomicFile, EpochsCsv,
 };
 use crate::progress::RunProgress;
+use crate::staging::StagedDir;
 
 /// How to run: the choices of `mirage run` that change what is written.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +57,8 @@ pub struct RunReport {
 
 /// Runs a loaded scenario (read from `source`, named in messages and in
 /// the manifest) and writes its outputs into `dir`. Nothing is created
-/// before genesis succeeds; each file appears only when complete.
+/// before genesis succeeds; the files are written into a staging sibling
+/// and appear together when complete (`staging`).
 pub fn run_to_dir(
     loaded: &LoadedScenario,
     source: &Path,
@@ -70,24 +71,32 @@ pub fn run_to_dir(
     let mut sim = Simulation::new(scenario, seed)
         .with_context(|| format!("{}: cannot start the simulation", source.display()))?;
     let genesis_price = sim.price();
-    let existed = dir.exists();
-    prepare_dir(dir, options.force)?;
-    let result = write_run(loaded, source, dir, &mut sim, options.dashboard, progress);
-    if result.is_err() && !existed {
-        let _ = std::fs::remove_dir(dir);
-    }
-    let (last, fairness, seconds) = result?;
+    // Every file is written into a staging sibling, moved into place whole.
+    let staged = StagedDir::create(dir, options.force)?;
+    let (last, fairness, seconds) = write_run(
+        loaded,
+        source,
+        staged.path(),
+        &mut sim,
+        options.dashboard,
+        progress,
+    )?;
+    let drawn = if options.dashboard {
+        let page = staged.path().join(mirage_dashboard::DASHBOARD_FILE);
+        mirage_dashboard::write_dashboard(staged.path(), &page)
+    } else {
+        Ok(())
+    };
+    staged.commit()?;
     let dashboard = options
         .dashboard
         .then(|| dir.join(mirage_dashboard::DASHBOARD_FILE));
-    if let Some(page) = &dashboard {
-        mirage_dashboard::write_dashboard(dir, page).with_context(|| {
-            format!(
-                "the run's results are in {}, but its dashboard failed",
-                dir.display()
-            )
-        })?;
-    }
+    drawn.with_context(|| {
+        format!(
+            "the run's results are in {}, but its dashboard failed",
+            dir.display()
+        )
+    })?;
     Ok(RunReport {
         sim,
         genesis_price,
@@ -163,6 +172,11 @@ fn write_run(
         "events": sim.events(),
         "wall_time_seconds": seconds,
         "files": files,
+        "warnings": sim
+            .warnings()
+            .iter()
+            .map(|w| serde_json::json!({"kind": w.kind, "epoch": w.epoch, "message": w.message}))
+            .collect::<Vec<_>>(),
     });
     write_json_atomic(&dir.join("manifest.json"), &manifest)?;
     Ok((last, fairness, seconds))

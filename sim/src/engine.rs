@@ -16,9 +16,11 @@ use crate::allocation::Allocator;
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
 use crate::error::SimError;
 use crate::event::Event;
+use crate::health::{EpochHealth, Health, Warning};
 use crate::ledger::{Account, Ledger, SystemAccount};
 use crate::market::Market;
 use crate::queue::EventQueue;
+use crate::quote::{QuoteAccount, QuoteLedger};
 use crate::record::{EpochRecord, Observer, RoleEpoch};
 use crate::reward::reputation::ReputationBook;
 use crate::reward::{
@@ -26,9 +28,11 @@ use crate::reward::{
 };
 use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::{
-    Allocation, EmissionSchedule, FeePolicy, PopulationSpec, Scenario, SlashDestination,
+    Allocation, EmissionSchedule, FeePolicy, PopulationSpec, Scenario, SellPolicy,
+    SlashDestination, TreasuryControl,
 };
 use crate::stats::{sort_amounts, CarriedOrder};
+use crate::value::{AgentValue, Economy, EntryPrice, ValueBook, ValueRow};
 use crate::world::{EpochCounters, Rules, World};
 use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
 
@@ -66,6 +70,8 @@ struct Pool {
     /// the whole budget.
     cumulative_ppb: u128,
     scheme: Box<dyn RewardScheme>,
+    /// Whether the last epoch's payout found no eligible member.
+    empty: bool,
 }
 
 /// The task fee policy and its state.
@@ -79,9 +85,17 @@ struct FeeState {
     target: f64,
     max_change: f64,
     min: f64,
+    /// `fees.max_fee`, quote base units (None: no cap).
+    max: Option<f64>,
 }
 
 impl FeeState {
+    /// The highest fee the policy can charge, quote base units.
+    fn cap(&self) -> u64 {
+        self.max
+            .map_or(u64::MAX / 4, |m| (m.round() as u64).min(u64::MAX / 4))
+    }
+
     /// EIP-1559's update applied once per epoch:
     /// base ← max(min, base · (1 + δ · clamp((u − u*) / u*, −1, 1))).
     fn update(&mut self, utilisation: f64) {
@@ -90,6 +104,9 @@ impl FeeState {
         }
         let pressure = ((utilisation - self.target) / self.target).clamp(-1.0, 1.0);
         self.base = (self.base * (1.0 + self.max_change * pressure)).max(self.min);
+        if let Some(max) = self.max {
+            self.base = self.base.min(max);
+        }
         self.now = if self.base >= (u64::MAX / 4) as f64 {
             u64::MAX / 4
         } else {
@@ -158,6 +175,14 @@ pub struct Simulation {
     roster_version: u64,
     finished: bool,
     scratch: Scratch,
+    /// Value accounting in quote units.
+    value: ValueBook,
+    /// Each population's sell policy and `reward_sell_fraction` (ppb).
+    sell_policy: Vec<(SellPolicy, u128)>,
+    /// Agents each population ever had (genesis and joiners).
+    population_ever: Vec<u32>,
+    health: Health,
+    treasury_control: TreasuryControl,
 }
 
 impl Simulation {
@@ -206,9 +231,15 @@ impl Simulation {
                 .exchange
                 .as_ref()
                 .map(|x| to_base_units(x.amount.0, decimals)),
+            willingness_to_pay: scenario
+                .demand
+                .willingness_to_pay
+                .as_ref()
+                .map(|d| d.get_ref().clone()),
         };
 
         let mut ledger = Ledger::new(supply);
+        let mut quote = QuoteLedger::default();
         let market = match &scenario.market {
             Some(m) => {
                 let tokens = to_base_units(m.token_reserve.0, decimals);
@@ -220,11 +251,9 @@ impl Simulation {
                             m.token_reserve.0
                         ))
                     })?;
-                Some(Market::new(
-                    to_base_units(m.quote_reserve.0, QUOTE_DECIMALS),
-                    m.swap_fee.0,
-                    decimals,
-                ))
+                let reserve = to_base_units(m.quote_reserve.0, QUOTE_DECIMALS);
+                quote.endow(QuoteAccount::MarketPool, reserve)?;
+                Some(Market::new(reserve, m.swap_fee.0, decimals))
             }
             None => None,
         };
@@ -311,6 +340,7 @@ impl Simulation {
                         .sum(),
                     cumulative_ppb: 0,
                     scheme,
+                    empty: false,
                 });
             }
         }
@@ -326,6 +356,10 @@ impl Simulation {
             target: fees.target_utilisation.0,
             max_change: fees.max_change.0,
             min: to_base_units(fees.min_fee.0, QUOTE_DECIMALS) as f64,
+            max: fees
+                .max_fee
+                .as_ref()
+                .map(|m| to_base_units(m.get_ref().0, QUOTE_DECIMALS) as f64),
         };
 
         let mut cumulative = 0;
@@ -339,6 +373,15 @@ impl Simulation {
             .iter()
             .map(|p| p.get_ref().clone())
             .collect();
+        if let Some(d) = &scenario.demand.willingness_to_pay {
+            if d.get_ref().is_empirical() && d.get_ref().data().is_none() {
+                return Err(SimError::Genesis(
+                    "demand.willingness_to_pay is an empirical distribution whose values were \
+                     not loaded (load the scenario with a loader that resolves data files)"
+                        .into(),
+                ));
+            }
+        }
         for (i, p) in populations.iter().enumerate() {
             if let Some(name) = crate::scenario::empirical::unresolved(p) {
                 return Err(SimError::Genesis(format!(
@@ -362,6 +405,7 @@ impl Simulation {
                 rules,
                 ledger,
                 market,
+                quote,
                 agents: Agents::default(),
                 queue: EventQueue::new(window),
                 rng: stream(seed, Stream::Events),
@@ -391,11 +435,45 @@ impl Simulation {
             roster_version: 0,
             finished: false,
             scratch: Scratch::default(),
+            value: ValueBook {
+                entry_price: scenario
+                    .population
+                    .iter()
+                    .map(|p| match &p.get_ref().entry_price {
+                        Some(price) => {
+                            EntryPrice::Fixed(to_base_units(price.get_ref().0, QUOTE_DECIMALS))
+                        }
+                        None => EntryPrice::Genesis,
+                    })
+                    .collect(),
+                decimals,
+                ..ValueBook::default()
+            },
+            sell_policy: scenario
+                .population
+                .iter()
+                .map(|p| {
+                    let p = p.get_ref();
+                    (
+                        p.sell_policy
+                            .as_ref()
+                            .map_or(SellPolicy::Legacy, |s| *s.get_ref()),
+                        p.reward_sell_fraction
+                            .as_ref()
+                            .map_or(0, |f| ppb(f.get_ref().0)),
+                    )
+                })
+                .collect(),
+            population_ever: vec![0; scenario.population.len()],
+            health: Health::default(),
+            treasury_control: scenario.treasury.controlled_by,
         };
 
         let genesis_count: usize = sim.populations.iter().map(|p| p.count as usize).sum();
         sim.world.agents.reserve(genesis_count);
         sim.world.ledger.reserve(genesis_count);
+        sim.world.quote.reserve(genesis_count);
+        sim.value.reserve(genesis_count);
         let mut genesis = stream(seed, Stream::Genesis);
         for p in 0..sim.populations.len() {
             for _ in 0..sim.populations[p].count {
@@ -407,6 +485,11 @@ impl Simulation {
         sim.schedule_genesis_events();
         sim.start_epoch();
         sim.world.ledger.check()?;
+        let reserves = sim.reserves();
+        sim.value.genesis_reserves = reserves.unwrap_or((0, 0));
+        sim.value.system_genesis_tokens = SystemAccount::ALL.map(|a| sim.world.ledger.system(a));
+        sim.health = Health::new(reserves, sim.price());
+        sim.check_value(0)?;
         Ok(sim)
     }
 
@@ -422,8 +505,12 @@ impl Simulation {
             let more = (self.world.agents.len() / 8).max(64);
             self.world.agents.reserve(more);
             self.world.ledger.reserve(more);
+            self.world.quote.reserve(more);
+            self.value.reserve(more);
         }
         let agent = self.world.ledger.open_agent();
+        self.world.quote.open_agent();
+        self.value.open_agent();
         let role = spec.role;
         let spawned = self
             .roles
@@ -447,8 +534,11 @@ impl Simulation {
             spec.capital.as_ref().map(|d| d.get_ref()),
             QUOTE_DECIMALS,
         );
+        let me = QuoteAccount::Agent(agent);
+        self.world.quote.endow(me, capital)?;
         self.world.agents.quote[agent as usize] = capital;
         self.population_active[p] += 1;
+        self.population_ever[p] += 1;
         self.roster_version += 1;
         let name = &self.population_names[p];
         let short = |what: &str, amount: u64| {
@@ -470,6 +560,7 @@ impl Simulation {
                 .ledger
                 .transfer(TREASURY, Account::Unvested(agent), unvested)
                 .map_err(|_| short("an allocation", unvested))?;
+            self.value.genesis_tokens[agent as usize] = self.world.ledger.wealth(agent);
         } else {
             // A newcomer brings its stake by buying it; without a market the
             // treasury funds what it can.
@@ -479,8 +570,19 @@ impl Simulation {
             ] {
                 match &mut self.world.market {
                     Some(market) => {
+                        // The quote it spends is what it brings (its genesis
+                        // quote), paid to the pool.
                         if let Some(cost) = market.quote_for_tokens(&self.world.ledger, amount) {
-                            market.buy(&mut self.world.ledger, cost, account)?;
+                            if market.preview_buy(&self.world.ledger, cost) > 0 {
+                                self.world.quote.endow(me, cost)?;
+                                market.buy(
+                                    &mut self.world.ledger,
+                                    &mut self.world.quote,
+                                    me,
+                                    cost,
+                                    account,
+                                )?;
+                            }
                         }
                     }
                     None => {
@@ -596,6 +698,13 @@ impl Simulation {
     fn on_task_arrival(&mut self, tick: u64) -> Result<(), SimError> {
         self.schedule_next_arrival();
         self.world.counters.tasks_arrived += 1;
+        if let Some(willingness) = &self.world.rules.willingness_to_pay {
+            let most = willingness.sample(&mut self.world.rng).max(0.0);
+            if self.fee.now > to_base_units(most, QUOTE_DECIMALS) {
+                self.world.counters.tasks_priced_out += 1;
+                return Ok(());
+            }
+        }
         let allocated = match &mut self.allocator {
             None => self
                 .roles
@@ -616,7 +725,15 @@ impl Simulation {
         }
         // The user buys the fee's tokens on the market; they wait in escrow.
         if let (Some(market), fee) = (&mut self.world.market, self.fee.now) {
-            if fee > 0 && market.buy(&mut self.world.ledger, fee, ESCROW)? > 0 {
+            if fee > 0
+                && market.buy(
+                    &mut self.world.ledger,
+                    &mut self.world.quote,
+                    QuoteAccount::TaskBuyers,
+                    fee,
+                    ESCROW,
+                )? > 0
+            {
                 self.world.counters.fees_quote += u128::from(fee);
             }
         }
@@ -717,6 +834,12 @@ impl Simulation {
         self.update_reputations();
         let rewards_paid = self.pay_rewards(epoch)?;
         self.settle_provider_economics(epoch)?;
+        self.value_rewards();
+        self.world
+            .agents
+            .quote
+            .copy_from_slice(self.world.quote.agent_balances());
+        self.check_value(epoch)?;
 
         let utilisation = self.utilisation();
         let mut record = self.record(tick, epoch, emission, rewards_paid)?;
@@ -726,6 +849,7 @@ impl Simulation {
         observer.on_epoch(&record);
 
         self.fee.update(utilisation);
+        self.observe_health(epoch);
         self.world.epoch = epoch + 1;
         self.world.counters = EpochCounters::default();
         self.world.agents.close_epoch();
@@ -736,6 +860,75 @@ impl Simulation {
             self.finished = true;
         }
         Ok(())
+    }
+
+    /// Values the epoch's payouts at the market price at its end.
+    fn value_rewards(&mut self) {
+        let Some(market) = &self.world.market else {
+            return;
+        };
+        for (a, &r) in self.world.agents.rewards_epoch.iter().enumerate() {
+            if r > 0 {
+                self.value.rewards_value_quote[a] +=
+                    u128::from(market.value_in_quote(&self.world.ledger, r));
+            }
+        }
+    }
+
+    /// The value identities (tokens with burned, quote per account and in
+    /// total, the market's reserve); a break fails the run.
+    fn check_value(&self, epoch: u32) -> Result<(), SimError> {
+        self.value
+            .check(&self.economy())
+            .map_err(|message| SimError::Identity { epoch, message })
+    }
+
+    /// Applies the health rules at an epoch end (after the fee update, so
+    /// the fee seen is the next epoch's).
+    fn observe_health(&mut self, epoch: u32) {
+        let pools: Vec<(&'static str, bool)> = self
+            .pools
+            .iter()
+            .map(|p| (p.kind.as_str(), p.empty))
+            .collect();
+        let populations: Vec<(&str, u32)> = self
+            .population_names
+            .iter()
+            .zip(&self.population_active)
+            .zip(&self.population_ever)
+            .filter(|(_, &ever)| ever > 0)
+            .map(|((name, &active), _)| (name.as_str(), active))
+            .collect();
+        let dynamic_fee =
+            (self.fee.policy == FeePolicy::Dynamic).then(|| (self.fee.now, self.fee.cap()));
+        let observed = EpochHealth {
+            epoch,
+            reserves: self.reserves(),
+            price: self.price(),
+            dynamic_fee,
+            pools_empty: &pools,
+            populations: &populations,
+        };
+        self.health.observe(&observed);
+    }
+
+    /// The market's (token, quote) reserves (None without a market).
+    fn reserves(&self) -> Option<(u64, u64)> {
+        self.world.market.as_ref().map(|m| {
+            (
+                self.world.ledger.system(SystemAccount::MarketPool),
+                m.quote_reserve(),
+            )
+        })
+    }
+
+    fn economy(&self) -> Economy<'_> {
+        Economy {
+            ledger: &self.world.ledger,
+            quotes: &self.world.quote,
+            market: self.world.market.as_ref(),
+            agents: &self.world.agents,
+        }
     }
 
     /// Per-epoch state rebuilt from the agents at an epoch's start: free
@@ -858,6 +1051,7 @@ impl Simulation {
             } else {
                 s.usage.resize(s.members.len(), 0);
             }
+            pool.empty = s.members.is_empty();
             s.payouts.clear();
             s.payouts.resize(s.members.len(), 0);
             let pool_budget =
@@ -906,11 +1100,18 @@ impl Simulation {
         Ok(paid_total)
     }
 
-    /// Providers value their epoch's rewards at the market price, sell what
-    /// covers their costs, and leave after a stretch of losses; profitable
-    /// populations with room to grow attract newcomers next epoch.
+    /// Providers pay their epoch's costs in quote and sell tokens as their
+    /// population's `sell_policy` says, and leave after a stretch of
+    /// losses; profitable populations with room to grow attract newcomers
+    /// next epoch. Without a market nothing is sold or paid: costs accrue
+    /// as unpaid.
     fn settle_provider_economics(&mut self, epoch: u32) -> Result<(), SimError> {
         let Some(market) = &mut self.world.market else {
+            for (a, &role) in self.world.agents.role.iter().enumerate() {
+                if self.world.agents.left_epoch[a] == ACTIVE && role.pays_costs() {
+                    self.value.unpaid_costs_quote[a] += u128::from(self.world.agents.cost_epoch[a]);
+                }
+            }
             return Ok(());
         };
         let s = &mut self.scratch;
@@ -925,20 +1126,69 @@ impl Simulation {
             if self.world.agents.left_epoch[a] != ACTIVE || !role.pays_costs() {
                 continue;
             }
+            let me = QuoteAccount::Agent(agent);
             let rewards = self.world.agents.rewards_epoch[a];
-            let revenue = market.value_in_quote(&self.world.ledger, rewards);
             let cost = self.world.agents.cost_epoch[a];
             let p = usize::from(self.world.agents.population[a]);
+            let (policy, sell_ppb) = self.sell_policy[p];
+            let balance = self.world.ledger.get(Account::Balance(agent));
+            // Tokens to sell and the quote due this epoch.
+            let (to_sell, due, revenue) = match policy {
+                SellPolicy::Legacy => {
+                    let revenue = market.value_in_quote(&self.world.ledger, rewards);
+                    let to_sell = if cost > 0 && revenue > 0 {
+                        (u128::from(rewards) * u128::from(cost.min(revenue)) / u128::from(revenue))
+                            as u64
+                    } else {
+                        0
+                    };
+                    (to_sell.min(balance), u128::from(cost), Some(revenue))
+                }
+                _ => {
+                    let due = u128::from(cost) + self.value.unpaid_costs_quote[a];
+                    let to_sell = match policy {
+                        SellPolicy::CoverCosts => {
+                            let held = u128::from(self.world.quote.balance(me));
+                            let short = u64::try_from(due.saturating_sub(held)).unwrap_or(u64::MAX);
+                            if short == 0 {
+                                0
+                            } else {
+                                market
+                                    .tokens_for_quote(&self.world.ledger, short)
+                                    .unwrap_or(balance)
+                            }
+                        }
+                        SellPolicy::SellRewards => share_of(rewards, sell_ppb),
+                        _ => 0,
+                    };
+                    (to_sell.min(balance), due, None)
+                }
+            };
+            let got = market.sell(
+                &mut self.world.ledger,
+                &mut self.world.quote,
+                to_sell,
+                Account::Balance(agent),
+                me,
+            )?;
+            self.world.counters.sales_quote += u128::from(got);
+            let held = self.world.quote.balance(me);
+            let paid = u64::try_from(due.min(u128::from(held))).unwrap_or(held);
+            self.world.quote.transfer(me, QuoteAccount::Outside, paid)?;
+            self.world.counters.costs_paid_quote += u128::from(paid);
+            self.value.costs_paid_quote[a] += u128::from(paid);
+            let unpaid = due - u128::from(paid);
+            // Without a policy a shortfall is forgiven (tallied); with one
+            // it is owed, and paid first from later income.
+            match policy {
+                SellPolicy::Legacy => self.value.unpaid_costs_quote[a] += unpaid,
+                _ => self.value.unpaid_costs_quote[a] = unpaid,
+            }
+            // Profitability: the rewards' spot value without a policy,
+            // the money actually received with one.
+            let revenue = revenue.unwrap_or(got);
             s.pop_revenue[p] += u128::from(revenue);
             s.pop_cost[p] += u128::from(cost);
-            if cost > 0 && revenue > 0 {
-                let to_sell = (u128::from(rewards) * u128::from(cost.min(revenue))
-                    / u128::from(revenue)) as u64;
-                let to_sell = to_sell.min(self.world.ledger.get(Account::Balance(agent)));
-                let got = market.sell(&mut self.world.ledger, to_sell, Account::Balance(agent))?;
-                self.world.agents.quote[a] += got;
-            }
-            self.world.agents.quote[a] = self.world.agents.quote[a].saturating_sub(cost);
             if revenue >= cost {
                 self.world.agents.unprofitable_streak[a] = 0;
             } else {
@@ -1138,6 +1388,15 @@ impl Simulation {
             tasks_dropped: self.world.counters.tasks_dropped,
             cheats_caught: self.world.counters.cheats_caught,
             fees_quote: self.world.counters.fees_quote,
+            tasks_priced_out: self.world.counters.tasks_priced_out,
+            market_quote_reserve: self
+                .world
+                .market
+                .as_ref()
+                .map_or(0, |m| u128::from(m.quote_reserve())),
+            costs_paid_quote: self.world.counters.costs_paid_quote,
+            provider_sales_quote: self.world.counters.sales_quote,
+            unpaid_costs_quote: self.value.unpaid_costs_quote.iter().sum(),
             emission: u128::from(emission),
             reward_budget: 0,
             task_fee: 0,
@@ -1204,6 +1463,30 @@ impl Simulation {
     /// Epochs completed so far.
     pub fn epochs_done(&self) -> u32 {
         self.world.epoch
+    }
+    /// Every quote holding and movement.
+    pub fn quote(&self) -> &QuoteLedger {
+        &self.world.quote
+    }
+    /// The per-agent value columns (genesis tokens, costs, rewards' value).
+    pub fn value_book(&self) -> &ValueBook {
+        &self.value
+    }
+    /// One agent's value figures now (quote base units).
+    pub fn agent_value(&self, agent: u32) -> AgentValue {
+        self.value.agent(&self.economy(), agent)
+    }
+    /// The rows of `value.csv` now (see `value::ValueBook::rows`).
+    pub fn value_rows(&self) -> Vec<ValueRow> {
+        self.value.rows(&self.economy(), &self.roles_present)
+    }
+    /// Health warnings so far, each kind once, at its first epoch.
+    pub fn warnings(&self) -> &[Warning] {
+        self.health.warnings()
+    }
+    /// `[treasury] controlled_by`.
+    pub fn treasury_controlled_by(&self) -> TreasuryControl {
+        self.treasury_control
     }
 }
 

@@ -5,6 +5,7 @@
 use thiserror::Error;
 
 use crate::ledger::LedgerError;
+use crate::quote::QuoteError;
 
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -15,6 +16,12 @@ pub enum SimError {
     /// A ledger operation failed: an engine bug, reported rather than hidden.
     #[error("ledger: {0}")]
     Ledger(#[from] LedgerError),
+    /// A quote movement failed or the quote identities broke (a bug).
+    #[error("quote ledger: {0}")]
+    Quote(#[from] QuoteError),
+    /// A value-accounting identity broke at an epoch end (a bug).
+    #[error("value accounting broken in epoch {epoch}: {message}")]
+    Identity { epoch: u32, message: String },
     /// A reward scheme could not compute its payouts (a bug).
     #[error("reward scheme `{scheme}` failed in epoch {epoch}: {message}")]
     Scheme {

@@ -39,15 +39,18 @@ pub mod amount;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod health;
 pub mod ledger;
 pub mod market;
 pub mod queue;
+pub mod quote;
 pub mod record;
 pub mod reward;
 pub mod rng;
 pub mod sampling;
 pub mod scenario;
 pub mod stats;
+pub mod value;
 pub mod values;
 pub mod world;
 

@@ -47,6 +47,17 @@ pub struct EpochRecord {
     pub cheats_caught: u64,
     /// Fees users paid this epoch, quote base units.
     pub fees_quote: u128,
+    /// Tasks whose buyer would not pay the fee (`demand.willingness_to_pay`).
+    pub tasks_priced_out: u64,
+    /// The market's quote reserve at the epoch end, quote base units.
+    pub market_quote_reserve: u128,
+    /// Quote providers paid for operating costs this epoch.
+    pub costs_paid_quote: u128,
+    /// Quote providers received for tokens sold this epoch (settlement).
+    pub provider_sales_quote: u128,
+    /// Costs incurred and not paid, over all agents so far (forgiven or
+    /// owed; see `value::ValueBook::unpaid_costs_quote`).
+    pub unpaid_costs_quote: u128,
     /// Fee per task charged this epoch (quote base units; moves each epoch
     /// under `fees.policy = "dynamic"`).
     pub task_fee: u64,

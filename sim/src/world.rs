@@ -14,6 +14,7 @@ use crate::event::Event;
 use crate::ledger::Ledger;
 use crate::market::Market;
 use crate::queue::EventQueue;
+use crate::quote::QuoteLedger;
 use crate::rng::SimRng;
 use crate::scenario::{EmissionSchedule, SlashDestination};
 
@@ -38,6 +39,8 @@ pub struct Rules {
     pub exit_after_epochs: u32,
     pub join_rate: f64,
     pub exchange_amount: Option<u64>,
+    /// `demand.willingness_to_pay` (quote units), drawn per arriving task.
+    pub willingness_to_pay: Option<crate::scenario::DistSpec>,
 }
 
 /// Counters of the epoch in progress.
@@ -48,6 +51,11 @@ pub struct EpochCounters {
     pub tasks_dropped: u64,
     pub cheats_caught: u64,
     pub fees_quote: u128,
+    /// Tasks whose buyer's willingness to pay was below the fee.
+    pub tasks_priced_out: u64,
+    /// Quote providers paid for their costs / got from selling tokens.
+    pub costs_paid_quote: u128,
+    pub sales_quote: u128,
 }
 
 /// Everything of a run but the role tables and the engine's mechanisms.
@@ -56,6 +64,9 @@ pub struct World {
     pub rules: Rules,
     pub ledger: Ledger,
     pub market: Option<Market>,
+    /// Every quote holding and movement (agents, the market's reserve,
+    /// task buyers, outside).
+    pub quote: QuoteLedger,
     pub agents: Agents,
     pub queue: EventQueue<Event>,
     /// The event stream's generator.

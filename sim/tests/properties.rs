@@ -2,7 +2,10 @@
 //! every epoch (the engine checks the ledger at each epoch end and fails
 //! the run otherwise; the test checks again from the outside), no account
 //! goes negative (a refused overdraft fails the run), rewards paid never
-//! exceed the epoch's budget, and the same seed gives the same run.
+//! exceed the epoch's budget, and the same seed gives the same run; the
+//! value identities hold (Σ tokens with burned = initial + minted; per
+//! quote account end = genesis + in − out; Σ quote in = Σ quote out),
+//! under every provider sell policy and with price-sensitive demand.
 
 use mirage_sim::ledger::SystemAccount;
 use mirage_sim::record::Collect;
@@ -32,6 +35,10 @@ struct Params {
     exchange: bool,
     honesty: f64,
     max_extra: u32,
+    /// 0: no `sell_policy` (legacy), 1 hold, 2 cover_costs, 3 sell_rewards.
+    policy: u32,
+    /// `demand.willingness_to_pay` and `fees.max_fee` (dynamic fee).
+    priced: bool,
 }
 
 fn params() -> impl Strategy<Value = Params> {
@@ -58,8 +65,9 @@ fn params() -> impl Strategy<Value = Params> {
             0.0f64..=1.0,
             0u32..4,
         ),
+        (0u32..4, any::<bool>()),
     )
-        .prop_map(|(a, b, c, d)| Params {
+        .prop_map(|(a, b, c, d, e)| Params {
             epochs: a.0,
             ticks: a.1,
             decimals: a.2,
@@ -81,6 +89,8 @@ fn params() -> impl Strategy<Value = Params> {
             exchange: d.2,
             honesty: d.3,
             max_extra: d.4,
+            policy: e.0,
+            priced: e.1,
         })
 }
 
@@ -142,6 +152,19 @@ scheme = "stake"
         },
         scheme = p.compute_scheme,
     );
+    if p.priced && p.fee > 0.0 {
+        t = t.replace("[fees]\n", "[fees]\npolicy = \"dynamic\"\nmax_fee = 3\n");
+        t = t.replace(
+            "[demand]\n",
+            "[demand]\nwillingness_to_pay = { dist = \"uniform\", min = 0, max = 2 }\n",
+        );
+    }
+    let policy = match p.policy {
+        1 => "sell_policy = \"hold\"\n",
+        2 => "sell_policy = \"cover_costs\"\n",
+        3 => "sell_policy = \"sell_rewards\"\nreward_sell_fraction = 0.5\n",
+        _ => "",
+    };
     let mut pop = |role: &str, count: u32, extra: &str| {
         if count > 0 {
             t.push_str(&format!(
@@ -151,11 +174,12 @@ scheme = "stake"
         }
     };
     let honesty = format!(
-        "capacity = {{ dist = \"uniform\", min = 0, max = 10 }}\nhonesty = {}\nstake = {{ dist = \"pareto\", scale = 10, shape = 1.5 }}\ncost_per_task = 0.01",
+        "capacity = {{ dist = \"uniform\", min = 0, max = 10 }}\nhonesty = {}\nstake = {{ dist = \"pareto\", scale = 10, shape = 1.5 }}\ncost_per_task = 0.01\n{policy}entry_price = 0.01",
         p.honesty
     );
     pop("compute_provider", p.compute, &honesty);
-    pop("data_provider", p.data, "quality = { dist = \"beta\", alpha = 2, beta = 2 }\nsubmission_rate = 3\ncost_per_submission = 0.02");
+    let data = format!("quality = {{ dist = \"beta\", alpha = 2, beta = 2 }}\nsubmission_rate = 3\ncost_per_submission = 0.02\n{policy}");
+    pop("data_provider", p.data, &data);
     pop(
         "validator",
         p.validators,
@@ -208,6 +232,24 @@ proptest! {
         prop_assert_eq!(agents + system, ledger.initial_supply() + last.minted_total - last.burned_total);
         for r in &records {
             prop_assert!(r.rewards_paid <= r.reward_budget, "epoch {} paid {} of {}", r.epoch, r.rewards_paid, r.reward_budget);
+        }
+        // Value identities, from the per-stakeholder rows.
+        let rows = sim.value_rows();
+        let tokens: u128 = rows.iter().filter_map(|r| r.tokens_end).sum();
+        prop_assert_eq!(tokens, ledger.initial_supply() + last.minted_total);
+        let quote_in: u128 = rows.iter().filter_map(|r| r.quote_in).sum();
+        let quote_out: u128 = rows.iter().filter_map(|r| r.quote_out).sum();
+        prop_assert_eq!(quote_in, quote_out);
+        for r in &rows {
+            if let (Some(g), Some(e), Some(i), Some(o)) = (r.quote_genesis, r.quote_end, r.quote_in, r.quote_out) {
+                prop_assert_eq!(e + o, g + i, "{}", r.stakeholder);
+            }
+        }
+        for a in 0..ledger.agent_count() as u32 {
+            let v = sim.agent_value(a);
+            let end = u128::from(sim.quote().balance(mirage_sim::quote::QuoteAccount::Agent(a)));
+            prop_assert_eq!(end + v.quote_out, u128::from(v.genesis_quote) + v.quote_in);
+            prop_assert_eq!(u128::from(sim.agents().quote[a as usize]), end);
         }
         let (again, records_again) = run(u64::from(seed));
         prop_assert_eq!(&records, &records_again);

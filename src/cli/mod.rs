@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use mirage_sim::LoadedScenario;
 
+pub mod columns;
 pub mod conviction;
 pub mod dashboard;
 pub mod fit;
@@ -19,11 +20,32 @@ pub mod metrics;
 pub mod progress;
 pub mod run;
 pub mod schemes;
+pub mod sensitivity;
 pub mod sweep;
 pub mod sweep_slurm;
 pub mod validate;
 pub mod votes;
 pub mod yuma;
+
+/// The default output directory `out/<name><suffix>`, with the scenario's
+/// `name` made one safe path component: characters other than letters,
+/// digits, `-`, `_` and `.` become `_` and leading dots are dropped, so
+/// that a name like `../../x` or `/etc` never writes outside `out/`.
+pub fn default_out_dir(name: &str, suffix: &str) -> PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let safe = safe.trim_start_matches('.');
+    let safe = if safe.is_empty() { "scenario" } else { safe };
+    PathBuf::from("out").join(format!("{safe}{suffix}"))
+}
 
 /// Mirage: a discrete-event, agent-based simulator of token incentive economies.
 #[derive(Debug, Parser)]
@@ -41,6 +63,8 @@ pub enum Command {
     Validate(validate::Args),
     /// List the reward schemes: pools, parameters and defaults, formula and source.
     Schemes(schemes::Args),
+    /// List the columns of the output tables: name, unit, meaning, how computed.
+    Columns(columns::Args),
     /// Concentration and fairness metrics of one column of any CSV file.
     Metrics(metrics::Args),
     /// Maximum-likelihood fits of a column of positive amounts, with KS and AIC.
@@ -59,6 +83,8 @@ pub enum Command {
     Sweep(sweep::Args),
     /// Combine the shard outputs of one sweep into one sweep output.
     Merge(merge::Args),
+    /// Morris or Sobol' sensitivity indices of a morris or sobol sweep, into sensitivity.csv.
+    Sensitivity(sensitivity::Args),
 }
 
 pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -66,6 +92,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::execute(&args),
         Command::Validate(args) => validate::execute(&args),
         Command::Schemes(args) => schemes::execute(&args),
+        Command::Columns(args) => columns::execute(&args),
         Command::Metrics(args) => metrics::execute(&args),
         Command::Fit(args) => fit::execute(&args),
         Command::Fund(args) => fund::execute(&args),
@@ -75,6 +102,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dashboard(args) => dashboard::execute(&args),
         Command::Sweep(args) => sweep::execute(&args),
         Command::Merge(args) => merge::execute(&args),
+        Command::Sensitivity(args) => sensitivity::execute(&args),
     }
 }
 

@@ -38,7 +38,7 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
     let dir = args
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("out").join(&loaded.scenario.name));
+        .unwrap_or_else(|| super::default_out_dir(&loaded.scenario.name, ""));
     let options = RunOptions {
         force: args.force,
         dashboard: !args.no_dashboard,
@@ -123,6 +123,13 @@ fn print_summary(loaded: &LoadedScenario, outcome: &RunReport, dir: &Path) -> st
             out,
             "price: {start:.6} at genesis -> {:.6} quote per token",
             last.price
+        )?;
+    }
+    for w in sim.warnings() {
+        writeln!(
+            out,
+            "warning: {} (epoch {}): {}",
+            w.kind, w.epoch, w.message
         )?;
     }
     writeln!(out, "results: {}", dir.display())?;

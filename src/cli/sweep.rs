@@ -4,7 +4,7 @@
 //! work is in `mirage_runner::sweep`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
@@ -91,7 +91,7 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
     let base = args
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("out").join(format!("{}-sweep", plan.base.name)));
+        .unwrap_or_else(|| super::default_out_dir(&plan.base.name, "-sweep"));
     if args.slurm.emit_slurm {
         return super::sweep_slurm::emit(args, &plan, &base);
     }
@@ -101,7 +101,7 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
     };
     let options = Options {
         out: out.clone(),
-        jobs: args.jobs,
+        jobs: args.jobs.map(at_most_cores),
         resume: args.resume,
         force: args.force,
         shard,
@@ -183,13 +183,31 @@ fn dry_run(plan: &Plan, shard: Option<Shard>, limit: u64) -> Result<()> {
         };
         writeln!(std::io::stdout(), "  {:<32} {what}", axis.path)?;
     }
-    if def.design != DesignKind::Grid {
-        writeln!(
+    let d = def.range_axes().len();
+    match def.design {
+        DesignKind::Grid => {}
+        DesignKind::Morris => writeln!(
+            std::io::stdout(),
+            "  (Morris: {} trajectories × (D + 1 = {}) points, {} levels, step {} of each range, design seed {})",
+            def.samples,
+            d + 1,
+            def.levels,
+            def.levels as f64 / (2.0 * (def.levels as f64 - 1.0)),
+            def.seed
+        )?,
+        DesignKind::Sobol => writeln!(
+            std::io::stdout(),
+            "  (Sobol'/Saltelli: N = {} base rows × (2D + 2 = {}) points, design seed {})",
+            def.samples,
+            2 * d + 2,
+            def.seed
+        )?,
+        DesignKind::Random | DesignKind::Latin => writeln!(
             std::io::stdout(),
             "  ({} samples, design seed {})",
             def.samples,
             def.seed
-        )?;
+        )?,
     }
     let last = plan.seed_of(plan.replications() - 1);
     writeln!(
@@ -214,4 +232,16 @@ fn dry_run(plan: &Plan, shard: Option<Shard>, limit: u64) -> Result<()> {
     plan.validate()?;
     writeln!(std::io::stdout(), "every point's scenario is valid")?;
     Ok(())
+}
+
+/// `--jobs` above the number of cores runs no faster: it is reduced to it,
+/// with a note on stderr.
+fn at_most_cores(jobs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if jobs > cores {
+        eprintln!("note: --jobs {jobs} reduced to {cores}, the number of cores");
+        cores
+    } else {
+        jobs
+    }
 }

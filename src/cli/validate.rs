@@ -1,10 +1,12 @@
 //! `mirage validate`: checks a scenario file (and any `--set` overrides)
-//! and prints a one-screen summary of what it would simulate.
+//! and prints a one-screen summary of what it would simulate and which
+//! output columns a run of it writes (from `mirage_analysis::schema`).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use mirage_analysis::schema;
 use mirage_sim::reward::{PoolKind, SchemeRegistry};
 use mirage_sim::scenario::{DistTable, FeePolicy, PoolConfig, Role};
 
@@ -20,7 +22,7 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
     let loaded = args.scenario.load()?;
     let s = &loaded.scenario;
     let mut out = std::io::stdout().lock();
-    mirage_sim::Simulation::new(s, s.seed)
+    let sim = mirage_sim::Simulation::new(s, s.seed)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.scenario.path.display()))?;
     writeln!(
         out,
@@ -129,7 +131,68 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
             x.amount.0
         )?;
     }
+    write_outputs(&mut out, sim.roles_present())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `mirage run` will write, from the column schema: the column count
+/// of each CSV and the per-role families of `epochs.csv`.
+fn write_outputs(out: &mut impl Write, roles: &[Role]) -> std::io::Result<()> {
+    let roles: Vec<String> = roles.iter().map(|r| r.as_str().to_string()).collect();
+    let values = |p: &str| {
+        if p == "role" {
+            roles.clone()
+        } else {
+            Vec::new()
+        }
+    };
+    writeln!(
+        out,
+        "  outputs (`mirage columns TABLE` describes each column):"
+    )?;
+    for table in [
+        &schema::epochs::TABLE,
+        &schema::agents::TABLE,
+        &schema::accounts::TABLE,
+    ] {
+        let header = table.header(&values);
+        let fixed = table.fixed().len();
+        let families: Vec<String> = table
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                schema::Part::Family {
+                    placeholder,
+                    columns,
+                    ..
+                } => Some(format!(
+                    "{} per {placeholder} × {} ({}: {})",
+                    columns.len(),
+                    roles.len(),
+                    columns
+                        .iter()
+                        .map(|c| c.name)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    roles.join(", ")
+                )),
+                schema::Part::Fixed(_) => None,
+            })
+            .collect();
+        let detail = if families.is_empty() {
+            String::new()
+        } else {
+            format!(": {fixed} fixed + {}", families.join(" + "))
+        };
+        writeln!(
+            out,
+            "    {:<13} {} columns{detail}, {}",
+            table.file,
+            header.len(),
+            table.rows
+        )?;
+    }
+    Ok(())
 }
 
 /// The chosen scheme's parameters with defaults filled in, e.g.

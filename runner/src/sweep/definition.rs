@@ -1,6 +1,7 @@
 //! The `[sweep]` table: axes (lists of values or ranges, keyed by the same
 //! dotted paths as `--set`), the design, the number of samples, the
-//! replications and the design seed, parsed and checked into a
+//! replications and the design seed (and, for the sensitivity designs
+//! `morris` and `sobol`, their parameters), parsed and checked into a
 //! [`SweepDef`]; its canonical JSON form (recorded in `sweep.json` and
 //! hashed into the sweep's identity); and how an axis value is written as
 //! a CSV cell.
@@ -12,7 +13,25 @@ use toml::Value;
 pub const MAX_SAMPLES: u64 = 10_000_000;
 
 /// The keys a `[sweep]` table may have.
-const SWEEP_KEYS: [&str; 5] = ["axes", "design", "samples", "replications", "seed"];
+const SWEEP_KEYS: [&str; 8] = [
+    "axes",
+    "design",
+    "samples",
+    "replications",
+    "seed",
+    "trajectories",
+    "levels",
+    "metrics",
+];
+/// Morris grid levels when `levels` is not given (SALib's `num_levels`).
+pub const DEFAULT_LEVELS: u64 = 4;
+/// Largest Morris `levels` accepted.
+const MAX_LEVELS: u64 = 1 << 20;
+/// Largest Sobol' `samples` (N) accepted: the scrambled sequence's length.
+const MAX_SOBOL_SAMPLES: u64 = 1 << 16;
+/// Largest number of range axes of a Sobol' design (A and B take 2 of the
+/// sequence's 256 dimensions per axis).
+const MAX_SOBOL_AXES: usize = 128;
 /// The keys a range axis may have.
 const RANGE_KEYS: [&str; 4] = ["min", "max", "log", "integer"];
 
@@ -27,6 +46,13 @@ pub enum DesignKind {
     /// A Latin hypercube of `samples` points over the range axes, crossed
     /// with every combination of the list axes.
     Latin,
+    /// Morris trajectories over the range axes: `trajectories` × (D + 1)
+    /// points, each trajectory D + 1 consecutive points that move one axis
+    /// at a time by Δ = p / (2(p − 1)) of its range (p = `levels`).
+    Morris,
+    /// Saltelli's design for Sobol' indices with second-order terms:
+    /// `samples` = N base rows × (2D + 2) points, in SALib's order.
+    Sobol,
 }
 
 impl DesignKind {
@@ -35,7 +61,14 @@ impl DesignKind {
             Self::Grid => "grid",
             Self::Random => "random",
             Self::Latin => "latin",
+            Self::Morris => "morris",
+            Self::Sobol => "sobol",
         }
+    }
+
+    /// A design made for `mirage sensitivity` (morris or sobol).
+    pub fn is_sensitivity(self) -> bool {
+        matches!(self, Self::Morris | Self::Sobol)
     }
 }
 
@@ -102,12 +135,19 @@ pub struct Axis {
 pub struct SweepDef {
     pub axes: Vec<Axis>,
     pub design: DesignKind,
-    /// Draws (random) or points (latin) over the range axes; 1 for a grid.
+    /// Draws (random) or points (latin) over the range axes; 1 for a grid;
+    /// the number of trajectories r (morris); the number of base rows N
+    /// (sobol).
     pub samples: u64,
+    /// Morris grid levels p (even, >= 2); 0 for the other designs.
+    pub levels: u64,
     /// Runs per point; replication r runs with seed `base seed + r`.
     pub replications: u64,
     /// Seed of the design's draws.
     pub seed: u64,
+    /// The metrics `runs.csv` and `points.csv` report (`[sweep] metrics`);
+    /// `None`: the default eight (`summary::names`).
+    pub metrics: Option<Vec<String>>,
 }
 
 impl SweepDef {
@@ -132,21 +172,31 @@ impl SweepDef {
                 "grid" => DesignKind::Grid,
                 "random" => DesignKind::Random,
                 "latin" => DesignKind::Latin,
+                "morris" => DesignKind::Morris,
+                "sobol" => DesignKind::Sobol,
                 other => {
                     return Err(format!(
-                        "[sweep] design = \"{other}\": expected \"grid\", \"random\" or \"latin\""
+                        "[sweep] design = \"{other}\": expected \"grid\", \"random\", \"latin\", \"morris\" or \"sobol\""
                     ))
                 }
             },
             Some(other) => {
                 return Err(format!(
-                    "[sweep] design must be a string (\"grid\", \"random\" or \"latin\"), not a {}",
+                    "[sweep] design must be a string (\"grid\", \"random\", \"latin\", \"morris\" or \"sobol\"), not a {}",
                     other.type_str()
                 ))
             }
         };
         let replications = positive(table.get("replications"), "replications")?.unwrap_or(1);
         let samples = positive(table.get("samples"), "samples")?;
+        let trajectories = positive(table.get("trajectories"), "trajectories")?;
+        let levels = positive(table.get("levels"), "levels")?;
+        if design != DesignKind::Morris && (trajectories.is_some() || levels.is_some()) {
+            return Err(format!(
+                "[sweep] trajectories and levels apply to design = \"morris\", not to design = \"{}\"",
+                design.as_str()
+            ));
+        }
         let seed = match table.get("seed") {
             None => default_seed,
             Some(Value::Integer(i)) if *i >= 0 => *i as u64,
@@ -156,6 +206,7 @@ impl SweepDef {
                 ))
             }
         };
+        let metrics = metric_list(table.get("metrics"))?;
         let mut axes = Vec::new();
         match table.get("axes") {
             None => return Err("[sweep] has no axes: add a [sweep.axes] table, e.g. \"emission.per_epoch\" = [1000, 5000]".into()),
@@ -213,14 +264,28 @@ impl SweepDef {
                 }
                 n
             }
+            DesignKind::Morris | DesignKind::Sobol => {
+                sensitivity_samples(design, &axes, samples, trajectories, levels)?
+            }
+        };
+        let levels = match design {
+            DesignKind::Morris => levels.unwrap_or(DEFAULT_LEVELS),
+            _ => 0,
         };
         Ok(Self {
             axes,
             design,
             samples,
+            levels,
             replications,
             seed,
+            metrics,
         })
+    }
+
+    /// The metric columns, in order.
+    pub fn metric_names(&self) -> Vec<String> {
+        self.metrics.clone().unwrap_or_else(super::summary::names)
     }
 
     /// The canonical form recorded in `sweep.json` and hashed.
@@ -242,14 +307,177 @@ impl SweepDef {
                 }),
             })
             .collect();
-        json!({
+        let mut out = json!({
             "design": self.design.as_str(),
             "samples": self.samples,
             "replications": self.replications,
             "seed": self.seed,
             "axes": axes,
-        })
+        });
+        // Added keys only, and only for the designs that have them, so the
+        // other designs' canonical form (and sweep id) is unchanged.
+        if self.design == DesignKind::Morris {
+            out["trajectories"] = json!(self.samples);
+            out["levels"] = json!(self.levels);
+        }
+        // Only when chosen, so a sweep without `metrics` keeps its identity.
+        if let (Some(metrics), Some(map)) = (&self.metrics, out.as_object_mut()) {
+            map.insert("metrics".into(), json!(metrics));
+        }
+        out
     }
+
+    /// The range axes, in axis order: the columns of a design's unit cube.
+    pub fn range_axes(&self) -> Vec<String> {
+        self.axes
+            .iter()
+            .filter(|a| matches!(a.kind, AxisKind::Range(_)))
+            .map(|a| a.path.clone())
+            .collect()
+    }
+}
+
+/// Checks a morris or sobol definition and returns its `samples` (r or N).
+/// These designs vary the range axes only: a list axis must hold one value
+/// (a constant). Integer ranges are refused: rounding would make the Morris
+/// steps unequal (and bias the Sobol' estimators), so use a float range,
+/// or a list of one value to hold the parameter fixed.
+fn sensitivity_samples(
+    design: DesignKind,
+    axes: &[Axis],
+    samples: Option<u64>,
+    trajectories: Option<u64>,
+    levels: Option<u64>,
+) -> Result<u64, String> {
+    let name = design.as_str();
+    for a in axes {
+        match &a.kind {
+            AxisKind::List(values) if values.len() > 1 => {
+                return Err(format!(
+                    "axis `{}` lists {} values, but design = \"{name}\" varies range axes only \
+                     ({{ min, max }}); a list axis must hold one value (a constant)",
+                    a.path,
+                    values.len()
+                ))
+            }
+            AxisKind::Range(r) if r.integer => {
+                return Err(format!(
+                    "axis `{}` is an integer range, but design = \"{name}\" needs continuous \
+                     ranges: rounding would make the Morris steps unequal and bias the Sobol' \
+                     estimators; drop `integer = true` or use a single value",
+                    a.path
+                ))
+            }
+            _ => {}
+        }
+    }
+    let d = axes
+        .iter()
+        .filter(|a| matches!(a.kind, AxisKind::Range(_)))
+        .count() as u64;
+    if d == 0 {
+        return Err(format!(
+            "design = \"{name}\" varies range axes ({{ min, max }}) and there are none"
+        ));
+    }
+    let (n, per) = match design {
+        DesignKind::Morris => {
+            if samples.is_some() {
+                return Err(
+                    "design = \"morris\" takes trajectories = r (and levels = p), not samples"
+                        .into(),
+                );
+            }
+            let Some(r) = trajectories else {
+                return Err(
+                    "design = \"morris\" needs trajectories = r, the number of Morris trajectories (e.g. 10)"
+                        .into(),
+                );
+            };
+            let p = levels.unwrap_or(DEFAULT_LEVELS);
+            if p < 2 || p % 2 == 1 || p > MAX_LEVELS {
+                return Err(format!(
+                    "[sweep] levels = {p}: Morris needs an even number of levels p >= 2 (at most {MAX_LEVELS}), \
+                     so that the step p/(2(p-1)) lands on the grid"
+                ));
+            }
+            (r, d + 1)
+        }
+        _ => {
+            let Some(n) = samples else {
+                return Err(
+                    "design = \"sobol\" needs samples = N, the number of base rows (a power of two, e.g. 64)"
+                        .into(),
+                );
+            };
+            if n > MAX_SOBOL_SAMPLES {
+                return Err(format!(
+                    "[sweep] samples = {n}: the scrambled Sobol' sequence has {MAX_SOBOL_SAMPLES} points"
+                ));
+            }
+            if d as usize > MAX_SOBOL_AXES {
+                return Err(format!(
+                    "design = \"sobol\" takes at most {MAX_SOBOL_AXES} range axes, got {d}"
+                ));
+            }
+            (n, 2 * d + 2)
+        }
+    };
+    match n.checked_mul(per) {
+        Some(points) if points <= MAX_SAMPLES => Ok(n),
+        _ => Err(format!(
+            "design = \"{name}\" would have more than the {MAX_SAMPLES} points a sweep may draw"
+        )),
+    }
+}
+
+/// `[sweep] metrics`: a non-empty list of distinct names (checked against
+/// the known metrics by `summary::check`).
+fn metric_list(value: Option<&Value>) -> Result<Option<Vec<String>>, String> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let Value::Array(items) = value else {
+        return Err(format!(
+            "[sweep] metrics must be a list of names (e.g. [\"gini_wealth\", \"rewards.all.top_10pct_share\"]), not a {}",
+            value.type_str()
+        ));
+    };
+    if items.is_empty() {
+        return Err(
+            "[sweep] metrics is empty: name at least one, or leave it out for the default eight"
+                .into(),
+        );
+    }
+    let mut names: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::String(name) = item else {
+            return Err(format!(
+                "[sweep] metrics: {item} is not a name; write it as a string"
+            ));
+        };
+        if names.contains(name) {
+            return Err(format!("[sweep] metrics: `{name}` is given twice"));
+        }
+        names.push(name.clone());
+    }
+    Ok(Some(names))
+}
+
+/// Where the `index`th entry of `[sweep] metrics` is in `text` (a scenario
+/// or sweep file), if it is written there as `expected`.
+pub fn metric_span(text: &str, index: usize, expected: &str) -> Option<std::ops::Range<usize>> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        sweep: Option<Sweep>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Sweep {
+        metrics: Option<Vec<toml::Spanned<String>>>,
+    }
+    let file: File = toml::from_str(text).ok()?;
+    let item = file.sweep?.metrics?.into_iter().nth(index)?;
+    (item.get_ref() == expected).then(|| item.span())
 }
 
 fn positive(value: Option<&Value>, key: &str) -> Result<Option<u64>, String> {
@@ -485,10 +713,37 @@ mod tests {
             ("replicates = 2\n[sweep.axes]\na = [1]", "unknown key `replicates`"),
             ("", "has no axes"),
             ("[sweep.axes]\na = [\"x\\ny\"]", "line break"),
+            ("design = \"morris\"\n[sweep.axes]\na = { min = 0, max = 1 }", "needs trajectories"),
+            ("design = \"morris\"\ntrajectories = 2\nlevels = 3\n[sweep.axes]\na = { min = 0, max = 1 }", "even number of levels"),
+            ("design = \"morris\"\ntrajectories = 2\nsamples = 3\n[sweep.axes]\na = { min = 0, max = 1 }", "not samples"),
+            ("design = \"morris\"\ntrajectories = 2\n[sweep.axes]\na = { min = 0, max = 1 }\nb = [1, 2]", "lists 2 values"),
+            ("design = \"morris\"\ntrajectories = 2\n[sweep.axes]\nb = [1]", "there are none"),
+            ("design = \"sobol\"\n[sweep.axes]\na = { min = 0, max = 1 }", "needs samples"),
+            ("design = \"sobol\"\nsamples = 70000\n[sweep.axes]\na = { min = 0, max = 1 }", "Sobol' sequence has"),
+            ("design = \"sobol\"\nsamples = 4\n[sweep.axes]\na = { min = 0, max = 9, integer = true }", "integer range"),
+            ("design = \"latin\"\nsamples = 4\ntrajectories = 2\n[sweep.axes]\na = { min = 0, max = 1 }", "apply to design = \"morris\""),
         ] {
             let err = parse(&format!("[sweep]\n{text}")).expect_err(text);
             assert!(err.contains(says), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn sensitivity_designs_record_their_parameters() {
+        let def = parse(
+            "[sweep]\ndesign = \"morris\"\ntrajectories = 6\n[sweep.axes]\na = { min = 0, max = 1 }\nk = [2]\n",
+        )
+        .expect("valid");
+        assert_eq!((def.samples, def.levels), (6, DEFAULT_LEVELS));
+        assert_eq!(def.range_axes(), ["a"]);
+        let json = def.to_json();
+        assert_eq!(json["trajectories"], 6);
+        assert_eq!(json["levels"], 4);
+        let grid = parse("[sweep]\n[sweep.axes]\na = [1]\n").expect("valid");
+        assert!(
+            grid.to_json().get("levels").is_none(),
+            "other designs unchanged"
+        );
     }
 
     #[test]

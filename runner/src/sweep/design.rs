@@ -4,8 +4,14 @@
 //! combinations in row-major order over the axes sorted by path (the last
 //! axis varies fastest). Samples are drawn once, from the design seed, with
 //! a SplitMix64 sequence, so the design never depends on a library's
-//! generator.
+//! generator. The sensitivity designs (`morris`, `sobol`) have no list
+//! combinations (their list axes hold one value): their points are the
+//! unit-cube points of [`mirage_analysis::sensitivity`]'s `morris_design`
+//! and `saltelli_design` (seeded with the design seed) in the order those
+//! give, each coordinate mapped onto its range by [`Range::value_at`]
+//! (`min + u · (max − min)`, or the same map of the logs for a log range).
 
+use mirage_analysis::sensitivity::{morris_design, saltelli_design};
 use mirage_sim::rng::splitmix64;
 use toml::Value;
 
@@ -68,13 +74,25 @@ impl SplitMix {
 
 /// Number of points of a definition, without generating them.
 pub fn count_points(def: &SweepDef) -> Result<u64, String> {
-    let mut n = def.samples;
+    let mut n = range_points(def)?;
     for axis in &def.axes {
         if let AxisKind::List(values) = &axis.kind {
             n = n.checked_mul(values.len() as u64).ok_or_else(too_many)?;
         }
     }
     Ok(n)
+}
+
+/// Points over the range axes: `samples`, or r·(D + 1) for morris and
+/// N·(2D + 2) for sobol (D range axes).
+fn range_points(def: &SweepDef) -> Result<u64, String> {
+    let d = def.range_axes().len() as u64;
+    let per = match def.design {
+        DesignKind::Morris => d + 1,
+        DesignKind::Sobol => 2 * d + 2,
+        _ => 1,
+    };
+    def.samples.checked_mul(per).ok_or_else(too_many)
 }
 
 fn too_many() -> String {
@@ -99,13 +117,22 @@ impl Design {
                 }
             }
         }
-        let samples = def.samples;
-        let n = usize::try_from(samples).map_err(|_| too_many())?;
+        let samples = range_points(def)?;
+        let n = usize::try_from(def.samples).map_err(|_| too_many())?;
         let mut rng = SplitMix::new(def.seed);
         let unit = match def.design {
             DesignKind::Grid => Vec::new(),
             DesignKind::Random => (0..n * ranges).map(|_| rng.unit()).collect(),
             DesignKind::Latin => latin_hypercube(n, ranges, &mut rng),
+            DesignKind::Morris => {
+                let levels = usize::try_from(def.levels).map_err(|_| too_many())?;
+                morris_design(ranges, n, levels, def.seed)
+                    .map_err(|e| e.to_string())?
+                    .concat()
+            }
+            DesignKind::Sobol => saltelli_design(ranges, n, def.seed, true)
+                .map_err(|e| e.to_string())?
+                .concat(),
         };
         Ok(Self {
             sources,
@@ -270,5 +297,39 @@ mod tests {
             other.values(2),
             "another seed, other draws"
         );
+    }
+
+    #[test]
+    fn morris_and_sobol_have_their_documented_sizes_and_map_ranges() {
+        let m = def(
+            "[sweep]\ndesign = \"morris\"\ntrajectories = 5\nlevels = 6\nseed = 2\n[sweep.axes]\n\
+             a = { min = 10, max = 20 }\nb = { min = 1, max = 100, log = true }\nc = [\"k\"]\nd = { min = 0, max = 1 }\n",
+        );
+        let design = Design::new(&m).expect("design");
+        assert_eq!(design.points(), 5 * 4, "r (D + 1)");
+        let unit = morris_design(3, 5, 6, 2).expect("unit");
+        for (p, u) in unit.iter().enumerate() {
+            let v = design.values(p as u64);
+            let a = v[0].as_float().expect("a");
+            assert!((a - (10.0 + u[0] * 10.0)).abs() < 1e-12, "linear map");
+            let b = v[1].as_float().expect("b");
+            assert!((b.ln() - u[1] * 100f64.ln()).abs() < 1e-12, "log map");
+            assert_eq!(
+                v[2],
+                Value::String("k".into()),
+                "a one-value list is a constant"
+            );
+        }
+        let s = def(
+            "[sweep]\ndesign = \"sobol\"\nsamples = 8\n[sweep.axes]\na = { min = 0, max = 1 }\nb = { min = 0, max = 1 }\n",
+        );
+        let design = Design::new(&s).expect("design");
+        assert_eq!(design.points(), 8 * 6, "N (2D + 2)");
+        let unit = saltelli_design(2, 8, s.seed, true).expect("unit");
+        for (p, u) in unit.iter().enumerate() {
+            let v = design.values(p as u64);
+            assert_eq!(v[0].as_float(), Some(u[0]));
+            assert_eq!(v[1].as_float(), Some(u[1]));
+        }
     }
 }

@@ -103,6 +103,7 @@ pub fn run(plan: &Plan, opts: &Options, progress: &mut dyn SweepProgress) -> Res
     pool.install(|| plan.validate())?;
     let dir = opts.out.as_path();
     let mut manifest = Manifest::new(plan, shard, opts.keep_series);
+    let _lock = super::lock::lock_sweep_dir(dir)?;
     prepare(dir, &manifest, plan, opts)?;
 
     let runs_header = csv_line(plan.runs_header())?;
@@ -388,6 +389,7 @@ pub fn remove_sweep_files(dir: &Path) -> Result<()> {
         RUNS_JOURNAL,
         TIMINGS_JOURNAL,
         RESOLVED,
+        super::sensitivity::SENSITIVITY,
         mirage_dashboard::DASHBOARD_FILE,
     ] {
         let path = dir.join(name);

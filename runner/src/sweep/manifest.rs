@@ -11,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::plan::Plan;
+use super::sensitivity::SensitivityDesign;
 use super::shard::Shard;
 use crate::output::write_json_atomic;
 
@@ -62,6 +63,11 @@ pub struct Manifest {
     pub done: Vec<[u64; 2]>,
     /// Every run of the shard is done and the final files are written.
     pub complete: bool,
+    /// What `mirage sensitivity` needs to regenerate a morris or sobol
+    /// design's unit-cube points (method, range axes, parameters, seed);
+    /// absent for the other designs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<SensitivityDesign>,
     /// Directories a merged sweep was combined from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
@@ -86,7 +92,7 @@ impl Manifest {
             replications: plan.replications(),
             runs,
             axes: plan.axis_names(),
-            metrics: super::summary::names(),
+            metrics: plan.def.metric_names(),
             runs_columns: plan.runs_header(),
             points_columns: plan.points_header(),
             shard,
@@ -95,6 +101,7 @@ impl Manifest {
             runs_done: 0,
             done: Vec::new(),
             complete: false,
+            sensitivity: SensitivityDesign::of(&plan.def),
             merged_from: Vec::new(),
             files: Vec::new(),
         }
@@ -137,7 +144,7 @@ impl Manifest {
             ));
         }
         if other.sweep != self.sweep {
-            return Some("the [sweep] definition changed since (axes, design, samples, replications or seed)".into());
+            return Some("the [sweep] definition changed since (axes, design, samples, replications, seed or metrics)".into());
         }
         if other.sweep_id != self.sweep_id {
             return Some("its sweep id differs".into());

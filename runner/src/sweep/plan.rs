@@ -19,7 +19,7 @@ use toml::Value;
 
 use super::definition::{cell, AxisKind, SweepDef};
 use super::design::{count_points, Design};
-use super::summary::{RunSummary, METRICS};
+use super::summary::{self, RunSummary};
 use crate::data::CsvFiles;
 
 /// Where a run sits in the sweep.
@@ -57,6 +57,8 @@ impl Plan {
     pub fn load(path: &Path, seed: Option<u64>, sets: &[String]) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
+        // The file that holds the [sweep] table, for located errors.
+        let text_of_sweep = text.clone();
         let file: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             // Let the scenario reader report the syntax error with its place.
             match parse_scenario(&text, &path.display().to_string(), &[]) {
@@ -138,6 +140,20 @@ impl Plan {
             .map_err(|e| anyhow!("{}: {e}", path.display()))?;
         let def =
             SweepDef::parse(&sweep, base.seed).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        if let Some(metrics) = &def.metrics {
+            summary::check(metrics).map_err(
+                |(i, message)| match super::definition::metric_span(&text_of_sweep, i, &metrics[i])
+                {
+                    Some(span) => anyhow!(mirage_sim::scenario::located(
+                        &text_of_sweep,
+                        &path.display().to_string(),
+                        span,
+                        message
+                    )),
+                    None => anyhow!("{}: {message}", path.display()),
+                },
+            )?;
+        }
         let points = count_points(&def).map_err(|e| anyhow!("{}: {e}", path.display()))?;
         let runs = points
             .checked_mul(def.replications)
@@ -302,13 +318,13 @@ impl Plan {
             .map(|s| s.to_string())
             .collect();
         h.extend(self.axis_names());
-        h.extend(METRICS.iter().map(|m| m.name.to_string()));
+        h.extend(self.def.metric_names());
         h
     }
 
     /// Columns of `points.csv`.
     pub fn points_header(&self) -> Vec<String> {
-        points_header(&self.axis_names(), &super::summary::names())
+        points_header(&self.axis_names(), &self.def.metric_names())
     }
 
     /// One `runs.csv` row.
@@ -318,7 +334,8 @@ impl Plan {
         values: &[Value],
         summary: &RunSummary<'_>,
     ) -> Vec<String> {
-        let mut row = Vec::with_capacity(4 + values.len() + METRICS.len());
+        let metrics = self.def.metric_names();
+        let mut row = Vec::with_capacity(4 + values.len() + metrics.len());
         row.extend([
             spec.run_id.to_string(),
             spec.point.to_string(),
@@ -326,7 +343,7 @@ impl Plan {
             spec.seed.to_string(),
         ]);
         row.extend(values.iter().map(cell));
-        row.extend(METRICS.iter().map(|m| (m.cell)(summary)));
+        row.extend(metrics.iter().map(|m| summary::cell(m, summary)));
         row
     }
 }

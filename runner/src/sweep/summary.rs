@@ -1,101 +1,178 @@
 //! The summary metrics of a run: the final values that `runs.csv` reports
-//! per run and `points.csv` aggregates per point. This table is the one
-//! place that decides which metrics a sweep reports and in what order.
+//! per run and `points.csv` aggregates per point. A metric is an
+//! `epochs.csv` column (its cell at the final epoch, written exactly as
+//! the file writes it), a number of `fairness.json` by dotted path, or one
+//! of the two named fairness numbers of the default list
+//! (`mirage_analysis::schema::metrics`). `[sweep] metrics` chooses them;
+//! without it a sweep reports the default eight.
 
-use mirage_sim::amount::format_amount;
+use mirage_analysis::schema;
 use mirage_sim::record::EpochRecord;
+use mirage_sim::scenario::Role;
 use mirage_sim::Simulation;
 
+use crate::output::epoch_cell;
 use crate::run::fairness_of;
 
-/// What the metrics are read from: the final epoch's record and the
-/// end-of-run figures computed once from the agents.
+/// What the metrics are read from: the final epoch's record and the run's
+/// fairness report as `fairness.json` holds it.
 #[derive(Debug, Clone)]
 pub struct RunSummary<'a> {
     pub last: &'a EpochRecord,
     pub decimals: u32,
-    /// Fewest agents of the rewarded roles (every one that ever existed)
-    /// holding more than half of all cumulative rewards
-    /// (`fairness.json`: `rewards.all.nakamoto_50`).
-    pub nakamoto_rewards: Option<usize>,
-    /// The share of rewards that would have to move for pay to follow
-    /// contribution, within each role, weighted by the roles' rewards
-    /// (`fairness.json`: `rewards_vs_contribution.all.misallocation`).
-    pub misallocation: Option<f64>,
+    /// The fairness report as JSON (numbers looked up by dotted path).
+    pub fairness: serde_json::Value,
 }
 
 impl<'a> RunSummary<'a> {
-    /// The summary of a finished run. The reward figures come from the
+    /// The summary of a finished run. The fairness figures come from the
     /// run's fairness report, so they equal `mirage run`'s `fairness.json`.
     pub fn of(sim: &Simulation, last: &'a EpochRecord) -> Self {
-        let report = fairness_of(sim);
         Self {
             last,
             decimals: sim.decimals(),
-            nakamoto_rewards: report
-                .rewards
-                .all
-                .nakamoto_50
-                .and_then(|n| usize::try_from(n).ok()),
-            misallocation: report
-                .rewards_vs_contribution
-                .all
-                .and_then(|a| a.misallocation),
+            fairness: fairness_json(&fairness_of(sim)),
         }
     }
 }
 
-/// One summary metric: its column name and its cell (empty when the run
-/// has no value, e.g. no rewarded role).
-#[derive(Debug, Clone, Copy)]
-pub struct Metric {
-    pub name: &'static str,
-    pub cell: fn(&RunSummary<'_>) -> String,
+/// The report as JSON values (numbers kept as the `f64`/integers they
+/// are); through its text if a number does not fit a JSON value (a sum
+/// above `u64::MAX`), so a lookup never fails for the whole report.
+fn fairness_json(report: &mirage_analysis::fairness::FairnessReport) -> serde_json::Value {
+    serde_json::to_value(report)
+        .ok()
+        .or_else(|| {
+            serde_json::to_string(report)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+        })
+        .unwrap_or_default()
 }
 
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map_or_else(String::new, |x| x.to_string())
-}
-
-/// The summary metrics, in column order.
-pub const METRICS: &[Metric] = &[
-    Metric {
-        name: "gini_wealth",
-        cell: |s| opt(s.last.gini_wealth),
-    },
-    Metric {
-        name: "nakamoto_wealth",
-        cell: |s| opt(s.last.nakamoto_wealth),
-    },
-    Metric {
-        name: "gini_rewards",
-        cell: |s| opt(s.last.gini_rewards),
-    },
-    Metric {
-        name: "nakamoto_rewards",
-        cell: |s| opt(s.nakamoto_rewards),
-    },
-    Metric {
-        name: "misallocation",
-        cell: |s| opt(s.misallocation),
-    },
-    Metric {
-        name: "price",
-        cell: |s| s.last.price.to_string(),
-    },
-    Metric {
-        name: "active_agents",
-        cell: |s| s.last.active_agents.to_string(),
-    },
-    Metric {
-        name: "circulating_supply",
-        cell: |s| format_amount(s.last.circulating_supply, s.decimals),
-    },
-];
-
-/// The metric names, in column order.
+/// The default metric names, in column order.
 pub fn names() -> Vec<String> {
-    METRICS.iter().map(|m| m.name.to_string()).collect()
+    schema::metrics::DEFAULT
+        .iter()
+        .map(|c| c.name.to_string())
+        .collect()
+}
+
+fn alias(name: &str) -> Option<&'static str> {
+    schema::metrics::ALIASES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, path)| *path)
+}
+
+/// A JSON number as a cell: integers as integers, other numbers as Rust
+/// prints an `f64` (as `epochs.csv` does); anything else is empty.
+fn number_cell(value: Option<&serde_json::Value>) -> String {
+    match value {
+        Some(serde_json::Value::Number(n)) => n
+            .as_u64()
+            .map(|u| u.to_string())
+            .or_else(|| n.as_i64().map(|i| i.to_string()))
+            .or_else(|| n.as_f64().map(|f| f.to_string()))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// The cell of metric `name` for this run (empty when the run has no
+/// value, e.g. no rewarded role or a role absent from the scenario).
+pub fn cell(name: &str, s: &RunSummary<'_>) -> String {
+    if let Some(path) = alias(name) {
+        return number_cell(schema::lookup(&s.fairness, path));
+    }
+    if let Some(c) = epoch_cell(name, s.last, s.decimals) {
+        return c;
+    }
+    number_cell(schema::lookup(&s.fairness, name))
+}
+
+/// Every name a metric may have: the default ones, the `epochs.csv`
+/// columns (per-role ones for every role) and the `fairness.json` numbers
+/// (per-role ones for every role).
+pub fn known_names() -> Vec<String> {
+    let roles: Vec<String> = Role::ALL.iter().map(|r| r.as_str().to_string()).collect();
+    let mut out = names();
+    out.extend(schema::epochs::TABLE.header(&|p| {
+        if p == "role" {
+            roles.clone()
+        } else {
+            Vec::new()
+        }
+    }));
+    for path in schema::fairness_paths() {
+        if path.contains("{role}") {
+            out.extend(roles.iter().map(|r| path.replace("{role}", r)));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Checks chosen metric names; on an unknown one, its index and a message
+/// listing the closest names.
+pub fn check(metrics: &[String]) -> Result<(), (usize, String)> {
+    let known = known_names();
+    for (i, name) in metrics.iter().enumerate() {
+        if known.iter().any(|k| k == name) {
+            continue;
+        }
+        let mut near: Vec<(usize, &String)> = known
+            .iter()
+            .map(|k| (strsim::levenshtein(name, k), k))
+            .collect();
+        near.sort();
+        let closest: Vec<String> = near.iter().take(3).map(|(_, k)| format!("`{k}`")).collect();
+        let what = if schema::lookup(&sample_fairness(), &generic(name)).is_some() {
+            "is not a number in fairness.json"
+        } else {
+            "is not a metric"
+        };
+        return Err((
+            i,
+            format!(
+                "[sweep] metrics: `{name}` {what}; closest: {}. A metric is an epochs.csv column \
+                 (`mirage columns epochs`) or a number of fairness.json by dotted path \
+                 (e.g. \"rewards.all.top_10pct_share\", \"wealth.by_role.validator.gini\")",
+                closest.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `name` with a role segment replaced by `{role}`.
+fn generic(name: &str) -> String {
+    name.split('.')
+        .map(|seg| {
+            if Role::ALL.iter().any(|r| r.as_str() == seg) {
+                "{role}"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn sample_fairness() -> serde_json::Value {
+    use mirage_analysis::fairness::{fairness_report, AgentFacts};
+    let agent = AgentFacts {
+        role: "{role}",
+        active: true,
+        rewarded: true,
+        wealth: 1,
+        rewards: 1,
+        contribution: 1,
+    };
+    serde_json::to_value(fairness_report(&[agent, agent], 0)).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -114,10 +191,29 @@ mod tests {
         let s = RunSummary {
             last: &rec,
             decimals: 6,
-            nakamoto_rewards: Some(2),
-            misallocation: None,
+            fairness: serde_json::json!({
+                "rewards": { "all": { "nakamoto_50": 2, "top_10pct_share": 0.000001 } },
+                "rewards_vs_contribution": { "all": null },
+            }),
         };
-        let cells: Vec<String> = METRICS.iter().map(|m| (m.cell)(&s)).collect();
+        let cells: Vec<String> = names().iter().map(|m| cell(m, &s)).collect();
         assert_eq!(cells, ["0.5", "", "", "2", "", "0.25", "3", "1.500000"]);
+        assert_eq!(cell("rewards.all.top_10pct_share", &s), "0.000001");
+        assert_eq!(cell("gini_wealth_validator", &s), "");
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_closest() {
+        let ok = [
+            "gini_wealth",
+            "rewards.all.top_10pct_share",
+            "wealth.by_role.validator.gini",
+        ];
+        assert_eq!(check(&ok.map(String::from)), Ok(()));
+        let (i, msg) = check(&["price".into(), "gini_welth".into()]).expect_err("unknown");
+        assert_eq!(i, 1);
+        assert!(msg.contains("closest: `gini_wealth`"), "{msg}");
+        let (_, msg) = check(&["wealth.all".into()]).expect_err("object");
+        assert!(msg.contains("not a number"), "{msg}");
     }
 }

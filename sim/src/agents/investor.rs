@@ -117,8 +117,13 @@ impl RoleBehaviour for Investors {
                 if fraction > 0.0 && market.price(&world.ledger) >= self.min_sell_price[row] {
                     let held = world.ledger.get(Account::Balance(agent));
                     let amount = (held as f64 * fraction) as u64;
-                    let got = market.sell(&mut world.ledger, amount, Account::Balance(agent))?;
-                    world.agents.quote[agent as usize] += got;
+                    market.sell(
+                        &mut world.ledger,
+                        &mut world.quote,
+                        amount,
+                        Account::Balance(agent),
+                        crate::quote::QuoteAccount::Agent(agent),
+                    )?;
                 }
             }
         }

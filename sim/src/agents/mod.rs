@@ -188,7 +188,10 @@ pub struct Agents {
     pub joined_epoch: Vec<u32>,
     /// Epoch the agent left, or `ACTIVE`.
     pub left_epoch: Vec<u32>,
-    /// Quote units held (speculators' capital, providers' earnings in quote).
+    /// Quote units held (speculators' capital, providers' earnings in
+    /// quote): a copy of the quote ledger's agent balances
+    /// (`World::quote`, which is authoritative and the only API that moves
+    /// quote), refreshed after genesis spawns and at every epoch end.
     pub quote: Vec<u64>,
     /// Rewards received, all epochs and this epoch (token base units).
     pub rewards_total: Vec<u64>,
@@ -349,6 +352,43 @@ pub fn check_population(
             }
         })?;
     }
+    if let Some(policy) = &spec.sell_policy {
+        if !spec.role.pays_costs() {
+            return Err(SpecIssue {
+                span: policy.span(),
+                message: format!(
+                    "`sell_policy` applies to roles that bear costs (compute_provider, \
+                     data_provider, validator), not to `{}`",
+                    spec.role.as_str()
+                ),
+            });
+        }
+    }
+    let selling = spec
+        .sell_policy
+        .as_ref()
+        .is_some_and(|p| *p.get_ref() == crate::scenario::SellPolicy::SellRewards);
+    match (&spec.reward_sell_fraction, selling) {
+        (Some(f), false) => {
+            return Err(SpecIssue {
+                span: f.span(),
+                message: "`reward_sell_fraction` needs `sell_policy = \"sell_rewards\"`".into(),
+            })
+        }
+        (None, true) => {
+            let span = spec
+                .sell_policy
+                .as_ref()
+                .map_or(table_span.clone(), |p| p.span());
+            return Err(SpecIssue {
+                span,
+                message: "`sell_policy = \"sell_rewards\"` needs `reward_sell_fraction` \
+                          (the fraction of each epoch's rewards sold, in [0, 1])"
+                    .into(),
+            });
+        }
+        _ => {}
+    }
     let all: Vec<&[Attribute]> = Role::ALL.iter().map(|r| r.attributes()).collect();
     spec.attributes
         .check(spec.role.as_str(), accepted, &all, precise)
@@ -399,7 +439,12 @@ mod tests {
             assert_eq!(parsed, role);
             assert_eq!(Role::ALL[role.index()], role);
             for attr in role.attributes() {
-                assert!(!attr.doc.is_empty(), "{}: `{}` is documented", role.as_str(), attr.name);
+                assert!(
+                    !attr.doc.is_empty(),
+                    "{}: `{}` is documented",
+                    role.as_str(),
+                    attr.name
+                );
             }
         }
         assert_eq!(Role::COUNT, Role::ALL.len());

@@ -25,10 +25,12 @@ use crate::world::World;
 /// What kind of value an attribute takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttrKind {
-    /// A distribution (or number) of values >= 0 (amounts, rates);
-    /// negative draws are clamped to zero.
+    /// A distribution (or number) of values >= 0 (amounts, rates); a
+    /// distribution that can draw below zero (e.g. `normal`) is rejected.
     NonNegative,
-    /// A distribution (or number) in [0, 1]; draws outside are clamped.
+    /// A distribution (or number) in [0, 1]; a distribution that can draw
+    /// outside (`normal`, `lognormal`, `pareto`, a wider `uniform`) is
+    /// rejected, as a constant outside is.
     Probability,
     /// A whole number of epochs (or another count), at least 0.
     Whole,
@@ -186,19 +188,25 @@ fn check_value(
 /// Checks that a distribution's range fits its attribute's kind.
 pub fn check_dist_range(name: &str, kind: AttrKind, dist: &DistSpec) -> Result<(), String> {
     let (lo, hi) = dist.support();
+    // The same rule for every distribution kind: its whole support must lie
+    // in the attribute's range, as a constant must. (Draws are never
+    // clamped in practice; `draw` clamps only against rounding.)
     let fits = match kind {
-        AttrKind::Probability => {
-            (lo >= 0.0 && hi <= 1.0)
-                || matches!(dist.table(), crate::scenario::DistTable::Normal { .. })
-        }
-        _ => hi >= 0.0 && (lo >= 0.0 || lo == f64::NEG_INFINITY),
+        AttrKind::Probability => lo >= 0.0 && hi <= 1.0,
+        _ => lo >= 0.0,
     };
     if fits {
         return Ok(());
     }
-    let expected = match kind {
-        AttrKind::Probability => "a probability in [0, 1]",
-        _ => "values >= 0",
+    let (expected, instead) = match kind {
+        AttrKind::Probability => (
+            "a probability in [0, 1]",
+            "use a constant, a uniform within [0, 1] or a beta",
+        ),
+        _ => (
+            "values >= 0",
+            "use a constant, a non-negative uniform, a lognormal or a pareto",
+        ),
     };
     if let Some(data) = dist.data() {
         return Err(format!(
@@ -207,7 +215,7 @@ pub fn check_dist_range(name: &str, kind: AttrKind, dist: &DistSpec) -> Result<(
         ));
     }
     Err(format!(
-        "`{name}` must be {expected}, but its distribution ranges over [{lo}, {hi}]"
+        "`{name}` must be {expected}, but its distribution ranges over [{lo}, {hi}]: {instead}"
     ))
 }
 

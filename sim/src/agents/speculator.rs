@@ -136,7 +136,7 @@ impl RoleBehaviour for Speculators {
         if let Some(market) = &mut world.market {
             let price_now = market.price(&world.ledger);
             let trade = self.decide(row, price_now, world.price_at_epoch_start, &mut world.rng);
-            execute_trade(market, &mut world.ledger, &mut world.agents, agent, trade)?;
+            execute_trade(market, &mut world.ledger, &mut world.quote, agent, trade)?;
         }
         let rate = self.trades_per_epoch[row as usize];
         if let Some(delay) = world.poisson_delay(rate) {
@@ -184,22 +184,23 @@ impl Speculators {
 pub fn execute_trade(
     market: &mut crate::market::Market,
     ledger: &mut crate::ledger::Ledger,
-    agents: &mut super::Agents,
+    quotes: &mut crate::quote::QuoteLedger,
     agent: u32,
     trade: Trade,
-) -> Result<(), crate::ledger::LedgerError> {
+) -> Result<(), SimError> {
     use crate::ledger::Account;
-    let a = agent as usize;
+    use crate::quote::QuoteAccount;
+    let me = QuoteAccount::Agent(agent);
     match trade {
         Trade::Buy(fraction) => {
-            let spend = (agents.quote[a] as f64 * fraction) as u64;
-            if spend > 0 && market.buy(ledger, spend, Account::Balance(agent))? > 0 {
-                agents.quote[a] -= spend;
+            let spend = (quotes.balance(me) as f64 * fraction) as u64;
+            if spend > 0 {
+                market.buy(ledger, quotes, me, spend, Account::Balance(agent))?;
             }
         }
         Trade::Sell(fraction) => {
             let amount = (ledger.get(Account::Balance(agent)) as f64 * fraction) as u64;
-            agents.quote[a] += market.sell(ledger, amount, Account::Balance(agent))?;
+            market.sell(ledger, quotes, amount, Account::Balance(agent), me)?;
         }
         Trade::Hold => {}
     }

@@ -317,6 +317,28 @@ impl<'a> SchemeParams<'a> {
     }
 }
 
+/// The factory of a scheme with no parameters and no inputs beyond work,
+/// failures and stake: its documentation and how to make one.
+#[derive(Debug, Clone, Copy)]
+pub struct PlainScheme {
+    pub info: &'static SchemeInfo,
+    pub make: fn() -> Box<dyn RewardScheme>,
+}
+
+impl SchemeFactory for PlainScheme {
+    fn info(&self) -> &SchemeInfo {
+        self.info
+    }
+
+    fn build(
+        &self,
+        _params: Option<&toml::Value>,
+        _ctx: &SchemeBuild<'_>,
+    ) -> Result<Box<dyn RewardScheme>, String> {
+        Ok((self.make)())
+    }
+}
+
 /// Reads a scheme's parameter table into its typed parameters (the
 /// defaults when the table is absent).
 pub fn parse_params<P: serde::de::DeserializeOwned + Default>(
@@ -346,8 +368,8 @@ impl SchemeRegistry {
     pub fn builtin() -> Self {
         Self {
             schemes: vec![
-                Arc::new(proportional::Factory),
-                Arc::new(stake::Factory),
+                Arc::new(proportional::FACTORY),
+                Arc::new(stake::FACTORY),
                 Arc::new(reputation::Factory),
                 Arc::new(quality::Factory),
                 Arc::new(quadratic_pool::Factory),

@@ -2,9 +2,7 @@
 //! of work this epoch, payout_i = ⌊budget · w_i / Σ w⌋. The baseline
 //! "pay per verified unit of work" rule.
 
-use super::{
-    pro_rata, PoolKind, RewardContext, RewardScheme, SchemeBuild, SchemeFactory, SchemeInfo,
-};
+use super::{pro_rata, PlainScheme, PoolKind, RewardContext, RewardScheme, SchemeInfo};
 use crate::rng::SimRng;
 
 /// Pay per verified unit of work: payout_i = ⌊budget · w_i / Σ_j w_j⌋.
@@ -46,19 +44,7 @@ impl RewardScheme for Proportional {
 }
 
 /// Registry entry: no parameters, no inputs beyond work.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Factory;
-
-impl SchemeFactory for Factory {
-    fn info(&self) -> &SchemeInfo {
-        &INFO
-    }
-
-    fn build(
-        &self,
-        _params: Option<&toml::Value>,
-        _ctx: &SchemeBuild<'_>,
-    ) -> Result<Box<dyn RewardScheme>, String> {
-        Ok(Box::new(Proportional))
-    }
-}
+pub const FACTORY: PlainScheme = PlainScheme {
+    info: &INFO,
+    make: || Box::new(Proportional),
+};

@@ -2,9 +2,7 @@
 //! payout_i = ⌊budget · s_i / Σ s⌋. The proof-of-stake baseline, which pays
 //! capital rather than contribution.
 
-use super::{
-    pro_rata, PoolKind, RewardContext, RewardScheme, SchemeBuild, SchemeFactory, SchemeInfo,
-};
+use super::{pro_rata, PlainScheme, PoolKind, RewardContext, RewardScheme, SchemeInfo};
 use crate::rng::SimRng;
 
 /// Pay pro rata to stake: payout_i = ⌊budget · s_i / Σ_j s_j⌋.
@@ -46,19 +44,7 @@ impl RewardScheme for StakeWeighted {
 }
 
 /// Registry entry: no parameters, no inputs beyond stake.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Factory;
-
-impl SchemeFactory for Factory {
-    fn info(&self) -> &SchemeInfo {
-        &INFO
-    }
-
-    fn build(
-        &self,
-        _params: Option<&toml::Value>,
-        _ctx: &SchemeBuild<'_>,
-    ) -> Result<Box<dyn RewardScheme>, String> {
-        Ok(Box::new(StakeWeighted))
-    }
-}
+pub const FACTORY: PlainScheme = PlainScheme {
+    info: &INFO,
+    make: || Box::new(StakeWeighted),
+};

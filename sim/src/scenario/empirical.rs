@@ -239,6 +239,28 @@ pub fn resolve(
     files: &dyn DataFiles,
 ) -> Result<(), (Range<usize>, String)> {
     let decimals = scenario.decimals;
+    if let Some(d) = &mut scenario.demand.willingness_to_pay {
+        if let DistTable::Empirical {
+            file,
+            column,
+            scale,
+            sha256,
+            ..
+        } = d.get_ref().table()
+        {
+            let request = DataRequest {
+                file,
+                column,
+                sha256: sha256.as_deref(),
+                scale: scale.unwrap_or(1.0),
+                decimals,
+            };
+            let data = files
+                .column(&request)
+                .map_err(|e| (d.span(), format!("demand.willingness_to_pay: {e}")))?;
+            d.get_mut().attach(data);
+        }
+    }
     for (i, p) in scenario.population.iter_mut().enumerate() {
         let display = p.get_ref().display_name(i);
         let spec = p.get_mut();
@@ -289,6 +311,16 @@ fn attach(dist: &mut Option<toml::Spanned<DistSpec>>, data: Arc<EmpiricalData>) 
 /// into the scenario `table` (the resolved TOML), so that it reads the
 /// same file from any working directory and refuses a changed one.
 pub fn record_files(table: &mut toml::Table, scenario: &Scenario) {
+    let willingness = scenario.demand.willingness_to_pay.as_ref();
+    if let Some(d) = willingness.and_then(|d| d.get_ref().data()) {
+        if let Some(toml::Value::Table(t)) = table
+            .get_mut("demand")
+            .and_then(|v| v.get_mut("willingness_to_pay"))
+        {
+            t.insert("file".into(), toml::Value::String(d.path.clone()));
+            t.insert("sha256".into(), toml::Value::String(d.sha256.clone()));
+        }
+    }
     let Some(toml::Value::Array(populations)) = table.get_mut("population") else {
         return;
     };

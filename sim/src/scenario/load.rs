@@ -57,11 +57,23 @@ impl Override {
             ));
         }
         let raw = raw.trim();
-        let value = format!("v = {raw}")
+        // The value must be the whole of `v = <raw>`: a newline could
+        // otherwise smuggle in (and silently drop) further keys.
+        let literal = format!("v = {raw}")
             .parse::<toml::Table>()
             .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+            .filter(|t| t.len() == 1)
+            .and_then(|mut t| t.remove("v"));
+        let value = match literal {
+            Some(value) => value,
+            None if raw.contains(['\n', '\r']) => {
+                return Err(format!(
+                    "the value of `{path}` contains a newline and is not one TOML value; \
+                     give one value per --set"
+                ))
+            }
+            None => toml::Value::String(raw.to_string()),
+        };
         Ok(Self {
             path: path.to_string(),
             value,
@@ -129,6 +141,7 @@ pub fn parse_scenario_with_files(
     resolve(&mut scenario, files).map_err(|(span, message)| at(span, message))?;
     check(&scenario, registry, Some(text)).map_err(|(span, message)| at(span, message))?;
     if overrides.is_empty() {
+        check_genesis(&scenario, registry).map_err(|(span, message)| at(span, message))?;
         record_files(&mut table, &scenario);
         let resolved = render(&table);
         return Ok(LoadedScenario {
@@ -158,6 +171,7 @@ pub fn parse_scenario_with_files(
     };
     resolve(&mut scenario, files).map_err(failed)?;
     check(&scenario, registry, None).map_err(failed)?;
+    check_genesis(&scenario, registry).map_err(failed)?;
     record_files(&mut table, &scenario);
     let resolved = render(&table);
     Ok(LoadedScenario {
@@ -336,6 +350,38 @@ fn array_element<'a>(
     }
 }
 
+/// Most populations a scenario may have: agents record theirs in 16 bits.
+pub const MAX_POPULATIONS: usize = u16::MAX as usize;
+
+/// The span of the value at dotted `path` in `text`, if it is there.
+fn span_of(text: Option<&str>, path: &[&str]) -> Option<Range<usize>> {
+    at_path::<toml::Spanned<toml::Value>>(text?, path)
+        .ok()
+        .flatten()
+        .map(|v| v.span())
+}
+
+/// Builds the genesis of the run (allocations are drawn from the scenario's
+/// seed, so whether they fit the supply is known before any output is
+/// written) and blames the population, or the market, whose funding does
+/// not fit.
+fn check_genesis(s: &Scenario, registry: &SchemeRegistry) -> Result<(), (Range<usize>, String)> {
+    match crate::engine::Simulation::with_schemes(s, s.seed, registry) {
+        Ok(_) => Ok(()),
+        Err(crate::SimError::Genesis(message)) => {
+            let span = s
+                .population
+                .iter()
+                .enumerate()
+                .find(|(i, p)| message.contains(&format!("`{}`", p.get_ref().display_name(*i))))
+                .map(|(_, p)| p.span())
+                .unwrap_or(0..0);
+            Err((span, message))
+        }
+        Err(other) => Err((0..0, other.to_string())),
+    }
+}
+
 /// Checks what serde cannot: cross-field rules, with the span to blame.
 fn check(
     s: &Scenario,
@@ -346,6 +392,15 @@ fn check(
         return Err((
             0..0,
             "no [[population]] tables: a scenario needs at least one population".into(),
+        ));
+    }
+    if s.population.len() > MAX_POPULATIONS {
+        return Err((
+            s.population[MAX_POPULATIONS].span(),
+            format!(
+                "{} [[population]] tables: a scenario may have at most {MAX_POPULATIONS}",
+                s.population.len()
+            ),
         ));
     }
     let mut names = std::collections::BTreeSet::new();
@@ -373,6 +428,31 @@ fn check(
                 "initial_supply is too large for {} decimals (at most {:.0} tokens)",
                 s.decimals,
                 (u64::MAX / 4) as f64 / 10f64.powi(s.decimals as i32)
+            ),
+        ));
+    }
+    if let Some(m) = &s.market {
+        if m.token_reserve.0 > s.initial_supply.get_ref().0 {
+            return Err((
+                span_of(source, &["market", "token_reserve"]).unwrap_or(0..0),
+                format!(
+                    "market.token_reserve ({} tokens) exceeds initial_supply ({} tokens): \
+                     the pool is funded from the supply at genesis",
+                    m.token_reserve.0,
+                    s.initial_supply.get_ref().0
+                ),
+            ));
+        }
+    }
+    let fee_shares = s.fees.burn_share.0 + s.fees.treasury_share.0;
+    if fee_shares > 1.0 + 1e-9 {
+        return Err((
+            span_of(source, &["fees", "treasury_share"])
+                .or_else(|| span_of(source, &["fees", "burn_share"]))
+                .unwrap_or(0..0),
+            format!(
+                "fees.burn_share + fees.treasury_share must be at most 1 (the rest joins the \
+                 reward budget), they add up to {fee_shares}"
             ),
         ));
     }
@@ -404,6 +484,41 @@ fn check(
              which the policy multiplies up or down each epoch"
                 .into(),
         ));
+    }
+    if let Some(max) = &s.fees.max_fee {
+        if max.get_ref().0 < s.fees.min_fee.0 {
+            return Err((
+                max.span(),
+                format!(
+                    "fees.max_fee ({}) is below fees.min_fee ({})",
+                    max.get_ref().0,
+                    s.fees.min_fee.0
+                ),
+            ));
+        }
+    }
+    if let Some(m) = &s.market {
+        for (key, value) in [
+            ("token_reserve", m.token_reserve.0),
+            ("quote_reserve", m.quote_reserve.0),
+        ] {
+            if value <= 0.0 {
+                let span = source
+                    .and_then(|text| {
+                        at_path::<toml::Spanned<toml::Value>>(text, &["market", key])
+                            .ok()
+                            .flatten()
+                    })
+                    .map_or(0..0, |v| v.span());
+                return Err((
+                    span,
+                    format!(
+                        "market.{key} must be positive: a pool with an empty reserve has no \
+                         price and cannot trade"
+                    ),
+                ));
+            }
+        }
     }
     let has = |role: Role| s.population.iter().any(|p| p.get_ref().role == role);
     if s.exchange.is_some() && !has(Role::Holder) {
@@ -631,19 +746,37 @@ impl<'de, T: serde::de::DeserializeOwned> serde::de::Visitor<'de> for AtPath<'_,
 }
 
 /// Builds an `At` error from a byte span of `text`.
-fn located(text: &str, path: &str, span: Range<usize>, message: String) -> ScenarioError {
+/// An error at byte `span` of `text` (named `path`), with line, column and
+/// the offending line.
+pub fn located(text: &str, path: &str, span: Range<usize>, message: String) -> ScenarioError {
     let start = span.start.min(text.len());
     let before = &text[..start];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
     let line_text = text[line_start..].lines().next().unwrap_or("");
+    // At most SNIPPET_CHARS characters of the line, around the column, so
+    // that a huge line gives a short message.
+    const SNIPPET_CHARS: usize = 200;
+    let first = column
+        .saturating_sub(1)
+        .saturating_sub(SNIPPET_CHARS / 2)
+        .min(line_text.chars().count().saturating_sub(SNIPPET_CHARS));
+    let shown: String = line_text.chars().skip(first).take(SNIPPET_CHARS).collect();
+    let clipped_left = if first > 0 { "…" } else { "" };
+    let clipped_right = if first + SNIPPET_CHARS < line_text.chars().count() {
+        "…"
+    } else {
+        ""
+    };
     let snippet = if line_text.is_empty() {
         String::new()
     } else {
         format!(
-            "\n  {line:>4} | {line_text}\n       | {}^",
-            " ".repeat(column.saturating_sub(1))
+            "\n  {line:>4} | {clipped_left}{shown}{clipped_right}\n       | {}^",
+            " ".repeat(
+                column.saturating_sub(1).saturating_sub(first) + clipped_left.chars().count()
+            )
         )
     };
     ScenarioError::At {

@@ -21,7 +21,7 @@ pub use crate::agents::speculator::Strategy;
 pub use crate::agents::{Attributes, Role};
 pub use crate::reward::PoolKind;
 pub use load::{
-    apply_override, at_path, check_schema, parse_scenario, parse_scenario_with,
+    apply_override, at_path, check_schema, located, parse_scenario, parse_scenario_with,
     parse_scenario_with_files, render, scenario_from_table, scenario_from_table_with,
     scenario_from_table_with_files, LoadedScenario, Override, ScenarioError,
 };
@@ -65,11 +65,73 @@ pub struct Scenario {
     /// Random exchange between holders (Mesa's Boltzmann wealth model).
     #[serde(default)]
     pub exchange: Option<Exchange>,
+    /// Who controls the treasury (reporting only).
+    #[serde(default)]
+    pub treasury: Treasury,
     #[serde(default)]
     pub population: Vec<Spanned<PopulationSpec>>,
     /// Parameter sweep definition; read by `mirage sweep`, ignored by a run.
     #[serde(default)]
     pub sweep: Option<toml::Value>,
+}
+
+/// `[treasury]`: who the treasury's holdings benefit, for the
+/// who-benefits headline of the value report. No behaviour depends on it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Treasury {
+    #[serde(default)]
+    pub controlled_by: TreasuryControl,
+}
+
+/// Who controls the treasury.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TreasuryControl {
+    Team,
+    #[default]
+    Community,
+}
+
+impl TreasuryControl {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Team => "team",
+            Self::Community => "community",
+        }
+    }
+}
+
+/// What a provider population does with its rewards when it pays its
+/// operating costs (`sell_policy`; absent: `Legacy`, the behaviour of
+/// scenarios written before the key existed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SellPolicy {
+    /// No `sell_policy` key: sell the part of the epoch's rewards whose
+    /// spot value covers the epoch's costs, pay what the quote held
+    /// allows, forgive the rest; profitable when the rewards' spot value
+    /// covers the costs. Not selectable by name.
+    #[default]
+    #[serde(skip)]
+    Legacy,
+    /// Sell nothing; costs are paid from quote held, the rest accrues.
+    Hold,
+    /// Sell just enough tokens to pay the costs due.
+    CoverCosts,
+    /// Sell `reward_sell_fraction` of each epoch's rewards.
+    SellRewards,
+}
+
+impl SellPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Legacy => "legacy",
+            Self::Hold => "hold",
+            Self::CoverCosts => "cover_costs",
+            Self::SellRewards => "sell_rewards",
+        }
+    }
 }
 
 fn default_ticks_per_epoch() -> NonZeroU32 {
@@ -159,6 +221,9 @@ pub struct Fees {
     /// Floor of the base fee in quote units (dynamic fees).
     #[serde(default)]
     pub min_fee: NonNegative,
+    /// Cap of the base fee in quote units (dynamic fees; absent: no cap).
+    #[serde(default)]
+    pub max_fee: Option<Spanned<NonNegative>>,
 }
 
 fn default_fee_policy() -> Spanned<FeePolicy> {
@@ -194,6 +259,7 @@ impl Default for Fees {
             target_utilisation: default_target_utilisation(),
             max_change: default_max_change(),
             min_fee: NonNegative(0.0),
+            max_fee: None,
         }
     }
 }
@@ -215,9 +281,23 @@ pub struct Market {
     pub token_reserve: NonNegative,
     /// Quote units in the pool at genesis; price = quote / token reserve.
     pub quote_reserve: NonNegative,
-    /// Swap fee kept by the pool.
-    #[serde(default = "default_swap_fee")]
+    /// Swap fee kept by the pool, in [0, 1): a fee of 1 would keep every
+    /// token swapped in and make buying any amount impossible.
+    #[serde(default = "default_swap_fee", deserialize_with = "fee_below_one")]
     pub swap_fee: Probability,
+}
+
+fn fee_below_one<'de, D: Deserializer<'de>>(d: D) -> Result<Probability, D::Error> {
+    let v = Probability::deserialize(d)?;
+    if v.0 < 1.0 {
+        Ok(v)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "expected a swap fee in [0, 1), got {}: a fee of 100% keeps everything swapped in, \
+             so no amount of quote could buy a token",
+            v.0
+        )))
+    }
 }
 
 fn default_swap_fee() -> Probability {
@@ -240,6 +320,11 @@ pub struct Demand {
     /// Which provider with spare capacity takes an arriving task.
     #[serde(default)]
     pub allocation: Allocation,
+    /// Each arriving task's buyer pays at most this (quote units, drawn
+    /// per task from the events stream); a task whose fee is higher is
+    /// priced out. Absent: every task is bought, nothing is drawn.
+    #[serde(default)]
+    pub willingness_to_pay: Option<Spanned<DistSpec>>,
 }
 
 /// Task allocation policies (see `allocation`).
@@ -277,6 +362,7 @@ impl Default for Demand {
             growth_per_epoch: 0.0,
             service_ticks: default_service_ticks(),
             allocation: Allocation::Random,
+            willingness_to_pay: None,
         }
     }
 }
@@ -429,12 +515,14 @@ impl<'de> Deserialize<'de> for PoolConfig {
                 let mut share = None;
                 let mut scheme = None;
                 let mut params = BTreeMap::new();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    let span = key.span();
+                    let key = key.into_inner();
                     match key.as_str() {
                         "share" => share = Some(map.next_value()?),
                         "scheme" => scheme = Some(map.next_value()?),
                         _ => {
-                            let value: Spanned<toml::Value> = map.next_value()?;
+                            let value = map.next_value_seed(SpannedOr(span))?;
                             if !value.get_ref().is_table() {
                                 return Err(A::Error::custom(format!(
                                     "unknown field `{key}`, expected `share`, `scheme` or a scheme's parameter table such as [reward.<pool>.{key}]"
@@ -481,6 +569,13 @@ pub struct PopulationSpec {
     pub stake: Option<Spanned<DistSpec>>,
     /// Quote units held at genesis (roles that list `capital`).
     pub capital: Option<Spanned<DistSpec>>,
+    /// Quote per token at which the population's genesis tokens are
+    /// valued (e.g. a seed round); absent: the genesis market price.
+    pub entry_price: Option<Spanned<NonNegative>>,
+    /// What providers (roles that bear costs) sell to pay their costs.
+    pub sell_policy: Option<Spanned<SellPolicy>>,
+    /// Fraction of each epoch's rewards sold under `sell_rewards`.
+    pub reward_sell_fraction: Option<Spanned<Probability>>,
     /// Every other key: the role's own attributes.
     pub attributes: Attributes,
 }
@@ -512,6 +607,8 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                 let mut count = None;
                 let mut max_count = None;
                 let (mut balance, mut stake, mut capital) = (None, None, None);
+                let (mut entry_price, mut sell_policy, mut reward_sell_fraction) =
+                    (None, None, None);
                 let mut attributes = Attributes::default();
                 while let Some(key) = map.next_key::<Spanned<String>>()? {
                     let span = key.span();
@@ -524,8 +621,13 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                         "balance" => balance = Some(map.next_value()?),
                         "stake" => stake = Some(map.next_value()?),
                         "capital" => capital = Some(map.next_value()?),
+                        "entry_price" => entry_price = Some(map.next_value()?),
+                        "sell_policy" => sell_policy = Some(map.next_value()?),
+                        "reward_sell_fraction" => {
+                            reward_sell_fraction = Some(map.next_value()?);
+                        }
                         _ => {
-                            let value = map.next_value::<Spanned<toml::Value>>()?;
+                            let value = map.next_value_seed(SpannedOr(span.clone()))?;
                             attributes.key_spans.insert(key.clone(), span);
                             attributes.values.insert(key, value);
                         }
@@ -539,10 +641,70 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                     balance,
                     stake,
                     capital,
+                    entry_price,
+                    sell_policy,
+                    reward_sell_fraction,
                     attributes,
                 })
             }
         }
         d.deserialize_map(PopulationVisitor)
+    }
+}
+
+/// Reads a value with its span, like `Spanned<toml::Value>`, but also a
+/// table TOML defines implicitly — by dotted keys (`reputation.lambda = 0.9`)
+/// or by a sub-table's header alone (`[reward.data.quadratic.sybil]`) —
+/// which has no span of its own: it takes the given span (its key's).
+struct SpannedOr(std::ops::Range<usize>);
+
+// toml's protocol for `Spanned` (serde_spanned): a struct of this name and
+// fields is answered by a map of start, end and value when the value has a
+// span, and by the value's own map otherwise.
+const SPANNED_NAME: &str = "$__serde_spanned_private_Spanned";
+const SPANNED_FIELDS: &[&str] = &[
+    "$__serde_spanned_private_start",
+    "$__serde_spanned_private_end",
+    "$__serde_spanned_private_value",
+];
+
+impl<'de> serde::de::DeserializeSeed<'de> for SpannedOr {
+    type Value = Spanned<toml::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_struct(SPANNED_NAME, SPANNED_FIELDS, self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SpannedOr {
+    type Value = Spanned<toml::Value>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a TOML value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error;
+        let Some(first) = map.next_key::<String>()? else {
+            return Ok(Spanned::new(self.0, toml::Value::Table(toml::Table::new())));
+        };
+        if first == SPANNED_FIELDS[0] {
+            let start: usize = map.next_value()?;
+            let mut end = start;
+            let mut value = None;
+            while let Some(key) = map.next_key::<String>()? {
+                if key == SPANNED_FIELDS[1] {
+                    end = map.next_value()?;
+                } else {
+                    value = Some(map.next_value::<toml::Value>()?);
+                }
+            }
+            let value = value.ok_or_else(|| A::Error::custom("a spanned value without a value"))?;
+            return Ok(Spanned::new(start..end, value));
+        }
+        let mut table = toml::Table::new();
+        table.insert(first, map.next_value()?);
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value()?;
+            table.insert(key, value);
+        }
+        Ok(Spanned::new(self.0, toml::Value::Table(table)))
     }
 }

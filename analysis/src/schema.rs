@@ -1,0 +1,884 @@
+//! The one column schema of every output table: each column of
+//! `epochs.csv`, `agents.csv`, `accounts.csv`, and of a sweep's `runs.csv`
+//! and `points.csv` is declared here once — name, unit, meaning and how it
+//! is computed. The CSV writers (runner), the dashboard's labels, the sweep
+//! metric list, `mirage validate`'s summary, `mirage columns` and the
+//! README's column tables all follow from it. Families of columns repeated
+//! per role (or per axis, per metric) are templates with a `{role}`
+//! (`{axis}`, `{metric}`) placeholder. Pure data and text; no I/O.
+
+use std::fmt::Write as _;
+
+/// One column of an output table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// The header cell (a template with a placeholder in a family).
+    pub name: &'static str,
+    /// What the numbers count ("" when the cell is text or an id).
+    pub unit: &'static str,
+    /// What the column means.
+    pub meaning: &'static str,
+    /// How it is computed.
+    pub computed: &'static str,
+}
+
+impl Column {
+    /// The name with `{placeholder}` replaced by `value`.
+    pub fn name_for(&self, placeholder: &str, value: &str) -> String {
+        self.name.replace(&format!("{{{placeholder}}}"), value)
+    }
+
+    /// A label for charts: the meaning, capitalised, with the unit.
+    pub fn label(&self) -> String {
+        let mut chars = self.meaning.chars();
+        let first: String = chars
+            .next()
+            .map(|c| c.to_uppercase().collect())
+            .unwrap_or_default();
+        let text = format!("{first}{}", chars.as_str());
+        if self.unit.is_empty() {
+            text
+        } else {
+            format!("{text} ({})", self.unit)
+        }
+    }
+}
+
+/// A run of columns in a table: fixed columns, or a family repeated once
+/// per value of a placeholder (each role present, each axis, each metric).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Fixed(&'static [Column]),
+    Family {
+        /// The placeholder in the column names, without braces (`role`).
+        placeholder: &'static str,
+        /// What it takes, in order.
+        over: &'static str,
+        columns: &'static [Column],
+    },
+}
+
+/// One output table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Table {
+    /// The name `mirage columns` takes (`epochs`).
+    pub name: &'static str,
+    /// The file (`epochs.csv`).
+    pub file: &'static str,
+    /// One row per …
+    pub rows: &'static str,
+    pub parts: &'static [Part],
+}
+
+impl Table {
+    /// Every column declaration, templates included, in order.
+    pub fn columns(&self) -> impl Iterator<Item = &'static Column> + '_ {
+        self.parts.iter().flat_map(|p| match p {
+            Part::Fixed(c) | Part::Family { columns: c, .. } => c.iter(),
+        })
+    }
+
+    /// The fixed columns before the first family.
+    pub fn fixed(&self) -> Vec<&'static Column> {
+        self.parts
+            .iter()
+            .map_while(|p| match p {
+                Part::Fixed(c) => Some(c.iter()),
+                Part::Family { .. } => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// The header for these values of each placeholder (`values(role)`);
+    /// a family whose placeholder has no values contributes nothing.
+    pub fn header(&self, values: &dyn Fn(&str) -> Vec<String>) -> Vec<String> {
+        let mut h = Vec::new();
+        for part in self.parts {
+            match part {
+                Part::Fixed(cols) => h.extend(cols.iter().map(|c| c.name.to_string())),
+                Part::Family {
+                    placeholder,
+                    columns,
+                    ..
+                } => {
+                    for v in values(placeholder) {
+                        h.extend(columns.iter().map(|c| c.name_for(placeholder, &v)));
+                    }
+                }
+            }
+        }
+        h
+    }
+
+    /// The declaration of the header cell `name` (a family member matched
+    /// against its template), with the placeholder's value if any.
+    pub fn find(&self, name: &str) -> Option<(&'static Column, Option<String>)> {
+        for part in self.parts {
+            match part {
+                Part::Fixed(cols) => {
+                    if let Some(c) = cols.iter().find(|c| c.name == name) {
+                        return Some((c, None));
+                    }
+                }
+                Part::Family {
+                    placeholder,
+                    columns,
+                    ..
+                } => {
+                    let marker = format!("{{{placeholder}}}");
+                    for c in columns.iter() {
+                        if let Some((pre, post)) = c.name.split_once(&marker) {
+                            if let Some(v) = name
+                                .strip_prefix(pre)
+                                .and_then(|rest| rest.strip_suffix(post))
+                                .filter(|v| !v.is_empty())
+                            {
+                                return Some((c, Some(v.to_string())));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+const fn col(
+    name: &'static str,
+    unit: &'static str,
+    meaning: &'static str,
+    computed: &'static str,
+) -> Column {
+    Column {
+        name,
+        unit,
+        meaning,
+        computed,
+    }
+}
+
+/// `epochs.csv`: one row per epoch.
+pub mod epochs {
+    use super::{col, Column, Part, Table};
+
+    pub const EPOCH: Column = col(
+        "epoch",
+        "epoch",
+        "epoch number",
+        "1 for the first epoch end",
+    );
+    pub const TIME: Column = col(
+        "time",
+        "ticks",
+        "tick of the epoch end",
+        "epoch × ticks per epoch",
+    );
+    pub const PRICE: Column = col(
+        "price",
+        "quote per token",
+        "token price",
+        "constant-product pool reserves, quote / token, at the epoch end",
+    );
+    pub const CIRCULATING_SUPPLY: Column = col(
+        "circulating_supply",
+        "tokens",
+        "circulating supply",
+        "supply outside the treasury, the rewards pool, the fee escrow and unvested allocations",
+    );
+    pub const MINTED_TOTAL: Column = col(
+        "minted_total",
+        "tokens",
+        "tokens minted so far",
+        "cumulative emission",
+    );
+    pub const BURNED_TOTAL: Column = col(
+        "burned_total",
+        "tokens",
+        "tokens burned so far",
+        "cumulative burns (fee burns, slashing)",
+    );
+    pub const TREASURY: Column = col(
+        "treasury",
+        "tokens",
+        "treasury balance",
+        "the treasury system account at the epoch end",
+    );
+    pub const GINI_WEALTH: Column = col(
+        "gini_wealth",
+        "0–1",
+        "Gini of wealth",
+        "exact Gini of balance + stake + unvested over active agents",
+    );
+    pub const NAKAMOTO_WEALTH: Column = col(
+        "nakamoto_wealth",
+        "agents",
+        "Nakamoto coefficient of wealth",
+        "fewest active agents holding strictly more than half of all wealth (exact integers)",
+    );
+    pub const GINI_REWARDS: Column = col("gini_rewards", "0–1", "Gini of rewards", "exact Gini of cumulative rewards over every agent of a rewarded role that ever existed, zeros included");
+    pub const ACTIVE_AGENTS: Column = col(
+        "active_agents",
+        "agents",
+        "active agents",
+        "agents that joined and have not left",
+    );
+    pub const TASKS_ARRIVED: Column = col(
+        "tasks_arrived",
+        "tasks",
+        "tasks arrived this epoch",
+        "count of task arrivals",
+    );
+    pub const TASKS_COMPLETED: Column = col(
+        "tasks_completed",
+        "tasks",
+        "tasks completed this epoch",
+        "count of tasks done and verified",
+    );
+    pub const TASKS_DROPPED: Column = col(
+        "tasks_dropped",
+        "tasks",
+        "tasks dropped this epoch",
+        "arrivals no provider could take",
+    );
+    pub const CHEATS_CAUGHT: Column = col(
+        "cheats_caught",
+        "checks",
+        "cheats caught this epoch",
+        "failed verifications",
+    );
+    pub const FEES_QUOTE: Column = col(
+        "fees_quote",
+        "quote",
+        "fees users paid this epoch",
+        "sum of task fees, quote units (6 decimals)",
+    );
+    pub const EMISSION: Column = col(
+        "emission",
+        "tokens",
+        "emission this epoch",
+        "tokens minted into the rewards pool at the epoch end",
+    );
+    pub const REWARDS_PAID: Column = col(
+        "rewards_paid",
+        "tokens",
+        "rewards paid this epoch",
+        "sum of every pool's payouts; never above the pool's budget",
+    );
+    pub const TASK_FEE: Column = col(
+        "task_fee",
+        "quote",
+        "fee per task this epoch",
+        "fixed, or moved each epoch under fees.policy = \"dynamic\" (6 decimals)",
+    );
+    pub const UTILISATION: Column = col(
+        "utilisation",
+        "0–1",
+        "utilisation of compute",
+        "tasks allocated / capacity of the active compute providers",
+    );
+
+    pub const ACTIVE_ROLE: Column = col(
+        "active_{role}",
+        "agents",
+        "active agents of the role",
+        "members that joined and have not left",
+    );
+    pub const GINI_WEALTH_ROLE: Column = col(
+        "gini_wealth_{role}",
+        "0–1",
+        "Gini of the role's wealth",
+        "exact Gini over the role's active members",
+    );
+    pub const NAKAMOTO_WEALTH_ROLE: Column = col(
+        "nakamoto_wealth_{role}",
+        "agents",
+        "Nakamoto coefficient of the role's wealth",
+        "fewest active members holding strictly more than half",
+    );
+    pub const HHI_WEALTH_ROLE: Column = col(
+        "hhi_wealth_{role}",
+        "0–1",
+        "HHI of the role's wealth",
+        "Σ s_i² of the active members' shares",
+    );
+    pub const GINI_REWARDS_ROLE: Column = col(
+        "gini_rewards_{role}",
+        "0–1",
+        "Gini of the role's rewards",
+        "exact Gini of cumulative rewards over every member that ever existed",
+    );
+    pub const REWARDS_ROLE: Column = col(
+        "rewards_{role}",
+        "tokens",
+        "rewards paid to the role so far",
+        "cumulative rewards of the role",
+    );
+
+    pub const COLUMNS: &[Column] = &[
+        EPOCH,
+        TIME,
+        PRICE,
+        CIRCULATING_SUPPLY,
+        MINTED_TOTAL,
+        BURNED_TOTAL,
+        TREASURY,
+        GINI_WEALTH,
+        NAKAMOTO_WEALTH,
+        GINI_REWARDS,
+        ACTIVE_AGENTS,
+        TASKS_ARRIVED,
+        TASKS_COMPLETED,
+        TASKS_DROPPED,
+        CHEATS_CAUGHT,
+        FEES_QUOTE,
+        EMISSION,
+        REWARDS_PAID,
+        TASK_FEE,
+        UTILISATION,
+    ];
+    /// Repeated for each role present in the scenario, in role order.
+    pub const ROLE_COLUMNS: &[Column] = &[
+        ACTIVE_ROLE,
+        GINI_WEALTH_ROLE,
+        NAKAMOTO_WEALTH_ROLE,
+        HHI_WEALTH_ROLE,
+        GINI_REWARDS_ROLE,
+        REWARDS_ROLE,
+    ];
+
+    pub const TABLE: Table = Table {
+        name: "epochs",
+        file: "epochs.csv",
+        rows: "one row per epoch",
+        parts: &[
+            Part::Fixed(COLUMNS),
+            Part::Family {
+                placeholder: "role",
+                over: "each role present in the scenario, in role order",
+                columns: ROLE_COLUMNS,
+            },
+        ],
+    };
+}
+
+/// `agents.csv`: one row per agent that ever existed.
+pub mod agents {
+    use super::{col, Column, Part, Table};
+
+    pub const AGENT_ID: Column = col("agent_id", "", "agent id", "order of creation, from 0");
+    pub const ROLE: Column = col("role", "", "role", "the role of the agent's population");
+    pub const POPULATION: Column = col(
+        "population",
+        "",
+        "population",
+        "name of the [[population]] entry",
+    );
+    pub const JOINED_EPOCH: Column = col(
+        "joined_epoch",
+        "epoch",
+        "epoch the agent joined",
+        "0 for genesis",
+    );
+    pub const LEFT_EPOCH: Column = col(
+        "left_epoch",
+        "epoch",
+        "epoch the agent left",
+        "empty while active",
+    );
+    pub const BALANCE: Column = col(
+        "balance",
+        "tokens",
+        "liquid balance at the end",
+        "ledger balance account",
+    );
+    pub const STAKE: Column = col(
+        "stake",
+        "tokens",
+        "stake at the end",
+        "ledger stake account",
+    );
+    pub const UNVESTED: Column = col(
+        "unvested",
+        "tokens",
+        "unvested allocation at the end",
+        "ledger unvested account",
+    );
+    pub const WEALTH: Column = col(
+        "wealth",
+        "tokens",
+        "wealth at the end",
+        "balance + stake + unvested",
+    );
+    pub const REWARDS_TOTAL: Column = col(
+        "rewards_total",
+        "tokens",
+        "rewards received",
+        "cumulative rewards over the run",
+    );
+    pub const CONTRIBUTION_TOTAL: Column = col(
+        "contribution_total",
+        "units of work",
+        "verified contribution",
+        "the role's own units: tasks, accepted datasets, checks",
+    );
+    pub const QUOTE: Column = col("quote", "quote", "quote holdings at the end", "6 decimals");
+    pub const REPUTATION: Column = col(
+        "reputation",
+        "0–1",
+        "reputation at the end",
+        "the reputation scheme's score; empty without one",
+    );
+
+    pub const COLUMNS: &[Column] = &[
+        AGENT_ID,
+        ROLE,
+        POPULATION,
+        JOINED_EPOCH,
+        LEFT_EPOCH,
+        BALANCE,
+        STAKE,
+        UNVESTED,
+        WEALTH,
+        REWARDS_TOTAL,
+        CONTRIBUTION_TOTAL,
+        QUOTE,
+        REPUTATION,
+    ];
+
+    pub const TABLE: Table = Table {
+        name: "agents",
+        file: "agents.csv",
+        rows: "one row per agent that ever existed",
+        parts: &[Part::Fixed(COLUMNS)],
+    };
+}
+
+/// `accounts.csv`: the system accounts at the end of the run.
+pub mod accounts {
+    use super::{col, Column, Part, Table};
+
+    pub const ACCOUNT: Column = col(
+        "account",
+        "",
+        "system account",
+        "treasury, market_pool, rewards_pool, fee_escrow",
+    );
+    pub const BALANCE: Column = col(
+        "balance",
+        "tokens",
+        "balance at the end",
+        "ledger system account",
+    );
+
+    pub const COLUMNS: &[Column] = &[ACCOUNT, BALANCE];
+
+    pub const TABLE: Table = Table {
+        name: "accounts",
+        file: "accounts.csv",
+        rows: "one row per system account",
+        parts: &[Part::Fixed(COLUMNS)],
+    };
+}
+
+/// A sweep's `runs.csv`: one row per run.
+pub mod runs {
+    use super::{col, Column, Part, Table};
+
+    pub const RUN_ID: Column = col(
+        "run_id",
+        "",
+        "run id",
+        "point_id × replications + replication",
+    );
+    pub const POINT_ID: Column = col(
+        "point_id",
+        "",
+        "point id",
+        "index of the point in the design",
+    );
+    pub const REPLICATION: Column = col("replication", "", "replication", "0 to replications − 1");
+    pub const SEED: Column = col("seed", "", "seed of the run", "base seed + replication");
+    pub const AXIS: Column = col(
+        "{axis}",
+        "",
+        "the axis value at the point",
+        "as written in TOML (strings unquoted)",
+    );
+    pub const METRIC: Column = col(
+        "{metric}",
+        "",
+        "the metric's value at the end of the run",
+        "see `mirage columns metrics`",
+    );
+
+    /// The id columns, first in every row.
+    pub const IDS: &[Column] = &[RUN_ID, POINT_ID, REPLICATION, SEED];
+
+    pub const TABLE: Table = Table {
+        name: "runs",
+        file: "runs.csv",
+        rows: "one row per run, by run_id",
+        parts: &[
+            Part::Fixed(IDS),
+            Part::Family {
+                placeholder: "axis",
+                over: "each axis, sorted by path",
+                columns: &[AXIS],
+            },
+            Part::Family {
+                placeholder: "metric",
+                over: "each metric of [sweep] metrics (default: the eight of `mirage columns metrics`)",
+                columns: &[METRIC],
+            },
+        ],
+    };
+}
+
+/// A sweep's `points.csv`: one row per point.
+pub mod points {
+    use super::{col, runs, Column, Part, Table};
+
+    pub const MEAN: Column = col(
+        "{metric}_mean",
+        "",
+        "mean over the point's replications",
+        "arithmetic mean of the non-empty cells",
+    );
+    pub const CI_LOW: Column = col(
+        "{metric}_ci_low",
+        "",
+        "low end of the 95% interval",
+        "mean − t(0.975, n − 1) · s / √n; empty with one replication",
+    );
+    pub const CI_HIGH: Column = col(
+        "{metric}_ci_high",
+        "",
+        "high end of the 95% interval",
+        "mean + t(0.975, n − 1) · s / √n; empty with one replication",
+    );
+
+    pub const TABLE: Table = Table {
+        name: "points",
+        file: "points.csv",
+        rows: "one row per point",
+        parts: &[
+            Part::Fixed(&[runs::POINT_ID]),
+            Part::Family {
+                placeholder: "axis",
+                over: "each axis, sorted by path",
+                columns: &[runs::AXIS],
+            },
+            Part::Family {
+                placeholder: "metric",
+                over: "each metric of runs.csv",
+                columns: &[MEAN, CI_LOW, CI_HIGH],
+            },
+        ],
+    };
+}
+
+/// The summary metrics a sweep reports when `[sweep] metrics` is absent.
+pub mod metrics {
+    use super::{col, epochs, Column, Part, Table};
+
+    pub const NAKAMOTO_REWARDS: Column = col("nakamoto_rewards", "agents", "Nakamoto coefficient of rewards", "fairness.json rewards.all.nakamoto_50: fewest agents of the rewarded roles holding more than half of all cumulative rewards");
+    pub const MISALLOCATION: Column = col("misallocation", "share of rewards, 0–1", "misallocation", "fairness.json rewards_vs_contribution.all.misallocation: share of rewards that would have to move for pay to follow contribution");
+
+    /// The fairness.json path each named metric stands for.
+    pub const ALIASES: &[(&str, &str)] = &[
+        ("nakamoto_rewards", "rewards.all.nakamoto_50"),
+        ("misallocation", "rewards_vs_contribution.all.misallocation"),
+    ];
+
+    /// Today's eight, in column order: epochs.csv columns at the final
+    /// epoch and two fairness.json numbers.
+    pub const DEFAULT: &[Column] = &[
+        epochs::GINI_WEALTH,
+        epochs::NAKAMOTO_WEALTH,
+        epochs::GINI_REWARDS,
+        NAKAMOTO_REWARDS,
+        MISALLOCATION,
+        epochs::PRICE,
+        epochs::ACTIVE_AGENTS,
+        epochs::CIRCULATING_SUPPLY,
+    ];
+
+    /// The default metrics as a table (`mirage columns metrics`).
+    pub const TABLE: Table = Table {
+        name: "metrics",
+        file: "runs.csv metrics",
+        rows: "the default [sweep] metrics; any epochs.csv column (final epoch) or fairness.json number by dotted path may be chosen",
+        parts: &[Part::Fixed(DEFAULT)],
+    };
+}
+
+/// Every table, in the order `mirage columns` lists them.
+pub const TABLES: &[Table] = &[
+    epochs::TABLE,
+    agents::TABLE,
+    accounts::TABLE,
+    runs::TABLE,
+    points::TABLE,
+    metrics::TABLE,
+];
+
+/// The table called `name` (`epochs`, `epochs.csv` also accepted).
+pub fn table(name: &str) -> Option<&'static Table> {
+    TABLES.iter().find(|t| t.name == name || t.file == name)
+}
+
+/// The names of the tables.
+pub fn table_names() -> Vec<&'static str> {
+    TABLES.iter().map(|t| t.name).collect()
+}
+
+/// The declaration of a sweep metric named `name` (a default metric or an
+/// epochs.csv column, per-role ones included).
+pub fn metric_column(name: &str) -> Option<&'static Column> {
+    metrics::DEFAULT
+        .iter()
+        .find(|c| c.name == name)
+        .or_else(|| epochs::TABLE.find(name).map(|(c, _)| c))
+}
+
+/// A Markdown table of `table`'s columns (what the README holds between
+/// `<!-- columns:NAME -->` and `<!-- /columns -->`).
+pub fn markdown(table: &Table) -> String {
+    let mut s = format!("`{}`: {}.\n\n", table.file, table.rows);
+    s.push_str("| column | unit | meaning | computed |\n|---|---|---|---|\n");
+    for part in table.parts {
+        let (cols, note) = match part {
+            Part::Fixed(c) => (*c, None),
+            Part::Family { over, columns, .. } => (*columns, Some(*over)),
+        };
+        for c in cols {
+            let computed = match note {
+                Some(over) => format!("{}; for {over}", c.computed),
+                None => c.computed.to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} | {} |",
+                c.name,
+                c.unit,
+                c.meaning,
+                computed.replace('|', "\\|")
+            );
+        }
+    }
+    s
+}
+
+/// The README section of `table`: its Markdown between
+/// `<!-- columns:NAME -->` and `<!-- /columns -->` (what
+/// `mirage columns --format markdown` prints).
+pub fn readme_section(table: &Table) -> String {
+    format!(
+        "<!-- columns:{} -->\n{}<!-- /columns -->\n",
+        table.name,
+        markdown(table)
+    )
+}
+
+/// A plain-text listing of `table`'s columns for a terminal.
+pub fn text(table: &Table) -> String {
+    let width = table.columns().map(|c| c.name.len()).max().unwrap_or(0);
+    let unit_width = table
+        .columns()
+        .map(|c| c.unit.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut s = format!("{} ({}):\n", table.file, table.rows);
+    for part in table.parts {
+        let cols = match part {
+            Part::Fixed(c) => *c,
+            Part::Family { over, columns, .. } => {
+                let _ = writeln!(s, "  for {over}:");
+                *columns
+            }
+        };
+        for c in cols {
+            let pad = unit_width.saturating_sub(c.unit.chars().count());
+            let _ = writeln!(
+                s,
+                "  {:<width$}  {}{}  {}: {}",
+                c.name,
+                c.unit,
+                " ".repeat(pad),
+                c.meaning,
+                c.computed
+            );
+        }
+    }
+    s
+}
+
+/// `table` as JSON: its name, file, rows and parts with their columns.
+pub fn json(table: &Table) -> serde_json::Value {
+    let column = |c: &Column| {
+        serde_json::json!({
+            "name": c.name,
+            "unit": c.unit,
+            "meaning": c.meaning,
+            "computed": c.computed,
+        })
+    };
+    let parts: Vec<serde_json::Value> = table
+        .parts
+        .iter()
+        .map(|p| match p {
+            Part::Fixed(cols) => serde_json::json!({
+                "columns": cols.iter().map(column).collect::<Vec<_>>(),
+            }),
+            Part::Family {
+                placeholder,
+                over,
+                columns,
+            } => serde_json::json!({
+                "placeholder": placeholder,
+                "for": over,
+                "columns": columns.iter().map(column).collect::<Vec<_>>(),
+            }),
+        })
+        .collect();
+    serde_json::json!({
+        "table": table.name,
+        "file": table.file,
+        "rows": table.rows,
+        "parts": parts,
+    })
+}
+
+/// Dotted paths of every number in a fairness report as `fairness.json`
+/// holds it, with `{role}` for a role name (`wealth.by_role.{role}.gini`).
+/// Taken from a report of two sample agents, so it follows the report's
+/// fields as they change.
+pub fn fairness_paths() -> Vec<String> {
+    use crate::fairness::{fairness_report, AgentFacts};
+    let agent = |wealth, rewards| AgentFacts {
+        role: "{role}",
+        active: true,
+        rewarded: true,
+        wealth,
+        rewards,
+        contribution: rewards,
+    };
+    let report = fairness_report(&[agent(1, 2), agent(3, 5)], 0);
+    let mut out = Vec::new();
+    if let Ok(value) = serde_json::to_value(&report) {
+        number_paths("", &value, &mut out);
+    }
+    out.sort();
+    out
+}
+
+fn number_paths(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                number_paths(&join(k), v, out);
+            }
+        }
+        // Optional numbers are null when undefined.
+        serde_json::Value::Number(_) | serde_json::Value::Null => out.push(prefix.to_string()),
+        _ => {}
+    }
+}
+
+/// A label for a `fairness.json` number by its dotted path, e.g.
+/// `wealth.by_role.validator.gini` → "gini of final wealth, validator";
+/// `None` for a path of another shape.
+pub fn fairness_label(path: &str) -> Option<String> {
+    let seg: Vec<&str> = path.split('.').collect();
+    let quantity = match *seg.first()? {
+        "wealth" => "final wealth",
+        "rewards" => "cumulative rewards",
+        "rewards_vs_contribution" => "rewards vs contribution",
+        "who_benefits" => "who benefits",
+        _ => return None,
+    };
+    let (field, role) = match seg.as_slice() {
+        ["who_benefits", role, field] => (*field, Some(*role)),
+        [_, "all", field] => (*field, None),
+        [_, "by_role", role, field] => (*field, Some(*role)),
+        _ => return None,
+    };
+    let field = field.replace('_', " ");
+    Some(match role {
+        Some(r) => format!("{field} of {quantity}, {r}"),
+        None => format!("{field} of {quantity}"),
+    })
+}
+
+/// Looks `path` (dotted) up in `value`.
+pub fn lookup<'v>(value: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
+    path.split('.').try_fold(value, |v, key| v.get(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_expand_and_match() {
+        let roles = |p: &str| {
+            if p == "role" {
+                vec!["validator".to_string()]
+            } else {
+                Vec::new()
+            }
+        };
+        let h = epochs::TABLE.header(&roles);
+        assert_eq!(h.len(), epochs::COLUMNS.len() + epochs::ROLE_COLUMNS.len());
+        assert_eq!(h[20], "active_validator");
+        let (c, v) = epochs::TABLE.find("gini_wealth_validator").expect("family");
+        assert_eq!(
+            (c.name, v.as_deref()),
+            ("gini_wealth_{role}", Some("validator"))
+        );
+        assert_eq!(
+            epochs::TABLE.find("gini_wealth").map(|(c, _)| c.name),
+            Some("gini_wealth")
+        );
+        assert!(epochs::TABLE.find("gini_wealth_").is_none());
+    }
+
+    #[test]
+    fn fairness_labels() {
+        assert_eq!(
+            fairness_label("wealth.by_role.validator.gini").as_deref(),
+            Some("gini of final wealth, validator")
+        );
+        assert_eq!(
+            fairness_label("rewards.all.top_10pct_share").as_deref(),
+            Some("top 10pct share of cumulative rewards")
+        );
+        assert_eq!(fairness_label("price"), None);
+    }
+
+    #[test]
+    fn fairness_paths_are_numbers() {
+        let paths = fairness_paths();
+        for p in [
+            "rewards.all.top_10pct_share",
+            "wealth.by_role.{role}.gini",
+            "rewards.all.nakamoto_50",
+            "rewards_vs_contribution.all.misallocation",
+            "who_benefits.{role}.reward_share",
+        ] {
+            assert!(paths.iter().any(|x| x == p), "{p} missing from {paths:?}");
+        }
+        for (_, path) in metrics::ALIASES {
+            assert!(paths.iter().any(|x| x == path), "{path}");
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Whole run directories or nothing: a run is written into a hidden
+//! temporary sibling of its directory (`.<name>.staging-<pid>`) and renamed
+//! into place when every file is complete, so a failed or interrupted run
+//! leaves no new file, and a failed `--force` run leaves the previous output
+//! as it was. Staging directories of killed runs are removed by the next run
+//! into the same parent (on Linux, those whose process is gone); a signal
+//! handler can remove the live ones with [`remove_all_staging`].
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+
+const STAGING: &str = ".staging-";
+const REPLACED: &str = ".replaced-";
+
+/// Staging directories of this process not yet committed or removed.
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Removes every live staging directory of this process (for a signal
+/// handler before it exits).
+pub fn remove_all_staging() {
+    let live = match LIVE.lock() {
+        Ok(mut live) => std::mem::take(&mut *live),
+        Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+    };
+    for dir in live {
+        let _ = fs::remove_dir_all(dir);
+    }
+}
+
+fn forget(dir: &Path) {
+    if let Ok(mut live) = LIVE.lock() {
+        live.retain(|d| d != dir);
+    }
+}
+
+/// A run directory being written under a temporary sibling name.
+#[derive(Debug)]
+pub struct StagedDir {
+    staging: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+impl StagedDir {
+    /// Refuses a non-empty `target` unless `force`, then creates an empty
+    /// staging directory next to it.
+    pub fn create(target: &Path, force: bool) -> Result<Self> {
+        if target.exists() {
+            let non_empty = fs::read_dir(target)
+                .with_context(|| format!("cannot read output directory {}", target.display()))?
+                .next()
+                .is_some();
+            if non_empty && !force {
+                anyhow::bail!(
+                    "output directory {} is not empty; pass --force to overwrite its files, or --out another directory",
+                    target.display()
+                );
+            }
+        }
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into());
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent)
+            .with_context(|| format!("cannot create directory {}", parent.display()))?;
+        remove_stale(&parent, &name);
+        let staging = parent.join(format!(".{name}{STAGING}{}", std::process::id()));
+        if staging.exists() {
+            let _ = fs::remove_dir_all(&staging);
+        }
+        fs::create_dir(&staging)
+            .with_context(|| format!("cannot create directory {}", staging.display()))?;
+        if let Ok(mut live) = LIVE.lock() {
+            live.push(staging.clone());
+        }
+        Ok(Self {
+            staging,
+            target: target.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    /// Where the files are written until `commit`.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Moves the staging directory into place. A previous directory (with
+    /// `--force`) is replaced; files in it that the run did not write are
+    /// kept.
+    pub fn commit(mut self) -> Result<()> {
+        let rename = |from: &Path, to: &Path| {
+            fs::rename(from, to)
+                .with_context(|| format!("cannot rename {} to {}", from.display(), to.display()))
+        };
+        if self.target.exists() {
+            let replaced = self.staging.with_file_name(format!(
+                ".{}{REPLACED}{}",
+                self.target
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                std::process::id()
+            ));
+            rename(&self.target, &replaced)?;
+            if let Err(e) = rename(&self.staging, &self.target) {
+                let _ = fs::rename(&replaced, &self.target);
+                return Err(e);
+            }
+            if let Ok(entries) = fs::read_dir(&replaced) {
+                for entry in entries.flatten() {
+                    let kept = self.target.join(entry.file_name());
+                    if !kept.exists() {
+                        let _ = fs::rename(entry.path(), kept);
+                    }
+                }
+            }
+            let _ = fs::remove_dir_all(&replaced);
+        } else {
+            rename(&self.staging, &self.target)?;
+        }
+        self.committed = true;
+        forget(&self.staging);
+        Ok(())
+    }
+}
+
+impl Drop for StagedDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+            forget(&self.staging);
+        }
+    }
+}
+
+/// Removes `parent/.<name>.staging-<pid>` (and `.replaced-<pid>`)
+/// directories left by runs that were killed: on Linux those whose process
+/// no longer exists; elsewhere they are left, hidden, and ignored.
+fn remove_stale(parent: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let own = std::process::id().to_string();
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let pid = [STAGING, REPLACED]
+            .iter()
+            .find_map(|kind| file.strip_prefix(&format!(".{name}{kind}")));
+        let Some(pid) = pid else { continue };
+        if pid == own || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let proc = Path::new("/proc");
+        if proc.join("self").exists() && !proc.join(pid).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}

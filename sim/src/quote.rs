@@ -1,0 +1,292 @@
+//! The quote ledger: every movement of the quote asset (a USD-like stable
+//! coin, `QUOTE_DECIMALS`), in integer base units, through one API
+//! (`transfer`, and `endow` for what an account brings at genesis or when
+//! it joins). Accounts: each agent, the market pool's quote reserve, and
+//! two outside parties — `task_buyers` (users paying task fees) and
+//! `outside` (who receives providers' operating costs). Outside parties
+//! are unbounded: only their flows are kept.
+//!
+//! Invariants (`check`): for every bounded account quote_end =
+//! quote_genesis + quote_in − quote_out; Σ quote_in = Σ quote_out over all
+//! accounts. Balances never go negative: an overdraft is an error and
+//! nothing moves.
+
+use thiserror::Error;
+
+/// Where quote can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuoteAccount {
+    Agent(u32),
+    /// The market pool's quote reserve.
+    MarketPool,
+    /// Outside users buying tasks (pay task fees; unbounded).
+    TaskBuyers,
+    /// Whoever receives providers' operating costs (unbounded).
+    Outside,
+}
+
+/// The accounts that belong to no agent, in row order.
+pub const SYSTEM_QUOTE_ACCOUNTS: [QuoteAccount; 3] = [
+    QuoteAccount::MarketPool,
+    QuoteAccount::TaskBuyers,
+    QuoteAccount::Outside,
+];
+
+impl QuoteAccount {
+    /// Name as in `value.csv` (agents have none of their own).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuoteAccount::Agent(_) => "agent",
+            QuoteAccount::MarketPool => "market_pool",
+            QuoteAccount::TaskBuyers => "task_buyers",
+            QuoteAccount::Outside => "outside",
+        }
+    }
+
+    /// Whether the account has a balance (outside parties do not).
+    pub fn is_bounded(self) -> bool {
+        matches!(self, QuoteAccount::Agent(_) | QuoteAccount::MarketPool)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum QuoteError {
+    #[error("insufficient quote in {account:?}: has {available}, needs {requested}")]
+    InsufficientFunds {
+        account: QuoteAccount,
+        available: u64,
+        requested: u64,
+    },
+    #[error("quote overflow crediting {account:?}")]
+    Overflow { account: QuoteAccount },
+    #[error(
+        "quote not conserved in {account:?}: holds {end}, genesis {genesis} + in {inflow} - out {outflow}"
+    )]
+    AccountBroken {
+        account: QuoteAccount,
+        end: u128,
+        genesis: u128,
+        inflow: u128,
+        outflow: u128,
+    },
+    #[error("quote not conserved: sum of quote_in {inflow} != sum of quote_out {outflow}")]
+    FlowsBroken { inflow: u128, outflow: u128 },
+}
+
+/// One account's figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QuoteFigures {
+    /// Quote held now (0 for outside parties).
+    pub balance: u64,
+    pub genesis: u64,
+    pub inflow: u128,
+    pub outflow: u128,
+}
+
+/// Struct-of-arrays quote ledger, agents indexed by id.
+#[derive(Debug, Clone, Default)]
+pub struct QuoteLedger {
+    balance: Vec<u64>,
+    genesis: Vec<u64>,
+    inflow: Vec<u128>,
+    outflow: Vec<u128>,
+    /// Market pool, task buyers, outside.
+    system: [QuoteFigures; 3],
+}
+
+fn system_index(account: QuoteAccount) -> usize {
+    match account {
+        QuoteAccount::Agent(_) | QuoteAccount::MarketPool => 0,
+        QuoteAccount::TaskBuyers => 1,
+        QuoteAccount::Outside => 2,
+    }
+}
+
+impl QuoteLedger {
+    /// Opens an agent's account (empty); returns its id.
+    pub fn open_agent(&mut self) -> u32 {
+        self.balance.push(0);
+        self.genesis.push(0);
+        self.inflow.push(0);
+        self.outflow.push(0);
+        (self.balance.len() - 1) as u32
+    }
+
+    pub fn reserve(&mut self, additional: usize) {
+        self.balance.reserve_exact(additional);
+        self.genesis.reserve_exact(additional);
+        self.inflow.reserve_exact(additional);
+        self.outflow.reserve_exact(additional);
+    }
+
+    /// Quote held by `account` now (0 for outside parties).
+    #[inline]
+    pub fn balance(&self, account: QuoteAccount) -> u64 {
+        match account {
+            QuoteAccount::Agent(a) => self.balance[a as usize],
+            other => self.system[system_index(other)].balance,
+        }
+    }
+
+    /// Every agent's quote, by id.
+    pub fn agent_balances(&self) -> &[u64] {
+        &self.balance
+    }
+
+    /// One account's genesis, balance, in and out.
+    pub fn figures(&self, account: QuoteAccount) -> QuoteFigures {
+        match account {
+            QuoteAccount::Agent(a) => {
+                let a = a as usize;
+                QuoteFigures {
+                    balance: self.balance[a],
+                    genesis: self.genesis[a],
+                    inflow: self.inflow[a],
+                    outflow: self.outflow[a],
+                }
+            }
+            other => self.system[system_index(other)],
+        }
+    }
+
+    /// `account` brings `amount` from outside the model (at genesis, or
+    /// when an agent joins): it counts as genesis quote, not as a flow.
+    pub fn endow(&mut self, account: QuoteAccount, amount: u64) -> Result<(), QuoteError> {
+        if !account.is_bounded() {
+            return Ok(());
+        }
+        let (balance, genesis) = match account {
+            QuoteAccount::Agent(a) => {
+                let a = a as usize;
+                (&mut self.balance[a], &mut self.genesis[a])
+            }
+            other => {
+                let s = &mut self.system[system_index(other)];
+                (&mut s.balance, &mut s.genesis)
+            }
+        };
+        let (Some(b), Some(g)) = (balance.checked_add(amount), genesis.checked_add(amount)) else {
+            return Err(QuoteError::Overflow { account });
+        };
+        *balance = b;
+        *genesis = g;
+        Ok(())
+    }
+
+    /// Moves `amount` from one account to another, recording it as the
+    /// first's `quote_out` and the second's `quote_in`; nothing moves on
+    /// error. Outside parties pay and receive without limit.
+    #[inline]
+    pub fn transfer(
+        &mut self,
+        from: QuoteAccount,
+        to: QuoteAccount,
+        amount: u64,
+    ) -> Result<(), QuoteError> {
+        if amount == 0 {
+            return Ok(());
+        }
+        if from.is_bounded() {
+            let available = self.balance(from);
+            if available < amount {
+                return Err(QuoteError::InsufficientFunds {
+                    account: from,
+                    available,
+                    requested: amount,
+                });
+            }
+        }
+        if to.is_bounded() && from != to && self.balance(to).checked_add(amount).is_none() {
+            return Err(QuoteError::Overflow { account: to });
+        }
+        let wide = u128::from(amount);
+        match from {
+            QuoteAccount::Agent(a) => {
+                self.balance[a as usize] -= amount;
+                self.outflow[a as usize] += wide;
+            }
+            other => {
+                let s = &mut self.system[system_index(other)];
+                if other.is_bounded() {
+                    s.balance -= amount;
+                }
+                s.outflow += wide;
+            }
+        }
+        match to {
+            QuoteAccount::Agent(a) => {
+                self.balance[a as usize] += amount;
+                self.inflow[a as usize] += wide;
+            }
+            other => {
+                let s = &mut self.system[system_index(other)];
+                if other.is_bounded() {
+                    s.balance += amount;
+                }
+                s.inflow += wide;
+            }
+        }
+        Ok(())
+    }
+
+    /// Verifies quote_end = genesis + in − out for every bounded account
+    /// and Σ in = Σ out over all accounts, exactly.
+    pub fn check(&self) -> Result<(), QuoteError> {
+        let mut total_in = 0u128;
+        let mut total_out = 0u128;
+        let agents = (0..self.balance.len()).map(|a| QuoteAccount::Agent(a as u32));
+        for account in agents.chain(SYSTEM_QUOTE_ACCOUNTS) {
+            let f = self.figures(account);
+            total_in += f.inflow;
+            total_out += f.outflow;
+            if account.is_bounded()
+                && u128::from(f.balance) + f.outflow != u128::from(f.genesis) + f.inflow
+            {
+                return Err(QuoteError::AccountBroken {
+                    account,
+                    end: u128::from(f.balance),
+                    genesis: u128::from(f.genesis),
+                    inflow: f.inflow,
+                    outflow: f.outflow,
+                });
+            }
+        }
+        if total_in == total_out {
+            Ok(())
+        } else {
+            Err(QuoteError::FlowsBroken {
+                inflow: total_in,
+                outflow: total_out,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flows_balance_and_overdrafts_are_refused() {
+        let mut q = QuoteLedger::default();
+        let a = q.open_agent();
+        q.endow(QuoteAccount::Agent(a), 100).unwrap();
+        q.endow(QuoteAccount::MarketPool, 1_000).unwrap();
+        q.transfer(QuoteAccount::Agent(a), QuoteAccount::MarketPool, 60)
+            .unwrap();
+        assert!(q
+            .transfer(QuoteAccount::Agent(a), QuoteAccount::Outside, 41)
+            .is_err());
+        q.transfer(QuoteAccount::TaskBuyers, QuoteAccount::MarketPool, 500)
+            .unwrap();
+        q.transfer(QuoteAccount::MarketPool, QuoteAccount::Agent(a), 7)
+            .unwrap();
+        q.transfer(QuoteAccount::Agent(a), QuoteAccount::Outside, 47)
+            .unwrap();
+        assert_eq!(q.balance(QuoteAccount::Agent(a)), 0);
+        assert_eq!(q.balance(QuoteAccount::MarketPool), 1_553);
+        assert_eq!(q.figures(QuoteAccount::Outside).inflow, 47);
+        q.check().unwrap();
+    }
+}

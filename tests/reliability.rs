@@ -1,0 +1,543 @@
+//! Reliability on valid-looking but bad input (issue 15): every case gives
+//! exit code 2 with the file's line and column (or the flag), never a panic
+//! and never a new file; outputs stay where they belong.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const GOOD: &str = r#"name = "t"
+epochs = 3
+initial_supply = 1000
+[market]
+token_reserve = 100
+quote_reserve = 10
+[[population]]
+name = "cp"
+role = "compute_provider"
+count = 2
+honesty = 0.9
+"#;
+
+fn mirage(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mirage"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+/// Runs `mirage run` on `text` (with `sets`) in a fresh directory and
+/// checks the failure: exit 2, no panic, `says` in stderr, no output.
+fn rejected(text: &str, sets: &[&str], says: &str) -> String {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("bad.toml"), text).expect("write");
+    let mut args = vec!["run", "bad.toml"];
+    for set in sets {
+        args.extend(["--set", set]);
+    }
+    for command in [&args[..], &["validate", "bad.toml"]] {
+        let mut command = command.to_vec();
+        if command[0] == "validate" {
+            for set in sets {
+                command.extend(["--set", set]);
+            }
+        }
+        let out = mirage(tmp.path(), &command);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(stderr.contains(says), "expected `{says}` in: {stderr}");
+    }
+    assert!(!tmp.path().join("out").exists(), "no output directory");
+    let out = mirage(tmp.path(), &args);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_swap_fee_of_one_is_rejected_not_a_panic() {
+    let stderr = rejected(GOOD, &["market.swap_fee=1"], "swap fee in [0, 1)");
+    assert!(stderr.contains("--set market.swap_fee=1"), "{stderr}");
+    let text = GOOD.replace("quote_reserve = 10", "quote_reserve = 10\nswap_fee = 1.0");
+    let stderr = rejected(&text, &[], "swap fee in [0, 1)");
+    assert!(stderr.contains("bad.toml:7:12"), "{stderr}");
+}
+
+#[test]
+fn the_shipped_sweep_with_a_fee_of_one_is_refused_by_every_command() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenario = root.join("scenarios/sweep-emission.toml");
+    let scenario = scenario.to_str().expect("utf-8");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for args in [
+        &["run", scenario, "--set", "market.swap_fee=1"][..],
+        &["validate", scenario, "--set", "market.swap_fee=1"],
+        &["sweep", scenario, "--dry-run", "--set", "market.swap_fee=1"],
+    ] {
+        let out = mirage(tmp.path(), args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("swap fee"), "{args:?}: {stderr}");
+    }
+    assert!(!tmp.path().join("out").exists());
+}
+
+#[test]
+fn fee_shares_above_one_are_rejected_with_their_location() {
+    let text = GOOD.replace(
+        "[market]",
+        "[fees]\nburn_share = 0.6\ntreasury_share = 0.6\n[market]",
+    );
+    let stderr = rejected(&text, &[], "add up to 1.2");
+    assert!(stderr.contains("bad.toml:6:18"), "{stderr}");
+    rejected(
+        GOOD,
+        &["fees.burn_share=0.7", "fees.treasury_share=0.7"],
+        "--set fees.burn_share=0.7",
+    );
+}
+
+#[test]
+fn distributions_that_can_leave_an_attributes_range_are_rejected() {
+    for dist in [
+        "{ dist = \"normal\", mean = 0.5, sd = 0.1 }",
+        "{ dist = \"lognormal\", mu = -2, sigma = 0.5 }",
+        "{ dist = \"pareto\", scale = 0.1, shape = 2 }",
+        "{ dist = \"uniform\", min = 0.5, max = 1.5 }",
+    ] {
+        let text = GOOD.replace("honesty = 0.9", &format!("honesty = {dist}"));
+        let stderr = rejected(&text, &[], "a probability in [0, 1]");
+        assert!(stderr.contains("bad.toml:11:11"), "{stderr}");
+    }
+    let text = GOOD.replace(
+        "honesty = 0.9",
+        "honesty = 0.9\ncapacity = { dist = \"normal\", mean = 100, sd = 10 }",
+    );
+    let stderr = rejected(&text, &[], "values >= 0");
+    assert!(stderr.contains("bad.toml:12:12"), "{stderr}");
+}
+
+#[test]
+fn a_market_reserve_above_the_supply_is_rejected_with_its_location() {
+    let text = GOOD.replace("token_reserve = 100", "token_reserve = 5000");
+    let stderr = rejected(&text, &[], "exceeds initial_supply");
+    assert!(stderr.contains("bad.toml:5:17"), "{stderr}");
+}
+
+#[test]
+fn allocations_above_the_supply_name_the_population() {
+    let text = GOOD.replace("honesty = 0.9", "honesty = 0.9\nstake = 800");
+    let stderr = rejected(&text, &[], "exceed initial_supply");
+    assert!(stderr.contains("bad.toml:7:1"), "{stderr}");
+    assert!(stderr.contains("`cp`"), "{stderr}");
+}
+
+#[test]
+fn a_set_value_with_a_newline_is_rejected_unless_it_is_one_toml_value() {
+    rejected(GOOD, &["epochs=5\nseed = 9"], "contains a newline");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("good.toml"), GOOD).expect("write");
+    let out = mirage(
+        tmp.path(),
+        &[
+            "validate",
+            "good.toml",
+            "--set",
+            "description=\"\"\"one\ntwo\"\"\"",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn more_populations_than_a_16_bit_index_are_refused() {
+    let mut text = String::from("name = \"t\"\nepochs = 1\ninitial_supply = 1000\n");
+    for _ in 0..=u16::MAX as usize {
+        text.push_str("[[population]]\nrole = \"holder\"\ncount = 1\n");
+    }
+    rejected(&text, &[], "at most 65535");
+}
+
+#[test]
+fn error_snippets_of_huge_lines_are_clipped() {
+    let text = format!("name = \"{}\" = 1\n", "x".repeat(1_000_000));
+    let stderr = rejected(&text, &[], "bad.toml:1:");
+    assert!(stderr.len() < 2_000, "{} bytes", stderr.len());
+}
+
+#[test]
+fn the_default_output_directory_stays_inside_out() {
+    for name in ["../../escaped", "/tmp/absolute", "..", "a/b"] {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let work = tmp.path().join("a/b/c");
+        std::fs::create_dir_all(&work).expect("mkdir");
+        let text = GOOD.replace("name = \"t\"", &format!("name = {name:?}"));
+        std::fs::write(work.join("s.toml"), text).expect("write");
+        let out = mirage(&work, &["run", "s.toml", "--quiet", "--no-dashboard"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let entries: Vec<_> = std::fs::read_dir(work.join("out"))
+            .expect("out/ exists")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        assert_eq!(entries.len(), 1, "{name}: {entries:?}");
+        assert!(entries[0].join("epochs.csv").is_file(), "{name}");
+        assert!(!tmp.path().join("escaped").exists(), "{name}");
+        assert!(!tmp.path().join("a/escaped").exists(), "{name}");
+    }
+}
+
+#[test]
+fn jobs_above_the_cores_are_reduced_with_a_note() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenario = root.join("scenarios/sweep-emission.toml");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = mirage(
+        tmp.path(),
+        &[
+            "sweep",
+            scenario.to_str().expect("utf-8"),
+            "--jobs",
+            "100000",
+            "--limit",
+            "1",
+            "--quiet",
+            "--no-dashboard",
+            "--yes",
+            "--out",
+            "s",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("reduced to"), "{stderr}");
+}
+
+/// Runs `scenario` (a path relative to `dir`) into `out` with `sets`.
+fn run_into(dir: &Path, scenario: &str, out: &str, sets: &[&str]) {
+    let mut args = vec![
+        "run",
+        scenario,
+        "--out",
+        out,
+        "--quiet",
+        "--no-dashboard",
+        "--force",
+    ];
+    for set in sets {
+        args.extend(["--set", set]);
+    }
+    let run = mirage(dir, &args);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{scenario}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// The CSV and fairness outputs of two run directories are byte-identical.
+fn same_outputs(a: &Path, b: &Path, what: &str) {
+    let mut compared = 0;
+    for entry in std::fs::read_dir(a).expect("run dir") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("name").to_owned();
+        let ext = path.extension().and_then(|e| e.to_str());
+        if matches!(ext, Some("csv")) || name == "fairness.json" {
+            let left = std::fs::read(&path).expect("read");
+            let right = std::fs::read(b.join(&name)).expect("read the other run");
+            assert!(left == right, "{what}: {name:?} differs");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 3, "{what}: {compared} files compared");
+}
+
+/// `compare-schemes.toml` with `edit` applied, and the edit applies.
+fn compare_schemes_with(edit: (&str, &str)) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("scenarios/compare-schemes.toml")).expect("read");
+    let edited = text.replacen(edit.0, edit.1, 1);
+    assert_ne!(edited, text, "the edit applies");
+    edited
+}
+
+const DOTTED: (&str, &str) = (
+    "[reward.compute.reputation]\nmodel = \"beta\"\nlambda = 0.95\ngamma = 2.0\nprior = 0.5\non_slash = \"reset\"\n",
+    "reputation.model = \"beta\"\nreputation.lambda = 0.95\nreputation.gamma = 2.0\nreputation.prior = 0.5\nreputation.on_slash = \"reset\"\n",
+);
+const LONE_SUB_TABLE: (&str, &str) = (
+    "[reward.data.quadratic]\nmechanism = \"standard\"\nm = 1.0                    # pairwise bound, tokens\ndonors = 150\npicks = 3\ndonation = 10\n",
+    "",
+);
+const EMPTY_SCHEME_TABLE: (&str, &str) = (
+    "[reward.data.quadratic]\nmechanism = \"standard\"\nm = 1.0                    # pairwise bound, tokens\ndonors = 150\npicks = 3\ndonation = 10\n",
+    "[reward.data.quadratic]\n",
+);
+
+#[test]
+fn dotted_keys_and_implicit_tables_mean_what_toml_says() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let short = ["epochs=4"];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let original =
+        std::fs::read_to_string(root.join("scenarios/compare-schemes.toml")).expect("read");
+    for (name, text) in [
+        ("dotted", compare_schemes_with(DOTTED)),
+        ("explicit", original),
+    ] {
+        std::fs::write(tmp.path().join(format!("{name}.toml")), text).expect("write");
+        run_into(tmp.path(), &format!("{name}.toml"), name, &short);
+    }
+    same_outputs(
+        &tmp.path().join("dotted"),
+        &tmp.path().join("explicit"),
+        "dotted keys",
+    );
+    for (name, edit) in [("lone", LONE_SUB_TABLE), ("empty", EMPTY_SCHEME_TABLE)] {
+        std::fs::write(
+            tmp.path().join(format!("{name}.toml")),
+            compare_schemes_with(edit),
+        )
+        .expect("write");
+        run_into(tmp.path(), &format!("{name}.toml"), name, &short);
+    }
+    same_outputs(
+        &tmp.path().join("lone"),
+        &tmp.path().join("empty"),
+        "an implicit scheme table",
+    );
+}
+
+#[test]
+fn running_the_resolved_scenario_reproduces_the_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut scenarios = Vec::new();
+    for dir in ["scenarios", "scenarios/schemes", "scenarios/calibration"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("scenarios") {
+            let path = entry.expect("entry").path();
+            if path.extension().and_then(|e| e.to_str()) == Some("toml") {
+                scenarios.push(std::fs::read_to_string(&path).expect("read"));
+            }
+        }
+    }
+    scenarios.sort();
+    assert!(
+        scenarios.len() >= 8,
+        "{} shipped scenarios",
+        scenarios.len()
+    );
+    for edit in [DOTTED, LONE_SUB_TABLE, EMPTY_SCHEME_TABLE] {
+        scenarios.push(compare_schemes_with(edit));
+    }
+    for (i, text) in scenarios.iter().enumerate() {
+        let file = format!("s{i}.toml");
+        std::fs::write(tmp.path().join(&file), text).expect("write");
+        let first = format!("first{i}");
+        run_into(tmp.path(), &file, &first, &["epochs=3"]);
+        let resolved = format!("{first}/scenario.resolved.toml");
+        let again = format!("again{i}");
+        run_into(tmp.path(), &resolved, &again, &[]);
+        same_outputs(
+            &tmp.path().join(&first),
+            &tmp.path().join(&again),
+            &format!("scenario {i}"),
+        );
+    }
+}
+
+#[test]
+fn a_failed_forced_run_leaves_the_previous_output_intact() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("good.toml"), GOOD).expect("write");
+    run_into(tmp.path(), "good.toml", "out", &[]);
+    std::fs::write(tmp.path().join("out/notes.txt"), "mine").expect("write");
+    let before = std::fs::read(tmp.path().join("out/epochs.csv")).expect("read");
+    // A run that fails once genesis passed (its directory cannot be
+    // made: the parent is a file) writes nothing; one refused changes
+    // nothing; a forced run replaces the results whole and keeps the
+    // files it does not write.
+    std::fs::write(tmp.path().join("file"), "x").expect("write");
+    let out = mirage(
+        tmp.path(),
+        &[
+            "run",
+            "good.toml",
+            "--out",
+            "file/run",
+            "--quiet",
+            "--force",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = mirage(
+        tmp.path(),
+        &[
+            "run",
+            "good.toml",
+            "--out",
+            "out",
+            "--quiet",
+            "--set",
+            "epochs=4",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "not empty without --force");
+    assert_eq!(
+        std::fs::read(tmp.path().join("out/epochs.csv")).expect("read"),
+        before
+    );
+    run_into(tmp.path(), "good.toml", "out", &["epochs=4"]);
+    assert_ne!(
+        std::fs::read(tmp.path().join("out/epochs.csv")).expect("read"),
+        before
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("out/notes.txt")).expect("kept"),
+        "mine"
+    );
+    let hidden: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "no staging left: {hidden:?}");
+}
+
+#[test]
+fn stale_staging_of_a_killed_run_is_removed_by_the_next_run() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("good.toml"), GOOD).expect("write");
+    // A pid above the kernel's limit (4194304) is never running.
+    let stale = tmp.path().join(".out.staging-99999999");
+    std::fs::create_dir(&stale).expect("mkdir");
+    std::fs::write(stale.join("epochs.csv"), "partial").expect("write");
+    run_into(tmp.path(), "good.toml", "out", &[]);
+    if Path::new("/proc/self").exists() {
+        assert!(!stale.exists(), "stale staging removed");
+    }
+    assert!(tmp.path().join("out/epochs.csv").is_file());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_no_file_and_exits_130_or_143() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let long = GOOD
+        .replace("epochs = 3", "epochs = 100000")
+        .replace("count = 2", "count = 200");
+    std::fs::write(tmp.path().join("long.toml"), long).expect("write");
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mirage"))
+            .current_dir(tmp.path())
+            .args(["run", "long.toml", "--out", "out", "--no-dashboard"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Wait until the staging directory exists: the run is writing.
+        let started = std::time::Instant::now();
+        while !std::fs::read_dir(tmp.path()).expect("dir").any(|e| {
+            e.expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .contains(".staging-")
+        }) {
+            assert!(started.elapsed().as_secs() < 60, "the run starts");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let status = child.wait().expect("wait");
+        let mut stderr = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            e.read_to_string(&mut stderr).expect("stderr");
+        }
+        assert_eq!(status.code(), Some(code), "SIG{signal}: {stderr}");
+        let left: Vec<_> = std::fs::read_dir(tmp.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "long.toml")
+            .collect();
+        assert!(left.is_empty(), "SIG{signal}: nothing left: {left:?}");
+    }
+}
+
+#[test]
+fn metrics_into_a_closed_pipe_is_success() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut csv = String::from("balance\n");
+    for i in 0..100_000 {
+        csv.push_str(&format!("{i}\n"));
+    }
+    std::fs::write(tmp.path().join("x.csv"), csv).expect("write");
+    for format in ["json", "table"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mirage"))
+            .current_dir(tmp.path())
+            .args([
+                "metrics", "x.csv", "--column", "balance", "--format", format, "--lorenz", "1000",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // The reader goes away before anything is written, as `head` does.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{format}: {stderr}");
+        assert!(stderr.is_empty(), "{format}: {stderr}");
+    }
+}
+
+#[test]
+fn a_second_sweep_on_the_same_directory_is_refused() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenario = root.join("scenarios/sweep-emission.toml");
+    let scenario = scenario.to_str().expect("utf-8");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "sweep",
+        scenario,
+        "--out",
+        "s",
+        "--quiet",
+        "--no-dashboard",
+        "--yes",
+        "--jobs",
+        "1",
+        "--set",
+        "epochs=100000",
+    ];
+    let mut first = Command::new(env!("CARGO_BIN_EXE_mirage"))
+        .current_dir(tmp.path())
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    while !tmp.path().join("s").exists() {
+        assert!(started.elapsed().as_secs() < 60, "the first sweep starts");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let second = mirage(tmp.path(), &resume);
+    let _ = first.kill();
+    let _ = first.wait();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("another mirage process"), "{stderr}");
+}
