@@ -326,7 +326,11 @@ fn running_the_resolved_scenario_reproduces_the_run() {
         for entry in std::fs::read_dir(root.join(dir)).expect("scenarios") {
             let path = entry.expect("entry").path();
             if path.extension().and_then(|e| e.to_str()) == Some("toml") {
-                scenarios.push(std::fs::read_to_string(&path).expect("read"));
+                // Data files of empirical distributions are named relative
+                // to the scenario: keep them found from the copy.
+                let text = std::fs::read_to_string(&path).expect("read");
+                let data = format!("file = \"{}/data/", root.display());
+                scenarios.push(text.replace("file = \"../data/", &data));
             }
         }
     }

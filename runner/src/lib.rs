@@ -6,7 +6,8 @@
 //! execution, journals, resume, shards, merge, Slurm job scripts, summary
 //! metrics).
 //!
-//! Modules: `load` (scenario loading), `run` (one run and its files,
+//! Modules: `load` (scenario loading), `data` (the data files of
+//! empirical distributions), `run` (one run and its files,
 //! `fairness_of`), `output` (atomic files and the run CSV writers),
 //! `progress` (the progress callbacks), `staging` (run directories that
 //! appear whole or not at all), `sweep`.
@@ -15,6 +16,7 @@
 //! prints; progress goes to [`RunProgress`] / [`SweepProgress`], and what a
 //! command prints is built by the caller from the returned values.
 
+pub mod data;
 pub mod governance_output;
 pub mod load;
 pub mod output;
@@ -23,6 +25,7 @@ pub mod run;
 pub mod staging;
 pub mod sweep;
 
+pub use data::CsvFiles;
 pub use load::load_scenario;
 pub use progress::{NoProgress, RunProgress, SweepProgress, SweepStart};
 pub use run::{fairness_of, reward_shares, run_to_dir, RunOptions, RunReport, RUN_FILES};

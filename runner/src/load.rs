@@ -1,11 +1,17 @@
 //! Loading a scenario as the command line names it: a file, an optional
 //! seed and `--set` overrides (dotted.path=value), applied in order, then
-//! checked. Reads the file; the parsing and checks are `mirage-sim`'s.
+//! checked. Reads the file, and the data files of its empirical
+//! distributions (relative to it, `CsvFiles`); the parsing and checks are
+//! `mirage-sim`'s.
 
 use std::path::Path;
 
 use anyhow::{anyhow, Context, Result};
-use mirage_sim::{parse_scenario, LoadedScenario, Override};
+use mirage_sim::reward::SchemeRegistry;
+use mirage_sim::scenario::parse_scenario_with_files;
+use mirage_sim::{LoadedScenario, Override};
+
+use crate::data::CsvFiles;
 
 /// Reads the scenario file at `path`, applies the `sets` overrides
 /// (`dotted.path=value`, value a TOML literal or a bare string) and then
@@ -28,9 +34,11 @@ pub fn load_scenario(path: &Path, seed: Option<u64>, sets: &[String]) -> Result<
             text: format!("seed={seed} (from --seed)"),
         });
     }
-    Ok(parse_scenario(
+    Ok(parse_scenario_with_files(
         &text,
         &path.display().to_string(),
         &overrides,
+        SchemeRegistry::builtin_ref(),
+        &CsvFiles::beside(path),
     )?)
 }

@@ -241,7 +241,7 @@ impl Simulation {
                 .demand
                 .willingness_to_pay
                 .as_ref()
-                .map(|d| *d.get_ref()),
+                .map(|d| d.get_ref().clone()),
         };
 
         let mut ledger = Ledger::new(supply);
@@ -379,6 +379,24 @@ impl Simulation {
             .iter()
             .map(|p| p.get_ref().clone())
             .collect();
+        if let Some(d) = &scenario.demand.willingness_to_pay {
+            if d.get_ref().is_empirical() && d.get_ref().data().is_none() {
+                return Err(SimError::Genesis(
+                    "demand.willingness_to_pay is an empirical distribution whose values were \
+                     not loaded (load the scenario with a loader that resolves data files)"
+                        .into(),
+                ));
+            }
+        }
+        for (i, p) in populations.iter().enumerate() {
+            if let Some(name) = crate::scenario::empirical::unresolved(p) {
+                return Err(SimError::Genesis(format!(
+                    "population `{}`: `{name}` is an empirical distribution whose values were \
+                     not loaded (load the scenario with a loader that resolves data files)",
+                    p.display_name(i)
+                )));
+            }
+        }
         let mut roles_present: Vec<Role> = populations.iter().map(|p| p.role).collect();
         roles_present.sort_unstable();
         roles_present.dedup();

@@ -225,12 +225,26 @@ fn scheme_params(pool: PoolKind, cfg: &PoolConfig) -> String {
 }
 
 fn describe(d: &DistTable) -> String {
-    match *d {
+    match d {
         DistTable::Constant { value } => format!("{value}"),
         DistTable::Uniform { min, max } => format!("uniform({min}, {max})"),
         DistTable::Normal { mean, sd } => format!("normal({mean}, {sd})"),
         DistTable::Lognormal { mu, sigma } => format!("lognormal({mu}, {sigma})"),
         DistTable::Pareto { scale, shape } => format!("pareto({scale}, {shape})"),
         DistTable::Beta { alpha, beta } => format!("beta({alpha}, {beta})"),
+        DistTable::Empirical {
+            file,
+            column,
+            scale,
+            sample,
+            ..
+        } => format!(
+            "empirical({file}, {column}{}, {})",
+            scale.map_or(String::new(), |s| format!(" × {s}")),
+            match sample {
+                mirage_sim::scenario::EmpiricalSample::Bootstrap => "bootstrap",
+                mirage_sim::scenario::EmpiricalSample::InOrder => "in_order",
+            }
+        ),
     }
 }

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use mirage_sim::reward::SchemeRegistry;
-use mirage_sim::scenario::{apply_override, check_schema, render, scenario_from_table};
+use mirage_sim::scenario::{
+    apply_override, check_schema, parse_scenario_with_files, render, scenario_from_table_with_files,
+};
 use mirage_sim::{parse_scenario, Override, Scenario};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -18,6 +20,7 @@ use toml::Value;
 use super::definition::{cell, AxisKind, SweepDef};
 use super::design::{count_points, Design};
 use super::summary::{self, RunSummary};
+use crate::data::CsvFiles;
 
 /// Where a run sits in the sweep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +46,8 @@ pub struct Plan {
     pub def: SweepDef,
     pub design: Design,
     runs: u64,
+    /// The data files of empirical distributions (read once, cached).
+    files: CsvFiles,
 }
 
 impl Plan {
@@ -115,10 +120,13 @@ impl Plan {
                 text: format!("seed={seed} (from --seed)"),
             });
         }
-        let loaded = parse_scenario(
+        let files = CsvFiles::beside(&scenario_file);
+        let loaded = parse_scenario_with_files(
             &scenario_text,
             &scenario_file.display().to_string(),
             &overrides,
+            SchemeRegistry::builtin_ref(),
+            &files,
         )?;
         let mut table = loaded.table;
         // Sweeps are not recursive: no run sees the [sweep] table.
@@ -128,7 +136,8 @@ impl Plan {
                 scenario_file.display()
             )
         })?;
-        let base = scenario_from_table(&table).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let base = scenario_from_table_with_files(&table, SchemeRegistry::builtin_ref(), &files)
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
         let def =
             SweepDef::parse(&sweep, base.seed).map_err(|e| anyhow!("{}: {e}", path.display()))?;
         if let Some(metrics) = &def.metrics {
@@ -160,6 +169,7 @@ impl Plan {
             def,
             design,
             runs,
+            files,
         })
     }
 
@@ -226,7 +236,7 @@ impl Plan {
     /// The checked scenario of a point.
     pub fn point_scenario(&self, values: &[Value]) -> Result<Scenario, String> {
         let table = self.point_table(values)?;
-        scenario_from_table(&table)
+        scenario_from_table_with_files(&table, SchemeRegistry::builtin_ref(), &self.files)
     }
 
     /// Checks before anything runs: each axis value alone on the base

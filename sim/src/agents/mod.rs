@@ -310,7 +310,7 @@ pub fn common_attributes(spec: &PopulationSpec) -> [(&'static str, Option<&Spann
 pub fn population_distributions(spec: &PopulationSpec) -> Vec<(&'static str, DistSpec)> {
     let common = common_attributes(spec)
         .into_iter()
-        .filter_map(|(name, d)| d.map(|d| (name, *d.get_ref())));
+        .filter_map(|(name, d)| d.map(|d| (name, d.get_ref().clone())));
     let own = spec
         .role
         .attributes()
@@ -418,7 +418,12 @@ pub fn draw<R: Rng + ?Sized>(
 }
 
 /// Draws an amount in tokens and converts it to base units.
+/// An empirical distribution's amount is exact: its value in base units,
+/// truncated toward zero.
 pub fn draw_amount<R: Rng + ?Sized>(rng: &mut R, dist: Option<&DistSpec>, decimals: u32) -> u64 {
+    if let Some(units) = dist.and_then(|d| d.sample_units(rng, decimals)) {
+        return units;
+    }
     to_base_units(draw(rng, dist, 0.0, AttrKind::NonNegative), decimals)
 }
 

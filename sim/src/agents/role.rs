@@ -10,6 +10,8 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -17,7 +19,7 @@ use super::Agents;
 use crate::error::SimError;
 use crate::reward::PoolKind;
 use crate::rng::SimRng;
-use crate::scenario::DistSpec;
+use crate::scenario::{DistSpec, EmpiricalData};
 use crate::world::World;
 
 /// What kind of value an attribute takes.
@@ -62,6 +64,9 @@ pub struct Attributes {
     pub values: BTreeMap<String, Spanned<toml::Value>>,
     /// Where each attribute's key is written.
     pub key_spans: BTreeMap<String, Range<usize>>,
+    /// The values of empirical attributes, by name, attached by the loader
+    /// (`scenario::empirical::resolve`).
+    pub resolved: BTreeMap<String, Arc<EmpiricalData>>,
 }
 
 impl Attributes {
@@ -73,6 +78,7 @@ impl Attributes {
     pub fn dist(&self, name: &str) -> Option<DistSpec> {
         self.value(name)
             .and_then(|v| DistSpec::deserialize(v.clone()).ok())
+            .map(|d| d.with_data(self.resolved.get(name).cloned()))
     }
 
     /// A whole-number attribute.
@@ -131,7 +137,7 @@ impl Attributes {
                     )
                 });
             };
-            if let Err(message) = check_value(name, attr.kind, value) {
+            if let Err(message) = check_value(name, attr.kind, value, self.resolved.get(name)) {
                 return Err(precise(name).unwrap_or((value.span(), message)));
             }
         }
@@ -139,11 +145,18 @@ impl Attributes {
     }
 }
 
-fn check_value(name: &str, kind: AttrKind, value: &Spanned<toml::Value>) -> Result<(), String> {
+fn check_value(
+    name: &str,
+    kind: AttrKind,
+    value: &Spanned<toml::Value>,
+    data: Option<&Arc<EmpiricalData>>,
+) -> Result<(), String> {
     let v = value.get_ref();
     match kind {
         AttrKind::NonNegative | AttrKind::Probability => {
-            let dist = DistSpec::deserialize(v.clone()).map_err(|e| e.message().to_string())?;
+            let dist = DistSpec::deserialize(v.clone())
+                .map_err(|e| e.message().to_string())?
+                .with_data(data.cloned());
             check_dist_range(name, kind, &dist)
         }
         AttrKind::Whole => match v.as_integer() {
@@ -195,6 +208,12 @@ pub fn check_dist_range(name: &str, kind: AttrKind, dist: &DistSpec) -> Result<(
             "use a constant, a non-negative uniform, a lognormal or a pareto",
         ),
     };
+    if let Some(data) = dist.data() {
+        return Err(format!(
+            "`{name}` must be {expected}, but the values of {} range over [{lo}, {hi}]",
+            data.path
+        ));
+    }
     Err(format!(
         "`{name}` must be {expected}, but its distribution ranges over [{lo}, {hi}]: {instead}"
     ))

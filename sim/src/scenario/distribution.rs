@@ -1,43 +1,170 @@
 //! Attribute distributions of a population: a bare number (constant) or a
-//! table `{ dist = "...", ... }` naming one of rand_distr's distributions.
+//! table `{ dist = "...", ... }` naming one of rand_distr's distributions,
+//! or `empirical`: a data file's values (see `empirical`), attached by the
+//! loader, drawn with replacement or in row order.
 //! Parameters are checked when the scenario is read, so sampling never fails.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use rand::Rng;
 use rand_distr::{Beta, Distribution, LogNormal, Normal, Pareto, Uniform};
 use serde::de::{self, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// One attribute's distribution, as written in a scenario file.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
-pub enum DistTable {
-    Constant { value: f64 },
-    Uniform { min: f64, max: f64 },
-    Normal { mean: f64, sd: f64 },
-    Lognormal { mu: f64, sigma: f64 },
-    Pareto { scale: f64, shape: f64 },
-    Beta { alpha: f64, beta: f64 },
+use super::empirical::EmpiricalData;
+
+/// How an empirical distribution draws from its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmpiricalSample {
+    /// Uniformly with replacement (from the genesis stream).
+    #[default]
+    Bootstrap,
+    /// The values in row order, cycling when the population is larger.
+    InOrder,
 }
 
-/// A validated distribution, ready to sample.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct DistSpec(DistTable);
+/// One attribute's distribution, as written in a scenario file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DistTable {
+    Constant {
+        value: f64,
+    },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    Lognormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Pareto {
+        scale: f64,
+        shape: f64,
+    },
+    Beta {
+        alpha: f64,
+        beta: f64,
+    },
+    /// The values of `column` in the CSV `file` (relative to the scenario
+    /// file, or absolute), times `scale`, truncated to the scenario's
+    /// decimals. `sha256` is recorded by the loader in the resolved
+    /// scenario; a file whose hash differs is refused.
+    Empirical {
+        file: String,
+        column: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scale: Option<f64>,
+        #[serde(default)]
+        sample: EmpiricalSample,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sha256: Option<String>,
+    },
+}
+
+/// A validated distribution, ready to sample; an empirical one carries the
+/// values the loader attached (`attach`) and, for `in_order`, its cursor.
+#[derive(Debug, Clone)]
+pub struct DistSpec {
+    table: DistTable,
+    data: Option<Arc<EmpiricalData>>,
+    cursor: Cursor,
+}
+
+/// The next row of an `in_order` distribution. Each simulation samples its
+/// own copy (genesis clones the populations), so runs stay deterministic.
+#[derive(Debug, Default)]
+struct Cursor(AtomicU64);
+
+impl Clone for Cursor {
+    fn clone(&self) -> Self {
+        Self(AtomicU64::new(self.0.load(Ordering::Relaxed)))
+    }
+}
+
+impl PartialEq for DistSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.table == other.table
+    }
+}
+
+impl Serialize for DistSpec {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.table.serialize(serializer)
+    }
+}
 
 impl DistSpec {
     pub const fn constant(value: f64) -> Self {
-        Self(DistTable::Constant { value })
+        Self {
+            table: DistTable::Constant { value },
+            data: None,
+            cursor: Cursor(AtomicU64::new(0)),
+        }
     }
 
     pub fn table(&self) -> &DistTable {
-        &self.0
+        &self.table
+    }
+
+    /// Whether the distribution is `empirical`.
+    pub fn is_empirical(&self) -> bool {
+        matches!(self.table, DistTable::Empirical { .. })
+    }
+
+    /// The values of an empirical distribution, once attached.
+    pub fn data(&self) -> Option<&EmpiricalData> {
+        self.data.as_deref()
+    }
+
+    /// Attaches an empirical distribution's values (the loader's job).
+    pub fn attach(&mut self, data: Arc<EmpiricalData>) {
+        self.data = Some(data);
+        self.cursor = Cursor::default();
+    }
+
+    /// The same distribution with `data` attached.
+    pub fn with_data(mut self, data: Option<Arc<EmpiricalData>>) -> Self {
+        if let Some(data) = data {
+            self.attach(data);
+        }
+        self
+    }
+
+    /// The row of the next empirical draw (None when no values are attached).
+    fn next_row<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<(usize, &EmpiricalData)> {
+        let data = self.data.as_deref().filter(|d| !d.is_empty())?;
+        let DistTable::Empirical { sample, .. } = &self.table else {
+            return None;
+        };
+        let row = match sample {
+            EmpiricalSample::Bootstrap => rng.random_range(0..data.len()),
+            EmpiricalSample::InOrder => {
+                let n = self.cursor.0.fetch_add(1, Ordering::Relaxed);
+                (n % data.len() as u64) as usize
+            }
+        };
+        Some((row, data))
+    }
+
+    /// Draws an amount in base units of `decimals` decimals, exactly, from
+    /// an empirical distribution (None, drawing nothing, for the others).
+    pub fn sample_units<R: Rng + ?Sized>(&self, rng: &mut R, decimals: u32) -> Option<u64> {
+        self.next_row(rng)
+            .map(|(row, data)| data.units_at(row, decimals))
     }
 
     /// Draws one value.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         // Parameters were validated in `check`, so the constructors succeed;
         // the fallbacks keep this total without a panic path.
-        match self.0 {
+        match self.table {
             DistTable::Constant { value } => value,
             DistTable::Uniform { min, max } => {
                 if min == max {
@@ -56,24 +183,32 @@ impl DistSpec {
             DistTable::Beta { alpha, beta } => {
                 Beta::new(alpha, beta).map_or(alpha / (alpha + beta), |d| d.sample(rng))
             }
+            DistTable::Empirical { .. } => self
+                .next_row(rng)
+                .map_or(0.0, |(row, data)| data.value(row)),
         }
     }
 
     /// The smallest and largest values the distribution can produce.
+    /// An empirical distribution's are its values' minimum and maximum
+    /// (unbounded until the values are attached).
     pub fn support(&self) -> (f64, f64) {
-        match self.0 {
+        match self.table {
             DistTable::Constant { value } => (value, value),
             DistTable::Uniform { min, max } => (min, max),
             DistTable::Normal { .. } => (f64::NEG_INFINITY, f64::INFINITY),
             DistTable::Lognormal { .. } => (0.0, f64::INFINITY),
             DistTable::Pareto { scale, .. } => (scale, f64::INFINITY),
             DistTable::Beta { .. } => (0.0, 1.0),
+            DistTable::Empirical { .. } => self
+                .data()
+                .map_or((f64::NEG_INFINITY, f64::INFINITY), EmpiricalData::range),
         }
     }
 
     /// The mean, where it is finite.
     pub fn mean(&self) -> f64 {
-        match self.0 {
+        match self.table {
             DistTable::Constant { value } => value,
             DistTable::Uniform { min, max } => (min + max) / 2.0,
             DistTable::Normal { mean, .. } => mean,
@@ -86,10 +221,29 @@ impl DistSpec {
                 }
             }
             DistTable::Beta { alpha, beta } => alpha / (alpha + beta),
+            DistTable::Empirical { .. } => self.data().map_or(f64::NAN, EmpiricalData::mean),
+        }
+    }
+
+    fn unchecked(table: DistTable) -> Self {
+        Self {
+            table,
+            data: None,
+            cursor: Cursor::default(),
         }
     }
 
     fn check(table: DistTable) -> Result<Self, String> {
+        if let DistTable::Empirical { scale, .. } = &table {
+            if let Some(scale) = scale {
+                if !(scale.is_finite() && *scale > 0.0) {
+                    return Err(format!(
+                        "empirical distribution: `scale` must be a finite number > 0, got {scale}"
+                    ));
+                }
+            }
+            return Ok(Self::unchecked(table));
+        }
         let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
         let ok = match table {
             DistTable::Constant { value } => finite(&[value]),
@@ -100,9 +254,10 @@ impl DistSpec {
                 finite(&[scale, shape]) && scale > 0.0 && shape > 0.0
             }
             DistTable::Beta { alpha, beta } => finite(&[alpha, beta]) && alpha > 0.0 && beta > 0.0,
+            DistTable::Empirical { .. } => true,
         };
         if ok {
-            Ok(Self(table))
+            Ok(Self::unchecked(table))
         } else {
             Err(format!(
                 "invalid distribution parameters {table:?}: uniform needs min <= max, normal and \
@@ -120,7 +275,7 @@ impl<'de> Deserialize<'de> for DistSpec {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str(
                     "a number or a table { dist = \"constant\" | \"uniform\" | \"normal\" | \
-                     \"lognormal\" | \"pareto\" | \"beta\", ... }",
+                     \"lognormal\" | \"pareto\" | \"beta\" | \"empirical\", ... }",
                 )
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<DistSpec, E> {

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use thiserror::Error;
 
+use super::empirical::{record_files, resolve, DataFiles, NoFiles};
 use super::{FeePolicy, PoolConfig, RewardPools, Role, Scenario};
 use crate::agents::check_population;
 use crate::reward::{SchemeCheck, SchemeParams, SchemeRegistry};
@@ -110,22 +111,39 @@ pub fn parse_scenario(
 }
 
 /// `parse_scenario` against `registry`'s reward schemes (the built-ins and
-/// any a user registered).
+/// any a user registered). A scenario with an empirical distribution is an
+/// error here (no files are read): see `parse_scenario_with_files`.
 pub fn parse_scenario_with(
     text: &str,
     path: &str,
     overrides: &[Override],
     registry: &SchemeRegistry,
 ) -> Result<LoadedScenario, ScenarioError> {
+    parse_scenario_with_files(text, path, overrides, registry, &NoFiles)
+}
+
+/// `parse_scenario_with`, reading the values of empirical distributions
+/// through `files` (which resolves their paths) and attaching them to the
+/// scenario; the resolved table records each data file's absolute path and
+/// sha256.
+pub fn parse_scenario_with_files(
+    text: &str,
+    path: &str,
+    overrides: &[Override],
+    registry: &SchemeRegistry,
+    files: &dyn DataFiles,
+) -> Result<LoadedScenario, ScenarioError> {
     let at = |span: Range<usize>, message: String| located(text, path, span, message);
     let mut table: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| at(e.span().unwrap_or(0..0), e.message().to_string()))?;
-    let scenario: Scenario =
+    let mut scenario: Scenario =
         toml::from_str(text).map_err(|e| at(e.span().unwrap_or(0..0), e.message().to_string()))?;
+    resolve(&mut scenario, files).map_err(|(span, message)| at(span, message))?;
     check(&scenario, registry, Some(text)).map_err(|(span, message)| at(span, message))?;
     if overrides.is_empty() {
         check_genesis(&scenario, registry).map_err(|(span, message)| at(span, message))?;
+        record_files(&mut table, &scenario);
         let resolved = render(&table);
         return Ok(LoadedScenario {
             scenario,
@@ -133,7 +151,6 @@ pub fn parse_scenario_with(
             resolved,
         });
     }
-    let mut scenario = scenario;
     for ov in overrides {
         let fail = |message: String| ScenarioError::Override {
             assignment: ov.text.clone(),
@@ -145,22 +162,18 @@ pub fn parse_scenario_with(
     // Cross-field rules are checked once every override is applied, so that
     // fields which must change together (the pools' shares, `yuma` on both
     // the compute and validation pools) can be overridden together.
-    check(&scenario, registry, None).map_err(|(_, message)| ScenarioError::Override {
+    let failed = |(_, message): (Range<usize>, String)| ScenarioError::Override {
         assignment: overrides
             .iter()
             .map(|o| o.text.as_str())
             .collect::<Vec<_>>()
             .join(" --set "),
         message,
-    })?;
-    check_genesis(&scenario, registry).map_err(|(_, message)| ScenarioError::Override {
-        assignment: overrides
-            .iter()
-            .map(|o| o.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" --set "),
-        message,
-    })?;
+    };
+    resolve(&mut scenario, files).map_err(failed)?;
+    check(&scenario, registry, None).map_err(failed)?;
+    check_genesis(&scenario, registry).map_err(failed)?;
+    record_files(&mut table, &scenario);
     let resolved = render(&table);
     Ok(LoadedScenario {
         scenario,
@@ -181,7 +194,18 @@ pub fn scenario_from_table_with(
     table: &toml::Table,
     registry: &SchemeRegistry,
 ) -> Result<Scenario, String> {
-    let scenario = deserialize_table(table)?;
+    scenario_from_table_with_files(table, registry, &NoFiles)
+}
+
+/// `scenario_from_table_with`, reading the values of empirical
+/// distributions through `files`.
+pub fn scenario_from_table_with_files(
+    table: &toml::Table,
+    registry: &SchemeRegistry,
+    files: &dyn DataFiles,
+) -> Result<Scenario, String> {
+    let mut scenario = deserialize_table(table)?;
+    resolve(&mut scenario, files).map_err(|(_, message)| message)?;
     check(&scenario, registry, None).map_err(|(_, message)| message)?;
     Ok(scenario)
 }

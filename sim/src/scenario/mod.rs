@@ -4,6 +4,7 @@
 //! error reporting live in `load`; distributions in `distribution`.
 
 pub mod distribution;
+pub mod empirical;
 pub mod load;
 
 use std::collections::BTreeMap;
@@ -15,14 +16,16 @@ use toml::Spanned;
 pub use crate::values::{
     EmissionSchedule, Fraction, NonNegative, Positive, Probability, SlashDestination,
 };
-pub use distribution::{DistSpec, DistTable};
+pub use distribution::{DistSpec, DistTable, EmpiricalSample};
+pub use empirical::{DataFiles, DataRequest, EmpiricalBuilder, EmpiricalData, NoFiles};
 
 pub use crate::agents::speculator::Strategy;
 pub use crate::agents::{Attributes, Role};
 pub use crate::reward::PoolKind;
 pub use load::{
-    apply_override, at_path, check_schema, located, parse_scenario, parse_scenario_with, render,
-    scenario_from_table, scenario_from_table_with, LoadedScenario, Override, ScenarioError,
+    apply_override, at_path, check_schema, located, parse_scenario, parse_scenario_with,
+    parse_scenario_with_files, render, scenario_from_table, scenario_from_table_with,
+    scenario_from_table_with_files, LoadedScenario, Override, ScenarioError,
 };
 
 /// A whole scenario file.
