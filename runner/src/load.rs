@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use anyhow::{anyhow, Context, Result};
-use mirage_sim::{parse_scenario, LoadedScenario, Override};
+use mirage_sim::reward::SchemeRegistry;
+use mirage_sim::{parse_scenario, parse_scenario_with, LoadedScenario, Override};
 
 /// Reads the scenario file at `path`, applies the `sets` overrides
 /// (`dotted.path=value`, value a TOML literal or a bare string) and then
@@ -33,4 +34,32 @@ pub fn load_scenario(path: &Path, seed: Option<u64>, sets: &[String]) -> Result<
         &path.display().to_string(),
         &overrides,
     )?)
+}
+
+/// `load_scenario` from the scenario's text (named `source` in messages)
+/// against `registry`'s reward schemes, for callers that hold the text
+/// (the Python bindings' `Scenario.from_toml`) or register schemes of
+/// their own.
+pub fn load_scenario_text(
+    text: &str,
+    source: &str,
+    seed: Option<u64>,
+    sets: &[String],
+    registry: &SchemeRegistry,
+) -> Result<LoadedScenario> {
+    let mut overrides = sets
+        .iter()
+        .map(|s| Override::parse(s).map_err(|e| anyhow!("--set {s}: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(seed) = seed {
+        overrides.push(Override {
+            path: "seed".into(),
+            value: toml::Value::Integer(
+                i64::try_from(seed)
+                    .map_err(|_| anyhow!("--seed {seed}: must be at most {}", i64::MAX))?,
+            ),
+            text: format!("seed={seed} (from --seed)"),
+        });
+    }
+    Ok(parse_scenario_with(text, source, &overrides, registry)?)
 }
