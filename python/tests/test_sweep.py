@@ -1,0 +1,50 @@
+"""`mirage.sweep`: tables, and an interrupted sweep resumed equals an
+uninterrupted one."""
+
+import polars as pl
+import pytest
+
+import mirage
+from conftest import SWEEP
+
+SMALL = {"epochs": 15, "sweep.replications": 2}
+
+
+def test_sweep_tables(tmp_path):
+    s = mirage.sweep(SWEEP, set=SMALL, out=tmp_path / "s", jobs=2, progress=False)
+    assert s.out == tmp_path / "s"
+    assert s.outcome["complete"]
+    assert s.runs.height == 12
+    assert s.points.height == 6
+
+
+def test_default_out_is_a_fresh_temporary_directory():
+    s = mirage.sweep(SWEEP, set=SMALL, progress=False)
+    assert s.out.exists() and s.runs.height == 12
+
+
+def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, monkeypatch):
+    full = mirage.sweep(SWEEP, set=SMALL, out=tmp_path / "full", jobs=1, progress=False)
+
+    class Interrupt(mirage._Progress):
+        def update(self, done, total):
+            if done >= 3:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(mirage, "_Progress", Interrupt)
+    out = tmp_path / "cut"
+    with pytest.raises(KeyboardInterrupt):
+        mirage.sweep(SWEEP, set=SMALL, out=out, jobs=1)
+    assert not (out / "runs.csv").exists()
+    monkeypatch.undo()
+    resumed = mirage.sweep(SWEEP, set=SMALL, out=out, resume=True, jobs=1, progress=False)
+    assert resumed.outcome["ran"] < 12
+    assert resumed.runs.equals(full.runs)
+    assert resumed.points.equals(full.points)
+
+
+def test_bad_sweep_raises(tmp_path):
+    with pytest.raises(mirage.ScenarioError):
+        mirage.sweep(SWEEP, set={"sweep.replications": "x"}, out=tmp_path / "x", progress=False)
+    with pytest.raises(FileNotFoundError):
+        mirage.sweep(tmp_path / "none.toml")
