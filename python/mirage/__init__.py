@@ -170,14 +170,17 @@ class SchemeContext:
 class Scheme:
     """A Python reward scheme with the inputs it reads.
 
-    A plain callable given to ``run(..., schemes=...)`` is ``Scheme(f)``:
-    it reads reputation (the beta model with its defaults) but not usage,
-    which makes every task draw a dataset and so changes the run's random
-    draws; pass ``usage=True`` to read it.
+    A plain callable given to ``run(..., schemes=...)`` is ``Scheme(f)``,
+    which reads work, failures and stake only, like ``proportional``: its
+    ``ctx.reputation`` is 0.5 and its ``ctx.usage`` 0. ``reputation=True``
+    keeps reputation scores for the pool (the beta model with the
+    defaults of the ``reputation`` scheme; ``agents.csv`` then has them);
+    ``usage=True`` counts dataset usage, which makes every task draw a
+    dataset and so changes the run's random draws.
     """
 
     func: Callable[[SchemeContext], Any]
-    reputation: bool = True
+    reputation: bool = False
     usage: bool = False
 
 

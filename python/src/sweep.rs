@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
 use mirage_runner::sweep::exec::{self, Cancelled, Options};
@@ -75,6 +75,9 @@ pub fn sweep<'py>(
     let counters = Counters::default();
     let cancel = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel();
+    // A `Receiver` is `Send` but not `Sync`: borrowed by the closures that
+    // run without the GIL, it goes behind a mutex.
+    let rx = Mutex::new(rx);
     let mut stopped: Option<PyErr> = None;
     let result = std::thread::scope(|scope| {
         let (plan, opts, counters, cancel) = (&plan, &opts, &counters, &cancel);
@@ -84,7 +87,11 @@ pub fn sweep<'py>(
         });
         let mut shown = (u64::MAX, u64::MAX);
         loop {
-            let received = py.allow_threads(|| rx.recv_timeout(Duration::from_millis(100)));
+            let received = py.allow_threads(|| {
+                rx.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .recv_timeout(Duration::from_millis(100))
+            });
             let now = (
                 counters.done.load(Ordering::Relaxed),
                 counters.total.load(Ordering::Relaxed),

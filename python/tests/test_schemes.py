@@ -76,3 +76,18 @@ def test_unknown_scheme_is_a_scenario_error_at_its_line():
 def test_builtin_name_cannot_be_replaced():
     with pytest.raises(ValueError):
         mirage.run(BASELINE, set=SMALL, schemes={"proportional": lambda c: c.work})
+
+
+def test_scheme_reading_reputation_sees_scores():
+    seen = []
+
+    def scheme(ctx):
+        seen.append(ctx.reputation.copy())
+        return ctx.work * ctx.reputation
+
+    run = mirage.run(
+        BASELINE, set={**POOL, "epochs": 5}, schemes={"py_work": mirage.Scheme(scheme, reputation=True)}
+    )
+    assert all(((r >= 0) & (r <= 1)).all() for r in seen)
+    assert any((r != 0.5).any() for r in seen)
+    assert run.agents["reputation"].drop_nulls().len() > 0

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use anyhow::{anyhow, Context, Result};
 use mirage_sim::reward::SchemeRegistry;
-use mirage_sim::{parse_scenario, parse_scenario_with, LoadedScenario, Override};
+use mirage_sim::scenario::parse_scenario_with;
+use mirage_sim::{parse_scenario, LoadedScenario, Override};
 
 /// Reads the scenario file at `path`, applies the `sets` overrides
 /// (`dotted.path=value`, value a TOML literal or a bare string) and then
