@@ -24,21 +24,28 @@ def test_default_out_is_a_fresh_temporary_directory():
 
 
 def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, monkeypatch):
-    full = mirage.sweep(SWEEP, set=SMALL, out=tmp_path / "full", jobs=1, progress=False)
+    # Runs of ~40 ms each, so that the interrupt (polled every 100 ms) comes
+    # well before the last of the 18.
+    sets = {"sweep.replications": 3}
+    full = mirage.sweep(SWEEP, set=sets, out=tmp_path / "full", jobs=1, progress=False)
 
     class Interrupt(mirage._Progress):
+        """Ctrl-C as soon as one run is done."""
+
         def update(self, done, total):
-            if done >= 3:
+            if done >= 1:
                 raise KeyboardInterrupt
 
     monkeypatch.setattr(mirage, "_Progress", Interrupt)
     out = tmp_path / "cut"
     with pytest.raises(KeyboardInterrupt):
-        mirage.sweep(SWEEP, set=SMALL, out=out, jobs=1)
+        mirage.sweep(SWEEP, set=sets, out=out, jobs=1)
     assert not (out / "runs.csv").exists()
+    assert (out / "runs.journal.csv").exists()
     monkeypatch.undo()
-    resumed = mirage.sweep(SWEEP, set=SMALL, out=out, resume=True, jobs=1, progress=False)
-    assert resumed.outcome["ran"] < 12
+    resumed = mirage.sweep(SWEEP, set=sets, out=out, resume=True, jobs=2, progress=False)
+    assert 0 < resumed.outcome["ran"] < 18
+    assert resumed.outcome["complete"]
     assert resumed.runs.equals(full.runs)
     assert resumed.points.equals(full.points)
 
