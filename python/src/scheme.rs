@@ -166,7 +166,10 @@ impl PyScheme {
             PyBytes::new(py, &bytes_of(ctx.members, u32::to_ne_bytes)),
             PyBytes::new(py, &bytes_of(ctx.work, u64::to_ne_bytes)),
             PyBytes::new(py, &bytes_of(ctx.failures, u64::to_ne_bytes)),
-            PyBytes::new(py, &bytes_of(ctx.stake, |s| (s as f64 / unit).to_ne_bytes())),
+            PyBytes::new(
+                py,
+                &bytes_of(ctx.stake, |s| (s as f64 / unit).to_ne_bytes()),
+            ),
             PyBytes::new(py, &bytes_of(ctx.reputation, f64::to_ne_bytes)),
             PyBytes::new(py, &bytes_of(ctx.usage, u64::to_ne_bytes)),
             budget as f64 / unit,

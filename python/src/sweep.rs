@@ -97,7 +97,7 @@ pub fn sweep<'py>(
                 counters.total.load(Ordering::Relaxed),
             );
             if stopped.is_none() {
-                let mut report = || -> PyResult<()> {
+                let report = || -> PyResult<()> {
                     py.check_signals()?;
                     if let Some(cb) = &progress {
                         if now != shown && now.1 > 0 {
