@@ -52,7 +52,9 @@ __all__ = [
     "ScenarioError",
     "Sweep",
     "SweepError",
+    "fund",
     "metrics",
+    "yuma",
     "run",
     "sweep",
     "__version__",
@@ -549,3 +551,162 @@ def metrics(
                 raise ValueError(f"weights must be non-negative integers, not {x!r}")
             w.append(int(x))
     return json.loads(_native.metrics(vals, w))
+
+
+def _columns(data: Any, names: Sequence[str], what: str) -> list:
+    """The columns ``names`` of a DataFrame (polars or pandas) or dict, or a
+    tuple/list of as many arrays, as lists."""
+    if isinstance(data, (tuple, list)) and len(data) == len(names):
+        cols = [_column(c, None) for c in data]
+    elif hasattr(data, "columns") or isinstance(data, Mapping):
+        missing = [n for n in names if n not in list(data.keys() if isinstance(data, Mapping) else data.columns)]
+        if missing:
+            raise ValueError(f"{what}: no column {missing[0]!r} (expected {', '.join(names)})")
+        cols = [_column(data[n], None) for n in names]
+    else:
+        raise TypeError(f"{what}: expected a DataFrame with columns {', '.join(names)} or {len(names)} arrays")
+    if len({len(c) for c in cols}) > 1:
+        raise ValueError(f"{what}: the columns have different lengths")
+    return cols
+
+
+class _Ids:
+    """Ids interned in order of first appearance."""
+
+    def __init__(self):
+        self.index: Dict[Any, int] = {}
+        self.names: list = []
+
+    def intern(self, name: Any) -> int:
+        key = str(name)
+        if key not in self.index:
+            self.index[key] = len(self.names)
+            self.names.append(name)
+        return self.index[key]
+
+
+def _sorted_ids(names: Sequence[Any]) -> list:
+    """Indices of ``names`` ordered numerically if every id is a number, else
+    lexicographically (as the command line orders its rows)."""
+
+    def number(x):
+        try:
+            return float(str(x))
+        except ValueError:
+            return None
+
+    nums = [number(x) for x in names]
+    if all(n is not None for n in nums):
+        return sorted(range(len(names)), key=lambda i: nums[i])
+    return sorted(range(len(names)), key=lambda i: str(names[i]))
+
+
+def fund(
+    donations: Any,
+    *,
+    mechanism: str = "standard",
+    pool: Optional[float] = None,
+    cap: Optional[float] = None,
+    m: Optional[float] = None,
+    clusters: Any = None,
+    harsh: Optional[bool] = None,
+    style: Optional[str] = None,
+):
+    """Quadratic-funding matches, as ``mirage fund``.
+
+    ``donations`` has columns ``donor, project, amount`` (a polars or pandas
+    DataFrame, or a tuple of three arrays); a donor may appear many times.
+    ``mechanism`` is ``standard``, ``pairwise`` (bound ``m``), ``cluster`` or
+    ``cocm`` (``style``: ``markov``, ``og``, ``pct_friends``; ``harsh``);
+    ``clusters`` (``donor, cluster[, weight]``) gives the donor clusters of
+    ``cluster`` and ``cocm`` (default: the projects each donor gave to). With
+    ``pool`` the matches are scaled to it, each capped at ``cap`` of it.
+    Returns a polars DataFrame ``project, donations, match`` ordered by project.
+    """
+    donor, project, amount = _columns(donations, ["donor", "project", "amount"], "donations")
+    donors, projects = _Ids(), _Ids()
+    rows = [(donors.intern(d), projects.intern(p), float(a)) for d, p, a in zip(donor, project, amount)]
+    memberships = None
+    cluster_ids = _Ids()
+    if clusters is not None:
+        if isinstance(clusters, (tuple, list)):
+            names = ["donor", "cluster", "weight"][: len(clusters)]
+        else:
+            keys = clusters.keys() if isinstance(clusters, Mapping) else clusters.columns
+            names = ["donor", "cluster"] + (["weight"] if "weight" in list(keys) else [])
+        cols = _columns(clusters, names, "clusters")
+        memberships = []
+        seen = set()
+        for row in zip(*cols):
+            d, c = row[0], row[1]
+            w = float(row[2]) if len(row) > 2 else 1.0
+            if str(d) not in donors.index:
+                continue  # donors who gave nothing are ignored
+            seen.add(str(d))
+            memberships.append((donors.index[str(d)], cluster_ids.intern(c), w))
+        missing = [n for n in donors.names if str(n) not in seen]
+        if missing:
+            raise ValueError(f"clusters: donor {missing[0]!r} has no row")
+    totals, matches = _native.fund(
+        len(donors.names), len(projects.names), rows, mechanism, m, pool, cap, harsh, style,
+        memberships, len(cluster_ids.names),
+    )
+    order = _sorted_ids(projects.names)
+    pl = _pl()
+    return pl.DataFrame(
+        {
+            "project": [projects.names[i] for i in order],
+            "donations": [totals[i] for i in order],
+            "match": [matches[i] for i in order],
+        },
+        strict=False,
+    )
+
+
+def yuma(
+    stakes: Any,
+    weights: Any,
+    *,
+    kappa: float = 0.5,
+    bond_alpha: float = 0.1,
+    bonds_penalty: float = 1.0,
+    epochs: int = 1,
+):
+    """Bittensor's Yuma consensus, as ``mirage yuma``.
+
+    ``stakes`` has columns ``validator, stake`` (or is a tuple of two arrays,
+    or a dict ``{validator: stake}``); ``weights`` has ``validator, provider,
+    weight`` (raw, normalised per validator; a validator's weight on its own
+    id is ignored). Runs ``epochs`` epochs from empty bonds and returns a
+    polars DataFrame ``id, kind, consensus, incentive, dividend``: providers
+    first (consensus and incentive), then validators (dividend), each ordered
+    by id.
+    """
+    if isinstance(stakes, Mapping) and not all(k in stakes for k in ("validator", "stake")):
+        stakes = (list(stakes.keys()), list(stakes.values()))
+    vids, vstakes = _columns(stakes, ["validator", "stake"], "stakes")
+    validators = _Ids()
+    for v in vids:
+        if str(v) in validators.index:
+            raise ValueError(f"stakes: validator {v!r} appears twice")
+        validators.intern(v)
+    wv, wp, ww = _columns(weights, ["validator", "provider", "weight"], "weights")
+    providers = _Ids()
+    entries = []
+    for v, p, w in zip(wv, wp, ww):
+        if str(v) not in validators.index:
+            raise ValueError(f"weights: validator {v!r} is not in the stakes")
+        entries.append((validators.index[str(v)], providers.intern(p), float(w)))
+    self_provider = [providers.index.get(str(v)) for v in validators.names]
+    consensus, incentive, dividends = _native.yuma(
+        [float(s) for s in vstakes], len(providers.names), entries, self_provider,
+        kappa, bond_alpha, bonds_penalty, epochs,
+    )
+    rows = {"id": [], "kind": [], "consensus": [], "incentive": [], "dividend": []}
+    for j in _sorted_ids(providers.names):
+        for k, v in zip(rows, [providers.names[j], "provider", consensus[j], incentive[j], None]):
+            rows[k].append(v)
+    for i in _sorted_ids(validators.names):
+        for k, v in zip(rows, [validators.names[i], "validator", None, None, dividends[i]]):
+            rows[k].append(v)
+    return _pl().DataFrame(rows, strict=False)

@@ -114,3 +114,23 @@ def metrics(
     column: Optional[str] = ...,
     weight: Optional[str] = ...,
 ) -> Dict[str, Any]: ...
+def fund(
+    donations: Any,
+    *,
+    mechanism: str = ...,
+    pool: Optional[float] = ...,
+    cap: Optional[float] = ...,
+    m: Optional[float] = ...,
+    clusters: Any = ...,
+    harsh: Optional[bool] = ...,
+    style: Optional[str] = ...,
+) -> pl.DataFrame: ...
+def yuma(
+    stakes: Any,
+    weights: Any,
+    *,
+    kappa: float = ...,
+    bond_alpha: float = ...,
+    bonds_penalty: float = ...,
+    epochs: int = ...,
+) -> pl.DataFrame: ...

@@ -5,11 +5,12 @@
 //! those of `mirage run`; runs sweeps on every core with the GIL released
 //! and Ctrl-C honoured (`sweep`, in `sweep.rs`); computes the metrics of
 //! `mirage metrics` (`metrics`); and adapts Python callables to reward
-//! schemes (`scheme.rs`).
+//! schemes (`scheme.rs`); and the calculators `fund` and `yuma` (`calc.rs`).
 //!
 //! Invariant: nothing here panics on bad input; every failure is a Python
 //! exception (`MirageError` and its subclasses, or `OSError`).
 
+mod calc;
 mod scheme;
 mod sweep;
 
@@ -171,5 +172,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run_text, m)?)?;
     m.add_function(wrap_pyfunction!(metrics, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(calc::fund, m)?)?;
+    m.add_function(wrap_pyfunction!(calc::yuma, m)?)?;
     Ok(())
 }
