@@ -98,7 +98,10 @@ pub fn fund(
                     weight,
                 })
                 .collect();
-            Some(Clusters::new(n_donors, n_clusters, &memberships).map_err(|e| bad(e.to_string()))?)
+            Some(
+                Clusters::new(n_donors, n_clusters, &memberships)
+                    .map_err(|e| bad(e.to_string()))?,
+            )
         }
         _ => None,
     };
@@ -153,7 +156,8 @@ pub fn yuma(
             weight,
         })
         .collect();
-    let mut w = Weights::new(stakes.len(), n_providers, &entries).map_err(|e| bad(e.to_string()))?;
+    let mut w =
+        Weights::new(stakes.len(), n_providers, &entries).map_err(|e| bad(e.to_string()))?;
     if self_provider.len() == stakes.len() {
         w.mask_self(&self_provider);
     }
