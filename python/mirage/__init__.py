@@ -476,7 +476,12 @@ def sweep(
     invalid scenario or sweep, :class:`SweepError` when a run fails.
     """
     if isinstance(scenario_or_sweep_file, Scenario):
-        holder = Path(tempfile.mkdtemp(prefix="mirage-scenario-"))
+        # A stable path per text, so that `resume=True` finds the same file.
+        import hashlib
+
+        digest = hashlib.sha256(scenario_or_sweep_file.text.encode()).hexdigest()[:16]
+        holder = Path(tempfile.gettempdir()) / f"mirage-scenario-{digest}"
+        holder.mkdir(exist_ok=True)
         stem = Path(scenario_or_sweep_file.name).name or "scenario.toml"
         path = holder / (stem if stem.endswith(".toml") else stem + ".toml")
         path.write_text(scenario_or_sweep_file.text, encoding="utf-8")

@@ -55,3 +55,9 @@ def test_bad_sweep_raises(tmp_path):
         mirage.sweep(SWEEP, set={"sweep.replications": "x"}, out=tmp_path / "x", progress=False)
     with pytest.raises(FileNotFoundError):
         mirage.sweep(tmp_path / "none.toml")
+
+
+def test_sweep_of_a_scenario_object(tmp_path):
+    scenario = mirage.Scenario.from_file(SWEEP)
+    s = mirage.sweep(scenario, set=SMALL, out=tmp_path / "o", progress=False)
+    assert s.runs.height == 12 and s.outcome["complete"]
