@@ -61,3 +61,20 @@ def test_sweep_of_a_scenario_object(tmp_path):
     scenario = mirage.Scenario.from_file(SWEEP)
     s = mirage.sweep(scenario, set=SMALL, out=tmp_path / "o", progress=False)
     assert s.runs.height == 12 and s.outcome["complete"]
+
+
+def test_ctrl_c_raises_keyboard_interrupt_and_keeps_the_journal(tmp_path):
+    import _thread
+    import threading
+
+    out = tmp_path / "sigint"
+    timer = threading.Timer(0.2, _thread.interrupt_main)  # as Ctrl-C: SIGINT's handler
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            mirage.sweep(SWEEP, set={"sweep.replications": 3}, out=out, jobs=1, progress=False)
+    finally:
+        timer.cancel()
+    assert (out / "runs.journal.csv").exists() and not (out / "runs.csv").exists()
+    resumed = mirage.sweep(SWEEP, set={"sweep.replications": 3}, out=out, resume=True, progress=False)
+    assert resumed.outcome["complete"] and resumed.runs.height == 18
