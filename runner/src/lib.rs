@@ -26,6 +26,8 @@ pub mod staging;
 pub mod sweep;
 
 pub use data::CsvFiles;
-pub use load::load_scenario;
+pub use load::{load_scenario, load_scenario_text};
 pub use progress::{NoProgress, RunProgress, SweepProgress, SweepStart};
-pub use run::{fairness_of, reward_shares, run_to_dir, RunOptions, RunReport, RUN_FILES};
+pub use run::{
+    fairness_of, reward_shares, run_to_dir, run_to_dir_with, RunOptions, RunReport, RUN_FILES,
+};

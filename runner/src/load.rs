@@ -20,6 +20,27 @@ use crate::data::CsvFiles;
 pub fn load_scenario(path: &Path, seed: Option<u64>, sets: &[String]) -> Result<LoadedScenario> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read scenario file {}", path.display()))?;
+    load_scenario_text(
+        &text,
+        &path.display().to_string(),
+        seed,
+        sets,
+        SchemeRegistry::builtin_ref(),
+    )
+}
+
+/// `load_scenario` from the scenario's text (named `source` in messages;
+/// the data files of empirical distributions are found relative to it)
+/// against `registry`'s reward schemes, for callers that hold the text
+/// (the Python bindings' `Scenario.from_toml`) or register schemes of
+/// their own.
+pub fn load_scenario_text(
+    text: &str,
+    source: &str,
+    seed: Option<u64>,
+    sets: &[String],
+    registry: &SchemeRegistry,
+) -> Result<LoadedScenario> {
     let mut overrides = sets
         .iter()
         .map(|s| Override::parse(s).map_err(|e| anyhow!("--set {s}: {e}")))
@@ -35,10 +56,10 @@ pub fn load_scenario(path: &Path, seed: Option<u64>, sets: &[String]) -> Result<
         });
     }
     Ok(parse_scenario_with_files(
-        &text,
-        &path.display().to_string(),
+        text,
+        source,
         &overrides,
-        SchemeRegistry::builtin_ref(),
-        &CsvFiles::beside(path),
+        registry,
+        &CsvFiles::beside(Path::new(source)),
     )?)
 }

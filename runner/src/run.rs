@@ -13,6 +13,7 @@ use anyhow::{Context, Result};
 use mirage_analysis::fairness::{fairness_report, AgentFacts, FairnessReport};
 use mirage_sim::amount::format_amount;
 use mirage_sim::record::EpochRecord;
+use mirage_sim::reward::SchemeRegistry;
 use mirage_sim::scenario::Role;
 use mirage_sim::{LoadedScenario, Simulation};
 
@@ -66,9 +67,30 @@ pub fn run_to_dir(
     options: &RunOptions,
     progress: &mut dyn RunProgress,
 ) -> Result<RunReport> {
+    run_to_dir_with(
+        loaded,
+        source,
+        dir,
+        options,
+        progress,
+        SchemeRegistry::builtin_ref(),
+    )
+}
+
+/// `run_to_dir` with the reward schemes of `registry` (the built-ins and
+/// any a user registered, e.g. the Python bindings' schemes); `loaded` must
+/// have been parsed against the same registry.
+pub fn run_to_dir_with(
+    loaded: &LoadedScenario,
+    source: &Path,
+    dir: &Path,
+    options: &RunOptions,
+    progress: &mut dyn RunProgress,
+    registry: &SchemeRegistry,
+) -> Result<RunReport> {
     let scenario = &loaded.scenario;
     let seed = scenario.seed;
-    let mut sim = Simulation::new(scenario, seed)
+    let mut sim = Simulation::with_schemes(scenario, seed, registry)
         .with_context(|| format!("{}: cannot start the simulation", source.display()))?;
     let genesis_price = sim.price();
     // Every file is written into a staging sibling, moved into place whole.

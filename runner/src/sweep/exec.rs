@@ -9,6 +9,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -79,6 +80,31 @@ pub fn threads(jobs: Option<usize>) -> Result<usize> {
 /// Runs the pending runs of `plan` into `opts.out`, reporting to
 /// `progress`.
 pub fn run(plan: &Plan, opts: &Options, progress: &mut dyn SweepProgress) -> Result<Outcome> {
+    run_cancellable(plan, opts, progress, &AtomicBool::new(false))
+}
+
+/// The error of a sweep stopped by its `cancel` flag (the journal is kept,
+/// so that `resume` continues it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled;
+
+impl std::fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("cancelled")
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
+/// `run`, stopping cleanly when `cancel` becomes true (checked before each
+/// run starts; runs under way finish and are journaled): the error then
+/// has [`Cancelled`] as its root cause and the sweep can be resumed.
+pub fn run_cancellable(
+    plan: &Plan,
+    opts: &Options,
+    progress: &mut dyn SweepProgress,
+    cancel: &AtomicBool,
+) -> Result<Outcome> {
     let total = plan.runs();
     let shard = opts.shard;
     let in_shard = shard.map_or(total, |s| s.len(total));
@@ -176,6 +202,9 @@ pub fn run(plan: &Plan, opts: &Options, progress: &mut dyn SweepProgress) -> Res
     let started = Instant::now();
     let result = pool.install(|| {
         pending.par_iter().try_for_each(|&id| -> Result<()> {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Cancelled.into());
+            }
             let finished = run_one(plan, id, series.as_deref())?;
             lock(&sink).record(id, &finished)
         })
