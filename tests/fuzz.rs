@@ -213,10 +213,7 @@ fn parse_and_run(text: &str, sets: &[Override]) -> Result<(), String> {
     // Event rates are not bounded yet (issue 15, item 3b): a population
     // attribute of 1e308 trades a speculator at every tick forever, so a
     // scenario with a huge attribute is checked but not run.
-    let huge = loaded
-        .table
-        .get("population")
-        .map_or(false, |p| has_huge(p));
+    let huge = loaded.table.get("population").is_some_and(has_huge);
     if huge || !small(&loaded.scenario) {
         return Ok(());
     }
