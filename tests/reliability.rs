@@ -545,3 +545,19 @@ fn a_second_sweep_on_the_same_directory_is_refused() {
     assert_eq!(second.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("another mirage process"), "{stderr}");
 }
+
+/// Epoch-level events are queued a few epochs ahead, not all at genesis:
+/// `--set epochs=100000000` holds the queue memory of `epochs=1000`.
+#[test]
+fn queue_memory_after_genesis_is_independent_of_epochs() {
+    let text = include_str!("../scenarios/sweep-emission.toml");
+    let bytes = |epochs: u32| {
+        let set = mirage_sim::Override::parse(&format!("epochs={epochs}")).unwrap();
+        let loaded = mirage_sim::parse_scenario(text, "s.toml", &[set]).unwrap();
+        let sim = mirage_sim::Simulation::new(&loaded.scenario, 1).unwrap();
+        sim.queue_memory_bytes()
+    };
+    let small = bytes(1_000);
+    assert_eq!(bytes(100_000_000), small);
+    assert!(small < 1 << 22, "{small} bytes");
+}

@@ -158,6 +158,11 @@ pub struct Simulation {
     roles_present: Vec<Role>,
     /// Roles whose epoch-start process runs (decided after genesis).
     epoch_processes: Vec<Role>,
+    /// The queue sequence number reserved for epoch 0's first epoch-level
+    /// event (see `schedule_genesis_events`).
+    epoch_seq_base: u64,
+    /// Epochs whose epoch-level events are queued.
+    epochs_scheduled: u32,
     rewarded: [bool; Role::COUNT],
     pools: Vec<Pool>,
     /// Reputation of compute and data providers, kept when a scheme or the
@@ -426,6 +431,8 @@ impl Simulation {
             population_names,
             roles_present,
             epoch_processes: Vec::new(),
+            epoch_seq_base: 0,
+            epochs_scheduled: 0,
             rewarded,
             pools,
             compute_rep,
@@ -605,27 +612,56 @@ impl Simulation {
         Ok(agent)
     }
 
-    /// Epoch-level events are scheduled up front, so that at a shared tick
-    /// an epoch end comes before the next epoch's unlocks and exchange.
+    /// Epoch-level events are scheduled lazily, a few epochs ahead, with
+    /// the queue sequence numbers they would have had if all were queued
+    /// up front after the agents' first events: so at a shared tick an
+    /// epoch end comes before the next epoch's unlocks and exchange, and
+    /// both come before every event queued during the run, while the queue
+    /// holds a number of them independent of `epochs`.
     fn schedule_genesis_events(&mut self) {
         self.epoch_processes = Role::ALL
             .iter()
             .copied()
             .filter(|&role| self.roles.has_epoch_process(role, &self.world))
             .collect();
+        let per_epoch = self.epoch_processes.len() as u64 + 1;
+        self.epoch_seq_base = self
+            .world
+            .queue
+            .reserve_seqs(u64::from(self.world.rules.epochs) * per_epoch);
+        self.epochs_scheduled = 0;
+        self.schedule_epochs_ahead();
+        self.schedule_next_arrival();
+    }
+
+    /// Queues the epoch-level events of every epoch starting by one epoch
+    /// past the queue's ring, called at genesis and at each epoch end: the
+    /// next call comes `ticks_per_epoch` later, so each event is queued
+    /// while its tick is still beyond the ring and waits in the queue's
+    /// heap keyed by its reserved sequence number.
+    fn schedule_epochs_ahead(&mut self) {
         let t = self.world.rules.ticks_per_epoch;
-        for e in 0..self.world.rules.epochs {
+        let horizon = self.world.queue.ring_end().saturating_add(t + 1);
+        let per_epoch = self.epoch_processes.len() as u64 + 1;
+        while self.epochs_scheduled < self.world.rules.epochs {
+            let e = self.epochs_scheduled;
             let start = u64::from(e) * t;
-            for &role in &self.epoch_processes {
+            if start > horizon {
+                break;
+            }
+            let mut seq = self.epoch_seq_base + u64::from(e) * per_epoch;
+            for i in 0..self.epoch_processes.len() {
+                let role = self.epoch_processes[i];
                 self.world
                     .queue
-                    .push(start, Event::EpochStart { role, epoch: e });
+                    .push_with_seq(start, seq, Event::EpochStart { role, epoch: e });
+                seq += 1;
             }
             self.world
                 .queue
-                .push(start + t, Event::EpochEnd { epoch: e });
+                .push_with_seq(start + t, seq, Event::EpochEnd { epoch: e });
+            self.epochs_scheduled += 1;
         }
-        self.schedule_next_arrival();
     }
 
     /// Runs to the last epoch end, streaming one record per epoch.
@@ -672,7 +708,10 @@ impl Simulation {
             Event::EpochStart { role, epoch } => {
                 self.roles.on_epoch_start(role, epoch, &mut self.world)?;
             }
-            Event::EpochEnd { epoch } => self.end_epoch(tick, epoch, observer)?,
+            Event::EpochEnd { epoch } => {
+                self.schedule_epochs_ahead();
+                self.end_epoch(tick, epoch, observer)?;
+            }
             Event::AgentJoin { population } => {
                 let mut rng = self.world.rng.clone();
                 self.spawn_agent(usize::from(population), &mut rng, false)?;

@@ -104,6 +104,36 @@ impl<T: Copy> EventQueue<T> {
         }
     }
 
+    /// Reserves `n` sequence numbers for events pushed later with
+    /// [`push_with_seq`](Self::push_with_seq) and returns the first: they
+    /// sort as if pushed now, before every event pushed after this call.
+    pub fn reserve_seqs(&mut self, n: u64) -> u64 {
+        let first = self.next_seq;
+        self.next_seq = self.next_seq.saturating_add(n);
+        first
+    }
+
+    /// The latest tick a [`push_with_seq`](Self::push_with_seq) made now
+    /// would put into the ring rather than the overflow heap.
+    pub fn ring_end(&self) -> u64 {
+        self.now.saturating_add(self.mask)
+    }
+
+    /// Schedules `event` at `tick` with a sequence number from
+    /// [`reserve_seqs`](Self::reserve_seqs). Exact (tick, sequence) order
+    /// needs one of: `tick > ring_end()` (it waits in the heap, keyed by
+    /// its sequence), or no event with a larger sequence already in the
+    /// ring at `tick` (e.g. at genesis, in sequence order).
+    pub fn push_with_seq(&mut self, tick: u64, seq: u64, event: T) {
+        let tick = tick.max(self.now);
+        if tick - self.now <= self.mask {
+            self.buckets[(tick & self.mask) as usize].push(event);
+            self.in_ring += 1;
+        } else {
+            self.overflow.push(Reverse(Pending { tick, seq, event }));
+        }
+    }
+
     /// Takes the earliest event, with its tick.
     #[inline]
     pub fn pop(&mut self) -> Option<(u64, T)> {

@@ -354,6 +354,11 @@ fn array_element<'a>(
 /// Most populations a scenario may have: agents record theirs in 16 bits.
 pub const MAX_POPULATIONS: usize = u16::MAX as usize;
 
+/// Agents at genesis across all populations: the engine holds each in its
+/// columns (several hundred bytes an agent with the ledgers and books), so
+/// more cannot fit a machine's memory; checked before genesis is tried.
+pub const MAX_GENESIS_AGENTS: u64 = 20_000_000;
+
 /// The span of the value at dotted `path` in `text`, if it is there.
 fn span_of(text: Option<&str>, path: &[&str]) -> Option<Range<usize>> {
     at_path::<toml::Spanned<toml::Value>>(text?, path)
@@ -403,6 +408,19 @@ fn check(
                 s.population.len()
             ),
         ));
+    }
+    let mut genesis_agents = 0u64;
+    for p in &s.population {
+        genesis_agents += u64::from(p.get_ref().count);
+        if genesis_agents > MAX_GENESIS_AGENTS {
+            return Err((
+                p.span(),
+                format!(
+                    "the populations' counts add up to more than {MAX_GENESIS_AGENTS} agents at \
+                     genesis (the engine keeps every agent in memory): shrink `count`"
+                ),
+            ));
+        }
     }
     let mut names = std::collections::BTreeSet::new();
     for (i, p) in s.population.iter().enumerate() {
@@ -519,6 +537,15 @@ fn check(
                     ),
                 ));
             }
+            let max_quote =
+                (u64::MAX / 4) as f64 / 10f64.powi(crate::amount::QUOTE_DECIMALS as i32);
+            if key == "quote_reserve" && value > max_quote {
+                let span = span_of(source, &["market", key]).unwrap_or(0..0);
+                return Err((
+                    span,
+                    format!("market.quote_reserve is too large (at most {max_quote:.0})"),
+                ));
+            }
         }
     }
     if let Some(g) = &s.governance {
@@ -534,6 +561,13 @@ fn check(
             .map(|r| r.configured().map(|(k, _)| k).collect())
             .unwrap_or_default();
         crate::governance::config::check(g, &names, &pools)?;
+    }
+    let max_fee = (u64::MAX / 4) as f64 / 10f64.powi(crate::amount::QUOTE_DECIMALS as i32) / 1e6;
+    if s.fees.task_fee.0 > max_fee {
+        return Err((
+            span_of(source, &["fees", "task_fee"]).unwrap_or(0..0),
+            format!("fees.task_fee is too large (at most {max_fee:.0})"),
+        ));
     }
     let has = |role: Role| s.population.iter().any(|p| p.get_ref().role == role);
     if s.exchange.is_some() && !has(Role::Holder) {
