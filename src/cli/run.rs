@@ -79,16 +79,22 @@ pub fn headline(outcome: &RunReport) -> String {
     let mut gains_share = 0.0;
     let mut costs_share = 0.0;
     let mut who_label = Vec::new();
+    let mut split = Vec::new();
     if let Some(inv) = who.get("investor").filter(|_| has_investors) {
         gain += inv.net_gain_quote.unwrap_or(0.0);
         gains_share += inv.share_of_positive_gains.unwrap_or(0.0);
         costs_share += inv.share_of_costs.unwrap_or(0.0);
         who_label.push("early investors/team");
+        split.push(format!("investors {}", abbreviate(inv.net_gain_quote.unwrap_or(0.0))));
     }
     if team {
         gain += treasury.net_gain_quote.unwrap_or(0.0);
         gains_share += treasury.share_of_positive_gains.unwrap_or(0.0);
         who_label.push("the team's treasury");
+        split.push(format!(
+            "treasury {}",
+            abbreviate(treasury.net_gain_quote.unwrap_or(0.0))
+        ));
     }
     if who_label.is_empty() {
         // No early investors: the largest gainer.
@@ -110,9 +116,14 @@ pub fn headline(outcome: &RunReport) -> String {
         };
     }
     format!(
-        "{}: net gain {} quote ({:.1}% of all gains) for {:.1}% of the costs borne; treasury holds {treasury_share:.1}% of supply{}",
+        "{}: net gain {} quote{} ({:.1}% of all gains) for {:.1}% of the costs borne; treasury holds {treasury_share:.1}% of supply{}",
         who_label.join(" + "),
         abbreviate(gain),
+        if split.len() > 1 {
+            format!(": {}", split.join(", "))
+        } else {
+            String::new()
+        },
         gains_share * 100.0,
         costs_share * 100.0,
         if team { " (controlled by the team)" } else { "" }
