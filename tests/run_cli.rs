@@ -251,7 +251,10 @@ fn value_csv_and_the_supply_breakdown_balance_from_the_files_alone() {
         let sum = |c: &str, dec: usize| -> u128 {
             mine.iter().map(|a| units(column(&ah, a, c), dec)).sum()
         };
-        assert_eq!(units(&cell(r, "tokens_genesis"), d), sum("genesis_tokens", d));
+        assert_eq!(
+            units(&cell(r, "tokens_genesis"), d),
+            sum("genesis_tokens", d)
+        );
         assert_eq!(units(&cell(r, "tokens_end"), d), sum("wealth", d));
         assert_eq!(units(&cell(r, "quote_genesis"), q), sum("genesis_quote", q));
         assert_eq!(units(&cell(r, "quote_end"), q), sum("quote", q));
@@ -284,7 +287,10 @@ fn value_csv_and_the_supply_breakdown_balance_from_the_files_alone() {
         "/who_benefits_by_population/gpu_farms/share_of_costs",
         "/who_benefits/investor/wealth_share",
     ] {
-        assert!(fairness.pointer(path).is_some_and(|v| v.is_number()), "{path}");
+        assert!(
+            fairness.pointer(path).is_some_and(|v| v.is_number()),
+            "{path}"
+        );
     }
 }
 

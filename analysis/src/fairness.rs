@@ -122,7 +122,9 @@ pub struct FairnessReport {
 pub fn add_value(report: &mut FairnessReport, facts: &ValueFacts) {
     let scale = 10f64.powi(facts.quote_decimals as i32);
     let priced = |x: Option<f64>| x.filter(|_| facts.priced);
-    let fill = |into: &mut BTreeMap<String, Shares>, list: &[StakeholderValue], extra_positive: i128| {
+    let fill = |into: &mut BTreeMap<String, Shares>,
+                list: &[StakeholderValue],
+                extra_positive: i128| {
         let costs: u128 = list.iter().map(|s| s.costs).sum();
         let rewards: u128 = list.iter().map(|s| s.rewards_value).sum();
         let positive: i128 = list.iter().map(|s| s.net_gain.max(0)).sum::<i128>() + extra_positive;
@@ -343,14 +345,15 @@ mod tests {
     fn value_shares_and_the_gini_of_gains() {
         let agents = [facts("investor", false, 80, 0, 0)];
         let mut r = fairness_report(&agents, 0);
-        let sv = |name: &str, agents, costs, rewards_value, tokens_end, net_gain| StakeholderValue {
-            name: name.into(),
-            agents,
-            costs,
-            rewards_value,
-            tokens_end,
-            net_gain,
-        };
+        let sv =
+            |name: &str, agents, costs, rewards_value, tokens_end, net_gain| StakeholderValue {
+                name: name.into(),
+                agents,
+                costs,
+                rewards_value,
+                tokens_end,
+                net_gain,
+            };
         let facts = ValueFacts {
             stakeholders: vec![
                 sv("investor", Some(1), 0, 0, 80, 300),

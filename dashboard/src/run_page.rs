@@ -17,10 +17,10 @@ use super::plot::{
     WIDE,
 };
 use super::run_input::{RoleSeries, RunData, SUPPLY_PARTS};
-use super::style::series_color;
 use super::run_stats::{
     by_contribution_decile, concentration, lorenz, misallocation, pooled_misallocation, share,
 };
+use super::style::series_color;
 use super::style::{fmt_pct, fmt_value, role_color, role_label, INK, MUTED};
 
 /// Points per time series at most (a long run is thinned).
@@ -633,7 +633,11 @@ fn value_section(d: &RunData) -> Result<Section> {
         points: thin(
             (0..n)
                 .map(|i| {
-                    let share = if totals[i] > 0.0 { v(i) / totals[i] } else { 0.0 };
+                    let share = if totals[i] > 0.0 {
+                        v(i) / totals[i]
+                    } else {
+                        0.0
+                    };
                     (e.epoch[i], share)
                 })
                 .collect(),
@@ -649,7 +653,11 @@ fn value_section(d: &RunData) -> Result<Section> {
         let mut layers: Vec<Layer> = e
             .roles
             .iter()
-            .map(|r| layer(&role_label(&r.role), role_color(&r.role), &|i| at(&r.wealth, i).unwrap_or(0.0)))
+            .map(|r| {
+                layer(&role_label(&r.role), role_color(&r.role), &|i| {
+                    at(&r.wealth, i).unwrap_or(0.0)
+                })
+            })
             .collect();
         let (treasury, pool, rewards, escrow, burned) = (
             part("supply_treasury"),
@@ -660,9 +668,11 @@ fn value_section(d: &RunData) -> Result<Section> {
         );
         layers.push(layer("treasury", RGBColor(120, 94, 240), &treasury));
         layers.push(layer("market pool", RGBColor(0, 114, 178), &pool));
-        layers.push(layer("rewards pool + fee escrow", RGBColor(200, 200, 200), &|i| {
-            rewards(i) + escrow(i)
-        }));
+        layers.push(layer(
+            "rewards pool + fee escrow",
+            RGBColor(200, 200, 200),
+            &|i| rewards(i) + escrow(i),
+        ));
         layers.push(layer("burned", RGBColor(60, 60, 60), &burned));
         let t = "Share of all tokens by stakeholder";
         let mut f = Frame::new(t, EPOCH_DESC, "Share of initial supply + minted");
@@ -678,7 +688,11 @@ fn value_section(d: &RunData) -> Result<Section> {
         let layers: Vec<Layer> = SUPPLY_PARTS
             .iter()
             .enumerate()
-            .map(|(k, (_, label))| layer(label, series_color(k), &|i| at(&e.supply[k], i).unwrap_or(0.0)))
+            .map(|(k, (_, label))| {
+                layer(label, series_color(k), &|i| {
+                    at(&e.supply[k], i).unwrap_or(0.0)
+                })
+            })
             .collect();
         let t = "Supply breakdown";
         blocks.push(chart(
@@ -688,20 +702,36 @@ fn value_section(d: &RunData) -> Result<Section> {
             false,
         ));
         // Vesting unlocks against the price.
-        let k = SUPPLY_PARTS.iter().position(|(c, _)| *c == "supply_unvested");
+        let k = SUPPLY_PARTS
+            .iter()
+            .position(|(c, _)| *c == "supply_unvested");
         let unvested: Vec<Option<f64>> = k.map(|k| e.supply[k].clone()).unwrap_or_default();
         let start = unvested.iter().find_map(|x| *x).unwrap_or(0.0);
         if start > 0.0 && d.has_market() {
-            let unlocked: Vec<Option<f64>> =
-                unvested.iter().map(|u| u.map(|u| 1.0 - u / start)).collect();
+            let unlocked: Vec<Option<f64>> = unvested
+                .iter()
+                .map(|u| u.map(|u| 1.0 - u / start))
+                .collect();
             let peak = e.price.iter().copied().fold(0.0, f64::max);
             let price: Vec<Option<f64>> = e
                 .price
                 .iter()
                 .map(|&p| (peak > 0.0).then(|| p / peak))
                 .collect();
-            let mut lines = series_line("unlocked so far (share of epoch 0's unvested)", RGBColor(213, 94, 0), &e.epoch, &unlocked, 3);
-            lines.extend(series_line("price (share of its peak)", RGBColor(0, 114, 178), &e.epoch, &price, 2));
+            let mut lines = series_line(
+                "unlocked so far (share of epoch 0's unvested)",
+                RGBColor(213, 94, 0),
+                &e.epoch,
+                &unlocked,
+                3,
+            );
+            lines.extend(series_line(
+                "price (share of its peak)",
+                RGBColor(0, 114, 178),
+                &e.epoch,
+                &price,
+                2,
+            ));
             let t = "Vesting unlocks against the price";
             blocks.push(chart(
                 t,
@@ -714,20 +744,31 @@ fn value_section(d: &RunData) -> Result<Section> {
             ));
         }
     }
-    let gains: Vec<&super::run_input::ValueView> =
-        d.value.iter().filter(|v| v.net_gain.is_some()).collect();
+    // The pools that only pass tokens on hold next to nothing: left out.
+    let gains: Vec<&super::run_input::ValueView> = d
+        .value
+        .iter()
+        .filter(|v| v.net_gain.is_some())
+        .filter(|v| !matches!(v.stakeholder.as_str(), "rewards_pool" | "fee_escrow"))
+        .collect();
     if !gains.is_empty() {
         let cats: Vec<String> = gains.iter().map(|v| role_label(&v.stakeholder)).collect();
         let series = [
             BarSeries {
                 label: "share of all positive gains".into(),
                 color: RGBColor(0, 158, 115),
-                values: gains.iter().map(|v| v.share_of_positive_gains.unwrap_or(0.0)).collect(),
+                values: gains
+                    .iter()
+                    .map(|v| v.share_of_positive_gains.unwrap_or(0.0))
+                    .collect(),
             },
             BarSeries {
                 label: "share of the costs borne".into(),
                 color: RGBColor(213, 94, 0),
-                values: gains.iter().map(|v| v.share_of_costs.unwrap_or(0.0)).collect(),
+                values: gains
+                    .iter()
+                    .map(|v| v.share_of_costs.unwrap_or(0.0))
+                    .collect(),
             },
         ];
         let t = "Net gain by stakeholder against its share of costs";
@@ -740,10 +781,16 @@ fn value_section(d: &RunData) -> Result<Section> {
             grouped_bars(f, &cats, &series)?,
             true,
         ));
-        let header: Vec<String> = ["stakeholder", "net gain (quote)", "share of gains", "share of costs", "tokens at the end"]
-            .iter()
-            .map(|h| h.to_string())
-            .collect();
+        let header: Vec<String> = [
+            "stakeholder",
+            "net gain (quote)",
+            "share of gains",
+            "share of costs",
+            "tokens at the end",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
         let opt = |x: Option<f64>, f: fn(f64) -> String| x.map_or_else(|| "n/a".to_string(), f);
         let rows: Vec<Vec<String>> = gains
             .iter()

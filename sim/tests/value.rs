@@ -331,7 +331,10 @@ fn the_supply_breakdown_adds_up_and_role_values_are_marked_to_market() {
     let (sim, records) = run(text);
     for r in &records {
         assert!(!r.priced);
-        assert_eq!(r.supply.total() + r.burned_total, sim.ledger().initial_supply() + r.minted_total);
+        assert_eq!(
+            r.supply.total() + r.burned_total,
+            sim.ledger().initial_supply() + r.minted_total
+        );
         assert!(r.roles.iter().all(|x| x.value_quote.is_none()));
     }
 }

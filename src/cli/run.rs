@@ -85,7 +85,10 @@ pub fn headline(outcome: &RunReport) -> String {
         gains_share += inv.share_of_positive_gains.unwrap_or(0.0);
         costs_share += inv.share_of_costs.unwrap_or(0.0);
         who_label.push("early investors/team");
-        split.push(format!("investors {}", abbreviate(inv.net_gain_quote.unwrap_or(0.0))));
+        split.push(format!(
+            "investors {}",
+            abbreviate(inv.net_gain_quote.unwrap_or(0.0))
+        ));
     }
     if team {
         gain += treasury.net_gain_quote.unwrap_or(0.0);
