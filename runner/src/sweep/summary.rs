@@ -127,7 +127,7 @@ pub fn check(metrics: &[String]) -> Result<(), (usize, String)> {
         // A population's figures: any population name of the scenario.
         if name.starts_with("who_benefits_by_population.") {
             let g = generic(name);
-            if known.iter().any(|k| *k == g) {
+            if known.contains(&g) {
                 continue;
             }
         }
