@@ -427,11 +427,18 @@ fn warnings_reach_the_manifest_and_the_summary() {
         scenario.to_str().expect("utf-8"),
         "--out",
         dir.to_str().expect("utf-8"),
-        "--no-dashboard",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("warning: market_reserve_low"), "{stdout}");
+    assert!(
+        stdout.contains("who benefits: no early investors"),
+        "{stdout}"
+    );
+    // The dashboard's health banner lists them.
+    let page = std::fs::read_to_string(dir.join("dashboard.html")).expect("dashboard");
+    assert!(page.contains("Health: warnings"), "banner");
+    assert!(page.contains("market_reserve_low (epoch"), "listed");
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
     )
