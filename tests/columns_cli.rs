@@ -115,7 +115,7 @@ fn columns_epochs_lists_the_schema() {
     let err = text(&bad.stderr);
     assert!(err.contains("no output table is named `epoch`"), "{err}");
     assert!(
-        err.contains("epochs, agents, accounts, runs, points"),
+        err.contains("epochs, agents, accounts, value, runs, points"),
         "{err}"
     );
 }
@@ -224,6 +224,11 @@ fn sweep_metrics_choose_the_columns_and_equal_the_run() {
         "wealth.by_role.validator.gini",
         "gini_wealth_validator",
         "wealth.all.sum",
+        "value_validator",
+        "supply_treasury",
+        "who_benefits.validator.share_of_end_tokens",
+        "who_benefits.treasury.share_of_end_tokens",
+        "who_benefits_by_population.cp.net_gain_quote",
     ];
     let list: Vec<String> = metrics.iter().map(|m| format!("\"{m}\"")).collect();
     let scenario = format!(
@@ -297,6 +302,25 @@ fn sweep_metrics_choose_the_columns_and_equal_the_run() {
     assert_eq!(num(&row[6]), f("/rewards/all/top_10pct_share"));
     assert_eq!(num(&row[7]), f("/wealth/by_role/validator/gini"));
     assert_eq!(num(&row[9]), f("/wealth/all/sum"));
+    // The value figures: epochs.csv columns and fairness.json paths alike.
+    assert_eq!(row[10], epoch("value_validator"));
+    assert!(
+        !row[10].is_empty(),
+        "a market prices the validators' holdings"
+    );
+    assert_eq!(row[11], epoch("supply_treasury"));
+    assert_eq!(
+        num(&row[12]),
+        f("/who_benefits/validator/share_of_end_tokens")
+    );
+    assert_eq!(
+        num(&row[13]),
+        f("/who_benefits/treasury/share_of_end_tokens")
+    );
+    assert_eq!(
+        num(&row[14]),
+        f("/who_benefits_by_population/cp/net_gain_quote")
+    );
 }
 
 #[test]

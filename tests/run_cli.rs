@@ -56,6 +56,7 @@ fn baseline_writes_complete_consistent_outputs() {
         "epochs.csv",
         "agents.csv",
         "accounts.csv",
+        "value.csv",
         "scenario.resolved.toml",
         "manifest.json",
     ] {
@@ -97,7 +98,7 @@ fn baseline_writes_complete_consistent_outputs() {
     assert_eq!(epochs.len(), 40);
     let (ah, agents) = read_csv(&dir.join("agents.csv"));
     assert_eq!(
-        ah,
+        ah[..13],
         [
             "agent_id",
             "role",
@@ -164,6 +165,135 @@ fn baseline_writes_complete_consistent_outputs() {
     assert!(minted > 0, "the baseline emits");
 }
 
+/// Parses an exact signed decimal into base units.
+fn signed_units(cell: &str, decimals: usize) -> i128 {
+    match cell.strip_prefix('-') {
+        Some(rest) => -(units(rest, decimals) as i128),
+        None => units(cell, decimals) as i128,
+    }
+}
+
+#[test]
+fn value_csv_and_the_supply_breakdown_balance_from_the_files_alone() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("out");
+    let out = run_small(&dir, &["--no-dashboard"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("early investors/team: net gain") && stdout.contains("of all gains"),
+        "{stdout}"
+    );
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    assert!(manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .any(|f| f == "value.csv"));
+    let d = manifest["decimals"].as_u64().expect("decimals") as usize;
+    let q = 6;
+    let initial = units(manifest["initial_supply"].as_str().expect("supply"), d);
+    let (eh, epochs) = read_csv(&dir.join("epochs.csv"));
+    for row in &epochs {
+        let held: u128 = [
+            "supply_liquid",
+            "supply_staked",
+            "supply_unvested",
+            "supply_treasury",
+            "supply_market_pool",
+            "supply_rewards_pool",
+            "supply_fee_escrow",
+            "burned_total",
+        ]
+        .iter()
+        .map(|c| units(column(&eh, row, c), d))
+        .sum();
+        assert_eq!(held, initial + units(column(&eh, row, "minted_total"), d));
+        assert!(!column(&eh, row, "value_investor").is_empty());
+    }
+    let last = epochs.last().expect("rows");
+    let minted = units(column(&eh, last, "minted_total"), d);
+
+    let (vh, rows) = read_csv(&dir.join("value.csv"));
+    let cell = |row: &[String], c: &str| column(&vh, row, c).to_string();
+    let economy: u128 = rows
+        .iter()
+        .filter(|r| !cell(r, "tokens_end").is_empty())
+        .map(|r| units(&cell(r, "tokens_end"), d))
+        .sum();
+    assert_eq!(economy, initial + minted, "tokens_end incl. burned");
+    let (mut inflow, mut outflow) = (0u128, 0u128);
+    for r in &rows {
+        let get = |c: &str| {
+            let v = cell(r, c);
+            (!v.is_empty()).then(|| units(&v, q))
+        };
+        inflow += get("quote_in").unwrap_or(0);
+        outflow += get("quote_out").unwrap_or(0);
+        if let (Some(g), Some(e), Some(i), Some(o)) = (
+            get("quote_genesis"),
+            get("quote_end"),
+            get("quote_in"),
+            get("quote_out"),
+        ) {
+            assert_eq!(e + o, g + i, "{}", r[0]);
+        }
+    }
+    assert_eq!(inflow, outflow);
+
+    // Each role row is the sum of its agents' columns.
+    let (ah, agents) = read_csv(&dir.join("agents.csv"));
+    for r in rows.iter().filter(|r| agents.iter().any(|a| a[1] == r[0])) {
+        let mine: Vec<&Vec<String>> = agents.iter().filter(|a| a[1] == r[0]).collect();
+        let sum = |c: &str, dec: usize| -> u128 {
+            mine.iter().map(|a| units(column(&ah, a, c), dec)).sum()
+        };
+        assert_eq!(
+            units(&cell(r, "tokens_genesis"), d),
+            sum("genesis_tokens", d)
+        );
+        assert_eq!(units(&cell(r, "tokens_end"), d), sum("wealth", d));
+        assert_eq!(units(&cell(r, "quote_genesis"), q), sum("genesis_quote", q));
+        assert_eq!(units(&cell(r, "quote_end"), q), sum("quote", q));
+        assert_eq!(units(&cell(r, "quote_in"), q), sum("quote_in", q));
+        assert_eq!(units(&cell(r, "quote_out"), q), sum("quote_out", q));
+        assert_eq!(
+            units(&cell(r, "value_genesis_quote"), q),
+            sum("value_genesis_quote", q)
+        );
+        // Rounding: the role's tokens are valued once, its agents' one by
+        // one (each floor loses less than a base unit).
+        let gain = signed_units(&cell(r, "net_gain_quote"), q);
+        let agents_gain: i128 = mine
+            .iter()
+            .map(|a| signed_units(column(&ah, a, "net_gain_quote"), q))
+            .sum();
+        assert!(
+            (gain - agents_gain).abs() <= mine.len() as i128,
+            "{}: {gain} vs {agents_gain}",
+            r[0]
+        );
+    }
+    let fairness: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("fairness.json")).expect("fairness"),
+    )
+    .expect("json");
+    for path in [
+        "/who_benefits/investor/share_of_positive_gains",
+        "/who_benefits/treasury/share_of_end_tokens",
+        "/who_benefits_by_population/gpu_farms/share_of_costs",
+        "/who_benefits/investor/wealth_share",
+    ] {
+        assert!(
+            fairness.pointer(path).is_some_and(|v| v.is_number()),
+            "{path}"
+        );
+    }
+}
+
 #[test]
 fn same_seed_gives_byte_identical_outputs_and_resolved_scenario_reproduces() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -187,6 +317,7 @@ fn same_seed_gives_byte_identical_outputs_and_resolved_scenario_reproduces() {
         "epochs.csv",
         "agents.csv",
         "accounts.csv",
+        "value.csv",
         "scenario.resolved.toml",
     ] {
         let x = std::fs::read(a.join(f)).expect("a");
@@ -296,11 +427,18 @@ fn warnings_reach_the_manifest_and_the_summary() {
         scenario.to_str().expect("utf-8"),
         "--out",
         dir.to_str().expect("utf-8"),
-        "--no-dashboard",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("warning: market_reserve_low"), "{stdout}");
+    assert!(
+        stdout.contains("who benefits: no early investors"),
+        "{stdout}"
+    );
+    // The dashboard's health banner lists them.
+    let page = std::fs::read_to_string(dir.join("dashboard.html")).expect("dashboard");
+    assert!(page.contains("Health: warnings"), "banner");
+    assert!(page.contains("market_reserve_low (epoch"), "listed");
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
     )

@@ -1,7 +1,11 @@
 //! The per-run fairness report (`fairness.json`): concentration of final
 //! wealth and of cumulative rewards, overall and per role, how well rewards
 //! follow contribution, and "who really benefits": each role's share of all
-//! rewards and of final wealth against its share of contribution.
+//! rewards and of final wealth against its share of contribution, and, in
+//! quote (`add_value`), each stakeholder's (role, treasury, pools) and each
+//! population's share of the costs borne, of the rewards' value, of the end
+//! tokens and of all positive gains, its net gain, and the Gini of the
+//! agents' net gains.
 
 use std::collections::BTreeMap;
 
@@ -33,13 +37,56 @@ pub struct Breakdown<T> {
     pub by_role: BTreeMap<String, T>,
 }
 
-/// A role's share of the totals.
-#[derive(Debug, Clone, Copy, Serialize)]
+/// A stakeholder's share of the totals. The first four fields are the
+/// roles' (token rewards, active wealth, contribution); the value fields
+/// are filled by `add_value` (null without a market where they need a
+/// price).
+#[derive(Debug, Clone, Copy, Serialize, Default)]
 pub struct Shares {
     pub agents: usize,
     pub reward_share: Option<f64>,
     pub wealth_share: Option<f64>,
     pub contribution_share: Option<f64>,
+    /// Its costs (paid + unpaid, quote) over all agents' costs.
+    pub share_of_costs: Option<f64>,
+    /// Its rewards valued when paid over all rewards' value.
+    pub share_of_rewards: Option<f64>,
+    /// Its tokens at the end (agents that left included) over initial
+    /// supply + minted.
+    pub share_of_end_tokens: Option<f64>,
+    /// max(net gain, 0) over the sum of every stakeholder's positive gain.
+    pub share_of_positive_gains: Option<f64>,
+    /// Net gain in whole quote units (value at the end − value at genesis
+    /// − unpaid costs).
+    pub net_gain_quote: Option<f64>,
+}
+
+/// A stakeholder's (or a population's) value figures, quote base units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StakeholderValue {
+    pub name: String,
+    /// A role or a population (agents), not a system account.
+    pub agents: Option<usize>,
+    pub costs: u128,
+    pub rewards_value: u128,
+    pub tokens_end: u128,
+    pub net_gain: i128,
+}
+
+/// What `add_value` reads: every stakeholder, every population, each
+/// agent's net gain.
+#[derive(Debug, Clone, Default)]
+pub struct ValueFacts {
+    /// Roles and system accounts (`value.csv`'s rows with a net gain).
+    pub stakeholders: Vec<StakeholderValue>,
+    pub populations: Vec<StakeholderValue>,
+    pub agent_gains: Vec<i128>,
+    /// Initial supply + minted.
+    pub total_tokens: u128,
+    /// Whether there is a market (prices); without one the quote-valued
+    /// shares and gains are null.
+    pub priced: bool,
+    pub quote_decimals: u32,
 }
 
 /// The whole report.
@@ -60,7 +107,77 @@ pub struct FairnessReport {
     /// Each role's share of all rewards, of final wealth (active agents)
     /// and of all contribution. Contribution adds up each role's own units
     /// of verified work (tasks, accepted datasets, checks).
+    /// With `add_value`, also each system account (treasury, market_pool,
+    /// rewards_pool, fee_escrow) as its own stakeholder.
     pub who_benefits: BTreeMap<String, Shares>,
+    /// The value shares per population (`add_value`); positive gains are
+    /// shared against the populations' and the system accounts' together.
+    pub who_benefits_by_population: BTreeMap<String, Shares>,
+    /// Gini of the agents' net gains, Σ_ij |g_i − g_j| / (2 n Σ g):
+    /// defined when the total gain is positive; above 1 when some lose.
+    pub gini_net_gain: Option<f64>,
+}
+
+/// Adds the quote-valued who-benefits figures to `report`.
+pub fn add_value(report: &mut FairnessReport, facts: &ValueFacts) {
+    let scale = 10f64.powi(facts.quote_decimals as i32);
+    let priced = |x: Option<f64>| x.filter(|_| facts.priced);
+    let fill = |into: &mut BTreeMap<String, Shares>,
+                list: &[StakeholderValue],
+                extra_positive: i128| {
+        let costs: u128 = list.iter().map(|s| s.costs).sum();
+        let rewards: u128 = list.iter().map(|s| s.rewards_value).sum();
+        let positive: i128 = list.iter().map(|s| s.net_gain.max(0)).sum::<i128>() + extra_positive;
+        for s in list {
+            let entry = into.entry(s.name.clone()).or_insert_with(|| Shares {
+                agents: s.agents.unwrap_or(0),
+                ..Shares::default()
+            });
+            entry.share_of_costs = Some(share(s.costs, costs).unwrap_or(0.0));
+            entry.share_of_rewards = priced(Some(share(s.rewards_value, rewards).unwrap_or(0.0)));
+            entry.share_of_end_tokens = share(s.tokens_end, facts.total_tokens);
+            entry.share_of_positive_gains = priced(Some(if positive > 0 {
+                s.net_gain.max(0) as f64 / positive as f64
+            } else {
+                0.0
+            }));
+            entry.net_gain_quote = priced(Some(s.net_gain as f64 / scale));
+        }
+    };
+    fill(&mut report.who_benefits, &facts.stakeholders, 0);
+    let system_positive: i128 = facts
+        .stakeholders
+        .iter()
+        .filter(|s| s.agents.is_none())
+        .map(|s| s.net_gain.max(0))
+        .sum();
+    fill(
+        &mut report.who_benefits_by_population,
+        &facts.populations,
+        system_positive,
+    );
+    report.gini_net_gain = if facts.priced {
+        gini_signed(&facts.agent_gains)
+    } else {
+        None
+    };
+}
+
+/// Σ_ij |x_i − x_j| / (2 n Σ x) for Σ x > 0.
+pub fn gini_signed(values: &[i128]) -> Option<f64> {
+    let total: i128 = values.iter().sum();
+    if values.is_empty() || total <= 0 {
+        return None;
+    }
+    let mut v: Vec<i128> = values.to_vec();
+    v.sort_unstable();
+    let n = v.len() as f64;
+    let weighted: f64 = v
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| (2.0 * (i as f64 + 1.0) - n - 1.0) * x as f64)
+        .sum();
+    Some(weighted / (n * total as f64))
 }
 
 fn share(part: u128, total: u128) -> Option<f64> {
@@ -173,10 +290,13 @@ pub fn fairness_report(agents: &[AgentFacts<'_>], decimals: u32) -> FairnessRepo
                         reward_share: share(rewards, total_rewards),
                         wealth_share: share(wealth, total_wealth),
                         contribution_share: share(contribution, total_contribution),
+                        ..Shares::default()
                     },
                 )
             })
             .collect(),
+        who_benefits_by_population: BTreeMap::new(),
+        gini_net_gain: None,
     }
 }
 
@@ -219,6 +339,49 @@ mod tests {
         assert!(r.rewards.by_role.contains_key("compute_provider"));
         assert!(!r.rewards.by_role.contains_key("investor"));
         assert_eq!(r.wealth.all.n, 3);
+    }
+
+    #[test]
+    fn value_shares_and_the_gini_of_gains() {
+        let agents = [facts("investor", false, 80, 0, 0)];
+        let mut r = fairness_report(&agents, 0);
+        let sv =
+            |name: &str, agents, costs, rewards_value, tokens_end, net_gain| StakeholderValue {
+                name: name.into(),
+                agents,
+                costs,
+                rewards_value,
+                tokens_end,
+                net_gain,
+            };
+        let facts = ValueFacts {
+            stakeholders: vec![
+                sv("investor", Some(1), 0, 0, 80, 300),
+                sv("compute_provider", Some(2), 40, 10, 10, -50),
+                sv("treasury", None, 0, 0, 10, 100),
+            ],
+            populations: vec![sv("early", Some(1), 0, 0, 80, 300)],
+            agent_gains: vec![300, -25, -25],
+            total_tokens: 100,
+            priced: true,
+            quote_decimals: 2,
+        };
+        add_value(&mut r, &facts);
+        let inv = r.who_benefits["investor"];
+        assert_eq!(inv.share_of_positive_gains, Some(0.75));
+        assert_eq!(inv.share_of_costs, Some(0.0));
+        assert_eq!(inv.net_gain_quote, Some(3.0));
+        assert_eq!(inv.wealth_share, Some(1.0));
+        assert_eq!(r.who_benefits["treasury"].share_of_end_tokens, Some(0.1));
+        assert_eq!(r.who_benefits["compute_provider"].share_of_costs, Some(1.0));
+        assert_eq!(
+            r.who_benefits_by_population["early"].share_of_positive_gains,
+            Some(0.75)
+        );
+        // Σ|gi − gj| = 4 · 325 = 1300; 2 · 3 · 250 = 1500.
+        let g = r.gini_net_gain.expect("positive total");
+        assert!((g - 1300.0 / 1500.0).abs() < 1e-12, "{g}");
+        assert_eq!(gini_signed(&[-1, 0]), None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The one column schema of every output table: each column of
-//! `epochs.csv`, `agents.csv`, `accounts.csv`, and of a sweep's `runs.csv`
+//! `epochs.csv`, `agents.csv`, `accounts.csv`, `value.csv`, and of a sweep's `runs.csv`
 //! and `points.csv` is declared here once — name, unit, meaning and how it
 //! is computed. The CSV writers (runner), the dashboard's labels, the sweep
 //! metric list, `mirage validate`'s summary, `mirage columns` and the
@@ -278,6 +278,78 @@ pub mod epochs {
         "utilisation of compute",
         "tasks allocated / capacity of the active compute providers",
     );
+    pub const TASKS_PRICED_OUT: Column = col(
+        "tasks_priced_out",
+        "tasks",
+        "tasks priced out this epoch",
+        "arrivals whose buyer would not pay the fee (demand.willingness_to_pay)",
+    );
+    pub const MARKET_QUOTE_RESERVE: Column = col(
+        "market_quote_reserve",
+        "quote",
+        "market's quote reserve",
+        "the pool's quote reserve at the epoch end (6 decimals); empty without a market",
+    );
+    pub const COSTS_PAID_QUOTE: Column = col(
+        "costs_paid_quote",
+        "quote",
+        "operating costs paid this epoch",
+        "quote providers paid for their costs (6 decimals); empty without a market",
+    );
+    pub const PROVIDER_SALES_QUOTE: Column = col(
+        "provider_sales_quote",
+        "quote",
+        "providers' token sales this epoch",
+        "quote providers received for tokens sold (6 decimals); empty without a market",
+    );
+    pub const UNPAID_COSTS_QUOTE: Column = col(
+        "unpaid_costs_quote",
+        "quote",
+        "operating costs unpaid so far",
+        "costs incurred and not paid, over all agents (forgiven or owed; 6 decimals); empty without a market",
+    );
+    pub const SUPPLY_LIQUID: Column = col(
+        "supply_liquid",
+        "tokens",
+        "agents' liquid balances",
+        "Σ balance over every agent; the supply_* columns and burned_total add up to the initial supply + minted_total",
+    );
+    pub const SUPPLY_STAKED: Column = col(
+        "supply_staked",
+        "tokens",
+        "agents' stakes",
+        "Σ stake over every agent",
+    );
+    pub const SUPPLY_UNVESTED: Column = col(
+        "supply_unvested",
+        "tokens",
+        "unvested allocations",
+        "Σ unvested over every agent",
+    );
+    pub const SUPPLY_TREASURY: Column = col(
+        "supply_treasury",
+        "tokens",
+        "treasury",
+        "the treasury system account (as `treasury`)",
+    );
+    pub const SUPPLY_MARKET_POOL: Column = col(
+        "supply_market_pool",
+        "tokens",
+        "market pool's tokens",
+        "the market pool's token reserve",
+    );
+    pub const SUPPLY_REWARDS_POOL: Column = col(
+        "supply_rewards_pool",
+        "tokens",
+        "rewards pool",
+        "tokens minted or routed to rewards and not yet paid",
+    );
+    pub const SUPPLY_FEE_ESCROW: Column = col(
+        "supply_fee_escrow",
+        "tokens",
+        "fee escrow",
+        "fee tokens held for later routing",
+    );
 
     pub const ACTIVE_ROLE: Column = col(
         "active_{role}",
@@ -315,6 +387,18 @@ pub mod epochs {
         "rewards paid to the role so far",
         "cumulative rewards of the role",
     );
+    pub const WEALTH_ROLE: Column = col(
+        "wealth_{role}",
+        "tokens",
+        "tokens held by the role",
+        "Σ balance + stake + unvested over every member, agents that left included",
+    );
+    pub const VALUE_ROLE: Column = col(
+        "value_{role}",
+        "quote",
+        "the role's holdings in quote",
+        "wealth_{role} marked to market at the pool's price + the members' quote (6 decimals); empty without a market",
+    );
 
     pub const COLUMNS: &[Column] = &[
         EPOCH,
@@ -337,6 +421,18 @@ pub mod epochs {
         REWARDS_PAID,
         TASK_FEE,
         UTILISATION,
+        TASKS_PRICED_OUT,
+        MARKET_QUOTE_RESERVE,
+        COSTS_PAID_QUOTE,
+        PROVIDER_SALES_QUOTE,
+        UNPAID_COSTS_QUOTE,
+        SUPPLY_LIQUID,
+        SUPPLY_STAKED,
+        SUPPLY_UNVESTED,
+        SUPPLY_TREASURY,
+        SUPPLY_MARKET_POOL,
+        SUPPLY_REWARDS_POOL,
+        SUPPLY_FEE_ESCROW,
     ];
     /// Repeated for each role present in the scenario, in role order.
     pub const ROLE_COLUMNS: &[Column] = &[
@@ -346,6 +442,8 @@ pub mod epochs {
         HHI_WEALTH_ROLE,
         GINI_REWARDS_ROLE,
         REWARDS_ROLE,
+        WEALTH_ROLE,
+        VALUE_ROLE,
     ];
 
     pub const TABLE: Table = Table {
@@ -431,6 +529,67 @@ pub mod agents {
         "the reputation scheme's score; empty without one",
     );
 
+    pub const GENESIS_TOKENS: Column = col(
+        "genesis_tokens",
+        "tokens",
+        "tokens funded at genesis",
+        "balance + stake + unvested given at genesis; 0 for agents that joined later",
+    );
+    pub const GENESIS_QUOTE: Column = col(
+        "genesis_quote",
+        "quote",
+        "quote funded at genesis",
+        "the agent's quote endowment (capital), 6 decimals",
+    );
+    pub const QUOTE_IN: Column = col(
+        "quote_in",
+        "quote",
+        "quote received",
+        "Σ quote moved into the agent after genesis (sales, fees earned), 6 decimals",
+    );
+    pub const QUOTE_OUT: Column = col(
+        "quote_out",
+        "quote",
+        "quote paid out",
+        "Σ quote moved out of the agent (purchases, costs), 6 decimals; quote = genesis_quote + quote_in − quote_out",
+    );
+    pub const COSTS_PAID_QUOTE: Column = col(
+        "costs_paid_quote",
+        "quote",
+        "operating costs paid",
+        "quote paid to the outside for operating costs, 6 decimals",
+    );
+    pub const UNPAID_COSTS_QUOTE: Column = col(
+        "unpaid_costs_quote",
+        "quote",
+        "operating costs not paid",
+        "forgiven shortfalls (no sell_policy) or the debt still owed, 6 decimals",
+    );
+    pub const REWARDS_VALUE_QUOTE: Column = col(
+        "rewards_value_quote",
+        "quote",
+        "rewards valued when paid",
+        "each payout at the market price at the end of its epoch, 6 decimals; empty without a market",
+    );
+    pub const VALUE_GENESIS_QUOTE: Column = col(
+        "value_genesis_quote",
+        "quote",
+        "value at genesis",
+        "genesis tokens at the population's entry_price (default: the genesis price) + genesis quote; empty without a market",
+    );
+    pub const VALUE_END_QUOTE: Column = col(
+        "value_end_quote",
+        "quote",
+        "value at the end",
+        "wealth marked to market at the final price + quote; empty without a market",
+    );
+    pub const NET_GAIN_QUOTE: Column = col(
+        "net_gain_quote",
+        "quote",
+        "net gain",
+        "value_end_quote − value_genesis_quote − unpaid_costs_quote (signed); empty without a market",
+    );
+
     pub const COLUMNS: &[Column] = &[
         AGENT_ID,
         ROLE,
@@ -445,6 +604,16 @@ pub mod agents {
         CONTRIBUTION_TOTAL,
         QUOTE,
         REPUTATION,
+        GENESIS_TOKENS,
+        GENESIS_QUOTE,
+        QUOTE_IN,
+        QUOTE_OUT,
+        COSTS_PAID_QUOTE,
+        UNPAID_COSTS_QUOTE,
+        REWARDS_VALUE_QUOTE,
+        VALUE_GENESIS_QUOTE,
+        VALUE_END_QUOTE,
+        NET_GAIN_QUOTE,
     ];
 
     pub const TABLE: Table = Table {
@@ -478,6 +647,115 @@ pub mod accounts {
         name: "accounts",
         file: "accounts.csv",
         rows: "one row per system account",
+        parts: &[Part::Fixed(COLUMNS)],
+    };
+}
+
+/// `value.csv`: one row per stakeholder.
+pub mod value {
+    use super::{col, Column, Part, Table};
+
+    pub const STAKEHOLDER: Column = col(
+        "stakeholder",
+        "",
+        "stakeholder",
+        "each role present (agents that left included), treasury, market_pool, rewards_pool, fee_escrow, burned (tokens only), task_buyers and outside (quote flows only)",
+    );
+    pub const TOKENS_GENESIS: Column = col(
+        "tokens_genesis",
+        "tokens",
+        "tokens at genesis",
+        "balance + stake + unvested (system account) after genesis",
+    );
+    pub const TOKENS_END: Column = col(
+        "tokens_end",
+        "tokens",
+        "tokens at the end",
+        "Σ over the economy's rows, burned included = initial supply + minted",
+    );
+    pub const QUOTE_GENESIS: Column = col(
+        "quote_genesis",
+        "quote",
+        "quote at genesis",
+        "quote endowments (capital, the pool's reserve), 6 decimals",
+    );
+    pub const QUOTE_END: Column = col(
+        "quote_end",
+        "quote",
+        "quote at the end",
+        "quote_genesis + quote_in − quote_out",
+    );
+    pub const QUOTE_IN: Column = col(
+        "quote_in",
+        "quote",
+        "quote received",
+        "Σ quote moved in; Σ over all rows = Σ quote_out",
+    );
+    pub const QUOTE_OUT: Column = col("quote_out", "quote", "quote paid out", "Σ quote moved out");
+    pub const VALUE_GENESIS_QUOTE: Column = col(
+        "value_genesis_quote",
+        "quote",
+        "value at genesis",
+        "genesis tokens at the entry price + genesis quote; empty without a market",
+    );
+    pub const VALUE_END_QUOTE: Column = col(
+        "value_end_quote",
+        "quote",
+        "value at the end",
+        "end tokens marked to market at the final price + quote; empty without a market",
+    );
+    pub const LIQUIDATION_VALUE_QUOTE: Column = col(
+        "liquidation_value_quote",
+        "quote",
+        "liquidation value",
+        "what the end tokens fetch sold at once into the pool (slippage and fee) + quote; empty for the pool itself",
+    );
+    pub const NET_GAIN_QUOTE: Column = col(
+        "net_gain_quote",
+        "quote",
+        "net gain",
+        "value_end_quote − value_genesis_quote − unpaid costs (signed)",
+    );
+    pub const SHARE_OF_COSTS: Column = col(
+        "share_of_costs",
+        "0–1",
+        "share of the costs borne",
+        "the stakeholder's costs paid + unpaid over all agents'",
+    );
+    pub const SHARE_OF_REWARDS: Column = col(
+        "share_of_rewards",
+        "0–1",
+        "share of the rewards' value",
+        "rewards valued when paid, over all rewards' value",
+    );
+    pub const SHARE_OF_POSITIVE_GAINS: Column = col(
+        "share_of_positive_gains",
+        "0–1",
+        "share of all gains",
+        "max(net gain, 0) over Σ max(net gain, 0) of the roles and system accounts",
+    );
+
+    pub const COLUMNS: &[Column] = &[
+        STAKEHOLDER,
+        TOKENS_GENESIS,
+        TOKENS_END,
+        QUOTE_GENESIS,
+        QUOTE_END,
+        QUOTE_IN,
+        QUOTE_OUT,
+        VALUE_GENESIS_QUOTE,
+        VALUE_END_QUOTE,
+        LIQUIDATION_VALUE_QUOTE,
+        NET_GAIN_QUOTE,
+        SHARE_OF_COSTS,
+        SHARE_OF_REWARDS,
+        SHARE_OF_POSITIVE_GAINS,
+    ];
+
+    pub const TABLE: Table = Table {
+        name: "value",
+        file: "value.csv",
+        rows: "one row per stakeholder",
         parts: &[Part::Fixed(COLUMNS)],
     };
 }
@@ -619,6 +897,7 @@ pub const TABLES: &[Table] = &[
     epochs::TABLE,
     agents::TABLE,
     accounts::TABLE,
+    value::TABLE,
     runs::TABLE,
     points::TABLE,
     metrics::TABLE,
@@ -765,13 +1044,42 @@ pub fn fairness_paths() -> Vec<String> {
         rewards,
         contribution: rewards,
     };
-    let report = fairness_report(&[agent(1, 2), agent(3, 5)], 0);
+    let mut report = fairness_report(&[agent(1, 2), agent(3, 5)], 0);
+    crate::fairness::add_value(&mut report, &sample_value_facts());
     let mut out = Vec::new();
     if let Ok(value) = serde_json::to_value(&report) {
         number_paths("", &value, &mut out);
     }
     out.sort();
     out
+}
+
+/// A value sample naming every kind of stakeholder: `{role}`, the system
+/// accounts and a `{population}`.
+pub fn sample_value_facts() -> crate::fairness::ValueFacts {
+    use crate::fairness::{StakeholderValue, ValueFacts};
+    let sv = |name: &str, agents| StakeholderValue {
+        name: name.to_string(),
+        agents,
+        costs: 1,
+        rewards_value: 1,
+        tokens_end: 1,
+        net_gain: 1,
+    };
+    let mut stakeholders = vec![sv("{role}", Some(2))];
+    stakeholders.extend(
+        ["treasury", "market_pool", "rewards_pool", "fee_escrow"]
+            .iter()
+            .map(|n| sv(n, None)),
+    );
+    ValueFacts {
+        stakeholders,
+        populations: vec![sv("{population}", Some(2))],
+        agent_gains: vec![1, 1],
+        total_tokens: 10,
+        priced: true,
+        quote_decimals: 6,
+    }
 }
 
 fn number_paths(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
@@ -803,11 +1111,13 @@ pub fn fairness_label(path: &str) -> Option<String> {
         "wealth" => "final wealth",
         "rewards" => "cumulative rewards",
         "rewards_vs_contribution" => "rewards vs contribution",
-        "who_benefits" => "who benefits",
+        "who_benefits" | "who_benefits_by_population" => "who benefits",
+        "gini_net_gain" => return Some("Gini of agents' net gains".to_string()),
         _ => return None,
     };
     let (field, role) = match seg.as_slice() {
         ["who_benefits", role, field] => (*field, Some(*role)),
+        ["who_benefits_by_population", population, field] => (*field, Some(*population)),
         [_, "all", field] => (*field, None),
         [_, "by_role", role, field] => (*field, Some(*role)),
         _ => return None,
@@ -839,7 +1149,7 @@ mod tests {
         };
         let h = epochs::TABLE.header(&roles);
         assert_eq!(h.len(), epochs::COLUMNS.len() + epochs::ROLE_COLUMNS.len());
-        assert_eq!(h[20], "active_validator");
+        assert_eq!(h[epochs::COLUMNS.len()], "active_validator");
         let (c, v) = epochs::TABLE.find("gini_wealth_validator").expect("family");
         assert_eq!(
             (c.name, v.as_deref()),
@@ -874,6 +1184,10 @@ mod tests {
             "rewards.all.nakamoto_50",
             "rewards_vs_contribution.all.misallocation",
             "who_benefits.{role}.reward_share",
+            "who_benefits.{role}.share_of_positive_gains",
+            "who_benefits.treasury.net_gain_quote",
+            "who_benefits_by_population.{population}.share_of_costs",
+            "gini_net_gain",
         ] {
             assert!(paths.iter().any(|x| x == p), "{p} missing from {paths:?}");
         }

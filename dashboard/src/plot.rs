@@ -9,7 +9,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::style::{TickFormat, GRID, INK, MUTED};
+use super::style::{fmt_value, TickFormat, GRID, INK, MUTED};
 
 pub type Ctx<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
@@ -38,6 +38,8 @@ pub enum Ticks {
     Percent,
     /// Category `i` sits at `i`; labels at integers only.
     Categories(Vec<String>),
+    /// The values drawn are log10 of the data; labels show 10^v.
+    Log10,
 }
 
 /// How a legend entry is marked.
@@ -167,6 +169,19 @@ fn plan_ticks(ticks: &Ticks, range: (f64, f64), pixels: f64, horizontal: bool) -
                 count: cats.len().clamp(1, budget.max(1)),
                 widest,
                 format: Box::new(move |v| category_label(&cats, *v)),
+            }
+        }
+        Ticks::Log10 => {
+            let widest = [range.0, range.1]
+                .iter()
+                .map(|&v| fmt_value(10f64.powf(v)).chars().count() + 1)
+                .max()
+                .unwrap_or(4);
+            let count = label_budget(pixels, widest, horizontal, 24.0).min(10);
+            TickPlan {
+                count,
+                widest,
+                format: Box::new(|v| fmt_value(10f64.powf(*v))),
             }
         }
         Ticks::Number | Ticks::Percent => {

@@ -1,5 +1,6 @@
 //! Reading a run directory (`epochs.csv`, `agents.csv`, and when present
-//! `fairness.json`, `manifest.json` and `scenario.resolved.toml`) into the
+//! `value.csv`, `fairness.json`, `manifest.json` (its `warnings` too) and
+//! `scenario.resolved.toml`) into the
 //! series, per-agent columns and figures the run dashboard draws. Column
 //! names come from `mirage_analysis::schema`.
 
@@ -7,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use mirage_analysis::schema::{agents, epochs};
+use mirage_analysis::schema::{agents, epochs, value};
 
 use super::source::{read_json, CsvFile};
 use super::style::role_rank;
@@ -23,6 +24,33 @@ pub struct RoleSeries {
     pub gini_rewards: Vec<Option<f64>>,
     /// Cumulative rewards paid to the role, tokens.
     pub rewards: Vec<Option<f64>>,
+    /// Tokens of every member, agents that left included.
+    pub wealth: Vec<Option<f64>>,
+    /// The members' holdings in quote (empty without a market).
+    pub value: Vec<Option<f64>>,
+}
+
+/// The supply breakdown columns of `epochs.csv`, in stacking order, with
+/// their labels (`burned_total` last).
+pub const SUPPLY_PARTS: [(&str, &str); 8] = [
+    ("supply_liquid", "liquid balances"),
+    ("supply_staked", "staked"),
+    ("supply_unvested", "unvested"),
+    ("supply_treasury", "treasury"),
+    ("supply_market_pool", "market pool"),
+    ("supply_rewards_pool", "rewards pool"),
+    ("supply_fee_escrow", "fee escrow"),
+    ("burned_total", "burned"),
+];
+
+/// One row of `value.csv` as the dashboard shows it.
+#[derive(Debug, Clone, Default)]
+pub struct ValueView {
+    pub stakeholder: String,
+    pub net_gain: Option<f64>,
+    pub share_of_costs: Option<f64>,
+    pub share_of_positive_gains: Option<f64>,
+    pub tokens_end: Option<f64>,
 }
 
 /// The time series of `epochs.csv`.
@@ -36,6 +64,8 @@ pub struct Epochs {
     pub nakamoto_wealth: Vec<Option<f64>>,
     pub gini_rewards: Vec<Option<f64>>,
     pub roles: Vec<RoleSeries>,
+    /// `SUPPLY_PARTS`, each all empty when the run predates the columns.
+    pub supply: Vec<Vec<Option<f64>>>,
 }
 
 /// The columns of `agents.csv` the dashboard uses, amounts in base units.
@@ -104,6 +134,10 @@ pub struct RunData {
     pub agents: Agents,
     /// From `fairness.json`, when present.
     pub fairness: Option<Fairness>,
+    /// `value.csv`'s rows (empty when absent).
+    pub value: Vec<ValueView>,
+    /// `manifest.json` `warnings`, as "kind (epoch N): message".
+    pub warnings: Vec<String>,
 }
 
 impl RunData {
@@ -185,7 +219,32 @@ pub fn read_run(dir: &Path) -> Result<RunData> {
     let mut epochs = epochs;
     epochs.roles.sort_by_key(|r| role_rank(&r.role));
 
+    let warnings = m
+        .and_then(|v| v.get("warnings"))
+        .and_then(serde_json::Value::as_array)
+        .map(|ws| {
+            ws.iter()
+                .map(|w| {
+                    format!(
+                        "{} (epoch {}): {}",
+                        w.get("kind").and_then(|k| k.as_str()).unwrap_or("warning"),
+                        w.get("epoch").map_or_else(String::new, |e| e.to_string()),
+                        w.get("message").and_then(|k| k.as_str()).unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let value_path = dir.join(value::TABLE.file);
+    let value = if value_path.is_file() {
+        read_value(&value_path)?
+    } else {
+        Vec::new()
+    };
+
     Ok(RunData {
+        value,
+        warnings,
         dir: dir.to_path_buf(),
         name,
         description,
@@ -242,6 +301,11 @@ fn read_epochs(path: &Path) -> Result<Epochs> {
             .map(|c| f.col(&c.name_for("role", r)))
         })
         .collect();
+    let role_value_cols: Vec<[Option<usize>; 2]> = roles
+        .iter()
+        .map(|r| [epochs::WEALTH_ROLE, epochs::VALUE_ROLE].map(|c| f.col(&c.name_for("role", r))))
+        .collect();
+    let supply_cols: Vec<Option<usize>> = SUPPLY_PARTS.iter().map(|(c, _)| f.col(c)).collect();
     let mut e = Epochs {
         roles: roles
             .iter()
@@ -250,9 +314,18 @@ fn read_epochs(path: &Path) -> Result<Epochs> {
                 ..RoleSeries::default()
             })
             .collect(),
+        supply: vec![Vec::new(); SUPPLY_PARTS.len()],
         ..Epochs::default()
     };
     while f.next_row()? {
+        for (series, c) in e.supply.iter_mut().zip(&supply_cols) {
+            series.push(c.map_or(Ok(None), |c| f.num(c))?);
+        }
+        for (series, cols) in e.roles.iter_mut().zip(&role_value_cols) {
+            let get = |c: Option<usize>| c.map_or(Ok(None), |c| f.num(c));
+            series.wealth.push(get(cols[0])?);
+            series.value.push(get(cols[1])?);
+        }
         e.epoch.push(f.num_req(c_epoch)?);
         e.price.push(f.num_req(c_price)?);
         e.circulating_supply.push(f.num_req(c_supply)?);
@@ -272,6 +345,30 @@ fn read_epochs(path: &Path) -> Result<Epochs> {
     }
     f.require_rows()?;
     Ok(e)
+}
+
+fn read_value(path: &Path) -> Result<Vec<ValueView>> {
+    let mut f = CsvFile::open(path)?;
+    let c_name = f.require(value::STAKEHOLDER.name)?;
+    let cols = [
+        value::NET_GAIN_QUOTE,
+        value::SHARE_OF_COSTS,
+        value::SHARE_OF_POSITIVE_GAINS,
+        value::TOKENS_END,
+    ]
+    .map(|c| f.col(c.name));
+    let mut rows = Vec::new();
+    while f.next_row()? {
+        let get = |c: Option<usize>| c.map_or(Ok(None), |c| f.num(c));
+        rows.push(ValueView {
+            stakeholder: f.cell(c_name).to_string(),
+            net_gain: get(cols[0])?,
+            share_of_costs: get(cols[1])?,
+            share_of_positive_gains: get(cols[2])?,
+            tokens_end: get(cols[3])?,
+        });
+    }
+    Ok(rows)
 }
 
 fn read_agents(path: &Path, decimals: u32, roles: &mut Vec<String>) -> Result<Agents> {

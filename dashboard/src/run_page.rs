@@ -1,7 +1,11 @@
 //! The run dashboard: headline cards (concentration of wealth and rewards,
 //! misallocation, price, what investors/team captured) and the charts of a
 //! run — concentration over time per role, Lorenz curves, who captures
-//! rewards and how that tracks contribution, and the market.
+//! rewards and how that tracks contribution, and the market; a health
+//! banner with the manifest's warnings; who benefits in value (share of all
+//! tokens by stakeholder and the supply breakdown over time, net gain by
+//! stakeholder beside its share of the costs, vesting unlocks against the
+//! price). The price is drawn on a log axis when it moves more than 10×.
 
 use anyhow::Result;
 use plotters::style::RGBColor;
@@ -12,10 +16,11 @@ use super::plot::{
     line_chart, segments, stacked_shares, thin, Frame, Layer, Line, Ticks, YRange, HALF, THIRD,
     WIDE,
 };
-use super::run_input::{RoleSeries, RunData};
+use super::run_input::{RoleSeries, RunData, SUPPLY_PARTS};
 use super::run_stats::{
     by_contribution_decile, concentration, lorenz, misallocation, pooled_misallocation, share,
 };
+use super::style::series_color;
 use super::style::{fmt_pct, fmt_value, role_color, role_label, INK, MUTED};
 
 /// Points per time series at most (a long run is thinned).
@@ -209,6 +214,15 @@ pub fn run_page(d: &RunData) -> Result<Page> {
     }
     page.cards.push(investor_card(d));
 
+    if !d.warnings.is_empty() {
+        page.sections.push(Section {
+            heading: "Health: warnings".into(),
+            intro: "The run reported these health warnings (manifest.json `warnings`); read its numbers with them in mind.".into(),
+            blocks: d.warnings.iter().map(|w| Block::Note(format!("⚠ {w}"))).collect(),
+            columns: 2,
+        });
+    }
+    page.sections.push(value_section(d)?);
     page.sections.push(concentration_section(d, &rewarded)?);
     page.sections.push(lorenz_section(d, &rewarded)?);
     page.sections.push(capture_section(d, &rewarded)?);
@@ -603,6 +617,211 @@ fn deciles_section(d: &RunData, pools: &[Vec<(u64, u64)>]) -> Result<Section> {
     })
 }
 
+/// Who benefits, in tokens and in quote.
+fn value_section(d: &RunData) -> Result<Section> {
+    let e = &d.epochs;
+    let mut blocks = Vec::new();
+    let n = e.epoch.len();
+    let at = |v: &[Option<f64>], i: usize| v.get(i).copied().flatten();
+    let has_supply = e.supply.iter().any(|s| s.iter().any(Option::is_some));
+    let totals: Vec<f64> = (0..n)
+        .map(|i| e.supply.iter().map(|s| at(s, i).unwrap_or(0.0)).sum())
+        .collect();
+    let layer = |label: &str, color: RGBColor, v: &dyn Fn(usize) -> f64| Layer {
+        label: label.to_string(),
+        color,
+        points: thin(
+            (0..n)
+                .map(|i| {
+                    let share = if totals[i] > 0.0 {
+                        v(i) / totals[i]
+                    } else {
+                        0.0
+                    };
+                    (e.epoch[i], share)
+                })
+                .collect(),
+            MAX_POINTS,
+        ),
+    };
+    let has_role_wealth = e.roles.iter().any(|r| r.wealth.iter().any(Option::is_some));
+    if has_supply && has_role_wealth {
+        let part = |name: &str| {
+            let k = SUPPLY_PARTS.iter().position(|(c, _)| *c == name);
+            move |i: usize| k.and_then(|k| at(&e.supply[k], i)).unwrap_or(0.0)
+        };
+        let mut layers: Vec<Layer> = e
+            .roles
+            .iter()
+            .map(|r| {
+                layer(&role_label(&r.role), role_color(&r.role), &|i| {
+                    at(&r.wealth, i).unwrap_or(0.0)
+                })
+            })
+            .collect();
+        let (treasury, pool, rewards, escrow, burned) = (
+            part("supply_treasury"),
+            part("supply_market_pool"),
+            part("supply_rewards_pool"),
+            part("supply_fee_escrow"),
+            part("burned_total"),
+        );
+        layers.push(layer("treasury", RGBColor(120, 94, 240), &treasury));
+        layers.push(layer("market pool", RGBColor(0, 114, 178), &pool));
+        layers.push(layer(
+            "rewards pool + fee escrow",
+            RGBColor(200, 200, 200),
+            &|i| rewards(i) + escrow(i),
+        ));
+        layers.push(layer("burned", RGBColor(60, 60, 60), &burned));
+        let t = "Share of all tokens by stakeholder";
+        let mut f = Frame::new(t, EPOCH_DESC, "Share of initial supply + minted");
+        f.size = (WIDE, 420);
+        blocks.push(chart(
+            t,
+            "Where every token ever created is, by stakeholder (agents that left included); the bands add up to the initial supply plus everything minted.",
+            stacked_shares(f, &layers)?,
+            true,
+        ));
+    }
+    if has_supply {
+        let layers: Vec<Layer> = SUPPLY_PARTS
+            .iter()
+            .enumerate()
+            .map(|(k, (_, label))| {
+                layer(label, series_color(k), &|i| {
+                    at(&e.supply[k], i).unwrap_or(0.0)
+                })
+            })
+            .collect();
+        let t = "Supply breakdown";
+        blocks.push(chart(
+            t,
+            "The same tokens by kind of holding: liquid, staked, unvested, the system accounts and burned.",
+            stacked_shares(Frame::new(t, EPOCH_DESC, "Share of initial supply + minted"), &layers)?,
+            false,
+        ));
+        // Vesting unlocks against the price.
+        let k = SUPPLY_PARTS
+            .iter()
+            .position(|(c, _)| *c == "supply_unvested");
+        let unvested: Vec<Option<f64>> = k.map(|k| e.supply[k].clone()).unwrap_or_default();
+        let start = unvested.iter().find_map(|x| *x).unwrap_or(0.0);
+        if start > 0.0 && d.has_market() {
+            let unlocked: Vec<Option<f64>> = unvested
+                .iter()
+                .map(|u| u.map(|u| 1.0 - u / start))
+                .collect();
+            let peak = e.price.iter().copied().fold(0.0, f64::max);
+            let price: Vec<Option<f64>> = e
+                .price
+                .iter()
+                .map(|&p| (peak > 0.0).then(|| p / peak))
+                .collect();
+            let mut lines = series_line(
+                "unlocked so far (share of epoch 0's unvested)",
+                RGBColor(213, 94, 0),
+                &e.epoch,
+                &unlocked,
+                3,
+            );
+            lines.extend(series_line(
+                "price (share of its peak)",
+                RGBColor(0, 114, 178),
+                &e.epoch,
+                &price,
+                2,
+            ));
+            let t = "Vesting unlocks against the price";
+            blocks.push(chart(
+                t,
+                format!(
+                    "As the vesting allocations unlock (orange), do the holders sell into the market and the price (blue, peak {}) fall?",
+                    fmt_value(peak)
+                ),
+                line_chart(Frame::new(t, EPOCH_DESC, "Share (0–1)"), &lines, YRange::Fixed(0.0, 1.05))?,
+                false,
+            ));
+        }
+    }
+    // The pools that only pass tokens on hold next to nothing: left out.
+    let gains: Vec<&super::run_input::ValueView> = d
+        .value
+        .iter()
+        .filter(|v| v.net_gain.is_some())
+        .filter(|v| !matches!(v.stakeholder.as_str(), "rewards_pool" | "fee_escrow"))
+        .collect();
+    if !gains.is_empty() {
+        let cats: Vec<String> = gains.iter().map(|v| role_label(&v.stakeholder)).collect();
+        let series = [
+            BarSeries {
+                label: "share of all positive gains".into(),
+                color: RGBColor(0, 158, 115),
+                values: gains
+                    .iter()
+                    .map(|v| v.share_of_positive_gains.unwrap_or(0.0))
+                    .collect(),
+            },
+            BarSeries {
+                label: "share of the costs borne".into(),
+                color: RGBColor(213, 94, 0),
+                values: gains
+                    .iter()
+                    .map(|v| v.share_of_costs.unwrap_or(0.0))
+                    .collect(),
+            },
+        ];
+        let t = "Net gain by stakeholder against its share of costs";
+        let mut f = Frame::new(t, "Stakeholder", "Share (0–1)");
+        f.size = (WIDE, 400);
+        f.y_ticks = Ticks::Percent;
+        blocks.push(chart(
+            t,
+            "Green: each stakeholder's share of all positive net gains (in quote, marked to market); orange: its share of the operating costs paid or owed. The table gives the net gains.",
+            grouped_bars(f, &cats, &series)?,
+            true,
+        ));
+        let header: Vec<String> = [
+            "stakeholder",
+            "net gain (quote)",
+            "share of gains",
+            "share of costs",
+            "tokens at the end",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+        let opt = |x: Option<f64>, f: fn(f64) -> String| x.map_or_else(|| "n/a".to_string(), f);
+        let rows: Vec<Vec<String>> = gains
+            .iter()
+            .map(|v| {
+                vec![
+                    role_label(&v.stakeholder),
+                    opt(v.net_gain, fmt_value),
+                    opt(v.share_of_positive_gains, fmt_pct),
+                    opt(v.share_of_costs, fmt_pct),
+                    opt(v.tokens_end, fmt_value),
+                ]
+            })
+            .collect();
+        blocks.push(Block::Html(super::html::table(
+            &header,
+            &[false, true, true, true, true],
+            &rows,
+        )));
+    } else if !d.value.is_empty() {
+        blocks.push(Block::Note(
+            "This run has no market pool, so there are no prices: value.csv gives tokens and quote flows but no gains.".into(),
+        ));
+    }
+    Ok(Section {
+        heading: "Who benefits?".into(),
+        intro: "Who holds the tokens over time, and who gained in quote (value at the end marked to market, minus value at genesis and unpaid costs) against the costs they bore (value.csv).".into(),
+        blocks,
+        columns: 2,
+    })
+}
+
 fn market_section(d: &RunData) -> Result<Section> {
     let e = &d.epochs;
     let mut blocks = Vec::new();
@@ -623,10 +842,40 @@ fn market_section(d: &RunData) -> Result<Section> {
             lines.push(l);
         }
         let t = "Token price";
+        let positive: Vec<f64> = e.price.iter().copied().filter(|&p| p > 0.0).collect();
+        let lo = positive.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = positive.iter().copied().fold(0.0, f64::max);
+        let (svg, how) = if lo.is_finite() && hi / lo > 10.0 {
+            let logged: Vec<Line> = lines
+                .into_iter()
+                .map(|mut l| {
+                    l.points.retain(|p| p.1 > 0.0);
+                    for p in &mut l.points {
+                        p.1 = p.1.log10();
+                    }
+                    l
+                })
+                .collect();
+            let mut f = Frame::new(t, EPOCH_DESC, "Price (quote units per token, log scale)");
+            f.y_ticks = Ticks::Log10;
+            (
+                line_chart(f, &logged, YRange::Auto)?,
+                " It moves more than 10×, so the axis is logarithmic: equal steps are equal ratios.",
+            )
+        } else {
+            (
+                line_chart(
+                    Frame::new(t, EPOCH_DESC, "Price (quote units per token)"),
+                    &lines,
+                    YRange::Zero,
+                )?,
+                "",
+            )
+        };
         blocks.push(chart(
             t,
-            "Price in the market's constant-product pool (quote units, a USD-like stable coin, per token).",
-            line_chart(Frame::new(t, EPOCH_DESC, "Price (quote units per token)"), &lines, YRange::Zero)?,
+            format!("Price in the market's constant-product pool (quote units, a USD-like stable coin, per token).{how}"),
+            svg,
             false,
         ));
     } else {

@@ -168,6 +168,10 @@ pub fn fmt_value(v: f64) -> String {
         "0".into()
     } else if v.fract() == 0.0 && a < 1e4 {
         format!("{v:.0}")
+    } else if a >= 1e12 {
+        // Beyond billions: a mantissa and an exponent (5.3e12), never a
+        // number too long for its card.
+        format!("{v:.1e}")
     } else if a >= 1e9 {
         format!("{:.2}B", v / 1e9)
     } else if a >= 1e6 {
@@ -191,7 +195,10 @@ pub fn fmt_pct(share: f64) -> String {
         return "n/a".into();
     }
     let p = share * 100.0;
-    if p != 0.0 && p.abs() < 0.1 {
+    if p.abs() >= 1e4 {
+        // A huge change stays short enough for its card (+9.9e13%).
+        format!("{}%", fmt_value(p))
+    } else if p != 0.0 && p.abs() < 0.1 {
         format!("{p:.2}%")
     } else {
         format!("{p:.1}%")
@@ -296,6 +303,8 @@ mod tests {
         assert_eq!(fmt_value(49.0), "49");
         assert_eq!(fmt_value(4.256), "4.26");
         assert_eq!(fmt_value(82_887_127.3), "82.89M");
+        assert_eq!(fmt_value(5.3e12), "5.3e12");
+        assert_eq!(fmt_pct(9.86e11), "9.9e13%");
         assert_eq!(fmt_pct(0.6), "60.0%");
         assert_eq!(fmt_value(f64::NAN), "n/a");
     }

@@ -2,7 +2,8 @@
 //! its directory and renamed into place when complete, so an interrupted
 //! command never leaves a truncated file behind (`AtomicFile`,
 //! `write_atomic`, `write_json_atomic`, `prepare_dir`). Also the CSV
-//! writers of a run's outputs (`epochs.csv`, `agents.csv`, `accounts.csv`),
+//! writers of a run's outputs (`epochs.csv`, `agents.csv`, `accounts.csv`,
+//! `value.csv`),
 //! whose headers come from `mirage_analysis::schema`.
 
 use std::fs::{self, File};
@@ -10,7 +11,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use mirage_analysis::schema::{accounts, agents, epochs, Column};
+use mirage_analysis::schema::{accounts, agents, epochs, value, Column};
 use mirage_sim::amount::{format_amount, write_amount, QUOTE_DECIMALS};
 use mirage_sim::ledger::{Account, SystemAccount};
 use mirage_sim::record::{EpochRecord, RoleEpoch};
@@ -161,7 +162,52 @@ pub const EPOCH_COLUMNS: &[(&Column, EpochCell)] = &[
         format_amount(u128::from(r.task_fee), QUOTE_DECIMALS)
     }),
     (&epochs::UTILISATION, |r, _| r.utilisation.to_string()),
+    (&epochs::TASKS_PRICED_OUT, |r, _| {
+        r.tasks_priced_out.to_string()
+    }),
+    (&epochs::MARKET_QUOTE_RESERVE, |r, _| {
+        priced_quote(r, r.market_quote_reserve)
+    }),
+    (&epochs::COSTS_PAID_QUOTE, |r, _| {
+        priced_quote(r, r.costs_paid_quote)
+    }),
+    (&epochs::PROVIDER_SALES_QUOTE, |r, _| {
+        priced_quote(r, r.provider_sales_quote)
+    }),
+    (&epochs::UNPAID_COSTS_QUOTE, |r, _| {
+        priced_quote(r, r.unpaid_costs_quote)
+    }),
+    (&epochs::SUPPLY_LIQUID, |r, d| {
+        format_amount(r.supply.liquid, d)
+    }),
+    (&epochs::SUPPLY_STAKED, |r, d| {
+        format_amount(r.supply.staked, d)
+    }),
+    (&epochs::SUPPLY_UNVESTED, |r, d| {
+        format_amount(r.supply.unvested, d)
+    }),
+    (&epochs::SUPPLY_TREASURY, |r, d| {
+        format_amount(r.supply.treasury, d)
+    }),
+    (&epochs::SUPPLY_MARKET_POOL, |r, d| {
+        format_amount(r.supply.market_pool, d)
+    }),
+    (&epochs::SUPPLY_REWARDS_POOL, |r, d| {
+        format_amount(r.supply.rewards_pool, d)
+    }),
+    (&epochs::SUPPLY_FEE_ESCROW, |r, d| {
+        format_amount(r.supply.fee_escrow, d)
+    }),
 ];
+
+/// A quote amount, empty without a market.
+fn priced_quote(r: &EpochRecord, x: u128) -> String {
+    if r.priced {
+        format_amount(x, QUOTE_DECIMALS)
+    } else {
+        String::new()
+    }
+}
 
 /// The per-role columns of `epochs.csv`, repeated for each role present.
 pub const ROLE_COLUMNS: &[(&Column, RoleCell)] = &[
@@ -174,6 +220,13 @@ pub const ROLE_COLUMNS: &[(&Column, RoleCell)] = &[
     (&epochs::GINI_REWARDS_ROLE, |r, _| opt_f64(r.gini_rewards)),
     (&epochs::REWARDS_ROLE, |r, d| {
         format_amount(r.rewards_total, d)
+    }),
+    (&epochs::WEALTH_ROLE, |r, d| {
+        format_amount(r.wealth_total, d)
+    }),
+    (&epochs::VALUE_ROLE, |r, _| {
+        r.value_quote
+            .map_or_else(String::new, |v| format_amount(v, QUOTE_DECIMALS))
     }),
 ];
 
@@ -272,6 +325,15 @@ pub fn write_agents_csv<W: Write>(out: W, sim: &Simulation) -> Result<()> {
     let ledger = sim.ledger();
     let d = sim.decimals();
     let names = sim.population_names();
+    let priced = sim.market().is_some();
+    let quote = |x: u128| format_amount(x, QUOTE_DECIMALS);
+    let priced_quote = |x: u128| {
+        if priced {
+            quote(x)
+        } else {
+            String::new()
+        }
+    };
     let mut cell = String::new();
     let mut amount = |x: u64| {
         cell.clear();
@@ -281,6 +343,7 @@ pub fn write_agents_csv<W: Write>(out: W, sim: &Simulation) -> Result<()> {
     for a in 0..agents.len() {
         let id = a as u32;
         let left = agents.left_epoch[a];
+        let v = sim.agent_value(id);
         w.write_record([
             id.to_string(),
             agents.role[a].as_str().to_string(),
@@ -300,6 +363,67 @@ pub fn write_agents_csv<W: Write>(out: W, sim: &Simulation) -> Result<()> {
             format_amount(u128::from(agents.quote[a]), QUOTE_DECIMALS),
             sim.reputation(id)
                 .map_or_else(String::new, |r| r.to_string()),
+            amount(v.genesis_tokens),
+            quote(u128::from(v.genesis_quote)),
+            quote(v.quote_in),
+            quote(v.quote_out),
+            quote(v.costs_paid_quote),
+            quote(v.unpaid_costs_quote),
+            priced_quote(v.rewards_value_quote),
+            priced_quote(v.value_genesis_quote),
+            priced_quote(v.value_end_quote),
+            if priced {
+                format_signed(v.net_gain_quote, QUOTE_DECIMALS)
+            } else {
+                String::new()
+            },
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// An exact signed decimal (`-1.500000`).
+pub fn format_signed(x: i128, decimals: u32) -> String {
+    let text = format_amount(x.unsigned_abs(), decimals);
+    if x < 0 {
+        format!("-{text}")
+    } else {
+        text
+    }
+}
+
+/// Writes `value.csv`: one row per stakeholder (`Simulation::value_rows`),
+/// tokens with the scenario's decimals, quote with `QUOTE_DECIMALS`, an
+/// empty cell for a figure that does not apply; without a market the
+/// marked-to-market columns are empty.
+pub fn write_value_csv<W: Write>(out: W, sim: &Simulation) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(value::COLUMNS.iter().map(|c| c.name))?;
+    let d = sim.decimals();
+    let priced = sim.market().is_some();
+    let tokens = |x: Option<u128>| x.map_or_else(String::new, |v| format_amount(v, d));
+    let quote = |x: Option<u128>| x.map_or_else(String::new, |v| format_amount(v, QUOTE_DECIMALS));
+    let valued = |x: Option<u128>| if priced { quote(x) } else { String::new() };
+    let share = |x: Option<f64>| x.map_or_else(String::new, |v| v.to_string());
+    for r in sim.value_rows() {
+        w.write_record([
+            r.stakeholder.clone(),
+            tokens(r.tokens_genesis),
+            tokens(r.tokens_end),
+            quote(r.quote_genesis),
+            quote(r.quote_end),
+            quote(r.quote_in),
+            quote(r.quote_out),
+            valued(r.value_genesis_quote),
+            valued(r.value_end_quote),
+            valued(r.liquidation_value_quote),
+            r.net_gain_quote
+                .filter(|_| priced)
+                .map_or_else(String::new, |g| format_signed(g, QUOTE_DECIMALS)),
+            share(r.share_of_costs),
+            share(r.share_of_rewards.filter(|_| priced)),
+            share(r.share_of_positive_gains.filter(|_| priced)),
         ])?;
     }
     w.flush()?;
@@ -340,6 +464,8 @@ mod tests {
                     gini_rewards: None,
                     rewards_total: 0,
                     rewards_epoch: 0,
+                    wealth_total: 0,
+                    value_quote: None,
                 })
                 .collect(),
             ..EpochRecord::default()
@@ -375,7 +501,12 @@ mod tests {
         write_agents_csv(&mut agents_out, &sim).expect("agents");
         let mut accounts_out = Vec::new();
         write_accounts_csv(&mut accounts_out, &sim).expect("accounts");
+        let mut value_out = Vec::new();
+        write_value_csv(&mut value_out, &sim).expect("value");
+        let names: Vec<&str> = schema::value::COLUMNS.iter().map(|c| c.name).collect();
+        assert_eq!(names, mirage_sim::value::VALUE_COLUMNS);
         for (table, out) in [
+            (&schema::value::TABLE, value_out),
             (&schema::agents::TABLE, agents_out),
             (&schema::accounts::TABLE, accounts_out),
         ] {

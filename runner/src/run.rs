@@ -1,7 +1,7 @@
 //! Running one scenario with one seed into a directory: the simulation from
 //! genesis to its last epoch, then every output file of a run, each written
 //! atomically in this order: `epochs.csv` (streamed while the run goes),
-//! `agents.csv`, `accounts.csv`, `scenario.resolved.toml`, `fairness.json`,
+//! `agents.csv`, `accounts.csv`, `value.csv`, `scenario.resolved.toml`, `fairness.json`,
 //! `manifest.json`, and `dashboard.html` unless asked not to. Also the
 //! run's fairness report (`fairness_of`) and the reward shares of its
 //! summary. Prints nothing: progress goes to a [`RunProgress`].
@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use mirage_analysis::fairness::{fairness_report, AgentFacts, FairnessReport};
+use mirage_analysis::fairness::{
+    add_value, fairness_report, AgentFacts, FairnessReport, StakeholderValue, ValueFacts,
+};
 use mirage_sim::amount::format_amount;
 use mirage_sim::record::EpochRecord;
 use mirage_sim::reward::SchemeRegistry;
@@ -18,7 +20,8 @@ use mirage_sim::scenario::Role;
 use mirage_sim::{LoadedScenario, Simulation};
 
 use crate::output::{
-    write_accounts_csv, write_agents_csv, write_atomic, write_json_atomic, AtomicFile, EpochsCsv,
+    write_accounts_csv, write_agents_csv, write_atomic, write_json_atomic, write_value_csv,
+    AtomicFile, EpochsCsv,
 };
 use crate::progress::RunProgress;
 use crate::staging::StagedDir;
@@ -33,10 +36,11 @@ pub struct RunOptions {
 }
 
 /// Files of a run directory, in the order they are listed in the manifest.
-pub const RUN_FILES: [&str; 6] = [
+pub const RUN_FILES: [&str; 7] = [
     "epochs.csv",
     "agents.csv",
     "accounts.csv",
+    "value.csv",
     "fairness.json",
     "scenario.resolved.toml",
     "manifest.json",
@@ -168,6 +172,10 @@ fn write_run(
     write_accounts_csv(accounts.writer(), sim)
         .with_context(|| format!("cannot write {}", dir.join("accounts.csv").display()))?;
     accounts.commit()?;
+    let mut value = AtomicFile::create(&dir.join("value.csv"))?;
+    write_value_csv(value.writer(), sim)
+        .with_context(|| format!("cannot write {}", dir.join("value.csv").display()))?;
+    value.commit()?;
     write_atomic(
         &dir.join("scenario.resolved.toml"),
         loaded.resolved.as_bytes(),
@@ -223,7 +231,71 @@ pub fn fairness_of(sim: &Simulation) -> FairnessReport {
             contribution: agents.contribution_total[a],
         })
         .collect();
-    fairness_report(&facts, sim.decimals())
+    let mut report = fairness_report(&facts, sim.decimals());
+    add_value(&mut report, &value_facts(sim));
+    report
+}
+
+/// The quote-valued who-benefits inputs of a finished run: the stakeholder
+/// rows of `value.csv` that have a net gain, the populations' sums and each
+/// agent's net gain.
+pub fn value_facts(sim: &Simulation) -> ValueFacts {
+    let agents = sim.agents();
+    let ledger = sim.ledger();
+    let rows = sim.value_rows();
+    let mut role_agents = [0usize; Role::COUNT];
+    let names = sim.population_names();
+    let mut populations: Vec<StakeholderValue> = names
+        .iter()
+        .map(|n| StakeholderValue {
+            name: n.clone(),
+            agents: Some(0),
+            costs: 0,
+            rewards_value: 0,
+            tokens_end: 0,
+            net_gain: 0,
+        })
+        .collect();
+    let mut agent_gains = Vec::with_capacity(agents.len());
+    let mut role_costs = [0u128; Role::COUNT];
+    let mut role_rewards = [0u128; Role::COUNT];
+    for a in 0..agents.len() {
+        let v = sim.agent_value(a as u32);
+        let r = agents.role[a].index();
+        role_agents[r] += 1;
+        role_costs[r] += v.costs_paid_quote + v.unpaid_costs_quote;
+        role_rewards[r] += v.rewards_value_quote;
+        let p = &mut populations[usize::from(agents.population[a])];
+        p.agents = p.agents.map(|n| n + 1);
+        p.costs += v.costs_paid_quote + v.unpaid_costs_quote;
+        p.rewards_value += v.rewards_value_quote;
+        p.tokens_end += u128::from(ledger.wealth(a as u32));
+        p.net_gain += v.net_gain_quote;
+        agent_gains.push(v.net_gain_quote);
+    }
+    let stakeholders = rows
+        .iter()
+        .filter_map(|row| {
+            let net_gain = row.net_gain_quote?;
+            let role = Role::ALL.iter().find(|r| r.as_str() == row.stakeholder);
+            Some(StakeholderValue {
+                name: row.stakeholder.clone(),
+                agents: role.map(|r| role_agents[r.index()]),
+                costs: role.map_or(0, |r| role_costs[r.index()]),
+                rewards_value: role.map_or(0, |r| role_rewards[r.index()]),
+                tokens_end: row.tokens_end.unwrap_or(0),
+                net_gain,
+            })
+        })
+        .collect();
+    ValueFacts {
+        stakeholders,
+        populations,
+        agent_gains,
+        total_tokens: ledger.initial_supply() + ledger.minted(),
+        priced: sim.market().is_some(),
+        quote_decimals: mirage_sim::amount::QUOTE_DECIMALS,
+    }
 }
 
 /// Share of all rewards paid to each role present (for summaries).

@@ -22,7 +22,7 @@ use crate::ledger::{Account, Ledger, SystemAccount};
 use crate::market::Market;
 use crate::queue::EventQueue;
 use crate::quote::{QuoteAccount, QuoteLedger};
-use crate::record::{EpochRecord, Observer, RoleEpoch};
+use crate::record::{EpochRecord, Observer, RoleEpoch, SupplyBreakdown};
 use crate::reward::reputation::ReputationBook;
 use crate::reward::{
     parse_params, PoolKind, RewardContext, RewardScheme, SchemeBuild, SchemeRegistry,
@@ -1317,6 +1317,9 @@ impl Simulation {
             .chain(&s.rewards_order)
             .any(|o| o.needs_members(roster));
         let mut rewards_epoch_by_role = [0u128; 6];
+        // Every member's tokens and quote, agents that left included.
+        let mut wealth_total_by_role = [0u128; 6];
+        let mut quote_by_role = [0u128; 6];
         let unvested_total: u128 = self
             .world
             .ledger
@@ -1326,6 +1329,8 @@ impl Simulation {
             .sum();
         for (a, role) in self.world.agents.role.iter().enumerate() {
             let r = role.index();
+            wealth_total_by_role[r] += u128::from(self.world.ledger.wealth(a as u32));
+            quote_by_role[r] += u128::from(self.world.quote.balance(QuoteAccount::Agent(a as u32)));
             if self.world.agents.left_epoch[a] == ACTIVE {
                 s.wealth_by_role[r].push(self.world.ledger.wealth(a as u32));
                 if gather_ids {
@@ -1382,6 +1387,8 @@ impl Simulation {
                 },
                 rewards_total: rewards.iter().map(|&x| u128::from(x)).sum(),
                 rewards_epoch: rewards_epoch_by_role[r],
+                wealth_total: wealth_total_by_role[r],
+                value_quote: None,
             });
         }
         // Overall vectors. With one role they are that role's; otherwise the
@@ -1419,6 +1426,33 @@ impl Simulation {
             gini_sorted(&s.all)
         };
 
+        {
+            let economy = Economy {
+                ledger: &self.world.ledger,
+                quotes: &self.world.quote,
+                market: self.world.market.as_ref(),
+                agents: &self.world.agents,
+            };
+            if economy.market.is_some() {
+                for r in &mut roles {
+                    let i = r.role.index();
+                    r.value_quote =
+                        Some(economy.value_now(wealth_total_by_role[i]) + quote_by_role[i]);
+                }
+            }
+        }
+        let sum = |v: &[u64]| v.iter().map(|&x| u128::from(x)).sum::<u128>();
+        let ledger = &self.world.ledger;
+        let system = |a: SystemAccount| u128::from(ledger.system(a));
+        let supply = SupplyBreakdown {
+            liquid: sum(ledger.balances()),
+            staked: sum(ledger.stakes()),
+            unvested: unvested_total,
+            treasury: system(SystemAccount::Treasury),
+            market_pool: system(SystemAccount::MarketPool),
+            rewards_pool: system(SystemAccount::RewardsPool),
+            fee_escrow: system(SystemAccount::FeeEscrow),
+        };
         let held_by_system = u128::from(self.world.ledger.system(SystemAccount::Treasury))
             + u128::from(self.world.ledger.system(SystemAccount::RewardsPool))
             + u128::from(self.world.ledger.system(SystemAccount::FeeEscrow));
@@ -1455,6 +1489,8 @@ impl Simulation {
             rewards_paid,
             events: self.events,
             roles,
+            priced: self.world.market.is_some(),
+            supply,
             ..Default::default()
         })
     }

@@ -20,6 +20,12 @@ pub struct RoleEpoch {
     pub rewards_total: u128,
     /// Rewards paid to the role this epoch (base units).
     pub rewards_epoch: u128,
+    /// Tokens (balance + stake + unvested) of every member, agents that
+    /// left included (base units).
+    pub wealth_total: u128,
+    /// The members' tokens marked to market plus their quote (quote base
+    /// units); `None` without a market.
+    pub value_quote: Option<u128>,
 }
 
 /// The state of the economy at one epoch end.
@@ -78,6 +84,38 @@ pub struct EpochRecord {
     pub voting_power_gini: Option<f64>,
     pub voting_power_nakamoto: Option<usize>,
     pub delegated_share: Option<f64>,
+    /// Whether the scenario has a market (quote-valued columns are empty
+    /// without one).
+    pub priced: bool,
+    /// Where every token is at the epoch end (base units): agents' liquid
+    /// balances, stakes and unvested allocations, and the system accounts.
+    /// With `burned_total` they add up to the initial supply + minted.
+    pub supply: SupplyBreakdown,
+}
+
+/// Where the tokens are at an epoch end (base units).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SupplyBreakdown {
+    pub liquid: u128,
+    pub staked: u128,
+    pub unvested: u128,
+    pub treasury: u128,
+    pub market_pool: u128,
+    pub rewards_pool: u128,
+    pub fee_escrow: u128,
+}
+
+impl SupplyBreakdown {
+    /// Every token held (burned ones excluded).
+    pub fn total(&self) -> u128 {
+        self.liquid
+            + self.staked
+            + self.unvested
+            + self.treasury
+            + self.market_pool
+            + self.rewards_pool
+            + self.fee_escrow
+    }
 }
 
 /// Receives the records of a run as it goes.

@@ -299,3 +299,42 @@ fn the_loader_checks_the_new_keys_with_their_positions() {
     let sim = Simulation::new(&loaded.scenario, 1).expect("genesis");
     assert_eq!(sim.treasury_controlled_by(), TreasuryControl::Team);
 }
+
+#[test]
+fn the_supply_breakdown_adds_up_and_role_values_are_marked_to_market() {
+    let (sim, records) = run(&with_policy(""));
+    let initial = sim.ledger().initial_supply();
+    for r in &records {
+        assert!(r.priced);
+        assert_eq!(
+            r.supply.total() + r.burned_total,
+            initial + r.minted_total,
+            "epoch {}",
+            r.epoch
+        );
+        for role in &r.roles {
+            assert!(role.value_quote.is_some());
+        }
+    }
+    let last = records.last().expect("records");
+    let rows = sim.value_rows();
+    for role in &last.roles {
+        let row = rows
+            .iter()
+            .find(|x| x.stakeholder == role.role.as_str())
+            .expect("role row");
+        assert_eq!(row.tokens_end, Some(role.wealth_total));
+        assert_eq!(row.value_end_quote, role.value_quote);
+    }
+    // Without a market there are no prices.
+    let text = "name = \"t\"\nepochs = 3\ninitial_supply = 100\n\n[[population]]\nname = \"h\"\nrole = \"holder\"\ncount = 2\nbalance = 1\n";
+    let (sim, records) = run(text);
+    for r in &records {
+        assert!(!r.priced);
+        assert_eq!(
+            r.supply.total() + r.burned_total,
+            sim.ledger().initial_supply() + r.minted_total
+        );
+        assert!(r.roles.iter().all(|x| x.value_quote.is_none()));
+    }
+}

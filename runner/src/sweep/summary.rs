@@ -124,6 +124,13 @@ pub fn check(metrics: &[String]) -> Result<(), (usize, String)> {
         if known.iter().any(|k| k == name) {
             continue;
         }
+        // A population's figures: any population name of the scenario.
+        if name.starts_with("who_benefits_by_population.") {
+            let g = generic(name);
+            if known.contains(&g) {
+                continue;
+            }
+        }
         let mut near: Vec<(usize, &String)> = known
             .iter()
             .map(|k| (strsim::levenshtein(name, k), k))
@@ -148,8 +155,14 @@ pub fn check(metrics: &[String]) -> Result<(), (usize, String)> {
     Ok(())
 }
 
-/// `name` with a role segment replaced by `{role}`.
+/// `name` with a role segment replaced by `{role}` (and a population's
+/// name by `{population}`).
 fn generic(name: &str) -> String {
+    if let Some(rest) = name.strip_prefix("who_benefits_by_population.") {
+        if let Some((_, field)) = rest.split_once('.') {
+            return format!("who_benefits_by_population.{{population}}.{field}");
+        }
+    }
     name.split('.')
         .map(|seg| {
             if Role::ALL.iter().any(|r| r.as_str() == seg) {
@@ -172,7 +185,9 @@ fn sample_fairness() -> serde_json::Value {
         rewards: 1,
         contribution: 1,
     };
-    serde_json::to_value(fairness_report(&[agent, agent], 0)).unwrap_or_default()
+    let mut report = fairness_report(&[agent, agent], 0);
+    mirage_analysis::fairness::add_value(&mut report, &schema::sample_value_facts());
+    serde_json::to_value(report).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -208,6 +223,13 @@ mod tests {
             "gini_wealth",
             "rewards.all.top_10pct_share",
             "wealth.by_role.validator.gini",
+            "value_investor",
+            "wealth_investor",
+            "supply_treasury",
+            "who_benefits.investor.share_of_positive_gains",
+            "who_benefits.treasury.share_of_end_tokens",
+            "who_benefits_by_population.gpu_farms.net_gain_quote",
+            "gini_net_gain",
         ];
         assert_eq!(check(&ok.map(String::from)), Ok(()));
         let (i, msg) = check(&["price".into(), "gini_welth".into()]).expect_err("unknown");
