@@ -4,10 +4,13 @@
 //! to the run's epochs.csv final row and fairness.json; unknown names are
 //! located errors with the closest names).
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 use mirage_analysis::schema;
+use support::read_csv;
 
 fn mirage_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mirage"))
@@ -194,21 +197,6 @@ count = 3
 stake = { dist = "pareto", scale = 1000, shape = 1.2 }
 "#;
 
-fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::Reader::from_path(path).expect("csv");
-    let header = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.expect("row").iter().map(String::from).collect())
-        .collect();
-    (header, rows)
-}
-
 fn num(cell: &str) -> f64 {
     cell.parse()
         .unwrap_or_else(|_| panic!("{cell:?} is a number"))
@@ -239,7 +227,7 @@ fn sweep_metrics_choose_the_columns_and_equal_the_run() {
     let out = mirage_in(dir, &["sweep", "tiny.toml", "--out", "sw"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 
-    let (header, rows) = csv_rows(&dir.join("sw/runs.csv"));
+    let (header, rows) = read_csv(&dir.join("sw/runs.csv"));
     let mut want = vec![
         "run_id",
         "point_id",
@@ -255,7 +243,7 @@ fn sweep_metrics_choose_the_columns_and_equal_the_run() {
             .expect("json");
     assert_eq!(manifest["runs_columns"], serde_json::json!(want));
     assert_eq!(manifest["metrics"], serde_json::json!(metrics));
-    let (points, _) = csv_rows(&dir.join("sw/points.csv"));
+    let (points, _) = read_csv(&dir.join("sw/points.csv"));
     // Both headers are the schema's tables with these axes and metrics.
     let values = |p: &str| -> Vec<String> {
         match p {
@@ -286,7 +274,7 @@ fn sweep_metrics_choose_the_columns_and_equal_the_run() {
         ],
     );
     assert!(run.status.success(), "{}", text(&run.stderr));
-    let (eh, erows) = csv_rows(&dir.join("one/epochs.csv"));
+    let (eh, erows) = read_csv(&dir.join("one/epochs.csv"));
     let last = erows.last().expect("an epoch");
     let epoch = |name: &str| last[eh.iter().position(|h| h == name).expect(name)].clone();
     assert_eq!(
