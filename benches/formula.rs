@@ -13,70 +13,32 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use mirage_sim::agents::{Agents, ComputeProviders, DataProviders, Validators};
-use mirage_sim::ledger::Ledger;
 use mirage_sim::reward::proportional::Proportional;
-use mirage_sim::reward::{PoolKind, RewardContext, RewardScheme, SchemeBuild, SchemeRegistry};
+use mirage_sim::reward::{
+    PoolKind, PoolSnapshot, RewardContext, RewardScheme, SchemeBuild, SchemeRegistry,
+};
 use mirage_sim::rng::{stream, SimRng, Stream};
-
-/// A compute pool of `n` members with baseline-like values: about 12
-/// tasks each (some idle), Pareto-ish stakes, reputations in (0, 1).
-struct Pool {
-    agents: Agents,
-    compute: ComputeProviders,
-    data: DataProviders,
-    validators: Validators,
-    ledger: Ledger,
-    members: Vec<u32>,
-    work: Vec<u64>,
-    failures: Vec<u64>,
-    stake: Vec<u64>,
-    reputation: Vec<f64>,
-    usage: Vec<u64>,
-}
 
 fn mix(i: u64) -> u64 {
     let x = i.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     x ^ (x >> 31)
 }
 
-impl Pool {
-    fn new(n: usize) -> Self {
-        let h = |i: usize, salt: u64| mix(i as u64 ^ (salt << 40));
-        Self {
-            agents: Agents::default(),
-            compute: ComputeProviders::default(),
-            data: DataProviders::default(),
-            validators: Validators::default(),
-            ledger: Ledger::new(0),
-            members: (0..n as u32).collect(),
-            work: (0..n).map(|i| h(i, 1) % 25).collect(),
-            failures: (0..n).map(|i| u64::from(h(i, 2) % 10 == 0)).collect(),
-            stake: (0..n)
-                .map(|i| 500_000_000 + (h(i, 3) % 1_000) * (h(i, 4) % 1_000) * 1_000_000)
-                .collect(),
-            reputation: (0..n).map(|i| (h(i, 5) % 1_000) as f64 / 1_000.0).collect(),
-            usage: vec![0; n],
-        }
-    }
-
-    fn context(&self) -> RewardContext<'_> {
-        RewardContext {
-            pool: PoolKind::Compute,
-            epoch: 100,
-            members: &self.members,
-            work: &self.work,
-            failures: &self.failures,
-            stake: &self.stake,
-            reputation: &self.reputation,
-            usage: &self.usage,
-            agents: &self.agents,
-            compute: &self.compute,
-            data: &self.data,
-            validators: &self.validators,
-            ledger: &self.ledger,
-        }
-    }
+/// A compute pool of `n` members with baseline-like values: about 12
+/// tasks each (some idle), Pareto-ish stakes, reputations in (0, 1).
+fn pool_of(n: usize) -> PoolSnapshot {
+    let h = |i: usize, salt: u64| mix(i as u64 ^ (salt << 40));
+    let mut pool = PoolSnapshot::new(
+        (0..n as u32).collect(),
+        (0..n).map(|i| h(i, 1) % 25).collect(),
+        0,
+    );
+    pool.failures = (0..n).map(|i| u64::from(h(i, 2) % 10 == 0)).collect();
+    pool.stake = (0..n)
+        .map(|i| 500_000_000 + (h(i, 3) % 1_000) * (h(i, 4) % 1_000) * 1_000_000)
+        .collect();
+    pool.reputation = (0..n).map(|i| (h(i, 5) % 1_000) as f64 / 1_000.0).collect();
+    pool
 }
 
 fn formula(expression: &str) -> Box<dyn RewardScheme> {
@@ -114,8 +76,8 @@ fn pay(scheme: &mut dyn RewardScheme, ctx: &RewardContext<'_>, rng: &mut SimRng,
 fn reward_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("reward_step");
     for n in SIZES {
-        let pool = Pool::new(n);
-        let ctx = pool.context();
+        let pool = pool_of(n);
+        let ctx = pool.context(PoolKind::Compute, 100);
         let mut rng = stream(1, Stream::Rewards);
         let mut out = vec![0u64; n];
         group.throughput(Throughput::Elements(n as u64));
@@ -135,8 +97,8 @@ fn reward_step(c: &mut Criterion) {
 }
 
 /// Mean time of one `distribute`, over batches lasting about `budget`.
-fn mean(scheme: &mut dyn RewardScheme, pool: &Pool, budget: Duration) -> Duration {
-    let ctx = pool.context();
+fn mean(scheme: &mut dyn RewardScheme, pool: &PoolSnapshot, budget: Duration) -> Duration {
+    let ctx = pool.context(PoolKind::Compute, 100);
     let mut rng = stream(1, Stream::Rewards);
     let mut out = vec![0u64; pool.members.len()];
     for _ in 0..200 {
@@ -155,7 +117,7 @@ fn mean(scheme: &mut dyn RewardScheme, pool: &Pool, budget: Duration) -> Duratio
 
 fn ratio(_c: &mut Criterion) {
     for n in SIZES {
-        let pool = Pool::new(n);
+        let pool = pool_of(n);
         let budget = Duration::from_millis(500);
         let p = mean(&mut Proportional, &pool, budget);
         let f = mean(formula("work").as_mut(), &pool, budget);

@@ -5,74 +5,34 @@
 //! expression, or the `--set` flag); and whole runs with expressions that
 //! read reputation and usage.
 
-use mirage_sim::agents::{Agents, ComputeProviders, DataProviders, Validators};
-use mirage_sim::ledger::Ledger;
 use mirage_sim::record::Collect;
 use mirage_sim::reward::proportional::Proportional;
-use mirage_sim::reward::{PoolKind, RewardContext, RewardScheme, SchemeBuild, SchemeRegistry};
+use mirage_sim::reward::{PoolKind, PoolSnapshot, RewardScheme, SchemeBuild, SchemeRegistry};
 use mirage_sim::rng::{stream, Stream};
 use mirage_sim::scenario::{Override, ScenarioError};
 use mirage_sim::{parse_scenario, Simulation};
 use proptest::prelude::*;
 
-/// One pool's per-member values, with empty role tables (neither
-/// `formula` nor `proportional` reads them).
-struct Pool {
-    agents: Agents,
-    compute: ComputeProviders,
-    data: DataProviders,
-    validators: Validators,
-    ledger: Ledger,
-    members: Vec<u32>,
-    work: Vec<u64>,
-    failures: Vec<u64>,
-    stake: Vec<u64>,
-    reputation: Vec<f64>,
-    usage: Vec<u64>,
+/// One compute pool's per-member values, with empty role tables
+/// (neither `formula` nor `proportional` reads them).
+type Pool = PoolSnapshot;
+
+fn pool_of(work: Vec<u64>) -> Pool {
+    let members = (0..work.len() as u32).map(|i| 10 + 3 * i).collect();
+    PoolSnapshot::new(members, work, 0)
 }
 
-impl Pool {
-    fn new(work: Vec<u64>) -> Self {
-        let n = work.len();
-        Self {
-            agents: Agents::default(),
-            compute: ComputeProviders::default(),
-            data: DataProviders::default(),
-            validators: Validators::default(),
-            ledger: Ledger::new(0),
-            members: (0..n as u32).map(|i| 10 + 3 * i).collect(),
-            work,
-            failures: vec![0; n],
-            stake: vec![0; n],
-            reputation: vec![0.5; n],
-            usage: vec![0; n],
-        }
-    }
-
-    fn context(&self, epoch: u32) -> RewardContext<'_> {
-        RewardContext {
-            pool: PoolKind::Compute,
-            epoch,
-            members: &self.members,
-            work: &self.work,
-            failures: &self.failures,
-            stake: &self.stake,
-            reputation: &self.reputation,
-            usage: &self.usage,
-            agents: &self.agents,
-            compute: &self.compute,
-            data: &self.data,
-            validators: &self.validators,
-            ledger: &self.ledger,
-        }
-    }
-
-    fn pay(&self, scheme: &mut dyn RewardScheme, budget: u64) -> Result<Vec<u64>, String> {
-        let mut rng = stream(7, Stream::Rewards);
-        let mut out = vec![0; self.members.len()];
-        scheme.distribute(&self.context(4), budget, &mut rng, &mut out)?;
-        Ok(out)
-    }
+/// What `scheme` pays the pool from `budget` at epoch 4.
+fn pay(pool: &Pool, scheme: &mut dyn RewardScheme, budget: u64) -> Result<Vec<u64>, String> {
+    let mut rng = stream(7, Stream::Rewards);
+    let mut out = vec![0; pool.members.len()];
+    scheme.distribute(
+        &pool.context(PoolKind::Compute, 4),
+        budget,
+        &mut rng,
+        &mut out,
+    )?;
+    Ok(out)
 }
 
 /// `formula` with `weight = expression`, built from the registry as the
@@ -101,10 +61,10 @@ proptest! {
             prop_oneof![Just(0u64), 0u64..10, 0u64..1_000_000, 0u64..(1u64 << 52)], 0..60),
         budget in prop_oneof![Just(0u64), 0u64..1_000, 0u64..u64::MAX / 2],
     ) {
-        let pool = Pool::new(work);
-        let want = pool.pay(&mut Proportional, budget).expect("proportional pays");
+        let pool = pool_of(work);
+        let want = pay(&pool, &mut Proportional, budget).expect("proportional pays");
         for expression in ["work", "2 * work", "work * (3 - 2)", "if(work > 0, work, 0)"] {
-            let got = pool.pay(formula(expression, 0).as_mut(), budget).expect("formula pays");
+            let got = pay(&pool, formula(expression, 0).as_mut(), budget).expect("formula pays");
             prop_assert_eq!(&got, &want, "{}", expression);
         }
     }
@@ -114,8 +74,8 @@ proptest! {
         work in proptest::collection::vec(0u64..1_000_000, 1..60),
         budget in 0u64..u64::MAX / 2,
     ) {
-        let pool = Pool::new(work);
-        let got = pool.pay(formula("sqrt(work) + work / 3", 0).as_mut(), budget).expect("pays");
+        let pool = pool_of(work);
+        let got = pay(&pool, formula("sqrt(work) + work / 3", 0).as_mut(), budget).expect("pays");
         let paid: u64 = got.iter().sum();
         prop_assert!(paid <= budget);
         if pool.work.iter().any(|&w| w > 0) {
@@ -126,38 +86,32 @@ proptest! {
 
 #[test]
 fn real_weights_split_in_proportion() {
-    let pool = Pool::new(vec![1, 4, 9, 0]);
-    let got = pool
-        .pay(formula("sqrt(work)", 0).as_mut(), 6_000_000)
-        .expect("pays");
+    let pool = pool_of(vec![1, 4, 9, 0]);
+    let got = pay(&pool, formula("sqrt(work)", 0).as_mut(), 6_000_000).expect("pays");
     assert_eq!(got, vec![1_000_000, 2_000_000, 3_000_000, 0]);
 }
 
 #[test]
 fn all_zero_weights_pay_nothing() {
-    let pool = Pool::new(vec![5, 0, 7]);
+    let pool = pool_of(vec![5, 0, 7]);
     for expression in ["0", "work * 0", "if(work > 100, work, 0)", "failures"] {
-        let got = pool
-            .pay(formula(expression, 0).as_mut(), 1_000)
-            .expect("pays");
+        let got = pay(&pool, formula(expression, 0).as_mut(), 1_000).expect("pays");
         assert_eq!(got, vec![0, 0, 0], "{expression}");
     }
-    let empty = Pool::new(Vec::new());
-    assert_eq!(empty.pay(formula("work", 0).as_mut(), 1_000), Ok(vec![]));
+    let empty = pool_of(Vec::new());
+    assert_eq!(pay(&empty, formula("work", 0).as_mut(), 1_000), Ok(vec![]));
 }
 
 #[test]
 fn a_negative_or_non_finite_weight_names_the_agent_epoch_and_pool() {
-    let pool = Pool::new(vec![3, 0, 2]);
+    let pool = pool_of(vec![3, 0, 2]);
     for (expression, shown) in [
         ("work - 1", "-1"),
         ("1 / work", "inf"),
         ("ln(work)", "-inf"),
         ("sqrt(work - 1)", "NaN"),
     ] {
-        let err = pool
-            .pay(formula(expression, 0).as_mut(), 1_000)
-            .expect_err(expression);
+        let err = pay(&pool, formula(expression, 0).as_mut(), 1_000).expect_err(expression);
         assert!(
             err.contains(&format!(
                 "is {shown} for agent 13 in epoch 4 of the compute pool"
@@ -169,17 +123,13 @@ fn a_negative_or_non_finite_weight_names_the_agent_epoch_and_pool() {
 
 #[test]
 fn stake_is_read_in_tokens_and_epoch_as_the_epoch() {
-    let mut pool = Pool::new(vec![1, 1, 1]);
+    let mut pool = pool_of(vec![1, 1, 1]);
     pool.stake = vec![3_000_000, 4_000_000, 5_000_000];
-    let got = pool
-        .pay(formula("stake == 4", 6).as_mut(), 900)
-        .expect("pays");
+    let got = pay(&pool, formula("stake == 4", 6).as_mut(), 900).expect("pays");
     assert_eq!(got, vec![0, 900, 0]);
-    let got = pool.pay(formula("stake", 6).as_mut(), 1_200).expect("pays");
+    let got = pay(&pool, formula("stake", 6).as_mut(), 1_200).expect("pays");
     assert_eq!(got, vec![300, 400, 500]);
-    let got = pool
-        .pay(formula("if(epoch == 4, work, 0)", 6).as_mut(), 900)
-        .expect("pays");
+    let got = pay(&pool, formula("if(epoch == 4, work, 0)", 6).as_mut(), 900).expect("pays");
     assert_eq!(got, vec![300, 300, 300]);
 }
 

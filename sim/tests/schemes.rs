@@ -5,50 +5,16 @@
 //! fee policy conserve tokens and leave exactly the unpaid remainder in the
 //! rewards pool; and schemes rank the same population as they should.
 
-use mirage_sim::agents::{Agents, ComputeProviders, DataProviders, Validators};
-use mirage_sim::ledger::{Account, Ledger, SystemAccount};
+use mirage_sim::ledger::{Account, SystemAccount};
 use mirage_sim::record::Collect;
-use mirage_sim::reward::{PoolKind, RewardContext, RewardScheme, SchemeBuild, SchemeRegistry};
+use mirage_sim::reward::{PoolKind, PoolSnapshot, RewardScheme, SchemeBuild, SchemeRegistry};
 use mirage_sim::rng::{stream, Stream};
 use mirage_sim::scenario::{PoolConfig, Role};
 use mirage_sim::{parse_scenario, Simulation};
 use proptest::prelude::*;
 
 /// A hand-built population of one pool, with validators to assess it.
-struct World {
-    agents: Agents,
-    compute: ComputeProviders,
-    data: DataProviders,
-    validators: Validators,
-    ledger: Ledger,
-    members: Vec<u32>,
-    work: Vec<u64>,
-    failures: Vec<u64>,
-    stake: Vec<u64>,
-    reputation: Vec<f64>,
-    usage: Vec<u64>,
-}
-
-impl World {
-    /// The reward context of pool `pool` over this world, at epoch 0.
-    fn context(&self, pool: PoolKind) -> RewardContext<'_> {
-        RewardContext {
-            pool,
-            epoch: 0,
-            members: &self.members,
-            work: &self.work,
-            failures: &self.failures,
-            stake: &self.stake,
-            reputation: &self.reputation,
-            usage: &self.usage,
-            agents: &self.agents,
-            compute: &self.compute,
-            data: &self.data,
-            validators: &self.validators,
-            ledger: &self.ledger,
-        }
-    }
-}
+type World = PoolSnapshot;
 
 #[derive(Debug, Clone)]
 struct Member {
@@ -82,19 +48,7 @@ fn member() -> impl Strategy<Value = Member> {
 }
 
 fn world(pool: PoolKind, members: &[Member], validators: &[(u64, f64)]) -> World {
-    let mut w = World {
-        agents: Agents::default(),
-        compute: ComputeProviders::default(),
-        data: DataProviders::default(),
-        validators: Validators::default(),
-        ledger: Ledger::new(u64::MAX / 4),
-        members: Vec::new(),
-        work: Vec::new(),
-        failures: Vec::new(),
-        stake: Vec::new(),
-        reputation: Vec::new(),
-        usage: Vec::new(),
-    };
+    let mut w = World::new(Vec::new(), Vec::new(), u64::MAX / 4);
     let treasury = Account::System(SystemAccount::Treasury);
     for m in members {
         let id = w.ledger.open_agent();
@@ -226,7 +180,7 @@ proptest! {
         let config = pool_config(pool_name, scheme, params);
         let mut s = build_scheme(pool, &config, &[]);
         let w = world(pool, &members, &validators);
-        let ctx = w.context(pool);
+        let ctx = w.context(pool, 0);
         let mut payouts = vec![0u64; w.members.len()];
         let mut rng = stream(seed, Stream::Rewards);
         s.distribute(&ctx, budget, &mut rng, &mut payouts).expect("the scheme computes its payouts");
@@ -285,7 +239,7 @@ proptest! {
         }
         let mut rng = stream(seed, Stream::Rewards);
         for _ in 0..3 {
-            let ctx = w.context(PoolKind::Compute);
+            let ctx = w.context(PoolKind::Compute, 0);
             let mut payouts = vec![0u64; w.members.len()];
             s.distribute(&ctx, budget, &mut rng, &mut payouts).expect("yuma computes its payouts");
             let paid: u128 = payouts.iter().map(|&p| u128::from(p)).sum();
@@ -602,7 +556,7 @@ fn quadratic_funding_pays_the_whole_uncapped_pool() {
         let params = format!("[reward.data.quadratic]\nmechanism = \"{mechanism}\"");
         let config = pool_config("data", "quadratic", &params);
         let mut s = build_scheme(PoolKind::Data, &config, &[]);
-        let ctx = w.context(PoolKind::Data);
+        let ctx = w.context(PoolKind::Data, 0);
         let budget = 1_000_000_000u64;
         let mut payouts = vec![0u64; w.members.len()];
         let mut rng = stream(9, Stream::Rewards);

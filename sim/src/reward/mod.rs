@@ -88,6 +88,66 @@ pub struct RewardContext<'a> {
     pub ledger: &'a Ledger,
 }
 
+/// A pool's inputs owned outside a run — the role tables, the ledger and
+/// each member's values — to call a scheme on: scheme authors' tests,
+/// benches, and the engine's own scheme tests build one and take its
+/// `context`.
+#[derive(Debug, Clone)]
+pub struct PoolSnapshot {
+    pub agents: Agents,
+    pub compute: ComputeProviders,
+    pub data: DataProviders,
+    pub validators: Validators,
+    pub ledger: Ledger,
+    pub members: Vec<u32>,
+    pub work: Vec<u64>,
+    pub failures: Vec<u64>,
+    pub stake: Vec<u64>,
+    pub reputation: Vec<f64>,
+    pub usage: Vec<u64>,
+}
+
+impl PoolSnapshot {
+    /// Members with their work, and nothing else: empty role tables, an
+    /// empty ledger holding `supply` in its treasury, no failures, no
+    /// stake, the prior reputation 0.5, no dataset usage.
+    pub fn new(members: Vec<u32>, work: Vec<u64>, supply: u64) -> Self {
+        let n = members.len();
+        Self {
+            agents: Agents::default(),
+            compute: ComputeProviders::default(),
+            data: DataProviders::default(),
+            validators: Validators::default(),
+            ledger: Ledger::new(supply),
+            members,
+            work,
+            failures: vec![0; n],
+            stake: vec![0; n],
+            reputation: vec![0.5; n],
+            usage: vec![0; n],
+        }
+    }
+
+    /// The reward context of `pool` at `epoch` over this snapshot.
+    pub fn context(&self, pool: PoolKind, epoch: u32) -> RewardContext<'_> {
+        RewardContext {
+            pool,
+            epoch,
+            members: &self.members,
+            work: &self.work,
+            failures: &self.failures,
+            stake: &self.stake,
+            reputation: &self.reputation,
+            usage: &self.usage,
+            agents: &self.agents,
+            compute: &self.compute,
+            data: &self.data,
+            validators: &self.validators,
+            ledger: &self.ledger,
+        }
+    }
+}
+
 /// A way of dividing a pool's budget.
 pub trait RewardScheme: Debug + Send {
     /// The scheme's name as written in scenario files.
