@@ -1,7 +1,7 @@
 //! Writing outputs safely: every file is written under a temporary name in
 //! its directory and renamed into place when complete, so an interrupted
 //! command never leaves a truncated file behind (`AtomicFile`,
-//! `write_atomic`, `write_json_atomic`, `prepare_dir`). Also the CSV
+//! `write_atomic`, `write_json_atomic`). Also the CSV
 //! writers of a run's outputs (`epochs.csv`, `agents.csv`, `accounts.csv`,
 //! `value.csv`),
 //! whose headers come from `mirage_analysis::schema`.
@@ -90,24 +90,6 @@ pub fn write_json_atomic<T: serde::Serialize + ?Sized>(target: &Path, value: &T)
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     write_atomic(target, text.as_bytes())
-}
-
-/// Creates `dir` if needed and refuses a non-empty one unless `force`.
-pub fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
-    if dir.exists() {
-        let non_empty = fs::read_dir(dir)
-            .with_context(|| format!("cannot read output directory {}", dir.display()))?
-            .next()
-            .is_some();
-        if non_empty && !force {
-            anyhow::bail!(
-                "output directory {} is not empty; pass --force to overwrite its files, or --out another directory",
-                dir.display()
-            );
-        }
-    }
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output directory {}", dir.display()))
 }
 
 fn opt_f64(v: Option<f64>) -> String {
