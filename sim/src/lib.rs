@@ -36,6 +36,7 @@
 pub mod agents;
 pub mod allocation;
 pub mod amount;
+pub mod distribution;
 pub mod engine;
 pub mod error;
 pub mod event;
@@ -48,6 +49,7 @@ pub mod quote;
 pub mod record;
 pub mod reward;
 pub mod rng;
+pub mod roles;
 pub mod sampling;
 pub mod scenario;
 pub mod stats;

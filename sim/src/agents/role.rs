@@ -16,10 +16,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::Agents;
+use crate::distribution::{DistSpec, EmpiricalData};
 use crate::error::SimError;
-use crate::reward::PoolKind;
 use crate::rng::SimRng;
-use crate::scenario::{DistSpec, EmpiricalData};
+use crate::roles::PoolKind;
 use crate::world::World;
 
 /// What kind of value an attribute takes.
