@@ -414,7 +414,7 @@ fn rescale_other_shares(table: &mut toml::Table, path: &str, value: &Value) -> R
         .filter(|(name, _)| name.as_str() != pool)
         .filter_map(|(_, t)| share_of(t))
         .sum();
-    if !(others > 0.0) {
+    if others.is_nan() || others <= 0.0 {
         return Err(format!(
             "others = \"proportional\" rescales the other pools' shares, and no pool but \
              `{pool}` has a share above 0"
