@@ -616,9 +616,9 @@ fn morris_integer_levels(path: &str, r: &Range, levels: u64) -> Result<(), Strin
     }
     let span = (r.max - r.min) as u64;
     let gaps = levels.saturating_sub(1);
-    if span == 0 || gaps == 0 || !span.is_multiple_of(gaps) {
+    if span == 0 || span.checked_rem(gaps) != Some(0) {
         let fitting: Vec<String> = (1..=span.min(1 << 20))
-            .filter(|g| span.is_multiple_of(*g) && g % 2 == 1)
+            .filter(|&g| span.checked_rem(g) == Some(0) && g % 2 == 1)
             .map(|g| (g + 1).to_string())
             .take(6)
             .collect();
