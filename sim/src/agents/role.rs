@@ -3,8 +3,9 @@
 //! genesis, the processes it starts, the events it handles, its epoch-start
 //! process, whether it bears operating costs, and the pool its work counts
 //! toward), the attribute declarations and the parsed attribute table of a
-//! population. The registry of roles (the `roles!` list in `agents/mod.rs`)
-//! turns these into the `Role` enum and statically dispatched calls, so no
+//! population. The registry of roles (the `role_registry!` list in
+//! `crate::roles`, which defines the `Role` enum, expanded by `roles!` in
+//! `agents/mod.rs`) turns these into statically dispatched calls, so no
 //! trait object is called per event.
 
 use std::collections::BTreeMap;
@@ -231,7 +232,8 @@ pub struct Spawned {
     pub unvested: u64,
 }
 
-/// A role: one file under `agents/`, one line in the `roles!` registry.
+/// A role: one file under `agents/`, one line in the `role_registry!` list
+/// (`sim/src/roles.rs`).
 /// Dispatch is static: the registry generates the `Role` enum and one
 /// `match` per call, so the engine never calls a trait object per event.
 pub trait RoleBehaviour: std::fmt::Debug + Clone + Default {
