@@ -790,6 +790,12 @@ pub mod runs {
         "the metric's value at the end of the run",
         "see `mirage columns metrics`",
     );
+    pub const WARNINGS: Column = col(
+        "warnings",
+        "",
+        "the run's health warnings",
+        "the kinds of manifest.json `warnings` a run of `mirage run` would report, in the order first met, joined by `;` (each kind once); empty when there is none",
+    );
 
     /// The id columns, first in every row.
     pub const IDS: &[Column] = &[RUN_ID, POINT_ID, REPLICATION, SEED];
@@ -810,6 +816,7 @@ pub mod runs {
                 over: "each metric of [sweep] metrics (default: the eight of `mirage columns metrics`)",
                 columns: &[METRIC],
             },
+            Part::Fixed(&[WARNINGS]),
         ],
     };
 }

@@ -128,7 +128,11 @@ fn declared_metrics(manifest: Option<&serde_json::Value>, axes: &[String]) -> Ve
     };
     cols.iter()
         .filter_map(|c| c.as_str())
-        .filter(|c| !ID_COLUMNS.contains(c) && !axes.iter().any(|a| a == c))
+        .filter(|c| {
+            !ID_COLUMNS.contains(c)
+                && *c != schema::runs::WARNINGS.name
+                && !axes.iter().any(|a| a == c)
+        })
         .map(str::to_string)
         .collect()
 }
@@ -173,7 +177,11 @@ fn split_columns(
         declared
     };
     let rest = (0..header.len())
-        .filter(|i| !axes.contains(i) && !ID_COLUMNS.contains(&header[*i].as_str()))
+        .filter(|i| {
+            !axes.contains(i)
+                && !ID_COLUMNS.contains(&header[*i].as_str())
+                && header[*i] != schema::runs::WARNINGS.name
+        })
         .collect();
     (axes, rest)
 }

@@ -22,6 +22,9 @@ pub struct RunSummary<'a> {
     pub decimals: u32,
     /// The fairness report as JSON (numbers looked up by dotted path).
     pub fairness: serde_json::Value,
+    /// The kinds of the run's health warnings, in the order first met
+    /// (`runs.csv`'s `warnings` column).
+    pub warnings: Vec<&'static str>,
 }
 
 impl<'a> RunSummary<'a> {
@@ -32,6 +35,7 @@ impl<'a> RunSummary<'a> {
             last,
             decimals: sim.decimals(),
             fairness: fairness_json(&fairness_of(sim)),
+            warnings: sim.warnings().iter().map(|w| w.kind).collect(),
         }
     }
 }
@@ -210,6 +214,7 @@ mod tests {
                 "rewards": { "all": { "nakamoto_50": 2, "top_10pct_share": 0.000001 } },
                 "rewards_vs_contribution": { "all": null },
             }),
+            warnings: vec!["fee_at_cap"],
         };
         let cells: Vec<String> = names().iter().map(|m| cell(m, &s)).collect();
         assert_eq!(cells, ["0.5", "", "", "2", "", "0.25", "3", "1.500000"]);
