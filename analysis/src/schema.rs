@@ -45,10 +45,17 @@ impl Column {
 }
 
 /// A run of columns in a table: fixed columns, or a family repeated once
-/// per value of a placeholder (each role present, each axis, each metric).
+/// per value of a placeholder (each role present, each axis, each metric),
+/// or columns present only when the scenario has a section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
     Fixed(&'static [Column]),
+    /// Columns written only when the scenario has the `[section]` table
+    /// (`header` includes them when `values(section)` is not empty).
+    Section {
+        section: &'static str,
+        columns: &'static [Column],
+    },
     Family {
         /// The placeholder in the column names, without braces (`role`).
         placeholder: &'static str,
@@ -74,7 +81,9 @@ impl Table {
     /// Every column declaration, templates included, in order.
     pub fn columns(&self) -> impl Iterator<Item = &'static Column> + '_ {
         self.parts.iter().flat_map(|p| match p {
-            Part::Fixed(c) | Part::Family { columns: c, .. } => c.iter(),
+            Part::Fixed(c) | Part::Family { columns: c, .. } | Part::Section { columns: c, .. } => {
+                c.iter()
+            }
         })
     }
 
@@ -84,7 +93,7 @@ impl Table {
             .iter()
             .map_while(|p| match p {
                 Part::Fixed(c) => Some(c.iter()),
-                Part::Family { .. } => None,
+                Part::Family { .. } | Part::Section { .. } => None,
             })
             .flatten()
             .collect()
@@ -97,6 +106,11 @@ impl Table {
         for part in self.parts {
             match part {
                 Part::Fixed(cols) => h.extend(cols.iter().map(|c| c.name.to_string())),
+                Part::Section { section, columns } => {
+                    if !values(section).is_empty() {
+                        h.extend(columns.iter().map(|c| c.name.to_string()));
+                    }
+                }
                 Part::Family {
                     placeholder,
                     columns,
@@ -116,7 +130,7 @@ impl Table {
     pub fn find(&self, name: &str) -> Option<(&'static Column, Option<String>)> {
         for part in self.parts {
             match part {
-                Part::Fixed(cols) => {
+                Part::Fixed(cols) | Part::Section { columns: cols, .. } => {
                     if let Some(c) = cols.iter().find(|c| c.name == name) {
                         return Some((c, None));
                     }
@@ -350,6 +364,24 @@ pub mod epochs {
         "fee escrow",
         "fee tokens held for later routing",
     );
+    pub const VOTING_POWER_GINI: Column = col(
+        "voting_power_gini",
+        "0–1",
+        "Gini of voting power",
+        "exact Gini of the active identities' voting power after delegation (governance.power sources at the epoch end; a delegator counts 0, its delegate its own power + what it received); empty with no power",
+    );
+    pub const VOTING_POWER_NAKAMOTO: Column = col(
+        "voting_power_nakamoto",
+        "identities",
+        "Nakamoto coefficient of voting power",
+        "fewest active identities holding more than half of all voting power after delegation",
+    );
+    pub const DELEGATED_SHARE: Column = col(
+        "delegated_share",
+        "0–1",
+        "share of voting power delegated",
+        "voting power held by delegators and counted for their delegates / all voting power",
+    );
 
     pub const ACTIVE_ROLE: Column = col(
         "active_{role}",
@@ -446,6 +478,10 @@ pub mod epochs {
         VALUE_ROLE,
     ];
 
+    /// Only when the scenario has `[governance]`, after the role columns.
+    pub const GOVERNANCE_COLUMNS: &[Column] =
+        &[VOTING_POWER_GINI, VOTING_POWER_NAKAMOTO, DELEGATED_SHARE];
+
     pub const TABLE: Table = Table {
         name: "epochs",
         file: "epochs.csv",
@@ -456,6 +492,10 @@ pub mod epochs {
                 placeholder: "role",
                 over: "each role present in the scenario, in role order",
                 columns: ROLE_COLUMNS,
+            },
+            Part::Section {
+                section: "governance",
+                columns: GOVERNANCE_COLUMNS,
             },
         ],
     };
@@ -938,9 +978,14 @@ pub fn markdown(table: &Table) -> String {
         let (cols, note) = match part {
             Part::Fixed(c) => (*c, None),
             Part::Family { over, columns, .. } => (*columns, Some(*over)),
+            Part::Section { section, columns } => (*columns, Some(*section)),
         };
+        let section = matches!(part, Part::Section { .. });
         for c in cols {
             let computed = match note {
+                Some(name) if section => {
+                    format!("{}; only when the scenario has [{name}]", c.computed)
+                }
                 Some(over) => format!("{}; for {over}", c.computed),
                 None => c.computed.to_string(),
             };
@@ -982,6 +1027,10 @@ pub fn text(table: &Table) -> String {
             Part::Fixed(c) => *c,
             Part::Family { over, columns, .. } => {
                 let _ = writeln!(s, "  for {over}:");
+                *columns
+            }
+            Part::Section { section, columns } => {
+                let _ = writeln!(s, "  only when the scenario has [{section}]:");
                 *columns
             }
         };
@@ -1027,6 +1076,10 @@ pub fn json(table: &Table) -> serde_json::Value {
                 "for": over,
                 "columns": columns.iter().map(column).collect::<Vec<_>>(),
             }),
+            Part::Section { section, columns } => serde_json::json!({
+                "section": section,
+                "columns": columns.iter().map(column).collect::<Vec<_>>(),
+            }),
         })
         .collect();
     serde_json::json!({
@@ -1056,6 +1109,10 @@ pub fn fairness_paths() -> Vec<String> {
     let mut out = Vec::new();
     if let Ok(value) = serde_json::to_value(&report) {
         number_paths("", &value, &mut out);
+    }
+    // The `governance` section, present when the scenario has [governance].
+    if let Ok(value) = serde_json::to_value(crate::governance::sample_report()) {
+        number_paths("governance", &value, &mut out);
     }
     out.sort();
     out
@@ -1120,6 +1177,7 @@ pub fn fairness_label(path: &str) -> Option<String> {
         "rewards_vs_contribution" => "rewards vs contribution",
         "who_benefits" | "who_benefits_by_population" => "who benefits",
         "gini_net_gain" => return Some("Gini of agents' net gains".to_string()),
+        "governance" => return governance_label(&seg[1..]),
         _ => return None,
     };
     let (field, role) = match seg.as_slice() {
@@ -1133,6 +1191,18 @@ pub fn fairness_label(path: &str) -> Option<String> {
     Some(match role {
         Some(r) => format!("{field} of {quantity}, {r}"),
         None => format!("{field} of {quantity}"),
+    })
+}
+
+/// A label for a `governance.*` number (`seg` without `governance`).
+fn governance_label(seg: &[&str]) -> Option<String> {
+    let words = |s: &str| s.replace('_', " ");
+    Some(match seg {
+        ["pass_rate_by_proposer_role", role] => format!("pass rate of proposals by {role}s"),
+        ["value_moved", role, field] => format!("{} moved by proposals to {role}", words(field)),
+        ["value_moved_to_team_quote"] => "value moved by proposals to the team (quote)".into(),
+        [field] => format!("governance {}", words(field)),
+        _ => return None,
     })
 }
 
@@ -1167,6 +1237,28 @@ mod tests {
             Some("gini_wealth")
         );
         assert!(epochs::TABLE.find("gini_wealth_").is_none());
+        // Governance columns only with [governance], after the families.
+        assert!(!h.iter().any(|c| c == "voting_power_gini"));
+        let governed = epochs::TABLE.header(&|p| match p {
+            "role" => vec!["validator".to_string()],
+            "governance" => vec![String::new()],
+            _ => Vec::new(),
+        });
+        assert_eq!(&governed[..h.len()], &h[..]);
+        assert_eq!(
+            &governed[h.len()..],
+            [
+                "voting_power_gini",
+                "voting_power_nakamoto",
+                "delegated_share"
+            ]
+        );
+        assert_eq!(
+            epochs::TABLE
+                .find("delegated_share")
+                .map(|(c, v)| (c.name, v)),
+            Some(("delegated_share", None))
+        );
     }
 
     #[test]
@@ -1180,6 +1272,14 @@ mod tests {
             Some("top 10pct share of cumulative rewards")
         );
         assert_eq!(fairness_label("price"), None);
+        assert_eq!(
+            fairness_label("governance.rubber_stamp_rate").as_deref(),
+            Some("governance rubber stamp rate")
+        );
+        assert_eq!(
+            fairness_label("governance.pass_rate_by_proposer_role.investor").as_deref(),
+            Some("pass rate of proposals by investors")
+        );
     }
 
     #[test]
@@ -1195,6 +1295,11 @@ mod tests {
             "who_benefits.treasury.net_gain_quote",
             "who_benefits_by_population.{population}.share_of_costs",
             "gini_net_gain",
+            "governance.rubber_stamp_rate",
+            "governance.mean_turnout",
+            "governance.pass_rate_by_proposer_role.{role}",
+            "governance.value_moved.{role}.grants_quote",
+            "governance.value_moved_to_team_quote",
         ] {
             assert!(paths.iter().any(|x| x == p), "{p} missing from {paths:?}");
         }
