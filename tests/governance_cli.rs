@@ -58,7 +58,11 @@ fn governance_columns_are_written_only_with_governance() {
     let n = header.len();
     assert_eq!(
         header[n - 3..],
-        ["voting_power_gini", "voting_power_nakamoto", "delegated_share"]
+        [
+            "voting_power_gini",
+            "voting_power_nakamoto",
+            "delegated_share"
+        ]
     );
     for row in &rows {
         let gini: f64 = row[n - 3].parse().expect("gini");
@@ -71,7 +75,15 @@ fn governance_columns_are_written_only_with_governance() {
     }
     // Without delegation nothing is delegated and power is less concentrated.
     let plain = tmp.path().join("plain");
-    run(&plain, &["--set", "epochs=20", "--set", "governance.delegation.share=0"]);
+    run(
+        &plain,
+        &[
+            "--set",
+            "epochs=20",
+            "--set",
+            "governance.delegation.share=0",
+        ],
+    );
     let (_, plain_rows) = read_csv(&plain.join("epochs.csv"));
     let last = plain_rows.last().expect("rows");
     assert_eq!(last[n - 1], "0");
@@ -199,7 +211,12 @@ fn governance_figures_are_sweep_metrics() {
     let single = tmp.path().join("single");
     run(
         &single,
-        &["--set", "epochs=30", "--set", "governance.method=\"quadratic\""],
+        &[
+            "--set",
+            "epochs=30",
+            "--set",
+            "governance.method=\"quadratic\"",
+        ],
     );
     let fairness: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(single.join("fairness.json")).expect("fairness"),

@@ -4,7 +4,8 @@
 //! entry points: deciding what a directory holds, building the page, and
 //! writing it (and optionally each chart as its own SVG) atomically.
 //!
-//! Reading inputs: `source`, `run_input`, `sweep_input`. Figures:
+//! Reading inputs: `source`, `run_input`, `sweep_input` (and `governance`,
+//! which also draws the run page's governance section). Figures:
 //! `run_stats`, `sweep_stats` (with the metrics of `mirage-analysis`).
 //! Drawing: `style`, `plot`, `bars`, `heatmap`, `tornado` (which also reads
 //! `sensitivity.csv`). Pages: `run_page`,
@@ -15,6 +16,7 @@
 //! writes the page, nothing else.
 
 mod bars;
+mod governance;
 mod heatmap;
 mod html;
 mod plot;
@@ -58,6 +60,9 @@ pub struct Options {
     pub metric: Option<String>,
     /// Also write each chart as `NN-<title>.svg` into this directory.
     pub svg_dir: Option<PathBuf>,
+    /// Run: the directory the page names, when the files are read from
+    /// another place (the staging directory `mirage run` writes into).
+    pub shown_dir: Option<PathBuf>,
 }
 
 /// What was written.
@@ -97,7 +102,11 @@ pub fn build(dir: &Path, options: &Options) -> Result<(Kind, Page)> {
                     dir.display()
                 );
             }
-            run_page::run_page(&run_input::read_run(dir)?)?
+            let mut data = run_input::read_run(dir)?;
+            if let Some(shown) = &options.shown_dir {
+                data.dir.clone_from(shown);
+            }
+            run_page::run_page(&data)?
         }
         Kind::Sweep => {
             let data = sweep_input::read_sweep(dir)?;

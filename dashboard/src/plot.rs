@@ -42,6 +42,25 @@ pub enum Ticks {
     Log10,
 }
 
+/// The label of a log-axis tick at log10 value `v`: a whole power of ten
+/// without decimals (0.01, 1, 100, 10k, 1M, 100B, 1e15), any other value
+/// as `fmt_value` writes it.
+pub fn log_tick(v: f64) -> String {
+    let k = v.round();
+    if (v - k).abs() > 1e-9 || !k.is_finite() {
+        return fmt_value(10f64.powf(v));
+    }
+    let k = k as i32;
+    match k {
+        -3..=-1 => format!("{}", 10f64.powi(k)),
+        0..=3 => format!("{}", 10i64.pow(k as u32)),
+        4..=5 => format!("{}k", 10i64.pow(k as u32 - 3)),
+        6..=8 => format!("{}M", 10i64.pow(k as u32 - 6)),
+        9..=11 => format!("{}B", 10i64.pow(k as u32 - 9)),
+        _ => format!("1e{k}"),
+    }
+}
+
 /// How a legend entry is marked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
@@ -174,14 +193,14 @@ fn plan_ticks(ticks: &Ticks, range: (f64, f64), pixels: f64, horizontal: bool) -
         Ticks::Log10 => {
             let widest = [range.0, range.1]
                 .iter()
-                .map(|&v| fmt_value(10f64.powf(v)).chars().count() + 1)
+                .map(|&v| log_tick(v).chars().count() + 1)
                 .max()
                 .unwrap_or(4);
             let count = label_budget(pixels, widest, horizontal, 24.0).min(10);
             TickPlan {
                 count,
                 widest,
-                format: Box::new(|v| fmt_value(10f64.powf(*v))),
+                format: Box::new(|v| log_tick(*v)),
             }
         }
         Ticks::Number | Ticks::Percent => {
@@ -547,6 +566,19 @@ pub fn stacked_shares(mut frame: Frame, layers: &[Layer]) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_ticks_are_round_powers_of_ten() {
+        let labels: Vec<String> = [-2.0, 0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, -4.0]
+            .iter()
+            .map(|&v| log_tick(v))
+            .collect();
+        assert_eq!(
+            labels,
+            ["0.01", "1", "100", "10k", "1M", "100M", "10B", "1e12", "1e-4"]
+        );
+        assert_eq!(log_tick(0.5), fmt_value(10f64.powf(0.5)));
+    }
 
     #[test]
     fn ranges_pad_and_start_at_zero() {

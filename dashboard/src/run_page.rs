@@ -228,6 +228,9 @@ pub fn run_page(d: &RunData) -> Result<Page> {
     page.sections.push(capture_section(d, &rewarded)?);
     page.sections.push(deciles_section(d, &pools)?);
     page.sections.push(market_section(d)?);
+    if let Some(g) = &d.governance {
+        page.sections.push(super::governance::section(g)?);
+    }
     page.sections.retain(|s| !s.blocks.is_empty());
     Ok(page)
 }
@@ -842,7 +845,14 @@ fn market_section(d: &RunData) -> Result<Section> {
             lines.push(l);
         }
         let t = "Token price";
-        let positive: Vec<f64> = e.price.iter().copied().filter(|&p| p > 0.0).collect();
+        // The genesis price is drawn too, so it counts toward the range.
+        let positive: Vec<f64> = e
+            .price
+            .iter()
+            .copied()
+            .chain(d.genesis_price)
+            .filter(|&p| p > 0.0)
+            .collect();
         let lo = positive.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = positive.iter().copied().fold(0.0, f64::max);
         let (svg, how) = if lo.is_finite() && hi / lo > 10.0 {

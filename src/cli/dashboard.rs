@@ -47,6 +47,7 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         y: args.y.clone(),
         metric: args.metric.clone(),
         svg_dir: args.svg_dir.clone(),
+        shown_dir: None,
     };
     let written = dashboard::write_dashboard_with(&args.dir, &out, &options)?;
     if !args.quiet {
