@@ -7,7 +7,8 @@
 //! Reading inputs: `source`, `run_input`, `sweep_input` (and `governance`,
 //! which also draws the run page's governance section). Figures:
 //! `run_stats`, `sweep_stats` (with the metrics of `mirage-analysis`).
-//! Drawing: `style`, `plot`, `bars`, `heatmap`, `tornado` (which also reads
+//! Drawing: `style`, `plot`, `bars`, `heatmap`, `fan` (which also reads
+//! a sweep's kept series), `tornado` (which also reads
 //! `sensitivity.csv`). Pages: `run_page`,
 //! `sweep_page`, `html`.
 //!
@@ -16,6 +17,7 @@
 //! writes the page, nothing else.
 
 mod bars;
+mod fan;
 mod governance;
 mod heatmap;
 mod html;
@@ -58,6 +60,9 @@ pub struct Options {
     pub y: Option<String>,
     /// Sweep: the metric shown (default: `gini_rewards`).
     pub metric: Option<String>,
+    /// Sweep with kept series: the `epochs.csv` column of the fan chart
+    /// (default: the metric when it is one, else `gini_wealth`).
+    pub series: Option<String>,
     /// Also write each chart as `NN-<title>.svg` into this directory.
     pub svg_dir: Option<PathBuf>,
     /// Run: the directory the page names, when the files are read from
@@ -96,9 +101,13 @@ pub fn build(dir: &Path, options: &Options) -> Result<(Kind, Page)> {
     let kind = detect(dir)?;
     let page = match kind {
         Kind::Run => {
-            if options.x.is_some() || options.y.is_some() || options.metric.is_some() {
+            if options.x.is_some()
+                || options.y.is_some()
+                || options.metric.is_some()
+                || options.series.is_some()
+            {
                 bail!(
-                    "--x, --y and --metric apply to sweep directories; {} is a run",
+                    "--x, --y, --metric and --series apply to sweep directories; {} is a run",
                     dir.display()
                 );
             }
@@ -114,6 +123,7 @@ pub fn build(dir: &Path, options: &Options) -> Result<(Kind, Page)> {
                 x: options.x.clone(),
                 y: options.y.clone(),
                 metric: options.metric.clone(),
+                series: options.series.clone(),
             };
             sweep_page::sweep_page(&data, &choice)?
         }

@@ -31,6 +31,8 @@ pub struct SweepChoice {
     pub x: Option<String>,
     pub y: Option<String>,
     pub metric: Option<String>,
+    /// The `epochs.csv` column of the fan chart (kept series only).
+    pub series: Option<String>,
 }
 
 fn chart(title: &str, caption: impl Into<String>, svg: String, wide: bool) -> Block {
@@ -268,6 +270,11 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
         blocks,
         columns: 2,
     });
+
+    // Fan chart of a kept series (`--keep-series`).
+    if let Some(s) = super::fan::section(data, choice.series.as_deref(), &metric)? {
+        page.sections.push(s);
+    }
 
     // Scheme comparison.
     let schemes: Vec<usize> = (0..data.axes.len())
