@@ -500,18 +500,39 @@ fn keep_series_keeps_each_runs_epochs() {
     // The kept series give the dashboard a fan chart; without them, none.
     let page = read(&env.path("series/dashboard.html"));
     // The default: the heatmap's metric, gini_rewards, an epochs.csv column.
-    assert!(page.contains("over time across replications</title>"), "fan chart");
+    assert!(
+        page.contains("over time across replications</title>"),
+        "fan chart"
+    );
     assert!(page.contains("The median of `gini_rewards`"), "its column");
-    assert!(page.contains("all runs of the sweep"), "8 points: one fan of all runs");
+    assert!(
+        page.contains("all runs of the sweep"),
+        "8 points: one fan of all runs"
+    );
     assert!(!read(&env.path("plain/dashboard.html")).contains("over time across replications"));
-    let o = env.mirage(&["dashboard", "series", "--series", "price", "--out", "p.html"]);
+    let o = env.mirage(&[
+        "dashboard",
+        "series",
+        "--series",
+        "price",
+        "--out",
+        "p.html",
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(read(&env.path("p.html")).contains("The median of `price`"));
     let o = env.mirage(&["dashboard", "series", "--series", "nope", "--out", "n.html"]);
     assert!(!o.status.success());
-    assert!(text(&o.stderr).contains("no column `nope`"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("no column `nope`"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = env.mirage(&["dashboard", "plain", "--series", "price", "--out", "n.html"]);
-    assert!(text(&o.stderr).contains("--keep-series"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("--keep-series"),
+        "{}",
+        text(&o.stderr)
+    );
     // Resuming must keep the same choice.
     let o = env.mirage(&["sweep", "tiny.toml", "--out", "series", "--resume"]);
     assert!(
