@@ -118,7 +118,7 @@ fn columns_epochs_lists_the_schema() {
     let err = text(&bad.stderr);
     assert!(err.contains("no output table is named `epoch`"), "{err}");
     assert!(
-        err.contains("epochs, agents, accounts, value, runs, points"),
+        err.contains("epochs, agents, accounts, value, proposals, runs, points"),
         "{err}"
     );
 }

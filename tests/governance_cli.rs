@@ -73,6 +73,13 @@ fn governance_columns_are_written_only_with_governance() {
         // 60% of the identities with power delegate, the smallest first.
         assert!(delegated > 0.0 && delegated < 0.6, "{delegated}");
     }
+    // proposals.csv's header is the schema's table.
+    let (proposals_header, _) = read_csv(&out.join("proposals.csv"));
+    let want: Vec<&str> = mirage_analysis::schema::proposals::TABLE
+        .columns()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(proposals_header, want);
     // Without delegation nothing is delegated and power is less concentrated.
     let plain = tmp.path().join("plain");
     run(

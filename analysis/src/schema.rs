@@ -800,6 +800,103 @@ pub mod value {
     };
 }
 
+/// `proposals.csv`: one row per proposal, only when the scenario has
+/// `[governance]`.
+pub mod proposals {
+    use super::{col, Column, Part, Table};
+
+    pub const PROPOSAL: Column = col("proposal", "", "proposal id", "order of creation, from 0");
+    pub const EPOCH_CREATED: Column = col(
+        "epoch_created",
+        "epoch",
+        "epoch the proposal was created in",
+        "its arrival tick's epoch",
+    );
+    pub const PROPOSER_ROLE: Column = col(
+        "proposer_role",
+        "",
+        "the proposer's role",
+        "drawn among the identities of governance.proposer at or above proposal_threshold",
+    );
+    pub const KIND: Column = col(
+        "kind",
+        "",
+        "what it changes",
+        "pool_share, emission, burn_share, fee or grant ([[governance.kind]])",
+    );
+    pub const METHOD: Column = col("method", "", "voting method", "governance.method");
+    pub const POWER_FOR: Column = col("power_for", "method's weight", "power cast for", "Σ weights of the `for` ballots: tokens (token, conviction), √tokens (quadratic) or ballots (one_holder); empty while the vote is open");
+    pub const POWER_AGAINST: Column = col(
+        "power_against",
+        "method's weight",
+        "power cast against",
+        "Σ weights of the `against` ballots",
+    );
+    pub const POWER_ABSTAIN: Column = col(
+        "power_abstain",
+        "method's weight",
+        "power cast to abstain",
+        "Σ weights of the `abstain` ballots",
+    );
+    pub const VOTERS: Column = col(
+        "voters",
+        "ballots",
+        "ballots cast",
+        "identities that voted (an owner's identities vote together)",
+    );
+    pub const TURNOUT: Column = col(
+        "turnout",
+        "0–1",
+        "turnout",
+        "tokens cast (for + against + abstain) / supply at the snapshot",
+    );
+    pub const PASSED: Column = col("passed", "", "whether it passed", "`true`/`false`: for > against and for tokens ≥ quorum × supply (conviction: conviction > 1Hive's threshold); `false` while open");
+    pub const EXECUTED_EPOCH: Column = col(
+        "executed_epoch",
+        "epoch",
+        "epoch it was executed in",
+        "the timelock after a passed vote; empty unless executed",
+    );
+    pub const DECISIVE_VOTERS: Column = col("decisive_voters", "ballots", "decisive voters", "fewest voters on the winning side, largest first, whose abstention flips the outcome (as `mirage votes`); empty when nothing can flip it");
+    pub const NAKAMOTO_POWER: Column = col(
+        "nakamoto_power",
+        "ballots",
+        "Nakamoto coefficient of the power cast",
+        "fewest ballots holding strictly more than half of the power cast",
+    );
+    pub const TOP10_SHARE: Column = col(
+        "top10_share",
+        "0–1",
+        "top-10 share of the power cast",
+        "the 10 largest ballots' weights / the power cast",
+    );
+
+    pub const COLUMNS: &[Column] = &[
+        PROPOSAL,
+        EPOCH_CREATED,
+        PROPOSER_ROLE,
+        KIND,
+        METHOD,
+        POWER_FOR,
+        POWER_AGAINST,
+        POWER_ABSTAIN,
+        VOTERS,
+        TURNOUT,
+        PASSED,
+        EXECUTED_EPOCH,
+        DECISIVE_VOTERS,
+        NAKAMOTO_POWER,
+        TOP10_SHARE,
+    ];
+
+    pub const TABLE: Table = Table {
+        name: "proposals",
+        file: "proposals.csv",
+        rows: "one row per proposal created, only when the scenario has [governance]",
+        parts: &[Part::Fixed(COLUMNS)],
+    };
+}
+
 /// A sweep's `runs.csv`: one row per run.
 pub mod runs {
     use super::{col, Column, Part, Table};
@@ -945,6 +1042,7 @@ pub const TABLES: &[Table] = &[
     agents::TABLE,
     accounts::TABLE,
     value::TABLE,
+    proposals::TABLE,
     runs::TABLE,
     points::TABLE,
     metrics::TABLE,

@@ -24,6 +24,10 @@ const MAX_RUNS: usize = 2000;
 const LOW: f64 = 0.05;
 const HIGH: f64 = 0.95;
 
+/// One run's column: (epoch, value) per row, the value empty when the
+/// cell is.
+type Series = Vec<(f64, Option<f64>)>;
+
 /// The `q` quantile of sorted `v` (type 7: linear between order statistics).
 pub fn quantile(v: &[f64], q: f64) -> Option<f64> {
     if v.is_empty() {
@@ -36,7 +40,7 @@ pub fn quantile(v: &[f64], q: f64) -> Option<f64> {
 
 /// One run's (epoch, value) points of `column`; `None` when its file lacks
 /// the column.
-fn read_series(path: &Path, column: &str) -> Result<Option<Vec<(f64, Option<f64>)>>> {
+fn read_series(path: &Path, column: &str) -> Result<Option<Series>> {
     let mut f = CsvFile::open(path)?;
     let c_epoch = f.require(schema::epochs::EPOCH.name)?;
     let Some(c) = f.col(column) else {
@@ -50,7 +54,7 @@ fn read_series(path: &Path, column: &str) -> Result<Option<Vec<(f64, Option<f64>
 }
 
 /// Median and 5–95% band per epoch over the runs of one group.
-fn fan(label: String, color: plotters::style::RGBColor, runs: &[Vec<(f64, Option<f64>)>]) -> Line {
+fn fan(label: String, color: plotters::style::RGBColor, runs: &[Series]) -> Line {
     let epochs = runs.iter().map(Vec::len).max().unwrap_or(0);
     let mut points = Vec::with_capacity(epochs);
     let mut band = Vec::with_capacity(epochs);
@@ -107,7 +111,7 @@ pub fn section(data: &SweepData, chosen: Option<&str>, metric: &str) -> Result<O
             None => groups.push((run.point.clone(), vec![id])),
         }
     }
-    let mut series: Vec<Vec<Vec<(f64, Option<f64>)>>> = Vec::with_capacity(groups.len());
+    let mut series: Vec<Vec<Series>> = Vec::with_capacity(groups.len());
     for (_, ids) in &groups {
         let mut runs = Vec::with_capacity(ids.len());
         for &id in ids {
@@ -152,7 +156,7 @@ pub fn section(data: &SweepData, chosen: Option<&str>, metric: &str) -> Result<O
             .map(|(k, ((_, ids), runs))| fan(describe(ids[0]), series_color(k), runs))
             .collect()
     } else {
-        let all: Vec<Vec<(f64, Option<f64>)>> = series.into_iter().flatten().collect();
+        let all: Vec<Series> = series.into_iter().flatten().collect();
         vec![fan("all runs".into(), series_color(0), &all)]
     };
     let short = metric_short(&column);

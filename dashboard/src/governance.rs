@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use mirage_analysis::schema::epochs;
+use mirage_analysis::schema::{epochs, proposals};
 use plotters::style::RGBColor;
 
 use super::bars::{grouped_bars, BarSeries};
@@ -19,7 +19,6 @@ use super::plot::{legend_of, line_chart, segments, Frame, Line, Mark, Ticks, YRa
 use super::source::{read_json, CsvFile};
 use super::style::{fmt_pct, fmt_value, role_label, MUTED};
 
-const PROPOSALS_FILE: &str = "proposals.csv";
 const PASSED: RGBColor = RGBColor(0, 158, 115);
 const FAILED: RGBColor = RGBColor(213, 94, 0);
 
@@ -51,17 +50,17 @@ pub struct GovernanceData {
 /// Reads the governance outputs of run directory `dir` (None when the run
 /// has no `proposals.csv`, i.e. no `[governance]`).
 pub fn read(dir: &Path, resolved: Option<&toml::Table>) -> Result<Option<GovernanceData>> {
-    let path = dir.join(PROPOSALS_FILE);
+    let path = dir.join(proposals::TABLE.file);
     if !path.is_file() {
         return Ok(None);
     }
     let mut g = GovernanceData::default();
     let mut f = CsvFile::open(&path)?;
-    let c_epoch = f.require("epoch_created")?;
-    let c_passed = f.require("passed")?;
-    let c_turnout = f.require("turnout")?;
-    let c_decisive = f.require("decisive_voters")?;
-    let c_nakamoto = f.require("nakamoto_power")?;
+    let c_epoch = f.require(proposals::EPOCH_CREATED.name)?;
+    let c_passed = f.require(proposals::PASSED.name)?;
+    let c_turnout = f.require(proposals::TURNOUT.name)?;
+    let c_decisive = f.require(proposals::DECISIVE_VOTERS.name)?;
+    let c_nakamoto = f.require(proposals::NAKAMOTO_POWER.name)?;
     while f.next_row()? {
         g.proposals.push(Proposal {
             epoch_created: f.num_req(c_epoch)?,
