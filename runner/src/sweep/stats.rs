@@ -55,7 +55,7 @@ pub fn write_points(
     let headers = reader
         .headers()
         .with_context(|| format!("cannot read {}", runs_csv.display()))?;
-    let warnings_last = headers.iter().last() == Some(schema::runs::WARNINGS.name);
+    let warnings_last = headers.iter().next_back() == Some(schema::runs::WARNINGS.name);
     let columns = headers.len() - usize::from(warnings_last);
     if columns < metrics_at {
         bail!("{}: too few columns for a sweep's runs", runs_csv.display());
