@@ -289,6 +289,12 @@ fn runs_csv_lists_each_runs_warnings_and_the_summary_counts_them() {
     for row in &runs[2..] {
         assert_eq!(row[at], "", "the deep market stays healthy: {row:?}");
     }
+    // The sweep's dashboard counts them too.
+    let page = read(&env.path("w").join("dashboard.html"));
+    assert!(
+        page.contains("Health warnings") && page.contains("2 of 4"),
+        "card"
+    );
     // points.csv averages the metrics only.
     let (pheader, _) = rows(&env.path("w").join("points.csv"));
     assert_eq!(pheader.len(), 2 + 3 * (at - 5));

@@ -76,6 +76,9 @@ pub struct SweepData {
     pub points_only: bool,
     /// From `points.csv`: (point id, metric) → reported mean and interval.
     pub point_ci: HashMap<(String, String), PointCi>,
+    /// Runs whose `warnings` cell (runs.csv) is not empty; `None` without
+    /// the column.
+    pub runs_with_warnings: Option<usize>,
 }
 
 impl SweepData {
@@ -311,6 +314,10 @@ fn read_table(
         })
         .collect();
     let point_col = f.col("point_id");
+    let warnings_col = (!points)
+        .then(|| f.col(schema::runs::WARNINGS.name))
+        .flatten();
+    let mut runs_with_warnings = warnings_col.map(|_| 0);
     let mut builders: Vec<AxisBuilder> = axis_cols
         .iter()
         .map(|&i| AxisBuilder::new(&header[i]))
@@ -320,6 +327,9 @@ fn read_table(
     let mut numeric = vec![true; metric_cols.len()];
     let mut raw: Vec<Vec<Option<f64>>> = Vec::new();
     while f.next_row()? {
+        if let (Some(c), Some(n)) = (warnings_col, runs_with_warnings.as_mut()) {
+            *n += usize::from(!f.cell(c).is_empty());
+        }
         let at: Vec<usize> = axis_cols
             .iter()
             .zip(builders.iter_mut())
@@ -389,6 +399,7 @@ fn read_table(
         runs,
         points_only: points,
         point_ci: HashMap::new(),
+        runs_with_warnings,
     })
 }
 

@@ -152,6 +152,17 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
             }
         ),
     });
+    if let Some(n) = data.runs_with_warnings {
+        page.cards.push(Card {
+            label: "Health warnings".into(),
+            value: format!("{n} of {}", data.runs.len()),
+            detail: if n == 0 {
+                "runs reported a health warning (runs.csv `warnings`)".into()
+            } else {
+                "runs reported a health warning (runs.csv `warnings`); rerun one with `mirage run` to read them".into()
+            },
+        });
+    }
     let describe = |at: &[usize]| -> String {
         at.iter()
             .zip(&data.axes)
