@@ -47,8 +47,22 @@ pub enum Ticks {
 /// as `fmt_value` writes it.
 pub fn log_tick(v: f64) -> String {
     let k = v.round();
-    if (v - k).abs() > 1e-9 || !k.is_finite() {
+    if !k.is_finite() {
         return fmt_value(10f64.powf(v));
+    }
+    if (v - k).abs() > 1e-9 {
+        // Between powers of ten: two significant digits (0.63, 0.25, 16).
+        let x = 10f64.powf(v);
+        if !(1e-3..100.0).contains(&x) {
+            return fmt_value(x);
+        }
+        let decimals = (1 - x.log10().floor() as i32).max(0) as usize;
+        let text = format!("{x:.decimals$}");
+        return if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        };
     }
     let k = k as i32;
     match k {
@@ -577,7 +591,14 @@ mod tests {
             labels,
             ["0.01", "1", "100", "10k", "1M", "100M", "10B", "1e12", "1e-4"]
         );
-        assert_eq!(log_tick(0.5), fmt_value(10f64.powf(0.5)));
+        let between: Vec<String> = [-0.2, -0.4, -0.6, -0.8, -1.2, -1.4, 0.4, 1.2]
+            .iter()
+            .map(|&v| log_tick(v))
+            .collect();
+        assert_eq!(
+            between,
+            ["0.63", "0.4", "0.25", "0.16", "0.063", "0.04", "2.5", "16"]
+        );
     }
 
     #[test]
