@@ -109,7 +109,12 @@ pub fn run_to_dir_with(
     )?;
     let drawn = if options.dashboard {
         let page = staged.path().join(mirage_dashboard::DASHBOARD_FILE);
-        mirage_dashboard::write_dashboard(staged.path(), &page)
+        // The page names the run's directory, not its staging sibling.
+        let shown = mirage_dashboard::Options {
+            shown_dir: Some(dir.to_path_buf()),
+            ..mirage_dashboard::Options::default()
+        };
+        mirage_dashboard::write_dashboard_with(staged.path(), &page, &shown).map(|_| ())
     } else {
         Ok(())
     };

@@ -84,6 +84,9 @@ pub struct EpochRecord {
     pub voting_power_gini: Option<f64>,
     pub voting_power_nakamoto: Option<usize>,
     pub delegated_share: Option<f64>,
+    /// Whether the scenario has `[governance]` (its columns are written
+    /// only then).
+    pub governed: bool,
     /// Whether the scenario has a market (quote-valued columns are empty
     /// without one).
     pub priced: bool,

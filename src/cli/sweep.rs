@@ -125,6 +125,18 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
             outcome.runs_done,
             outcome.runs_in_shard
         )?;
+        if let Some(n) = outcome.runs_with_warnings {
+            writeln!(
+                std::io::stdout(),
+                "health warnings: {n} of {} runs had any{}",
+                outcome.runs_in_shard,
+                if n > 0 {
+                    " (runs.csv column `warnings`; rerun one with `mirage run` to read them)"
+                } else {
+                    ""
+                }
+            )?;
+        }
         if outcome.complete {
             writeln!(std::io::stdout(), "results: {}", out.display())?;
         } else {

@@ -66,6 +66,9 @@ pub struct Outcome {
     pub seconds: f64,
     pub threads: usize,
     pub complete: bool,
+    /// Of the runs in `runs.csv`, those with at least one health warning
+    /// (known when the sweep or shard is complete).
+    pub runs_with_warnings: Option<u64>,
 }
 
 /// Threads to use: `--jobs`, or one per core.
@@ -216,13 +219,14 @@ pub fn run_cancellable(
     manifest.runs_done = sink.done_count;
     manifest.done = sink.done_ranges();
     let complete = sink.done_count == in_shard;
-    let outcome = Outcome {
+    let mut outcome = Outcome {
         runs_in_shard: in_shard,
         runs_done: sink.done_count,
         ran: sink.ran,
         seconds,
         threads,
         complete,
+        runs_with_warnings: None,
     };
     drop(sink);
     if let Err(e) = result.and(synced) {
@@ -242,6 +246,7 @@ pub fn run_cancellable(
         )?;
         manifest.complete = true;
         manifest.files = final_files(shard.is_none(), opts.keep_series);
+        outcome.runs_with_warnings = Some(runs_with_warnings(&dir.join(RUNS))?);
     }
     manifest.write(dir)?;
     if complete {
@@ -254,6 +259,29 @@ pub fn run_cancellable(
         }
     }
     Ok(outcome)
+}
+
+/// The number of rows of a `runs.csv` whose `warnings` cell is not empty
+/// (0 for a file without the column).
+pub fn runs_with_warnings(runs_csv: &Path) -> Result<u64> {
+    let mut reader = csv::Reader::from_path(runs_csv)
+        .with_context(|| format!("cannot read {}", runs_csv.display()))?;
+    let Some(col) = reader
+        .headers()
+        .with_context(|| format!("cannot read {}", runs_csv.display()))?
+        .iter()
+        .position(|h| h == mirage_analysis::schema::runs::WARNINGS.name)
+    else {
+        return Ok(0);
+    };
+    let mut count = 0;
+    for record in reader.records() {
+        let record = record.with_context(|| format!("cannot read {}", runs_csv.display()))?;
+        if record.get(col).is_some_and(|c| !c.is_empty()) {
+            count += 1;
+        }
+    }
+    Ok(count)
 }
 
 /// The run ids of a shard (all of 0..total for `None`), ascending.

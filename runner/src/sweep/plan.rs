@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
+use mirage_analysis::schema;
 use mirage_sim::reward::SchemeRegistry;
 use mirage_sim::scenario::{
     apply_override, check_schema, parse_scenario_with_files, render, scenario_from_table_with_files,
@@ -323,6 +324,7 @@ impl Plan {
             .collect();
         h.extend(self.axis_names());
         h.extend(self.def.metric_names());
+        h.push(schema::runs::WARNINGS.name.to_string());
         h
     }
 
@@ -339,7 +341,7 @@ impl Plan {
         summary: &RunSummary<'_>,
     ) -> Vec<String> {
         let metrics = self.def.metric_names();
-        let mut row = Vec::with_capacity(4 + values.len() + metrics.len());
+        let mut row = Vec::with_capacity(5 + values.len() + metrics.len());
         row.extend([
             spec.run_id.to_string(),
             spec.point.to_string(),
@@ -348,6 +350,7 @@ impl Plan {
         ]);
         row.extend(values.iter().map(cell));
         row.extend(metrics.iter().map(|m| summary::cell(m, summary)));
+        row.push(summary.warnings.join(";"));
         row
     }
 }

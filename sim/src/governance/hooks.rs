@@ -213,6 +213,7 @@ impl Simulation {
         record.voting_power_gini = figures.gini;
         record.voting_power_nakamoto = figures.nakamoto;
         record.delegated_share = figures.delegated_share;
+        record.governed = true;
         self.governance = Some(g);
     }
 }
