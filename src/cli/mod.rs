@@ -3,6 +3,40 @@
 //! (how a command names a scenario) and, in `progress`, the terminal
 //! progress of runs and sweeps.
 
+pub mod interrupt {
+    //! The signal a long command was asked to stop by: a sweep registers
+    //! itself with [`stoppable`], the signal handler calls [`request_stop`],
+    //! and the sweep polls [`CANCEL`] before each run.
+
+    use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+    /// Set when a stoppable command should stop.
+    pub static CANCEL: AtomicBool = AtomicBool::new(false);
+    static STOPPABLE: AtomicBool = AtomicBool::new(false);
+    static SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+    /// Marks the command as able to stop cleanly on a signal.
+    pub fn stoppable() {
+        STOPPABLE.store(true, Ordering::SeqCst);
+    }
+
+    /// For the signal handler: asks a stoppable command to stop (true), or
+    /// returns false when the process should exit now (nothing stoppable
+    /// is running, or this is the second signal).
+    pub fn request_stop(signal: i32) -> bool {
+        if !STOPPABLE.load(Ordering::SeqCst) || SIGNAL.swap(signal, Ordering::SeqCst) != 0 {
+            return false;
+        }
+        CANCEL.store(true, Ordering::SeqCst);
+        true
+    }
+
+    /// The exit code of a command stopped by a signal: 128 + its number.
+    pub fn exit_code() -> u8 {
+        u8::try_from(128 + SIGNAL.load(Ordering::SeqCst)).unwrap_or(130)
+    }
+}
+
 use std::process::ExitCode;
 
 use std::path::PathBuf;

@@ -111,7 +111,22 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         dashboard: !args.no_dashboard,
         max_runs: args.max_runs,
     };
-    let outcome = exec::run(&plan, &options, &mut SweepBar::new(args.quiet))?;
+    super::interrupt::stoppable();
+    let outcome = match exec::run_cancellable(
+        &plan,
+        &options,
+        &mut SweepBar::new(args.quiet),
+        &super::interrupt::CANCEL,
+    ) {
+        Ok(outcome) => outcome,
+        Err(e) if e.root_cause().is::<exec::Cancelled>() => {
+            // The outermost message says how many runs are done and how
+            // to continue.
+            writeln!(std::io::stderr(), "mirage: {e}")?;
+            return Ok(ExitCode::from(super::interrupt::exit_code()));
+        }
+        Err(e) => return Err(e),
+    };
     if !args.quiet {
         let which = shard.map_or(String::new(), |s| format!(" (shard {s})"));
         let rate = outcome.ran as f64 / outcome.seconds.max(1e-9);
