@@ -857,3 +857,101 @@ fn an_interrupted_sweep_says_how_many_runs_are_done_and_exits_130_or_143() {
         assert!(hidden.is_empty(), "{hidden:?}");
     }
 }
+
+#[test]
+fn a_run_whose_memory_estimate_exceeds_the_limit_is_refused_before_genesis() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("big.toml"), GOOD).expect("write");
+    // 2 agents fit in 64 MiB; 10⁶ do not (512 bytes each + 32 MiB).
+    ok(tmp.path(), &["validate", "big.toml", "--max-memory", "64M"]);
+    ok(
+        tmp.path(),
+        &["run", "big.toml", "--max-memory", "64M", "--out", "small"],
+    );
+    for command in ["run", "validate"] {
+        let stderr = failed(
+            tmp.path(),
+            &[
+                command,
+                "big.toml",
+                "--max-memory",
+                "64M",
+                "--set",
+                "population.cp.count=1000000",
+            ],
+        );
+        assert!(
+            stderr.contains("--set population.cp.count=1000000: this run needs an estimated"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("population `cp`: 1000000 agents"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("--max-memory 64M"), "{stderr}");
+        assert!(
+            stderr.contains("shrink `count` of population `cp`"),
+            "{stderr}"
+        );
+    }
+    assert!(!tmp.path().join("big").exists());
+    // In the file: located at the population's count.
+    std::fs::write(
+        tmp.path().join("big.toml"),
+        GOOD.replace("count = 2", "count = 1000000"),
+    )
+    .expect("write");
+    let stderr = failed(tmp.path(), &["run", "big.toml", "--max-memory", "64M"]);
+    assert!(stderr.contains("big.toml:10:9: this run needs"), "{stderr}");
+    let stderr = failed(
+        tmp.path(),
+        &["run", "big.toml", "--max-memory", "64 apples"],
+    );
+    assert!(
+        stderr.contains("--max-memory 64 apples: expected a size"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("out").exists());
+}
+
+#[test]
+fn event_rates_above_their_bound_are_rejected_with_their_location() {
+    let speculators = "[[population]]\nname = \"spec\"\nrole = \"speculator\"\ncount = 1\n";
+    let text = format!("{GOOD}{speculators}trades_per_epoch = 1e308\n");
+    let stderr = rejected(&text, &[], "bad.toml:16:20");
+    assert!(
+        stderr.contains("rate of events per epoch, at most 16 per tick"),
+        "{stderr}"
+    );
+    let text = format!(
+        "{GOOD}{speculators}trades_per_epoch = {{ dist = \"lognormal\", mu = 700, sigma = 1 }}\n"
+    );
+    let stderr = rejected(&text, &[], "bad.toml:16:20");
+    assert!(stderr.contains("mean is"), "{stderr}");
+    rejected(
+        GOOD,
+        &["population.cp.cost_per_task=1e300"],
+        "cost in quote per event",
+    );
+    rejected(GOOD, &["demand.tasks_per_epoch=1e308"], "at most 1e9");
+}
+
+/// A rate at its bound ends: the agent's events are many, but the clock
+/// moves on (a rate of 1e308 used to give zero-tick delays for ever), and
+/// so does an unbounded distribution's rare draw above the bound.
+#[test]
+fn the_largest_accepted_rates_still_end() {
+    for rate in ["1600", "{ dist = \"lognormal\", mu = 2.8, sigma = 3 }"] {
+        let text = format!(
+            "{GOOD}[[population]]\nname = \"spec\"\nrole = \"speculator\"\ncount = 20\ntrades_per_epoch = {rate}\n"
+        )
+        .replace("epochs = 3", "epochs = 1\nticks_per_epoch = 100");
+        let loaded = mirage_sim::parse_scenario(&text, "max.toml", &[]).expect("accepted");
+        let mut sim = mirage_sim::Simulation::new(&loaded.scenario, 1).expect("genesis");
+        let mut sink = |_: &mirage_sim::EpochRecord| {};
+        sim.run(&mut sink).expect("runs");
+        if rate == "1600" {
+            assert!(sim.events() > 100_000, "{rate}: {} events", sim.events());
+        }
+    }
+}

@@ -43,6 +43,7 @@ pub mod governance;
 pub mod health;
 pub mod ledger;
 pub mod market;
+pub mod memory;
 pub mod queue;
 pub mod quote;
 pub mod record;

@@ -154,11 +154,28 @@ pub struct ScenarioArgs {
     /// or a bare string (e.g. --set population.gpu_farms.count=500).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Refuse a run whose estimated memory exceeds SIZE (e.g. 4G, 512M)
+    /// [default: the smallest of the memory available now, the process's
+    /// address-space limit and its cgroup's limit].
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
 }
 
 impl ScenarioArgs {
-    /// Reads, overrides and checks the scenario.
+    /// The memory limit: `--max-memory`, or the machine's default.
+    pub fn memory_limit(&self) -> anyhow::Result<Option<mirage_sim::memory::MemoryLimit>> {
+        match &self.max_memory {
+            Some(text) => Ok(Some(
+                mirage_runner::memory_limit::from_flag(text).map_err(anyhow::Error::msg)?,
+            )),
+            None => Ok(mirage_runner::memory_limit::default_limit()),
+        }
+    }
+
+    /// Reads, overrides and checks the scenario (its estimated memory
+    /// against `memory_limit`).
     pub fn load(&self) -> anyhow::Result<LoadedScenario> {
-        mirage_runner::load_scenario(&self.path, self.seed, &self.set)
+        let limit = self.memory_limit()?;
+        mirage_runner::load_scenario_limited(&self.path, self.seed, &self.set, limit.as_ref())
     }
 }

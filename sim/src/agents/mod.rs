@@ -28,7 +28,10 @@ pub use compute_provider::ComputeProviders;
 pub use data_provider::DataProviders;
 pub use holder::Holders;
 pub use investor::Investors;
-pub use role::{AttrKind, Attribute, Attributes, RoleBehaviour, Spawned};
+pub use role::{
+    AttrKind, Attribute, Attributes, RoleBehaviour, Spawned, MAX_COST_PER_EVENT,
+    MAX_EVENTS_PER_TICK,
+};
 pub use speculator::Speculators;
 pub use validator::Validators;
 
@@ -320,6 +323,27 @@ pub fn population_distributions(spec: &PopulationSpec) -> Vec<(&'static str, Dis
     common.chain(own).collect()
 }
 
+/// Checks a population's rate attributes against their bound for
+/// `ticks_per_epoch` (`role::check_rate`), with the span of the value.
+pub fn check_rates(spec: &PopulationSpec, ticks_per_epoch: u64) -> Result<(), SpecIssue> {
+    for attr in spec.role.attributes() {
+        if attr.kind != AttrKind::Rate {
+            continue;
+        }
+        let (Some(dist), Some(value)) = (
+            spec.attributes.dist(attr.name),
+            spec.attributes.values.get(attr.name),
+        ) else {
+            continue;
+        };
+        role::check_rate(attr.name, &dist, ticks_per_epoch).map_err(|message| SpecIssue {
+            span: value.span(),
+            message,
+        })?;
+    }
+    Ok(())
+}
+
 /// Checks that a population table only sets attributes its role reads and
 /// that each value fits its attribute.
 /// `precise` may locate a value that does not parse more finely (see
@@ -413,6 +437,7 @@ pub fn draw<R: Rng + ?Sized>(
     let v = dist.map_or(default, |d| d.sample(rng));
     match kind {
         AttrKind::Probability => v.clamp(0.0, 1.0),
+        AttrKind::Cost => v.clamp(0.0, role::MAX_COST_PER_EVENT),
         _ => v.max(0.0),
     }
 }

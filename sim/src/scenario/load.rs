@@ -10,7 +10,8 @@ use thiserror::Error;
 
 use super::empirical::{record_files, resolve, DataFiles, NoFiles};
 use super::{FeePolicy, PoolConfig, RewardPools, Role, Scenario};
-use crate::agents::check_population;
+use crate::agents::{check_population, check_rates};
+use crate::memory::MemoryLimit;
 use crate::reward::{SchemeCheck, SchemeParams, SchemeRegistry};
 pub use crate::toml_path::at_path;
 
@@ -133,6 +134,35 @@ pub fn parse_scenario_with_files(
     registry: &SchemeRegistry,
     files: &dyn DataFiles,
 ) -> Result<LoadedScenario, ScenarioError> {
+    parse_scenario_within(text, path, overrides, registry, files, None)
+}
+
+/// `parse_scenario_with_files`, refusing before genesis a scenario whose
+/// estimated memory (`crate::memory::estimate`) exceeds `memory_limit`,
+/// located at the population to shrink.
+pub fn parse_scenario_within(
+    text: &str,
+    path: &str,
+    overrides: &[Override],
+    registry: &SchemeRegistry,
+    files: &dyn DataFiles,
+    memory_limit: Option<&MemoryLimit>,
+) -> Result<LoadedScenario, ScenarioError> {
+    let fits = |s: &Scenario| -> Result<(), (Range<usize>, String)> {
+        match memory_limit {
+            None => Ok(()),
+            Some(limit) => crate::memory::check(s, limit).map_err(|(population, message)| {
+                let span = population
+                    .and_then(|i| {
+                        let p = s.population.get(i)?;
+                        span_of(Some(text), &["population", &i.to_string(), "count"])
+                            .or_else(|| Some(p.span()))
+                    })
+                    .unwrap_or(0..0);
+                (span, message)
+            }),
+        }
+    };
     let at = |span: Range<usize>, message: String| located(text, path, span, message);
     let mut table: toml::Table = text
         .parse()
@@ -142,6 +172,7 @@ pub fn parse_scenario_with_files(
     resolve(&mut scenario, files).map_err(|(span, message)| at(span, message))?;
     check(&scenario, registry, Some(text)).map_err(|(span, message)| at(span, message))?;
     if overrides.is_empty() {
+        fits(&scenario).map_err(|(span, message)| at(span, message))?;
         check_genesis(&scenario, registry).map_err(|(span, message)| at(span, message))?;
         record_files(&mut table, &scenario);
         let resolved = render(&table);
@@ -172,6 +203,7 @@ pub fn parse_scenario_with_files(
     };
     resolve(&mut scenario, files).map_err(failed)?;
     check(&scenario, registry, None).map_err(failed)?;
+    fits(&scenario).map_err(failed)?;
     check_genesis(&scenario, registry).map_err(failed)?;
     record_files(&mut table, &scenario);
     let resolved = render(&table);
@@ -432,6 +464,8 @@ fn check(
             Some((error.span()?, error.message().to_string()))
         };
         check_population(spec, p.span(), &precise).map_err(|issue| (issue.span, issue.message))?;
+        check_rates(spec, u64::from(s.ticks_per_epoch.get()))
+            .map_err(|issue| (issue.span, issue.message))?;
         if !names.insert(spec.display_name(i)) {
             return Err((
                 p.span(),
@@ -567,6 +601,16 @@ fn check(
         return Err((
             span_of(source, &["fees", "task_fee"]).unwrap_or(0..0),
             format!("fees.task_fee is too large (at most {max_fee:.0})"),
+        ));
+    }
+    let max_tasks = crate::engine::MAX_TASKS_PER_EPOCH;
+    if s.demand.tasks_per_epoch.0 > max_tasks {
+        return Err((
+            span_of(source, &["demand", "tasks_per_epoch"]).unwrap_or(0..0),
+            format!(
+                "demand.tasks_per_epoch is a rate of tasks per epoch, at most {max_tasks:e}, got {}",
+                s.demand.tasks_per_epoch.0
+            ),
         ));
     }
     let has = |role: Role| s.population.iter().any(|p| p.get_ref().role == role);

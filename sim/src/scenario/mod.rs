@@ -24,8 +24,9 @@ pub use crate::agents::{Attributes, Role};
 pub use crate::reward::PoolKind;
 pub use load::{
     apply_override, at_path, check_schema, located, parse_scenario, parse_scenario_with,
-    parse_scenario_with_files, render, scenario_from_table, scenario_from_table_with,
-    scenario_from_table_with_files, LoadedScenario, Override, ScenarioError,
+    parse_scenario_with_files, parse_scenario_within, render, scenario_from_table,
+    scenario_from_table_with, scenario_from_table_with_files, LoadedScenario, Override,
+    ScenarioError,
 };
 
 /// A whole scenario file.
