@@ -955,3 +955,48 @@ fn the_largest_accepted_rates_still_end() {
         }
     }
 }
+
+#[test]
+fn a_huge_quadratic_round_is_refused_by_the_memory_estimate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenario = root.join("scenarios/schemes/quadratic-sybil.toml");
+    let scenario = scenario.to_str().expect("utf-8");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    ok(tmp.path(), &["validate", scenario, "--max-memory", "1G"]);
+    let stderr = failed(
+        tmp.path(),
+        &[
+            "validate",
+            scenario,
+            "--max-memory",
+            "1G",
+            "--set",
+            "reward.data.quadratic.donors=4000000000",
+        ],
+    );
+    assert!(
+        stderr.contains("scheme `quadratic` of the data pool"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("shrink the parameters"), "{stderr}");
+    let stderr = failed(
+        tmp.path(),
+        &[
+            "validate",
+            scenario,
+            "--set",
+            "reward.data.quadratic.collusion.amount=1e308",
+        ],
+    );
+    assert!(stderr.contains("at most 1e12"), "{stderr}");
+}
+
+#[test]
+fn emission_that_would_overflow_the_ledger_is_rejected_with_its_location() {
+    let text = format!("{GOOD}[emission]\nschedule = \"constant\"\nper_epoch = 1e308\n");
+    let stderr = rejected(&text, &[], "bad.toml:14:13");
+    assert!(
+        stderr.contains("emission.per_epoch is too large"),
+        "{stderr}"
+    );
+}

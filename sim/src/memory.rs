@@ -6,6 +6,7 @@
 //! the machine); this module reads nothing.
 
 use crate::agents::Role;
+use crate::reward::SchemeRegistry;
 use crate::scenario::Scenario;
 
 /// Bytes an agent takes at a run's peak, whatever its role: every agent
@@ -47,8 +48,9 @@ fn peak_count(p: &crate::scenario::PopulationSpec) -> u64 {
     u64::from(p.count.max(p.max_count.unwrap_or(0)))
 }
 
-/// The estimated peak memory of a run of `s`.
-pub fn estimate(s: &Scenario) -> Estimate {
+/// The estimated peak memory of a run of `s` (its schemes' working
+/// memory from `registry`).
+pub fn estimate(s: &Scenario, registry: &SchemeRegistry) -> Estimate {
     let mut parts = Vec::new();
     for (i, p) in s.population.iter().enumerate() {
         let p = p.get_ref();
@@ -81,6 +83,19 @@ pub fn estimate(s: &Scenario) -> Estimate {
                 .saturating_mul(BYTES_PER_BOND),
             population: None,
         });
+    }
+    for (kind, pool) in s.reward.iter().flat_map(|r| r.configured()) {
+        let name = pool.scheme.get_ref();
+        if let Some(factory) = registry.get(name) {
+            let bytes = factory.memory_bytes(pool.params_of(name));
+            if bytes > 0 {
+                parts.push(Part {
+                    what: format!("scheme `{name}` of the {} pool", kind.as_str()),
+                    bytes,
+                    population: None,
+                });
+            }
+        }
     }
     parts.sort_by(|a, b| b.bytes.cmp(&a.bytes));
     let bytes = parts
@@ -116,8 +131,12 @@ pub fn format_bytes(bytes: u64) -> String {
 /// Refuses a scenario whose estimate exceeds `limit`: the message gives the
 /// estimate, its largest parts and what to shrink; the population to blame
 /// (the largest part's, if a population's) comes with it.
-pub fn check(s: &Scenario, limit: &MemoryLimit) -> Result<(), (Option<usize>, String)> {
-    let e = estimate(s);
+pub fn check(
+    s: &Scenario,
+    registry: &SchemeRegistry,
+    limit: &MemoryLimit,
+) -> Result<(), (Option<usize>, String)> {
+    let e = estimate(s, registry);
     if e.bytes <= limit.bytes {
         return Ok(());
     }
@@ -141,6 +160,9 @@ pub fn check(s: &Scenario, limit: &MemoryLimit) -> Result<(), (Option<usize>, St
             },
             s.population[*i].get_ref().display_name(*i)
         ),
+        Some(p) if p.what.starts_with("scheme") => {
+            format!("shrink the parameters of the {}", p.what)
+        }
         _ => "shrink the populations".to_string(),
     };
     Err((

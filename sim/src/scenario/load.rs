@@ -151,16 +151,18 @@ pub fn parse_scenario_within(
     let fits = |s: &Scenario| -> Result<(), (Range<usize>, String)> {
         match memory_limit {
             None => Ok(()),
-            Some(limit) => crate::memory::check(s, limit).map_err(|(population, message)| {
-                let span = population
-                    .and_then(|i| {
-                        let p = s.population.get(i)?;
-                        span_of(Some(text), &["population", &i.to_string(), "count"])
-                            .or_else(|| Some(p.span()))
-                    })
-                    .unwrap_or(0..0);
-                (span, message)
-            }),
+            Some(limit) => {
+                crate::memory::check(s, registry, limit).map_err(|(population, message)| {
+                    let span = population
+                        .and_then(|i| {
+                            let p = s.population.get(i)?;
+                            span_of(Some(text), &["population", &i.to_string(), "count"])
+                                .or_else(|| Some(p.span()))
+                        })
+                        .unwrap_or(0..0);
+                    (span, message)
+                })
+            }
         }
     };
     let at = |span: Range<usize>, message: String| located(text, path, span, message);
@@ -481,6 +483,27 @@ fn check(
                 "initial_supply is too large for {} decimals (at most {:.0} tokens)",
                 s.decimals,
                 (u64::MAX / 4) as f64 / 10f64.powi(s.decimals as i32)
+            ),
+        ));
+    }
+    let epochs = f64::from(s.epochs.get());
+    let minting_epochs = match s.emission.schedule {
+        crate::values::EmissionSchedule::None => 0.0,
+        crate::values::EmissionSchedule::Constant => epochs,
+        // per_epoch × interval × (1 + ½ + ¼ + …) < 2 × per_epoch × interval.
+        crate::values::EmissionSchedule::Halving => {
+            epochs.min(2.0 * f64::from(s.emission.halving_interval.get()))
+        }
+    };
+    let minted = s.emission.per_epoch.0 * minting_epochs * 10f64.powi(s.decimals as i32);
+    if supply + minted > (u64::MAX / 4) as f64 {
+        return Err((
+            span_of(source, &["emission", "per_epoch"]).unwrap_or(0..0),
+            format!(
+                "emission.per_epoch is too large: initial_supply plus what {} epochs mint must stay                  below {:.0} tokens for {} decimals",
+                s.epochs,
+                (u64::MAX / 4) as f64 / 10f64.powi(s.decimals as i32),
+                s.decimals
             ),
         ));
     }
