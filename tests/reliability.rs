@@ -1000,3 +1000,36 @@ fn emission_that_would_overflow_the_ledger_is_rejected_with_its_location() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_sweep_whose_concurrent_runs_exceed_the_memory_limit_is_refused() {
+    let tmp = sweep_dir();
+    // Point population.cp.count = 100000 needs about 81 MiB a run.
+    let big = SWEEP.replace("[2, 5]", "[2, 100000]");
+    std::fs::write(tmp.path().join("s.toml"), big).expect("write");
+    let args = |memory: &'static str, jobs: &'static str| {
+        [
+            "sweep",
+            "s.toml",
+            "--out",
+            "sw",
+            "-q",
+            "--no-dashboard",
+            "--max-memory",
+            memory,
+            "--jobs",
+            jobs,
+        ]
+    };
+    // (--jobs is reduced to the cores: two runs at once need two.)
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2 {
+        let stderr = failed(tmp.path(), &args("100M", "2"));
+        assert!(stderr.contains("2 run(s) at once need"), "{stderr}");
+        assert!(stderr.contains("lower --jobs to 1"), "{stderr}");
+        assert!(stderr.contains("population.cp.count=100000"), "{stderr}");
+        assert!(!tmp.path().join("sw").exists(), "nothing written");
+    }
+    let alone = args("50M", "1");
+    let stderr = failed(tmp.path(), &alone);
+    assert!(stderr.contains("one run alone does not fit"), "{stderr}");
+}

@@ -76,7 +76,8 @@ pub struct Args {
 
 pub fn execute(args: &Args) -> Result<ExitCode> {
     let s = &args.scenario;
-    let plan = Plan::load(&s.path, s.seed, &s.set)?;
+    let memory_limit = s.memory_limit()?;
+    let plan = Plan::load_limited(&s.path, s.seed, &s.set, memory_limit.as_ref())?;
     let shard = match (&args.shard, args.shards) {
         (Some(text), _) => Some(Shard::parse(text).map_err(|e| anyhow!(e))?),
         (None, Some(n)) => {
@@ -111,6 +112,9 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         dashboard: !args.no_dashboard,
         max_runs: args.max_runs,
     };
+    if let Some(limit) = &memory_limit {
+        plan.check_memory(limit, exec::threads(options.jobs)?)?;
+    }
     super::interrupt::stoppable();
     let outcome = match exec::run_cancellable(
         &plan,
