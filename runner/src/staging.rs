@@ -4,7 +4,10 @@
 //! leaves no new file, and a failed `--force` run leaves the previous output
 //! as it was. Staging directories of killed runs are removed by the next run
 //! into the same parent (on Linux, those whose process is gone); a signal
-//! handler can remove the live ones with [`remove_all_staging`].
+//! handler can remove the live ones with [`remove_all_staging`]. A sweep's
+//! final files are staged the same way inside its directory
+//! ([`StagedFiles`]), and a resumed sweep removes the temporary files of
+//! atomic writes a killed process left ([`remove_stale_partials`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -144,6 +147,35 @@ impl Drop for StagedDir {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
             forget(&self.staging);
+        }
+    }
+}
+
+/// Removes the temporary files `.<file>.partial-<pid>` of atomic writes
+/// (`crate::output::AtomicFile`) left in `dir` by killed processes (on
+/// Linux, those whose process is gone; elsewhere they stay, hidden and
+/// ignored).
+pub fn remove_stale_partials(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let own = std::process::id().to_string();
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some((_, pid)) = file.rsplit_once(".partial-") else {
+            continue;
+        };
+        if file.starts_with('.')
+            && pid != own
+            && !pid.is_empty()
+            && pid.bytes().all(|b| b.is_ascii_digit())
+            && !proc.join(pid).exists()
+        {
+            let _ = fs::remove_file(entry.path());
         }
     }
 }

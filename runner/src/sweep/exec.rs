@@ -428,6 +428,7 @@ fn prepare(dir: &Path, manifest: &Manifest, plan: &Plan, opts: &Options) -> Resu
     }
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    crate::staging::remove_stale_partials(dir);
     write_atomic(&dir.join(RESOLVED), plan.resolved.as_bytes())?;
     if !opts.resume {
         manifest.write(dir)?;

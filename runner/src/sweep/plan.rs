@@ -51,6 +51,10 @@ pub struct Plan {
     files: CsvFiles,
 }
 
+/// Bytes a sweep keeps per run while it runs or finishes: a done flag and
+/// the run's row location (16 bytes), with room for the merge's index.
+pub const BYTES_PER_RUN: u64 = 40;
+
 impl Plan {
     /// Reads `path` (a scenario with a `[sweep]` table, or a sweep file
     /// whose `scenario` key names one), applies the overrides to the base
@@ -318,9 +322,23 @@ impl Plan {
                 Some((memory::estimate(&scenario, registry).bytes, point))
             })
             .max_by_key(|&(bytes, point)| (bytes, std::cmp::Reverse(point)));
+        // The sweep's own books: whether each run is done and where its
+        // row is (`journal::RowIndex`), for every run of the sweep.
+        let books = self.runs().saturating_mul(BYTES_PER_RUN);
+        if books > limit.bytes {
+            bail!(
+                "{}: a sweep of {} runs needs an estimated {} of memory for its books alone ({BYTES_PER_RUN} bytes per run), more than the limit of {} ({}): fewer points or replications, or raise --max-memory",
+                self.source.display(),
+                self.runs(),
+                memory::format_bytes(books),
+                memory::format_bytes(limit.bytes),
+                limit.source
+            );
+        }
         let Some((each, point)) = largest else {
             return Ok(());
         };
+        let each = each.saturating_add(books);
         let threads_u64 = threads.max(1) as u64;
         if each.saturating_mul(threads_u64) <= limit.bytes {
             return Ok(());
