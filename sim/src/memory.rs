@@ -97,7 +97,7 @@ pub fn estimate(s: &Scenario, registry: &SchemeRegistry) -> Estimate {
             }
         }
     }
-    parts.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+    parts.sort_by_key(|p| std::cmp::Reverse(p.bytes));
     let bytes = parts
         .iter()
         .fold(BASE_BYTES, |sum, p| sum.saturating_add(p.bytes));

@@ -28,8 +28,8 @@ pub enum AttrKind {
     /// A distribution (or number) of values >= 0 (amounts, rates); a
     /// distribution that can draw below zero (e.g. `normal`) is rejected.
     NonNegative,
-    /// A rate of events per agent per epoch: a distribution (or number)
-    /// >= 0 with a finite mean, at most [`MAX_EVENTS_PER_TICK`] ×
+    /// A rate of events per agent per epoch: a distribution (or number) of
+    /// values >= 0 with a finite mean, at most [`MAX_EVENTS_PER_TICK`] ×
     /// `ticks_per_epoch` (a bounded distribution's whole range, an
     /// unbounded one's mean; checked by the loader, which knows the ticks;
     /// a rare draw above is capped at it when delays are drawn). Without the
@@ -270,7 +270,8 @@ pub fn check_dist_range(name: &str, kind: AttrKind, dist: &DistSpec) -> Result<(
             }
         } else {
             let mean = dist.mean();
-            if !(mean <= max) {
+            // A NaN mean is refused too.
+            if mean.is_nan() || mean > max {
                 return Err(format!(
                     "`{name}` is {what}, at most {max:e}, but its distribution's mean is {mean} (draws above {max:e} are capped; the mean must be below)"
                 ));
