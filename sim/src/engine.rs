@@ -37,10 +37,7 @@ use crate::value::{AgentValue, Economy, EntryPrice, ValueBook, ValueRow};
 use crate::world::{EpochCounters, Rules, World};
 use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
 
-/// The most tasks per epoch the demand reaches (`demand.tasks_per_epoch`
-/// is refused above it; growth stops at it), so that task arrivals never
-/// stall the clock.
-pub const MAX_TASKS_PER_EPOCH: f64 = 1e9;
+pub use crate::scenario::MAX_TASKS_PER_EPOCH;
 
 #[path = "governance/hooks.rs"]
 mod governance_hooks;

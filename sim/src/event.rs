@@ -5,7 +5,7 @@
 //! role's own events are `Role` events with the role's code for the kind,
 //! dispatched by the roles registry to the role's file.
 
-use crate::agents::Role;
+use crate::roles::Role;
 
 /// One thing that happens at a tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -36,6 +36,7 @@
 pub mod agents;
 pub mod allocation;
 pub mod amount;
+pub mod distribution;
 pub mod engine;
 pub mod error;
 pub mod event;
@@ -43,12 +44,12 @@ pub mod governance;
 pub mod health;
 pub mod ledger;
 pub mod market;
-pub mod memory;
 pub mod queue;
 pub mod quote;
 pub mod record;
 pub mod reward;
 pub mod rng;
+pub mod roles;
 pub mod sampling;
 pub mod scenario;
 pub mod stats;
@@ -60,6 +61,7 @@ pub mod world;
 pub use engine::Simulation;
 pub use error::SimError;
 pub use record::{EpochRecord, Observer};
+pub use scenario::memory;
 pub use scenario::{parse_scenario, LoadedScenario, Override, Scenario, ScenarioError};
 
 /// Version of the engine, recorded in run manifests.

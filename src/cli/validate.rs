@@ -60,7 +60,7 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
             p.role.as_str(),
             p.count
         )?;
-        let attrs: Vec<String> = mirage_sim::agents::population_distributions(p)
+        let attrs: Vec<String> = mirage_sim::scenario::population_distributions(p)
             .into_iter()
             .map(|(name, dist)| format!("{name} {}", describe(dist.table())))
             .collect();

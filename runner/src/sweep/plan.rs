@@ -248,6 +248,10 @@ impl Plan {
                 text: format!("{}={}", axis.path, cell(value)),
             };
             apply_override(&mut table, &ov).map_err(|e| format!("axis `{}`: {e}", axis.path))?;
+            if matches!(&axis.kind, AxisKind::Range(r) if r.others_proportional) {
+                rescale_other_shares(&mut table, &axis.path, value)
+                    .map_err(|e| format!("axis `{}`: {e}", axis.path))?;
+            }
         }
         Ok(table)
     }
@@ -456,4 +460,80 @@ where
         .from_writer(Vec::with_capacity(256));
     w.write_record(cells)?;
     w.into_inner().map_err(|e| anyhow!("{}", e.error()))
+}
+
+/// `others = "proportional"`: with pool p's share set to x, every other
+/// `[reward.<q>]` table's share s_q becomes s_q · (1 − x) / Σ_{r≠p} s_r (the
+/// base scenario's shares), so their ratios are kept and all shares still
+/// add up to 1.
+fn rescale_other_shares(table: &mut toml::Table, path: &str, value: &Value) -> Result<(), String> {
+    let pool = path.split('.').nth(1).unwrap_or_default();
+    let x = match value {
+        Value::Float(f) => *f,
+        Value::Integer(i) => *i as f64,
+        other => return Err(format!("a share is a number, not {other}")),
+    };
+    let Some(Value::Table(reward)) = table.get_mut("reward") else {
+        return Err("others = \"proportional\" needs [reward.*] pools to rescale".into());
+    };
+    let share_of = |t: &Value| match t.get("share") {
+        Some(Value::Float(f)) => Some(*f),
+        Some(Value::Integer(i)) => Some(*i as f64),
+        _ => None,
+    };
+    let others: f64 = reward
+        .iter()
+        .filter(|(name, _)| name.as_str() != pool)
+        .filter_map(|(_, t)| share_of(t))
+        .sum();
+    if others.is_nan() || others <= 0.0 {
+        return Err(format!(
+            "others = \"proportional\" rescales the other pools' shares, and no pool but \
+             `{pool}` has a share above 0"
+        ));
+    }
+    let factor = (1.0 - x) / others;
+    for (name, t) in reward.iter_mut() {
+        if name.as_str() == pool {
+            continue;
+        }
+        if let (Some(s), Value::Table(t)) = (share_of(t), t) {
+            t.insert("share".into(), Value::Float(s * factor));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rescaled_share_keeps_the_others_ratios_and_the_sum_at_one() {
+        let mut table: toml::Table = "[reward.compute]\nshare = 0.6\n[reward.data]\nshare = 0.25\n\
+             [reward.validation]\nshare = 0.15\n"
+            .parse()
+            .expect("toml");
+        table["reward"]["data"]
+            .as_table_mut()
+            .expect("table")
+            .insert("share".into(), Value::Float(0.4));
+        rescale_other_shares(&mut table, "reward.data.share", &Value::Float(0.4))
+            .expect("rescaled");
+        let share = |pool: &str| table["reward"][pool]["share"].as_float().expect("float");
+        assert!((share("compute") - 0.48).abs() < 1e-12, "0.6 · 0.6 / 0.75");
+        assert!(
+            (share("validation") - 0.12).abs() < 1e-12,
+            "0.15 · 0.6 / 0.75"
+        );
+        assert_eq!(share("data"), 0.4);
+        let sum = share("compute") + share("data") + share("validation");
+        assert!((sum - 1.0).abs() < 1e-12, "{sum}");
+        assert!((share("compute") / share("validation") - 4.0).abs() < 1e-12);
+
+        let mut alone: toml::Table = "[reward.data]\nshare = 1\n".parse().expect("toml");
+        let err = rescale_other_shares(&mut alone, "reward.data.share", &Value::Float(0.5))
+            .expect_err("nothing to rescale");
+        assert!(err.contains("no pool but `data`"), "{err}");
+    }
 }

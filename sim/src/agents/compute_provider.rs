@@ -7,11 +7,11 @@ use rand::Rng;
 
 use super::{draw, Agents, AttrKind, Attribute, Attributes, Role, RoleBehaviour, Spawned};
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
+use crate::distribution::DistSpec;
 use crate::error::SimError;
 use crate::event::Event;
-use crate::reward::PoolKind;
 use crate::rng::SimRng;
-use crate::scenario::DistSpec;
+use crate::roles::PoolKind;
 use crate::world::World;
 
 /// The role's event kinds.

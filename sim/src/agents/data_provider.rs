@@ -9,11 +9,11 @@ use rand::Rng;
 
 use super::{draw, Agents, AttrKind, Attribute, Attributes, Role, RoleBehaviour, Spawned};
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
+use crate::distribution::DistSpec;
 use crate::error::SimError;
-use crate::reward::PoolKind;
 use crate::rng::SimRng;
+use crate::roles::PoolKind;
 use crate::sampling::AliasTable;
-use crate::scenario::DistSpec;
 use crate::world::{exp_delay, World};
 
 /// The role's event kinds.

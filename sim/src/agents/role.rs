@@ -3,8 +3,9 @@
 //! genesis, the processes it starts, the events it handles, its epoch-start
 //! process, whether it bears operating costs, and the pool its work counts
 //! toward), the attribute declarations and the parsed attribute table of a
-//! population. The registry of roles (the `roles!` list in `agents/mod.rs`)
-//! turns these into the `Role` enum and statically dispatched calls, so no
+//! population. The registry of roles (the `role_registry!` list in
+//! `crate::roles`, which defines the `Role` enum, expanded by `roles!` in
+//! `agents/mod.rs`) turns these into statically dispatched calls, so no
 //! trait object is called per event.
 
 use std::collections::BTreeMap;
@@ -16,10 +17,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::Agents;
+use crate::distribution::{DistSpec, EmpiricalData};
 use crate::error::SimError;
-use crate::reward::PoolKind;
 use crate::rng::SimRng;
-use crate::scenario::{DistSpec, EmpiricalData};
+use crate::roles::PoolKind;
 use crate::world::World;
 
 /// What kind of value an attribute takes.
@@ -73,11 +74,7 @@ impl AttrKind {
 /// ledger's integers).
 pub const MAX_COST_PER_EVENT: f64 = 1e6;
 
-/// The largest rate an [`AttrKind::Rate`] attribute takes, in events per
-/// agent per tick (so per epoch: this × `ticks_per_epoch`). Delays are
-/// whole ticks: at this rate an agent averages about e⁸ ≈ 3,000 events in
-/// a tick before its clock moves on; far above it, the tick never ends.
-pub const MAX_EVENTS_PER_TICK: f64 = 16.0;
+pub use crate::world::MAX_EVENTS_PER_TICK;
 
 /// Checks a rate attribute against its bound for `ticks_per_epoch`.
 pub fn check_rate(name: &str, dist: &DistSpec, ticks_per_epoch: u64) -> Result<(), String> {
@@ -315,7 +312,8 @@ pub struct Spawned {
     pub unvested: u64,
 }
 
-/// A role: one file under `agents/`, one line in the `roles!` registry.
+/// A role: one file under `agents/`, one line in the `role_registry!` list
+/// (`sim/src/roles.rs`).
 /// Dispatch is static: the registry generates the `Role` enum and one
 /// `match` per call, so the engine never calls a trait object per event.
 pub trait RoleBehaviour: std::fmt::Debug + Clone + Default {

@@ -7,9 +7,9 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{draw, AttrKind, Attribute, Attributes, Role, RoleBehaviour, Spawned};
+use crate::distribution::DistSpec;
 use crate::error::SimError;
 use crate::rng::SimRng;
-use crate::scenario::DistSpec;
 use crate::world::{exp_delay, World};
 
 /// The role's event kinds.

@@ -15,10 +15,16 @@ impl Simulation {
         let Some(config) = &scenario.governance else {
             return;
         };
+        // Each population's number of operators (its identities' owners).
+        let operators = self
+            .populations
+            .iter()
+            .map(|p| p.operators.map_or(1, |n| n.get()))
+            .collect();
         let mut g = Box::new(Governance::new(
             config,
             seed,
-            &self.populations,
+            operators,
             &self.population_names,
             self.world.rules.ticks_per_epoch,
             self.world.rules.decimals,

@@ -9,10 +9,14 @@ use std::ops::Range;
 use thiserror::Error;
 
 use super::empirical::{record_files, resolve, DataFiles, NoFiles};
+use super::memory::MemoryLimit;
+use super::population::{check_population, check_rates};
 use super::{FeePolicy, PoolConfig, RewardPools, Role, Scenario};
-use crate::agents::{check_population, check_rates};
-use crate::memory::MemoryLimit;
+use crate::agents::{draw_amount, RoleParams, RoleTables};
+use crate::amount::{to_base_units, QUOTE_DECIMALS};
+use crate::distribution::DistSpec;
 use crate::reward::{SchemeCheck, SchemeParams, SchemeRegistry};
+use crate::rng::{stream, SimRng, Stream};
 pub use crate::toml_path::at_path;
 
 /// A scenario error, with where it is.
@@ -138,7 +142,7 @@ pub fn parse_scenario_with_files(
 }
 
 /// `parse_scenario_with_files`, refusing before genesis a scenario whose
-/// estimated memory (`crate::memory::estimate`) exceeds `memory_limit`,
+/// estimated memory (`super::memory::estimate`) exceeds `memory_limit`,
 /// located at the population to shrink.
 pub fn parse_scenario_within(
     text: &str,
@@ -152,7 +156,7 @@ pub fn parse_scenario_within(
         match memory_limit {
             None => Ok(()),
             Some(limit) => {
-                crate::memory::check(s, registry, limit).map_err(|(population, message)| {
+                super::memory::check(s, registry, limit).map_err(|(population, message)| {
                     let span = population
                         .and_then(|i| {
                             let p = s.population.get(i)?;
@@ -175,7 +179,7 @@ pub fn parse_scenario_within(
     check(&scenario, registry, Some(text)).map_err(|(span, message)| at(span, message))?;
     if overrides.is_empty() {
         fits(&scenario).map_err(|(span, message)| at(span, message))?;
-        check_genesis(&scenario, registry).map_err(|(span, message)| at(span, message))?;
+        check_genesis(&scenario).map_err(|(span, message)| at(span, message))?;
         record_files(&mut table, &scenario);
         let resolved = render(&table);
         return Ok(LoadedScenario {
@@ -206,7 +210,7 @@ pub fn parse_scenario_within(
     resolve(&mut scenario, files).map_err(failed)?;
     check(&scenario, registry, None).map_err(failed)?;
     fits(&scenario).map_err(failed)?;
-    check_genesis(&scenario, registry).map_err(failed)?;
+    check_genesis(&scenario).map_err(failed)?;
     record_files(&mut table, &scenario);
     let resolved = render(&table);
     Ok(LoadedScenario {
@@ -401,25 +405,74 @@ fn span_of(text: Option<&str>, path: &[&str]) -> Option<Range<usize>> {
         .map(|v| v.span())
 }
 
-/// Builds the genesis of the run (allocations are drawn from the scenario's
-/// seed, so whether they fit the supply is known before any output is
-/// written) and blames the population, or the market, whose funding does
-/// not fit.
-fn check_genesis(s: &Scenario, registry: &SchemeRegistry) -> Result<(), (Range<usize>, String)> {
-    match crate::engine::Simulation::with_schemes(s, s.seed, registry) {
-        Ok(_) => Ok(()),
-        Err(crate::SimError::Genesis(message)) => {
-            let span = s
-                .population
-                .iter()
-                .enumerate()
-                .find(|(i, p)| message.contains(&format!("`{}`", p.get_ref().display_name(*i))))
-                .map(|(_, p)| p.span())
-                .unwrap_or(0..0);
-            Err((span, message))
-        }
-        Err(other) => Err((0..0, other.to_string())),
+/// Replays the funding of genesis — the draws `Simulation::new` makes from
+/// the genesis stream, in its order, on copies of the populations — so
+/// whether the allocations fit the supply is known before any output is
+/// written, and blames the population (or the market) whose funding the
+/// treasury cannot cover, with the engine's own message. No simulation is
+/// built: the loader sits below the engine.
+fn check_genesis(s: &Scenario) -> Result<(), (Range<usize>, String)> {
+    let decimals = s.decimals;
+    let supply = to_base_units(s.initial_supply.get_ref().0, decimals);
+    if supply > u64::MAX / 4 {
+        return Err((
+            0..0,
+            format!(
+                "initial_supply of {} tokens at {decimals} decimals does not fit 64-bit base units",
+                s.initial_supply.get_ref().0
+            ),
+        ));
     }
+    let mut treasury = supply;
+    if let Some(m) = &s.market {
+        let tokens = to_base_units(m.token_reserve.0, decimals);
+        treasury = treasury.checked_sub(tokens).ok_or_else(|| {
+            (
+                0..0,
+                format!(
+                    "market.token_reserve ({} tokens) exceeds initial_supply",
+                    m.token_reserve.0
+                ),
+            )
+        })?;
+    }
+    let mut rng = stream(s.seed, Stream::Genesis);
+    let mut tables = RoleTables::default();
+    let mut agent = 0u32;
+    for (i, p) in s.population.iter().enumerate() {
+        // A copy, as genesis samples its own (an `in_order` cursor moves).
+        let spec = p.get_ref().clone();
+        let params = RoleParams::new(spec.role, &spec.attributes);
+        let name = spec.display_name(i);
+        let amount = |d: &Option<toml::Spanned<DistSpec>>, rng: &mut SimRng, decimals| {
+            draw_amount(rng, d.as_ref().map(|d| d.get_ref()), decimals)
+        };
+        for _ in 0..spec.count {
+            let unvested = tables.spawn(agent, &params, &mut rng, decimals).unvested;
+            agent += 1;
+            let balance = amount(&spec.balance, &mut rng, decimals);
+            let stake = amount(&spec.stake, &mut rng, decimals);
+            // Drawn for its place in the stream; quote does not come from
+            // the treasury.
+            amount(&spec.capital, &mut rng, QUOTE_DECIMALS);
+            for (what, units) in [
+                ("a balance", balance),
+                ("a stake", stake),
+                ("an allocation", unvested),
+            ] {
+                treasury = treasury.checked_sub(units).ok_or_else(|| {
+                    (
+                        p.span(),
+                        format!(
+                            "population `{name}`: the treasury cannot fund {what} of {units} base \
+                             units (initial allocations exceed initial_supply)"
+                        ),
+                    )
+                })?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks what serde cannot: cross-field rules, with the span to blame.
@@ -626,7 +679,7 @@ fn check(
             format!("fees.task_fee is too large (at most {max_fee:.0})"),
         ));
     }
-    let max_tasks = crate::engine::MAX_TASKS_PER_EPOCH;
+    let max_tasks = super::MAX_TASKS_PER_EPOCH;
     if s.demand.tasks_per_epoch.0 > max_tasks {
         return Err((
             span_of(source, &["demand", "tasks_per_epoch"]).unwrap_or(0..0),

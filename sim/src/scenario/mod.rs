@@ -3,9 +3,10 @@
 //! error carries the file's line and column. Loading, `--set` overrides and
 //! error reporting live in `load`; distributions in `distribution`.
 
-pub mod distribution;
 pub mod empirical;
 pub mod load;
+pub mod memory;
+pub mod population;
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
@@ -13,11 +14,12 @@ use std::num::NonZeroU32;
 use serde::{Deserialize, Deserializer, Serialize};
 use toml::Spanned;
 
+pub use crate::distribution::{DistSpec, DistTable, EmpiricalData, EmpiricalSample};
 pub use crate::values::{
     EmissionSchedule, Fraction, NonNegative, Positive, Probability, SlashDestination,
 };
-pub use distribution::{DistSpec, DistTable, EmpiricalSample};
-pub use empirical::{DataFiles, DataRequest, EmpiricalBuilder, EmpiricalData, NoFiles};
+pub use empirical::{DataFiles, DataRequest, EmpiricalBuilder, NoFiles};
+pub use population::{check_population, common_attributes, population_distributions, SpecIssue};
 
 pub use crate::agents::speculator::Strategy;
 pub use crate::agents::{Attributes, Role};
@@ -28,6 +30,11 @@ pub use load::{
     scenario_from_table_with, scenario_from_table_with_files, LoadedScenario, Override,
     ScenarioError,
 };
+
+/// The most tasks per epoch the demand reaches (`demand.tasks_per_epoch`
+/// is refused above it; growth stops at it), so that task arrivals never
+/// stall the clock.
+pub const MAX_TASKS_PER_EPOCH: f64 = 1e9;
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
