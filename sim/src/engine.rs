@@ -37,6 +37,8 @@ use crate::value::{AgentValue, Economy, EntryPrice, ValueBook, ValueRow};
 use crate::world::{EpochCounters, Rules, World};
 use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
 
+pub use crate::scenario::MAX_TASKS_PER_EPOCH;
+
 #[path = "governance/hooks.rs"]
 mod governance_hooks;
 
@@ -725,11 +727,12 @@ impl Simulation {
         Ok(())
     }
 
-    /// Task arrivals per tick in the current epoch.
+    /// Task arrivals per tick in the current epoch: the demand grows by
+    /// `growth_per_epoch` until it reaches [`MAX_TASKS_PER_EPOCH`].
     fn arrival_rate_per_tick(&self) -> f64 {
-        self.world.rules.tasks_per_epoch
-            * (1.0 + self.world.rules.demand_growth).powi(self.world.epoch as i32)
-            / self.world.rules.ticks_per_epoch as f64
+        let per_epoch = self.world.rules.tasks_per_epoch
+            * (1.0 + self.world.rules.demand_growth).powi(self.world.epoch as i32);
+        per_epoch.min(MAX_TASKS_PER_EPOCH) / self.world.rules.ticks_per_epoch as f64
     }
 
     fn schedule_next_arrival(&mut self) {
@@ -738,7 +741,13 @@ impl Simulation {
             return;
         }
         let gap: f64 = self.world.rng.sample(Exp1);
-        self.arrival_clock += gap / rate_per_tick;
+        let next = self.arrival_clock + gap / rate_per_tick;
+        // The clock always moves on, however small the gap against it.
+        self.arrival_clock = if next > self.arrival_clock {
+            next
+        } else {
+            f64::from_bits(self.arrival_clock.max(0.0).to_bits() + 1)
+        };
         let tick = self.arrival_clock.floor();
         if tick < (u64::MAX / 2) as f64 {
             self.world.queue.push(tick as u64, Event::TaskArrival);

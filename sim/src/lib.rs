@@ -61,6 +61,7 @@ pub mod world;
 pub use engine::Simulation;
 pub use error::SimError;
 pub use record::{EpochRecord, Observer};
+pub use scenario::memory;
 pub use scenario::{parse_scenario, LoadedScenario, Override, Scenario, ScenarioError};
 
 /// Version of the engine, recorded in run manifests.

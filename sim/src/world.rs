@@ -111,12 +111,21 @@ impl World {
     }
 }
 
+/// The largest rate a rate attribute (`agents::AttrKind::Rate`) takes, in events per
+/// agent per tick (so per epoch: this × `ticks_per_epoch`). Delays are
+/// whole ticks: at this rate an agent averages about e⁸ ≈ 3,000 events in
+/// a tick before its clock moves on; far above it, the tick never ends.
+pub const MAX_EVENTS_PER_TICK: f64 = 16.0;
+
 /// Ticks until the next event of a Poisson process with `rate_per_epoch`.
 #[inline]
 pub fn exp_delay(rng: &mut SimRng, rate_per_epoch: f64, ticks_per_epoch: u64) -> Option<u64> {
     if !(rate_per_epoch > 0.0 && rate_per_epoch.is_finite()) {
         return None;
     }
+    // The loader bounds rates; a rare draw of an unbounded distribution
+    // above the bound is capped at it, so the clock always moves on.
+    let rate_per_epoch = rate_per_epoch.min(MAX_EVENTS_PER_TICK * ticks_per_epoch as f64);
     let x: f64 = rng.sample(Exp1);
     let ticks = (x * ticks_per_epoch as f64 / rate_per_epoch).round();
     (ticks < (u64::MAX / 4) as f64).then_some(ticks as u64)

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use mirage_analysis::schema;
+use mirage_sim::memory::{self, MemoryLimit};
 use mirage_sim::reward::SchemeRegistry;
 use mirage_sim::scenario::{
-    apply_override, check_schema, parse_scenario_with_files, render, scenario_from_table_with_files,
+    apply_override, check_schema, parse_scenario_within, render, scenario_from_table_with_files,
 };
 use mirage_sim::{parse_scenario, Override, Scenario};
 use rayon::prelude::*;
@@ -51,11 +52,28 @@ pub struct Plan {
     files: CsvFiles,
 }
 
+/// Bytes a sweep keeps per run while it runs or finishes: a done flag and
+/// the run's row location (16 bytes), with room for the merge's index.
+pub const BYTES_PER_RUN: u64 = 40;
+
 impl Plan {
     /// Reads `path` (a scenario with a `[sweep]` table, or a sweep file
     /// whose `scenario` key names one), applies the overrides to the base
-    /// scenario, and parses the sweep.
+    /// scenario, and parses the sweep. The base scenario's estimated memory
+    /// is checked against the machine's default limit before its genesis.
     pub fn load(path: &Path, seed: Option<u64>, sets: &[String]) -> Result<Self> {
+        let limit = crate::memory_limit::default_limit();
+        Self::load_limited(path, seed, sets, limit.as_ref())
+    }
+
+    /// `load`, checking the base scenario against `memory_limit` (None: no
+    /// check; the points are checked by [`Plan::check_memory`]).
+    pub fn load_limited(
+        path: &Path,
+        seed: Option<u64>,
+        sets: &[String],
+        memory_limit: Option<&MemoryLimit>,
+    ) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         // The file that holds the [sweep] table, for located errors.
@@ -122,12 +140,13 @@ impl Plan {
             });
         }
         let files = CsvFiles::beside(&scenario_file);
-        let loaded = parse_scenario_with_files(
+        let loaded = parse_scenario_within(
             &scenario_text,
             &scenario_file.display().to_string(),
             &overrides,
             SchemeRegistry::builtin_ref(),
             &files,
+            memory_limit,
         )?;
         let mut table = loaded.table;
         // Sweeps are not recursive: no run sees the [sweep] table.
@@ -292,6 +311,59 @@ impl Plan {
             bail!("{file}: point {point} ({described}): {e}");
         }
         Ok(())
+    }
+
+    /// Refuses a sweep whose `threads` concurrent runs would need more
+    /// memory than `limit`: the largest estimate over the points
+    /// (`mirage_sim::memory`) times the threads. Points that do not load
+    /// are left to `validate`.
+    pub fn check_memory(&self, limit: &MemoryLimit, threads: usize) -> Result<()> {
+        let registry = SchemeRegistry::builtin_ref();
+        let largest = (0..self.points())
+            .into_par_iter()
+            .filter_map(|point| {
+                let values = self.point_values(point);
+                let scenario = self.point_scenario(&values).ok()?;
+                Some((memory::estimate(&scenario, registry).bytes, point))
+            })
+            .max_by_key(|&(bytes, point)| (bytes, std::cmp::Reverse(point)));
+        // The sweep's own books: whether each run is done and where its
+        // row is (`journal::RowIndex`), for every run of the sweep.
+        let books = self.runs().saturating_mul(BYTES_PER_RUN);
+        if books > limit.bytes {
+            bail!(
+                "{}: a sweep of {} runs needs an estimated {} of memory for its books alone ({BYTES_PER_RUN} bytes per run), more than the limit of {} ({}): fewer points or replications, or raise --max-memory",
+                self.source.display(),
+                self.runs(),
+                memory::format_bytes(books),
+                memory::format_bytes(limit.bytes),
+                limit.source
+            );
+        }
+        let Some((each, point)) = largest else {
+            return Ok(());
+        };
+        let each = each.saturating_add(books);
+        let threads_u64 = threads.max(1) as u64;
+        if each.saturating_mul(threads_u64) <= limit.bytes {
+            return Ok(());
+        }
+        let fitting = limit.bytes / each.max(1);
+        let fix = if fitting >= 1 {
+            format!("lower --jobs to {fitting}, or raise --max-memory")
+        } else {
+            "one run alone does not fit: shrink the populations, or raise --max-memory".into()
+        };
+        let values = self.point_values(point);
+        bail!(
+            "{}: a run of point {point} ({}) needs an estimated {} of memory; {threads} run(s) at once need {}, more than the limit of {} ({}): {fix}",
+            self.source.display(),
+            self.describe(&values),
+            memory::format_bytes(each),
+            memory::format_bytes(each.saturating_mul(threads_u64)),
+            memory::format_bytes(limit.bytes),
+            limit.source
+        )
     }
 
     /// sha256 of the resolved base scenario.

@@ -59,7 +59,7 @@ impl RoleBehaviour for ComputeProviders {
         },
         Attribute {
             name: "cost_per_task",
-            kind: AttrKind::NonNegative,
+            kind: AttrKind::Cost,
             doc: "operating cost per task, quote units (default 0)",
         },
         Attribute {
@@ -86,12 +86,7 @@ impl RoleBehaviour for ComputeProviders {
         let capacity = draw(rng, params.capacity.as_ref(), 100.0, AttrKind::NonNegative);
         self.capacity
             .push(capacity.round().min(f64::from(u32::MAX)) as u32);
-        let cost = draw(
-            rng,
-            params.cost_per_task.as_ref(),
-            0.0,
-            AttrKind::NonNegative,
-        );
+        let cost = draw(rng, params.cost_per_task.as_ref(), 0.0, AttrKind::Cost);
         self.cost_per_task.push(to_base_units(cost, QUOTE_DECIMALS));
         self.honesty.push(draw(
             rng,
@@ -125,7 +120,10 @@ impl RoleBehaviour for ComputeProviders {
         }
         let correct = self.result_is_correct(row, &mut world.rng);
         world.counters.tasks_completed += 1;
-        world.agents.cost_epoch[provider as usize] += self.cost_per_task[row as usize];
+        // Saturating: bounded costs per event reach u64::MAX only beyond
+        // 1e13 quote of costs per agent and epoch.
+        let cost = &mut world.agents.cost_epoch[provider as usize];
+        *cost = cost.saturating_add(self.cost_per_task[row as usize]);
         if world.rules.sample_rate > 0.0 && world.rng.random::<f64>() < world.rules.sample_rate {
             world.queue.push(
                 tick + world.rules.validation_delay,

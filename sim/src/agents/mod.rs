@@ -30,7 +30,10 @@ pub use compute_provider::ComputeProviders;
 pub use data_provider::DataProviders;
 pub use holder::Holders;
 pub use investor::Investors;
-pub use role::{AttrKind, Attribute, Attributes, RoleBehaviour, Spawned};
+pub use role::{
+    AttrKind, Attribute, Attributes, RoleBehaviour, Spawned, MAX_COST_PER_EVENT,
+    MAX_EVENTS_PER_TICK,
+};
 pub use speculator::Speculators;
 pub use validator::Validators;
 
@@ -162,6 +165,7 @@ pub fn draw<R: Rng + ?Sized>(
     let v = dist.map_or(default, |d| d.sample(rng));
     match kind {
         AttrKind::Probability => v.clamp(0.0, 1.0),
+        AttrKind::Cost => v.clamp(0.0, role::MAX_COST_PER_EVENT),
         _ => v.max(0.0),
     }
 }

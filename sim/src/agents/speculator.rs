@@ -76,7 +76,7 @@ impl RoleBehaviour for Speculators {
         },
         Attribute {
             name: "trades_per_epoch",
-            kind: AttrKind::NonNegative,
+            kind: AttrKind::Rate,
             doc: "mean trades per epoch (default 1)",
         },
     ];
@@ -109,7 +109,7 @@ impl RoleBehaviour for Speculators {
             rng,
             params.trades_per_epoch.as_ref(),
             1.0,
-            AttrKind::NonNegative,
+            AttrKind::Rate,
         ));
         Spawned { row, unvested: 0 }
     }

@@ -273,6 +273,12 @@ pub trait SchemeFactory: Debug + Send + Sync {
         Ok(())
     }
 
+    /// The scheme's own working memory in bytes at its peak (default 0),
+    /// for the memory estimate made before genesis (`crate::scenario::memory`).
+    fn memory_bytes(&self, _params: Option<&toml::Value>) -> u64 {
+        0
+    }
+
     /// Builds the scheme for one run (called once, after `check` passed).
     fn build(
         &self,

@@ -9,7 +9,8 @@ use std::ops::Range;
 use thiserror::Error;
 
 use super::empirical::{record_files, resolve, DataFiles, NoFiles};
-use super::population::check_population;
+use super::memory::MemoryLimit;
+use super::population::{check_population, check_rates};
 use super::{FeePolicy, PoolConfig, RewardPools, Role, Scenario};
 use crate::agents::{draw_amount, RoleParams, RoleTables};
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
@@ -137,6 +138,37 @@ pub fn parse_scenario_with_files(
     registry: &SchemeRegistry,
     files: &dyn DataFiles,
 ) -> Result<LoadedScenario, ScenarioError> {
+    parse_scenario_within(text, path, overrides, registry, files, None)
+}
+
+/// `parse_scenario_with_files`, refusing before genesis a scenario whose
+/// estimated memory (`super::memory::estimate`) exceeds `memory_limit`,
+/// located at the population to shrink.
+pub fn parse_scenario_within(
+    text: &str,
+    path: &str,
+    overrides: &[Override],
+    registry: &SchemeRegistry,
+    files: &dyn DataFiles,
+    memory_limit: Option<&MemoryLimit>,
+) -> Result<LoadedScenario, ScenarioError> {
+    let fits = |s: &Scenario| -> Result<(), (Range<usize>, String)> {
+        match memory_limit {
+            None => Ok(()),
+            Some(limit) => {
+                super::memory::check(s, registry, limit).map_err(|(population, message)| {
+                    let span = population
+                        .and_then(|i| {
+                            let p = s.population.get(i)?;
+                            span_of(Some(text), &["population", &i.to_string(), "count"])
+                                .or_else(|| Some(p.span()))
+                        })
+                        .unwrap_or(0..0);
+                    (span, message)
+                })
+            }
+        }
+    };
     let at = |span: Range<usize>, message: String| located(text, path, span, message);
     let mut table: toml::Table = text
         .parse()
@@ -146,6 +178,7 @@ pub fn parse_scenario_with_files(
     resolve(&mut scenario, files).map_err(|(span, message)| at(span, message))?;
     check(&scenario, registry, Some(text)).map_err(|(span, message)| at(span, message))?;
     if overrides.is_empty() {
+        fits(&scenario).map_err(|(span, message)| at(span, message))?;
         check_genesis(&scenario).map_err(|(span, message)| at(span, message))?;
         record_files(&mut table, &scenario);
         let resolved = render(&table);
@@ -176,6 +209,7 @@ pub fn parse_scenario_with_files(
     };
     resolve(&mut scenario, files).map_err(failed)?;
     check(&scenario, registry, None).map_err(failed)?;
+    fits(&scenario).map_err(failed)?;
     check_genesis(&scenario).map_err(failed)?;
     record_files(&mut table, &scenario);
     let resolved = render(&table);
@@ -485,6 +519,8 @@ fn check(
             Some((error.span()?, error.message().to_string()))
         };
         check_population(spec, p.span(), &precise).map_err(|issue| (issue.span, issue.message))?;
+        check_rates(spec, u64::from(s.ticks_per_epoch.get()))
+            .map_err(|issue| (issue.span, issue.message))?;
         if !names.insert(spec.display_name(i)) {
             return Err((
                 p.span(),
@@ -500,6 +536,27 @@ fn check(
                 "initial_supply is too large for {} decimals (at most {:.0} tokens)",
                 s.decimals,
                 (u64::MAX / 4) as f64 / 10f64.powi(s.decimals as i32)
+            ),
+        ));
+    }
+    let epochs = f64::from(s.epochs.get());
+    let minting_epochs = match s.emission.schedule {
+        crate::values::EmissionSchedule::None => 0.0,
+        crate::values::EmissionSchedule::Constant => epochs,
+        // per_epoch × interval × (1 + ½ + ¼ + …) < 2 × per_epoch × interval.
+        crate::values::EmissionSchedule::Halving => {
+            epochs.min(2.0 * f64::from(s.emission.halving_interval.get()))
+        }
+    };
+    let minted = s.emission.per_epoch.0 * minting_epochs * 10f64.powi(s.decimals as i32);
+    if supply + minted > (u64::MAX / 4) as f64 {
+        return Err((
+            span_of(source, &["emission", "per_epoch"]).unwrap_or(0..0),
+            format!(
+                "emission.per_epoch is too large: initial_supply plus what {} epochs mint must stay                  below {:.0} tokens for {} decimals",
+                s.epochs,
+                (u64::MAX / 4) as f64 / 10f64.powi(s.decimals as i32),
+                s.decimals
             ),
         ));
     }
@@ -620,6 +677,16 @@ fn check(
         return Err((
             span_of(source, &["fees", "task_fee"]).unwrap_or(0..0),
             format!("fees.task_fee is too large (at most {max_fee:.0})"),
+        ));
+    }
+    let max_tasks = super::MAX_TASKS_PER_EPOCH;
+    if s.demand.tasks_per_epoch.0 > max_tasks {
+        return Err((
+            span_of(source, &["demand", "tasks_per_epoch"]).unwrap_or(0..0),
+            format!(
+                "demand.tasks_per_epoch is a rate of tasks per epoch, at most {max_tasks:e}, got {}",
+                s.demand.tasks_per_epoch.0
+            ),
         ));
     }
     let has = |role: Role| s.population.iter().any(|p| p.get_ref().role == role);

@@ -5,6 +5,7 @@
 
 pub mod empirical;
 pub mod load;
+pub mod memory;
 pub mod population;
 
 use std::collections::BTreeMap;
@@ -25,9 +26,15 @@ pub use crate::agents::{Attributes, Role};
 pub use crate::reward::PoolKind;
 pub use load::{
     apply_override, at_path, check_schema, located, parse_scenario, parse_scenario_with,
-    parse_scenario_with_files, render, scenario_from_table, scenario_from_table_with,
-    scenario_from_table_with_files, LoadedScenario, Override, ScenarioError,
+    parse_scenario_with_files, parse_scenario_within, render, scenario_from_table,
+    scenario_from_table_with, scenario_from_table_with_files, LoadedScenario, Override,
+    ScenarioError,
 };
+
+/// The most tasks per epoch the demand reaches (`demand.tasks_per_epoch`
+/// is refused above it; growth stops at it), so that task arrivals never
+/// stall the clock.
+pub const MAX_TASKS_PER_EPOCH: f64 = 1e9;
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]

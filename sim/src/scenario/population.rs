@@ -8,7 +8,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::{PopulationSpec, SellPolicy};
-use crate::agents::role::{check_dist_range, Locate};
+use crate::agents::role::{check_dist_range, check_rate, Locate};
 use crate::agents::{AttrKind, Attribute, Role};
 use crate::distribution::DistSpec;
 
@@ -43,6 +43,27 @@ pub fn population_distributions(spec: &PopulationSpec) -> Vec<(&'static str, Dis
         .filter(|a| a.kind.is_distribution() && !matches!(a.name, "stake" | "capital"))
         .filter_map(|a| spec.attributes.dist(a.name).map(|d| (a.name, d)));
     common.chain(own).collect()
+}
+
+/// Checks a population's rate attributes against their bound for
+/// `ticks_per_epoch` (`role::check_rate`), with the span of the value.
+pub fn check_rates(spec: &PopulationSpec, ticks_per_epoch: u64) -> Result<(), SpecIssue> {
+    for attr in spec.role.attributes() {
+        if attr.kind != AttrKind::Rate {
+            continue;
+        }
+        let (Some(dist), Some(value)) = (
+            spec.attributes.dist(attr.name),
+            spec.attributes.values.get(attr.name),
+        ) else {
+            continue;
+        };
+        check_rate(attr.name, &dist, ticks_per_epoch).map_err(|message| SpecIssue {
+            span: value.span(),
+            message,
+        })?;
+    }
+    Ok(())
 }
 
 /// Checks that a population table only sets attributes its role reads and
