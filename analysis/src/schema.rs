@@ -400,6 +400,37 @@ pub mod epochs {
         "wealth_{role} marked to market at the pool's price + the members' quote (6 decimals); empty without a market",
     );
 
+    pub const WRONG_ACCEPTED: Column = col(
+        "wrong_accepted",
+        "results",
+        "wrong results accepted this epoch",
+        "results made final this epoch although wrong (verification.regime: unchecked or uncaught under sampled, all wrong ones under none, undisputed under optimistic, a wrong majority under redundant, never under zk)",
+    );
+    pub const VERIFICATION_COST_QUOTE: Column = col(
+        "verification_cost_quote",
+        "quote",
+        "verification cost this epoch",
+        "quote spent on verification: zk proofs (proof_cost + proof_overhead × task cost) and provers (per operator per epoch), redundant replicas beyond the first, challengers' re-executions (6 decimals); 0 under sampled and none",
+    );
+    pub const MEAN_LATENCY_TICKS: Column = col(
+        "mean_latency_ticks",
+        "ticks",
+        "mean ticks to finality",
+        "over results accepted this epoch, ticks from the result to its finality (validation.delay_ticks for sampled checks, 0 unchecked; challenge window; last replica − first; proof_ticks); empty when none was accepted",
+    );
+    pub const CHALLENGES: Column = col(
+        "challenges",
+        "checks",
+        "challengers' checks this epoch",
+        "results re-executed by challengers (optimistic)",
+    );
+    pub const FRAUDS_CAUGHT: Column = col(
+        "frauds_caught",
+        "results",
+        "wrong results caught this epoch",
+        "wrong results detected: caught by a validator, disputed by a challenger, outvoted, or without a valid proof",
+    );
+
     pub const COLUMNS: &[Column] = &[
         EPOCH,
         TIME,
@@ -433,6 +464,11 @@ pub mod epochs {
         SUPPLY_MARKET_POOL,
         SUPPLY_REWARDS_POOL,
         SUPPLY_FEE_ESCROW,
+        WRONG_ACCEPTED,
+        VERIFICATION_COST_QUOTE,
+        MEAN_LATENCY_TICKS,
+        CHALLENGES,
+        FRAUDS_CAUGHT,
     ];
     /// Repeated for each role present in the scenario, in role order.
     pub const ROLE_COLUMNS: &[Column] = &[

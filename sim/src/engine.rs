@@ -34,6 +34,7 @@ use crate::scenario::{
 };
 use crate::stats::{sort_amounts, CarriedOrder};
 use crate::value::{AgentValue, Economy, EntryPrice, ValueBook, ValueRow};
+use crate::verification::{outcome, Operators, Payer, Regime, VerificationTotals, Verifier};
 use crate::world::{EpochCounters, Rules, World};
 use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
 
@@ -194,6 +195,12 @@ pub struct Simulation {
     treasury_control: TreasuryControl,
     /// `[governance]`, if the scenario has it (`governance_hooks`).
     governance: Option<Box<Governance>>,
+    /// `[verification]`: the regime and its state.
+    verifier: Verifier,
+    /// The operator behind every identity.
+    operators: Operators,
+    /// Verification figures over the run (fairness.json).
+    verification_totals: VerificationTotals,
 }
 
 impl Simulation {
@@ -247,6 +254,10 @@ impl Simulation {
                 .willingness_to_pay
                 .as_ref()
                 .map(|d| d.get_ref().clone()),
+            regime: scenario
+                .verification
+                .as_ref()
+                .map_or(Regime::Sampled, |v| v.regime),
         };
 
         let mut ledger = Ledger::new(supply);
@@ -481,6 +492,19 @@ impl Simulation {
             health: Health::default(),
             treasury_control: scenario.treasury.controlled_by,
             governance: None,
+            verifier: Verifier::new(
+                scenario.verification.as_ref(),
+                decimals,
+                in_flight_estimate(scenario),
+            ),
+            operators: Operators::new(
+                &scenario
+                    .population
+                    .iter()
+                    .map(|p| p.get_ref().operators.map(|n| n.get()))
+                    .collect::<Vec<_>>(),
+            ),
+            verification_totals: VerificationTotals::default(),
         };
 
         let genesis_count: usize = sim.populations.iter().map(|p| p.count as usize).sum();
@@ -524,6 +548,7 @@ impl Simulation {
             self.value.reserve(more);
         }
         let agent = self.world.ledger.open_agent();
+        self.operators.on_spawn(agent, p);
         self.world.quote.open_agent();
         self.value.open_agent();
         let role = spec.role;
@@ -705,6 +730,12 @@ impl Simulation {
                 .roles
                 .on_event(role, kind, agent, row, tick, &mut self.world)?,
             Event::Validation { provider, correct } => self.on_validation(provider, correct)?,
+            Event::Result { provider, slot } => self.on_result(tick, provider, slot)?,
+            Event::Verdict {
+                provider,
+                challenger,
+                outcome,
+            } => self.on_verdict(provider, challenger, outcome)?,
             Event::EpochStart { role, epoch } => {
                 self.roles.on_epoch_start(role, epoch, &mut self.world)?;
             }
@@ -745,6 +776,23 @@ impl Simulation {
         }
     }
 
+    /// One task to a provider with spare capacity, by the allocation
+    /// policy; its row, or None when every provider is busy.
+    #[inline]
+    fn allocate(&mut self) -> Option<u32> {
+        match &mut self.allocator {
+            None => self
+                .roles
+                .compute_provider
+                .allocate_random(&self.world.agents, &mut self.world.rng),
+            Some(policy) => policy.allocate(
+                &mut self.roles.compute_provider,
+                &self.world.agents,
+                &mut self.world.rng,
+            ),
+        }
+    }
+
     fn on_task_arrival(&mut self, tick: u64) -> Result<(), SimError> {
         self.schedule_next_arrival();
         self.world.counters.tasks_arrived += 1;
@@ -755,18 +803,7 @@ impl Simulation {
                 return Ok(());
             }
         }
-        let allocated = match &mut self.allocator {
-            None => self
-                .roles
-                .compute_provider
-                .allocate_random(&self.world.agents, &mut self.world.rng),
-            Some(policy) => policy.allocate(
-                &mut self.roles.compute_provider,
-                &self.world.agents,
-                &mut self.world.rng,
-            ),
-        };
-        let Some(row) = allocated else {
+        let Some(row) = self.allocate() else {
             self.world.counters.tasks_dropped += 1;
             return Ok(());
         };
@@ -787,12 +824,334 @@ impl Simulation {
                 self.world.counters.fees_quote += u128::from(fee);
             }
         }
+        if self.verifier.regime.engine_verified() {
+            return self.dispatch_verified(tick, row);
+        }
         let service: f64 = self.world.rng.sample(Exp1);
         let delay = (service * self.world.rules.service_ticks).round() as u64;
         let provider = self.roles.compute_provider.agent[row as usize];
         self.world
             .queue
             .push(tick + delay, ComputeProviders::completion(provider, row));
+        Ok(())
+    }
+
+    /// Sends a task taken by `row` under an engine-verified regime: one
+    /// `Result` event, or under `redundant` one per replica, each run by
+    /// a distinct provider (up to `replicas`, as many as have capacity).
+    fn dispatch_verified(&mut self, tick: u64, row: u32) -> Result<(), SimError> {
+        let provider = self.roles.compute_provider.agent[row as usize];
+        if self.verifier.regime != Regime::Redundant {
+            let service: f64 = self.world.rng.sample(Exp1);
+            let delay = (service * self.world.rules.service_ticks).round() as u64;
+            self.world.queue.push(
+                tick + delay,
+                Event::Result {
+                    provider,
+                    slot: u32::MAX,
+                },
+            );
+            return Ok(());
+        }
+        let k = self.verifier.replicas;
+        let slot = self.verifier.open_slot();
+        let s = slot as usize;
+        self.verifier.slots[s].providers[0] = provider;
+        self.verifier.slots[s].allocated = 1;
+        let mut attempts = 4 * k;
+        while usize::from(self.verifier.slots[s].allocated) < k && attempts > 0 {
+            attempts -= 1;
+            let Some(r) = self.allocate() else { break };
+            let p = self.roles.compute_provider.agent[r as usize];
+            let entry = &mut self.verifier.slots[s];
+            if entry.has(p) {
+                // The same identity twice is no replica: give back the unit.
+                let used = &mut self.roles.compute_provider.used[r as usize];
+                *used = used.saturating_sub(1);
+                continue;
+            }
+            entry.providers[usize::from(entry.allocated)] = p;
+            entry.allocated += 1;
+        }
+        for i in 0..usize::from(self.verifier.slots[s].allocated) {
+            let p = self.verifier.slots[s].providers[i];
+            let service: f64 = self.world.rng.sample(Exp1);
+            let delay = (service * self.world.rules.service_ticks).round() as u64;
+            self.world
+                .queue
+                .push(tick + delay, Event::Result { provider: p, slot });
+        }
+        Ok(())
+    }
+
+    /// Tallies `amount` of verification cost borne by `agent` (added to
+    /// its operating costs unless `in_costs`); when the buyer pays and
+    /// `buyer_payable`, the buyer reimburses it in quote.
+    fn charge_verification(
+        &mut self,
+        agent: u32,
+        amount: u64,
+        in_costs: bool,
+        buyer_payable: bool,
+    ) -> Result<(), SimError> {
+        if amount == 0 {
+            return Ok(());
+        }
+        if !in_costs {
+            self.world.agents.cost_epoch[agent as usize] += amount;
+        }
+        self.world.counters.verification_cost_quote += u128::from(amount);
+        if buyer_payable && self.verifier.payer == Payer::Buyer {
+            self.world.quote.transfer(
+                QuoteAccount::TaskBuyers,
+                QuoteAccount::Agent(agent),
+                amount,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A result under `optimistic`, `redundant` or `zk`: correct with the
+    /// provider's honesty; the provider bears the task's cost.
+    fn on_result(&mut self, tick: u64, provider: u32, slot: u32) -> Result<(), SimError> {
+        let row = self.world.agents.role_index[provider as usize] as usize;
+        let answer = if self.world.agents.is_active(provider) {
+            let correct = self
+                .roles
+                .compute_provider
+                .result_is_correct(row as u32, &mut self.world.rng);
+            self.world.agents.cost_epoch[provider as usize] +=
+                self.roles.compute_provider.cost_per_task[row];
+            Some(correct)
+        } else {
+            None
+        };
+        match self.verifier.regime {
+            Regime::Redundant => self.on_replica(tick, provider, row, slot, answer),
+            Regime::Optimistic => {
+                let Some(correct) = answer else {
+                    self.world.counters.tasks_dropped += 1;
+                    return Ok(());
+                };
+                self.world.counters.tasks_completed += 1;
+                self.challenge(tick, provider, correct)
+            }
+            Regime::Zk => {
+                let Some(correct) = answer else {
+                    self.world.counters.tasks_dropped += 1;
+                    return Ok(());
+                };
+                self.world.counters.tasks_completed += 1;
+                let task_cost = self.roles.compute_provider.cost_per_task[row];
+                let proof = self.verifier.proof_cost_of(task_cost);
+                self.charge_verification(provider, proof, false, true)?;
+                let operator = self.operators.of[provider as usize];
+                if self.verifier.prover_due(operator, self.world.epoch) {
+                    let fixed = self.verifier.prover_cost;
+                    self.charge_verification(provider, fixed, false, false)?;
+                }
+                let decided = if correct {
+                    outcome::ACCEPT_CORRECT
+                } else {
+                    outcome::REJECTED
+                };
+                self.world.queue.push(
+                    tick + self.verifier.proof_ticks,
+                    Event::Verdict {
+                        provider,
+                        challenger: u32::MAX,
+                        outcome: decided,
+                    },
+                );
+                Ok(())
+            }
+            Regime::Sampled | Regime::None => Ok(()),
+        }
+    }
+
+    /// The challenge window opens on a result: each active challenger
+    /// checks it with its check rate, paying its check cost; a check finds
+    /// a wrong result or a planted forced error. The first finder (from a
+    /// random starting challenger) disputes; the verdict comes at the
+    /// window's end.
+    fn challenge(&mut self, tick: u64, provider: u32, correct: bool) -> Result<(), SimError> {
+        let forced = correct
+            && self.verifier.forced_error_rate > 0.0
+            && self.world.rng.random::<f64>() < self.verifier.forced_error_rate;
+        let n = self.roles.challenger.agent.len();
+        let mut finder = u32::MAX;
+        if n > 0 {
+            let start = self.world.rng.random_range(0..n);
+            for i in 0..n {
+                let c = (start + i) % n;
+                let agent = self.roles.challenger.agent[c];
+                let q = self.roles.challenger.check_rate[c];
+                if !self.world.agents.is_active(agent)
+                    || q <= 0.0
+                    || (q < 1.0 && self.world.rng.random::<f64>() >= q)
+                {
+                    continue;
+                }
+                self.world.counters.challenges += 1;
+                self.roles.challenger.observe(c, !correct);
+                let cost = self.roles.challenger.check_cost[c];
+                self.charge_verification(agent, cost, false, false)?;
+                if (!correct || forced) && finder == u32::MAX {
+                    finder = agent;
+                }
+            }
+        }
+        let decided = match (finder == u32::MAX, correct) {
+            (true, true) => outcome::ACCEPT_CORRECT,
+            (true, false) => outcome::ACCEPT_WRONG,
+            (false, false) => outcome::FRAUD_CAUGHT,
+            (false, true) => outcome::FORCED_CAUGHT,
+        };
+        self.world.queue.push(
+            tick + self.verifier.window,
+            Event::Verdict {
+                provider,
+                challenger: finder,
+                outcome: decided,
+            },
+        );
+        Ok(())
+    }
+
+    /// One replica of a redundant task answers (`None`: its provider
+    /// left). When all have, the majority answer wins: its providers'
+    /// work counts, the others are slashed as wrong; without a majority
+    /// the task is rejected. A wrong answer is 1 + its provider's
+    /// operator, so one operator's identities agree on it.
+    fn on_replica(
+        &mut self,
+        tick: u64,
+        provider: u32,
+        row: usize,
+        slot: u32,
+        answer: Option<bool>,
+    ) -> Result<(), SimError> {
+        let s = slot as usize;
+        if s >= self.verifier.slots.len() {
+            return Ok(());
+        }
+        let code = answer.map(|correct| {
+            if correct {
+                0
+            } else {
+                1 + self.operators.of[provider as usize]
+            }
+        });
+        let entry = &mut self.verifier.slots[s];
+        let extra = entry.first_tick != u64::MAX;
+        if !extra && code.is_some() {
+            entry.first_tick = tick;
+        }
+        let done = entry.answer(provider, code);
+        if extra && code.is_some() {
+            let cost = self.roles.compute_provider.cost_per_task[row];
+            self.charge_verification(provider, cost, true, true)?;
+        }
+        if !done {
+            return Ok(());
+        }
+        let entry = self.verifier.slots[s];
+        self.verifier.close_slot(slot);
+        if entry.first_tick == u64::MAX {
+            self.world.counters.tasks_dropped += 1;
+            return Ok(());
+        }
+        self.world.counters.tasks_completed += 1;
+        let Some(winner) = entry.majority() else {
+            return Ok(());
+        };
+        self.world.counters.results_accepted += 1;
+        self.world.counters.latency_ticks += u128::from(tick - entry.first_tick);
+        self.world.counters.wrong_accepted += u64::from(winner != 0);
+        for (p, a) in entry.answered() {
+            if !self.world.agents.is_active(p) {
+                continue;
+            }
+            if a == winner {
+                self.world.agents.add_contribution(p, 1);
+                self.world.agents.passed_epoch[p as usize] += 1;
+            } else {
+                self.world.counters.frauds_caught += u64::from(a != 0);
+                self.punish(p, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A result becomes final (optimistic, zk).
+    fn on_verdict(&mut self, provider: u32, challenger: u32, decided: u8) -> Result<(), SimError> {
+        let latency = match self.verifier.regime {
+            Regime::Zk => self.verifier.proof_ticks,
+            _ => self.verifier.window,
+        };
+        match decided {
+            outcome::FRAUD_CAUGHT => {
+                self.world.counters.frauds_caught += 1;
+                let slashed = self.punish(provider, true)?;
+                let bounty = share_of(slashed, self.verifier.bounty_ppb);
+                self.world.ledger.transfer(
+                    Account::Stake(provider),
+                    Account::Balance(challenger),
+                    bounty,
+                )?;
+                self.slash_away(provider, slashed - bounty)?;
+            }
+            outcome::REJECTED => {
+                self.world.counters.frauds_caught += 1;
+                self.world.agents.failures_epoch[provider as usize] += 1;
+            }
+            _ => {
+                if decided == outcome::FORCED_CAUGHT {
+                    let jackpot = self
+                        .verifier
+                        .jackpot
+                        .min(self.world.ledger.system(SystemAccount::Treasury));
+                    self.world
+                        .ledger
+                        .transfer(TREASURY, Account::Balance(challenger), jackpot)?;
+                }
+                if self.world.agents.is_active(provider) {
+                    self.world.agents.add_contribution(provider, 1);
+                    self.world.agents.passed_epoch[provider as usize] += 1;
+                }
+                self.world.counters.results_accepted += 1;
+                self.world.counters.latency_ticks += u128::from(latency);
+                self.world.counters.wrong_accepted += u64::from(decided == outcome::ACCEPT_WRONG);
+            }
+        }
+        Ok(())
+    }
+
+    /// A provider caught wrong: a failure, and `validation.slash_fraction`
+    /// of its stake slashed, which is returned and, unless `keep` (the
+    /// caller pays a bounty from it first), sent where
+    /// `validation.slash_to` says.
+    fn punish(&mut self, provider: u32, keep: bool) -> Result<u64, SimError> {
+        self.world.counters.cheats_caught += 1;
+        self.world.agents.failures_epoch[provider as usize] += 1;
+        let stake = self.world.ledger.get(Account::Stake(provider));
+        let slashed = share_of(stake, self.world.rules.slash_ppb);
+        if !keep {
+            self.slash_away(provider, slashed)?;
+        }
+        Ok(slashed)
+    }
+
+    /// Sends `amount` of `provider`'s stake where `validation.slash_to` says.
+    fn slash_away(&mut self, provider: u32, amount: u64) -> Result<(), SimError> {
+        match self.world.rules.slash_to {
+            SlashDestination::Burn => self.world.ledger.burn(Account::Stake(provider), amount)?,
+            SlashDestination::Treasury => {
+                self.world
+                    .ledger
+                    .transfer(Account::Stake(provider), TREASURY, amount)?;
+            }
+        }
         Ok(())
     }
 
@@ -808,6 +1167,7 @@ impl Simulation {
             });
         let Some(vrow) = validator else {
             self.world.agents.add_contribution(provider, 1);
+            self.count_validated_accept(correct);
             return Ok(());
         };
         self.world
@@ -816,9 +1176,11 @@ impl Simulation {
         if correct || !self.roles.validator.catches(vrow, &mut self.world.rng) {
             self.world.agents.add_contribution(provider, 1);
             self.world.agents.passed_epoch[provider as usize] += 1;
+            self.count_validated_accept(correct);
             return Ok(());
         }
         self.world.counters.cheats_caught += 1;
+        self.world.counters.frauds_caught += 1;
         self.world.agents.failures_epoch[provider as usize] += 1;
         let stake = self.world.ledger.get(Account::Stake(provider));
         let slashed = share_of(stake, self.world.rules.slash_ppb);
@@ -831,6 +1193,15 @@ impl Simulation {
             }
         }
         Ok(())
+    }
+
+    /// A sampled result accepted after its check (`validation.delay_ticks`).
+    #[inline]
+    fn count_validated_accept(&mut self, correct: bool) {
+        let c = &mut self.world.counters;
+        c.results_accepted += 1;
+        c.latency_ticks += u128::from(self.world.rules.validation_delay);
+        c.wrong_accepted += u64::from(!correct);
     }
 
     fn on_leave(&mut self, agent: u32) -> Result<(), SimError> {
@@ -896,6 +1267,7 @@ impl Simulation {
         record.reward_budget = reward_budget;
         record.task_fee = self.fee.now;
         record.utilisation = utilisation;
+        self.record_verification(&mut record);
         self.governance_epoch_end(&mut record);
         observer.on_epoch(&record);
 
@@ -911,6 +1283,26 @@ impl Simulation {
             self.finished = true;
         }
         Ok(())
+    }
+
+    /// The epoch's verification figures into `record` and the run's totals.
+    fn record_verification(&mut self, record: &mut EpochRecord) {
+        let c = &self.world.counters;
+        record.wrong_accepted = c.wrong_accepted;
+        record.verification_cost_quote = c.verification_cost_quote;
+        record.mean_latency_ticks =
+            (c.results_accepted > 0).then(|| c.latency_ticks as f64 / c.results_accepted as f64);
+        record.challenges = c.challenges;
+        record.frauds_caught = c.frauds_caught;
+        let t = &mut self.verification_totals;
+        t.tasks_completed += c.tasks_completed;
+        t.wrong_accepted += c.wrong_accepted;
+        t.results_accepted += c.results_accepted;
+        t.latency_ticks += c.latency_ticks;
+        t.verification_cost_quote += c.verification_cost_quote;
+        t.fees_quote += c.fees_quote;
+        t.challenges += c.challenges;
+        t.frauds_caught += c.frauds_caught;
     }
 
     /// Values the epoch's payouts at the market price at its end.
@@ -994,9 +1386,41 @@ impl Simulation {
             );
         }
         self.roles.validator.invalidate_draw();
+        if self.verifier.regime == Regime::Optimistic {
+            self.challengers_decide();
+        }
         if self.track_usage {
             self.roles.data_provider.rebuild_usage(&self.world.agents);
         }
+    }
+
+    /// Each challenger's check rate for the epoch, from the bounty it
+    /// expects: bounty_share · slash_fraction · the compute providers'
+    /// mean stake, and the forced errors' jackpot, valued at the market
+    /// price (1 quote per token without a market).
+    fn challengers_decide(&mut self) {
+        let (mut stake, mut n) = (0u128, 0u128);
+        for &agent in &self.roles.compute_provider.agent {
+            if self.world.agents.is_active(agent) {
+                stake += u128::from(self.world.ledger.get(Account::Stake(agent)));
+                n += 1;
+            }
+        }
+        let mean_stake = if n > 0 { stake as f64 / n as f64 } else { 0.0 };
+        let price = if self.world.market.is_some() {
+            self.price()
+        } else {
+            1.0
+        };
+        // Token base units to quote base units.
+        let to_quote = price * 10f64.powi(QUOTE_DECIMALS as i32)
+            / 10f64.powi(self.world.rules.decimals as i32);
+        let ppb = |x: u128| x as f64 / PPB as f64;
+        let bounty = ppb(self.verifier.bounty_ppb) * ppb(self.world.rules.slash_ppb) * mean_stake;
+        let jackpot = self.verifier.forced_error_rate * self.verifier.jackpot as f64;
+        self.roles
+            .challenger
+            .decide(bounty * to_quote, jackpot * to_quote);
     }
 
     /// Share of the providers' capacity used this epoch (1 when tasks came
@@ -1316,10 +1740,10 @@ impl Simulation {
             .iter()
             .chain(&s.rewards_order)
             .any(|o| o.needs_members(roster));
-        let mut rewards_epoch_by_role = [0u128; 6];
+        let mut rewards_epoch_by_role = [0u128; Role::COUNT];
         // Every member's tokens and quote, agents that left included.
-        let mut wealth_total_by_role = [0u128; 6];
-        let mut quote_by_role = [0u128; 6];
+        let mut wealth_total_by_role = [0u128; Role::COUNT];
+        let mut quote_by_role = [0u128; Role::COUNT];
         let unvested_total: u128 = self
             .world
             .ledger
@@ -1572,9 +1996,33 @@ impl Simulation {
     pub fn warnings(&self) -> &[Warning] {
         self.health.warnings()
     }
+    /// Verification figures over the run so far.
+    pub fn verification_totals(&self) -> VerificationTotals {
+        self.verification_totals
+    }
+    /// `verification.regime`, and whether the scenario has the section.
+    pub fn verification_regime(&self) -> (Regime, bool) {
+        (self.verifier.regime, self.verifier.configured)
+    }
+    /// The operator behind each identity, by agent id.
+    pub fn operator_of(&self) -> &[u32] {
+        &self.operators.of
+    }
     /// `[treasury] controlled_by`.
     pub fn treasury_controlled_by(&self) -> TreasuryControl {
         self.treasury_control
+    }
+}
+
+/// Redundant tasks expected in flight at once (sizes their slots): eight
+/// times the mean arrivals during a service time, at least 64.
+fn in_flight_estimate(scenario: &Scenario) -> usize {
+    let per_tick = scenario.demand.tasks_per_epoch.0 / f64::from(scenario.ticks_per_epoch.get());
+    let n = 8.0 * per_tick * scenario.demand.service_ticks.0.max(1.0);
+    if n.is_finite() {
+        (n as usize).clamp(64, 1 << 20)
+    } else {
+        64
     }
 }
 

@@ -54,6 +54,7 @@ pub mod stats;
 pub mod toml_path;
 pub mod value;
 pub mod values;
+pub mod verification;
 pub mod world;
 
 pub use engine::Simulation;

@@ -84,6 +84,17 @@ pub struct EpochRecord {
     pub voting_power_gini: Option<f64>,
     pub voting_power_nakamoto: Option<usize>,
     pub delegated_share: Option<f64>,
+    /// Results accepted this epoch although wrong (`verification`).
+    pub wrong_accepted: u64,
+    /// Quote spent on verification this epoch (proofs, extra replicas,
+    /// challengers' re-executions).
+    pub verification_cost_quote: u128,
+    /// Mean ticks accepted results waited to be final (None: none).
+    pub mean_latency_ticks: Option<f64>,
+    /// Challengers' checks this epoch.
+    pub challenges: u64,
+    /// Wrong results detected this epoch (any regime).
+    pub frauds_caught: u64,
     /// Whether the scenario has a market (quote-valued columns are empty
     /// without one).
     pub priced: bool,

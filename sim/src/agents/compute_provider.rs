@@ -12,6 +12,7 @@ use crate::event::Event;
 use crate::reward::PoolKind;
 use crate::rng::SimRng;
 use crate::scenario::DistSpec;
+use crate::verification::Regime;
 use crate::world::World;
 
 /// The role's event kinds.
@@ -108,8 +109,10 @@ impl RoleBehaviour for ComputeProviders {
     }
 
     /// A task is done: its result is correct with the provider's honesty;
-    /// the provider bears its cost; a share of results goes to validation,
-    /// the rest is accepted unchecked.
+    /// the provider bears its cost; under `sampled` verification a share
+    /// of results goes to validation, the rest is accepted unchecked;
+    /// under `none` every result is accepted. (Other regimes complete
+    /// tasks through the engine's `Event::Result`.)
     #[inline]
     fn on_event(
         &mut self,
@@ -126,14 +129,21 @@ impl RoleBehaviour for ComputeProviders {
         let correct = self.result_is_correct(row, &mut world.rng);
         world.counters.tasks_completed += 1;
         world.agents.cost_epoch[provider as usize] += self.cost_per_task[row as usize];
-        if world.rules.sample_rate > 0.0 && world.rng.random::<f64>() < world.rules.sample_rate {
+        let sampled = world.rules.regime == Regime::Sampled;
+        if sampled
+            && world.rules.sample_rate > 0.0
+            && world.rng.random::<f64>() < world.rules.sample_rate
+        {
             world.queue.push(
                 tick + world.rules.validation_delay,
                 Event::Validation { provider, correct },
             );
         } else {
-            // Unchecked results are accepted (optimistic verification).
+            // Unchecked results are accepted as reported (also every
+            // result under `verification.regime = "none"`).
             world.agents.add_contribution(provider, 1);
+            world.counters.results_accepted += 1;
+            world.counters.wrong_accepted += u64::from(!correct);
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! tallies); each role's own columns and behaviour live in that role's file
 //! and are reached through `role_index`. Tokens are in the ledger, never here.
 
+pub mod challenger;
 pub mod compute_provider;
 pub mod data_provider;
 pub mod holder;
@@ -24,6 +25,7 @@ use crate::rng::SimRng;
 use crate::scenario::{DistSpec, PopulationSpec};
 use crate::world::World;
 
+pub use challenger::Challengers;
 pub use compute_provider::ComputeProviders;
 pub use data_provider::DataProviders;
 pub use holder::Holders;
@@ -172,6 +174,7 @@ roles! {
     Speculator => speculator: Speculators,
     Investor => investor: Investors,
     Holder => holder: Holders,
+    Challenger => challenger: Challengers,
 }
 
 /// `left_epoch` of an agent that is still active.

@@ -60,6 +60,9 @@ pub struct Scenario {
     pub demand: Demand,
     #[serde(default)]
     pub validation: ValidationRules,
+    /// How compute results are verified (absent: `sampled`).
+    #[serde(default)]
+    pub verification: Option<crate::verification::VerificationConfig>,
     #[serde(default)]
     pub churn: Churn,
     #[serde(default)]

@@ -1,0 +1,434 @@
+//! Verification regimes of compute results (`[verification]`): what it
+//! costs to know a result is right, who pays it, how long a result waits
+//! before it is final (its work counts toward rewards only then), and
+//! which wrong results get through. Owns the section's schema, the
+//! regime's run-time state (the pre-allocated slots of redundant tasks,
+//! the per-operator prover marks) and the operator of every identity.
+//! The handlers that join providers, validators and challengers live in
+//! `engine` (`on_result`, `on_verdict`); `sampled` and `none` are handled
+//! where a compute provider completes a task (`agents::compute_provider`).
+//!
+//! Regimes: `sampled` (validators check a share of results; the default,
+//! so scenarios without the section reproduce their numbers), `none`,
+//! `optimistic` (final after a challenge window unless a challenger
+//! disputes it), `redundant` (k providers, the majority answer wins) and
+//! `zk` (every result carries a proof; a wrong one is never accepted).
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::amount::{to_base_units, QUOTE_DECIMALS};
+use crate::values::{NonNegative, Probability};
+
+/// Most providers a redundant task runs on (slots are fixed-size arrays).
+pub const MAX_REPLICAS: usize = 9;
+
+/// A replica that returned no answer (its provider left).
+const NO_ANSWER: u32 = u32::MAX;
+
+/// How results are verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Regime {
+    /// Validators check `validation.sample_rate` of the results.
+    #[default]
+    Sampled,
+    /// Results are accepted as reported.
+    None,
+    /// Final after `challenge_window_ticks` unless a challenger disputes.
+    Optimistic,
+    /// Each task runs on `replicas` providers; the majority answer wins.
+    Redundant,
+    /// Every result carries a proof.
+    Zk,
+}
+
+impl Regime {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sampled => "sampled",
+            Self::None => "none",
+            Self::Optimistic => "optimistic",
+            Self::Redundant => "redundant",
+            Self::Zk => "zk",
+        }
+    }
+
+    /// Whether results go through the engine's `Event::Result` (rather
+    /// than the compute provider's own completion event).
+    pub fn engine_verified(self) -> bool {
+        matches!(self, Self::Optimistic | Self::Redundant | Self::Zk)
+    }
+}
+
+/// Who pays the per-task verification cost (proofs, extra replicas).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payer {
+    /// The provider bears it as an operating cost.
+    #[default]
+    Provider,
+    /// The buyer pays it as a premium on the fee (quote from
+    /// `task_buyers` to the provider, who then pays the cost).
+    Buyer,
+}
+
+/// `[verification]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationConfig {
+    #[serde(default)]
+    pub regime: Regime,
+    #[serde(default)]
+    pub payer: Payer,
+    /// optimistic: ticks from a result to its finality.
+    #[serde(default = "default_window")]
+    pub challenge_window_ticks: u32,
+    /// optimistic: share of the slashed bond paid to the challenger who
+    /// caught the fraud (the rest goes where `validation.slash_to` says).
+    #[serde(default = "default_bounty_share")]
+    pub bounty_share: Probability,
+    /// optimistic: chance the protocol plants a forced error in a correct
+    /// result (Truebit); the challenger who finds it wins `jackpot`.
+    #[serde(default)]
+    pub forced_error_rate: Probability,
+    /// optimistic: tokens paid from the treasury per forced error found.
+    #[serde(default)]
+    pub jackpot: NonNegative,
+    /// redundant: providers per task, k (1..=9).
+    #[serde(default = "default_replicas", deserialize_with = "replicas")]
+    pub replicas: u32,
+    /// zk: quote per proof (fixed part).
+    #[serde(default)]
+    pub proof_cost: NonNegative,
+    /// zk: proving cost as a multiple of the task's compute cost.
+    #[serde(default = "default_overhead")]
+    pub proof_overhead: NonNegative,
+    /// zk: ticks proving adds before a result is final.
+    #[serde(default)]
+    pub proof_ticks: u32,
+    /// zk: quote per epoch an operator's prover costs (charged at the
+    /// operator's first proof of the epoch).
+    #[serde(default)]
+    pub prover_cost_per_epoch: NonNegative,
+}
+
+fn default_window() -> u32 {
+    50
+}
+fn default_bounty_share() -> Probability {
+    Probability(0.5)
+}
+fn default_replicas() -> u32 {
+    3
+}
+fn default_overhead() -> NonNegative {
+    NonNegative(1000.0)
+}
+
+fn replicas<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let k = u32::deserialize(d)?;
+    if (1..=MAX_REPLICAS as u32).contains(&k) {
+        Ok(k)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "expected between 1 and {MAX_REPLICAS} replicas, got {k}"
+        )))
+    }
+}
+
+impl Default for VerificationConfig {
+    fn default() -> Self {
+        Self {
+            regime: Regime::Sampled,
+            payer: Payer::Provider,
+            challenge_window_ticks: default_window(),
+            bounty_share: default_bounty_share(),
+            forced_error_rate: Probability(0.0),
+            jackpot: NonNegative(0.0),
+            replicas: default_replicas(),
+            proof_cost: NonNegative(0.0),
+            proof_overhead: default_overhead(),
+            proof_ticks: 0,
+            prover_cost_per_epoch: NonNegative(0.0),
+        }
+    }
+}
+
+/// What a `Verdict` event decides (its `outcome`).
+pub mod outcome {
+    /// Final and correct.
+    pub const ACCEPT_CORRECT: u8 = 0;
+    /// Final although wrong (nobody caught it).
+    pub const ACCEPT_WRONG: u8 = 1;
+    /// A challenger caught a fraud: the provider's bond is slashed.
+    pub const FRAUD_CAUGHT: u8 = 2;
+    /// A challenger found a forced error: jackpot; the result is correct.
+    pub const FORCED_CAUGHT: u8 = 3;
+    /// No valid proof (zk): rejected.
+    pub const REJECTED: u8 = 4;
+}
+
+/// A redundant task in flight: its providers and their answers (0: the
+/// correct one; 1 + operator: that operator's wrong answer).
+#[derive(Debug, Clone, Copy)]
+pub struct Slot {
+    pub providers: [u32; MAX_REPLICAS],
+    pub answers: [u32; MAX_REPLICAS],
+    pub allocated: u8,
+    pub received: u8,
+    /// Tick the first answer came back (u64::MAX before).
+    pub first_tick: u64,
+}
+
+impl Slot {
+    const EMPTY: Slot = Slot {
+        providers: [0; MAX_REPLICAS],
+        answers: [NO_ANSWER; MAX_REPLICAS],
+        allocated: 0,
+        received: 0,
+        first_tick: u64::MAX,
+    };
+
+    /// Whether `provider` already runs this task.
+    pub fn has(&self, provider: u32) -> bool {
+        self.providers[..usize::from(self.allocated)].contains(&provider)
+    }
+
+    /// Records `provider`'s answer (`None`: it left before answering);
+    /// returns whether every replica has answered.
+    pub fn answer(&mut self, provider: u32, answer: Option<u32>) -> bool {
+        let n = usize::from(self.allocated);
+        if let Some(i) = self.providers[..n].iter().position(|&p| p == provider) {
+            self.answers[i] = answer.unwrap_or(NO_ANSWER);
+        }
+        self.received += 1;
+        self.received >= self.allocated
+    }
+
+    /// The answer more than half of the allocated replicas gave, if any.
+    pub fn majority(&self) -> Option<u32> {
+        let n = usize::from(self.allocated);
+        let answers = &self.answers[..n];
+        answers
+            .iter()
+            .copied()
+            .filter(|&a| a != NO_ANSWER)
+            .find(|&a| 2 * answers.iter().filter(|&&b| b == a).count() > n)
+    }
+
+    /// The replicas' (provider, answer) pairs that answered.
+    pub fn answered(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let n = usize::from(self.allocated);
+        self.providers[..n]
+            .iter()
+            .copied()
+            .zip(self.answers[..n].iter().copied())
+            .filter(|&(_, a)| a != NO_ANSWER)
+    }
+}
+
+/// The operator of every identity: a population with `operators = N`
+/// maps its j-th identity to its own operator j mod N; an identity of a
+/// population without it is its own operator.
+#[derive(Debug, Clone, Default)]
+pub struct Operators {
+    /// Each population's (first operator id, count), if it declares them.
+    populations: Vec<Option<(u32, u32)>>,
+    /// Operator ids reserved by populations; identities' own ids follow.
+    reserved: u32,
+    /// Operator of each agent, by id.
+    pub of: Vec<u32>,
+    /// Identities each population has had (the next one's ordinal).
+    ordinal: Vec<u32>,
+}
+
+impl Operators {
+    /// From each population's `operators` count (None: one per identity).
+    pub fn new(counts: &[Option<u32>]) -> Self {
+        let mut reserved = 0u32;
+        let populations = counts
+            .iter()
+            .map(|c| {
+                c.map(|n| {
+                    let first = reserved;
+                    reserved = reserved.saturating_add(n.max(1));
+                    (first, n.max(1))
+                })
+            })
+            .collect();
+        Self {
+            populations,
+            reserved,
+            of: Vec::new(),
+            ordinal: vec![0; counts.len()],
+        }
+    }
+
+    /// Assigns agent `agent` of population `p` (agents are opened in id
+    /// order, so `agent == of.len()`).
+    pub fn on_spawn(&mut self, agent: u32, p: usize) {
+        let j = self.ordinal[p];
+        self.ordinal[p] += 1;
+        let id = match self.populations[p] {
+            Some((first, n)) => first + j % n,
+            None => self.reserved.saturating_add(agent),
+        };
+        self.of.push(id);
+    }
+
+    /// One more than the largest operator id so far.
+    pub fn bound(&self) -> usize {
+        self.reserved as usize + self.of.len()
+    }
+}
+
+/// The regime's parameters in base units and its run-time state.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    pub regime: Regime,
+    pub payer: Payer,
+    /// Whether the scenario has a `[verification]` section (reports).
+    pub configured: bool,
+    pub window: u64,
+    pub bounty_ppb: u128,
+    pub forced_error_rate: f64,
+    /// Jackpot in token base units.
+    pub jackpot: u64,
+    pub replicas: usize,
+    /// Quote base units per proof.
+    pub proof_cost: u64,
+    pub proof_overhead: f64,
+    pub proof_ticks: u64,
+    /// Quote base units per operator per epoch.
+    pub prover_cost: u64,
+    /// Redundant tasks in flight, and the free slots.
+    pub slots: Vec<Slot>,
+    free: Vec<u32>,
+    /// Per operator: 1 + the last epoch its prover was paid for.
+    pub prover_paid: Vec<u32>,
+}
+
+impl Verifier {
+    /// From the section (None: `sampled` with nothing else configured).
+    /// `in_flight` sizes the redundant slots up front.
+    pub fn new(config: Option<&VerificationConfig>, decimals: u32, in_flight: usize) -> Self {
+        let c = config.cloned().unwrap_or_default();
+        let redundant = c.regime == Regime::Redundant;
+        let capacity = if redundant { in_flight } else { 0 };
+        Self {
+            regime: c.regime,
+            payer: c.payer,
+            configured: config.is_some(),
+            window: u64::from(c.challenge_window_ticks),
+            bounty_ppb: (c.bounty_share.0 * 1e9).round() as u128,
+            forced_error_rate: c.forced_error_rate.0,
+            jackpot: to_base_units(c.jackpot.0, decimals),
+            replicas: c.replicas as usize,
+            proof_cost: to_base_units(c.proof_cost.0, QUOTE_DECIMALS),
+            proof_overhead: c.proof_overhead.0,
+            proof_ticks: u64::from(c.proof_ticks),
+            prover_cost: to_base_units(c.prover_cost_per_epoch.0, QUOTE_DECIMALS),
+            slots: Vec::with_capacity(capacity),
+            free: Vec::with_capacity(capacity),
+            prover_paid: Vec::new(),
+        }
+    }
+
+    /// A free slot for a redundant task (reused; grows only when more
+    /// tasks are in flight than ever before).
+    pub fn open_slot(&mut self) -> u32 {
+        match self.free.pop() {
+            Some(s) => {
+                self.slots[s as usize] = Slot::EMPTY;
+                s
+            }
+            None => {
+                self.slots.push(Slot::EMPTY);
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    pub fn close_slot(&mut self, slot: u32) {
+        self.free.push(slot);
+    }
+
+    /// The zk proving cost of a task whose compute costs `task_cost`:
+    /// proof_cost + round(proof_overhead · task_cost).
+    pub fn proof_cost_of(&self, task_cost: u64) -> u64 {
+        let overhead = (self.proof_overhead * task_cost as f64).round();
+        let overhead = if overhead >= (u64::MAX / 4) as f64 {
+            u64::MAX / 4
+        } else {
+            overhead as u64
+        };
+        self.proof_cost.saturating_add(overhead)
+    }
+
+    /// Whether `operator`'s prover still has to be paid for `epoch` (and
+    /// marks it paid).
+    pub fn prover_due(&mut self, operator: u32, epoch: u32) -> bool {
+        let o = operator as usize;
+        if o >= self.prover_paid.len() {
+            self.prover_paid.resize(o + 1, 0);
+        }
+        let due = self.prover_paid[o] != epoch + 1;
+        self.prover_paid[o] = epoch + 1;
+        due
+    }
+}
+
+/// Whole-run verification figures (fairness.json `verification`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct VerificationTotals {
+    pub tasks_completed: u64,
+    pub wrong_accepted: u64,
+    pub results_accepted: u64,
+    pub latency_ticks: u128,
+    pub verification_cost_quote: u128,
+    pub fees_quote: u128,
+    pub challenges: u64,
+    pub frauds_caught: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn majority_needs_more_than_half_of_the_allocated() {
+        let mut s = Slot::EMPTY;
+        s.allocated = 3;
+        s.providers[..3].copy_from_slice(&[4, 5, 6]);
+        assert!(!s.answer(4, Some(7)));
+        assert!(!s.answer(5, Some(0)));
+        assert!(s.answer(6, None));
+        assert_eq!(s.majority(), None);
+        s.answers[2] = 7;
+        assert_eq!(s.majority(), Some(7));
+    }
+
+    #[test]
+    fn operators_split_identities_mod_n() {
+        let mut o = Operators::new(&[Some(2), None]);
+        for (agent, p) in [(0, 0), (1, 0), (2, 1), (3, 0)] {
+            o.on_spawn(agent, p);
+        }
+        assert_eq!(o.of, vec![0, 1, 2 + 2, 0]);
+    }
+
+    #[test]
+    fn proof_cost_is_fixed_plus_overhead_times_compute() {
+        let v = Verifier::new(
+            Some(&VerificationConfig {
+                regime: Regime::Zk,
+                proof_cost: NonNegative(0.5),
+                proof_overhead: NonNegative(1000.0),
+                ..VerificationConfig::default()
+            }),
+            6,
+            0,
+        );
+        assert_eq!(v.proof_cost_of(20), 500_000 + 20_000);
+    }
+}
