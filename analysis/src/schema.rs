@@ -1082,6 +1082,13 @@ pub fn fairness_paths() -> Vec<String> {
     };
     let mut report = fairness_report(&[agent(1, 2), agent(3, 5)], 0);
     crate::fairness::add_value(&mut report, &sample_value_facts());
+    crate::fairness::add_verification(
+        &mut report,
+        &crate::fairness::VerificationFacts {
+            regime: "sampled",
+            ..Default::default()
+        },
+    );
     let mut out = Vec::new();
     if let Ok(value) = serde_json::to_value(&report) {
         number_paths("", &value, &mut out);
@@ -1149,6 +1156,11 @@ pub fn fairness_label(path: &str) -> Option<String> {
         "rewards_vs_contribution" => "rewards vs contribution",
         "who_benefits" | "who_benefits_by_population" => "who benefits",
         "gini_net_gain" => return Some("Gini of agents' net gains".to_string()),
+        "verification" => {
+            return seg
+                .get(1)
+                .map(|field| format!("verification: {}", field.replace('_', " ")));
+        }
         _ => return None,
     };
     let (field, role) = match seg.as_slice() {

@@ -11,7 +11,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use mirage_analysis::fairness::{
-    add_value, fairness_report, AgentFacts, FairnessReport, StakeholderValue, ValueFacts,
+    add_value, add_verification, fairness_report, AgentFacts, FairnessReport, StakeholderValue,
+    ValueFacts, VerificationFacts,
 };
 use mirage_sim::amount::format_amount;
 use mirage_sim::record::EpochRecord;
@@ -233,6 +234,25 @@ pub fn fairness_of(sim: &Simulation) -> FairnessReport {
         .collect();
     let mut report = fairness_report(&facts, sim.decimals());
     add_value(&mut report, &value_facts(sim));
+    let (regime, configured) = sim.verification_regime();
+    if configured {
+        let t = sim.verification_totals();
+        add_verification(
+            &mut report,
+            &VerificationFacts {
+                regime: regime.as_str(),
+                tasks_completed: t.tasks_completed,
+                wrong_accepted: t.wrong_accepted,
+                results_accepted: t.results_accepted,
+                latency_ticks: t.latency_ticks,
+                cost_quote: t.verification_cost_quote,
+                fees_quote: t.fees_quote,
+                challenges: t.challenges,
+                frauds_caught: t.frauds_caught,
+                quote_decimals: mirage_sim::amount::QUOTE_DECIMALS,
+            },
+        );
+    }
     report
 }
 
