@@ -120,6 +120,30 @@ pub struct FairnessReport {
     /// through (`add_verification`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<VerificationReport>,
+    /// With compute work: how many identities and independent operators
+    /// did it, over the whole run (`add_decentralization`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decentralization: Option<Decentralization>,
+}
+
+/// fairness.json `decentralization`: the whole run's verified compute
+/// work by identity, by operator and by hosting cloud ("effective
+/// decentralization": one operator's many identities count once).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Decentralization {
+    /// Identities and operators that did any work.
+    pub identities: usize,
+    pub operators: usize,
+    pub nakamoto_work_identity: Option<usize>,
+    pub nakamoto_work_operator: Option<usize>,
+    /// None when no population declares `hosting`.
+    pub nakamoto_work_hosting: Option<usize>,
+    pub hhi_work_operator: Option<f64>,
+}
+
+/// Adds the `decentralization` section.
+pub fn add_decentralization(report: &mut FairnessReport, d: &Decentralization) {
+    report.decentralization = Some(*d);
 }
 
 /// A run's verification tallies (quote in base units).
@@ -349,6 +373,7 @@ pub fn fairness_report(agents: &[AgentFacts<'_>], decimals: u32) -> FairnessRepo
         who_benefits_by_population: BTreeMap::new(),
         gini_net_gain: None,
         verification: None,
+        decentralization: None,
     }
 }
 

@@ -430,6 +430,30 @@ pub mod epochs {
         "wrong results caught this epoch",
         "wrong results detected: caught by a validator, disputed by a challenger, outvoted, or without a valid proof",
     );
+    pub const NAKAMOTO_WORK_IDENTITY: Column = col(
+        "nakamoto_work_identity",
+        "identities",
+        "Nakamoto coefficient of compute work by identity",
+        "fewest compute-provider identities doing more than half of the epoch's verified compute work; empty without work",
+    );
+    pub const NAKAMOTO_WORK_OPERATOR: Column = col(
+        "nakamoto_work_operator",
+        "operators",
+        "Nakamoto coefficient of compute work by operator",
+        "the same with each operator's identities' work summed (population key operators; one operator per identity without it)",
+    );
+    pub const NAKAMOTO_WORK_HOSTING: Column = col(
+        "nakamoto_work_hosting",
+        "clouds",
+        "Nakamoto coefficient of compute work by hosting cloud",
+        "the same summed per hosting cloud (population key hosting); empty when no population declares hosting",
+    );
+    pub const HHI_WORK_OPERATOR: Column = col(
+        "hhi_work_operator",
+        "0–1",
+        "HHI of compute work by operator",
+        "Σ s², s an operator's share of the epoch's verified compute work; empty without work",
+    );
 
     pub const COLUMNS: &[Column] = &[
         EPOCH,
@@ -469,6 +493,10 @@ pub mod epochs {
         MEAN_LATENCY_TICKS,
         CHALLENGES,
         FRAUDS_CAUGHT,
+        NAKAMOTO_WORK_IDENTITY,
+        NAKAMOTO_WORK_OPERATOR,
+        NAKAMOTO_WORK_HOSTING,
+        HHI_WORK_OPERATOR,
     ];
     /// Repeated for each role present in the scenario, in role order.
     pub const ROLE_COLUMNS: &[Column] = &[
@@ -1089,6 +1117,7 @@ pub fn fairness_paths() -> Vec<String> {
             ..Default::default()
         },
     );
+    crate::fairness::add_decentralization(&mut report, &Default::default());
     let mut out = Vec::new();
     if let Ok(value) = serde_json::to_value(&report) {
         number_paths("", &value, &mut out);
@@ -1156,6 +1185,11 @@ pub fn fairness_label(path: &str) -> Option<String> {
         "rewards_vs_contribution" => "rewards vs contribution",
         "who_benefits" | "who_benefits_by_population" => "who benefits",
         "gini_net_gain" => return Some("Gini of agents' net gains".to_string()),
+        "decentralization" => {
+            return seg
+                .get(1)
+                .map(|field| format!("effective decentralization: {}", field.replace('_', " ")));
+        }
         "verification" => {
             return seg
                 .get(1)

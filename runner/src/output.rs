@@ -189,6 +189,18 @@ pub const EPOCH_COLUMNS: &[(&Column, EpochCell)] = &[
     }),
     (&epochs::CHALLENGES, |r, _| r.challenges.to_string()),
     (&epochs::FRAUDS_CAUGHT, |r, _| r.frauds_caught.to_string()),
+    (&epochs::NAKAMOTO_WORK_IDENTITY, |r, _| {
+        opt_usize(r.nakamoto_work_identity)
+    }),
+    (&epochs::NAKAMOTO_WORK_OPERATOR, |r, _| {
+        opt_usize(r.nakamoto_work_operator)
+    }),
+    (&epochs::NAKAMOTO_WORK_HOSTING, |r, _| {
+        opt_usize(r.nakamoto_work_hosting)
+    }),
+    (&epochs::HHI_WORK_OPERATOR, |r, _| {
+        opt_f64(r.hhi_work_operator)
+    }),
 ];
 
 /// A quote amount, empty without a market.

@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use mirage_analysis::fairness::{
-    add_value, add_verification, fairness_report, AgentFacts, FairnessReport, StakeholderValue,
-    ValueFacts, VerificationFacts,
+    add_decentralization, add_value, add_verification, fairness_report, AgentFacts,
+    Decentralization, FairnessReport, StakeholderValue, ValueFacts, VerificationFacts,
 };
 use mirage_sim::amount::format_amount;
 use mirage_sim::record::EpochRecord;
@@ -234,6 +234,20 @@ pub fn fairness_of(sim: &Simulation) -> FairnessReport {
         .collect();
     let mut report = fairness_report(&facts, sim.decimals());
     add_value(&mut report, &value_facts(sim));
+    if sim.roles_present().contains(&Role::ComputeProvider) {
+        let w = sim.work_concentration_total();
+        add_decentralization(
+            &mut report,
+            &Decentralization {
+                identities: w.identities,
+                operators: w.operators,
+                nakamoto_work_identity: w.nakamoto_identity,
+                nakamoto_work_operator: w.nakamoto_operator,
+                nakamoto_work_hosting: w.nakamoto_hosting,
+                hhi_work_operator: w.hhi_operator,
+            },
+        );
+    }
     let (regime, configured) = sim.verification_regime();
     if configured {
         let t = sim.verification_totals();

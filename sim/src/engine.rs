@@ -34,7 +34,9 @@ use crate::scenario::{
 };
 use crate::stats::{sort_amounts, CarriedOrder};
 use crate::value::{AgentValue, Economy, EntryPrice, ValueBook, ValueRow};
-use crate::verification::{outcome, Operators, Payer, Regime, VerificationTotals, Verifier};
+use crate::verification::{
+    outcome, Operators, Payer, Regime, VerificationTotals, Verifier, WorkConcentration, WorkFigures,
+};
 use crate::world::{EpochCounters, Rules, World};
 use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
 
@@ -201,6 +203,8 @@ pub struct Simulation {
     operators: Operators,
     /// Verification figures over the run (fairness.json).
     verification_totals: VerificationTotals,
+    /// Buffers of the per-epoch work concentration.
+    work_concentration: WorkConcentration,
 }
 
 impl Simulation {
@@ -501,10 +505,11 @@ impl Simulation {
                 &scenario
                     .population
                     .iter()
-                    .map(|p| p.get_ref().operators.map(|n| n.get()))
+                    .map(|p| p.get_ref().clone())
                     .collect::<Vec<_>>(),
             ),
             verification_totals: VerificationTotals::default(),
+            work_concentration: WorkConcentration::default(),
         };
 
         let genesis_count: usize = sim.populations.iter().map(|p| p.count as usize).sum();
@@ -1303,6 +1308,16 @@ impl Simulation {
         t.fees_quote += c.fees_quote;
         t.challenges += c.challenges;
         t.frauds_caught += c.frauds_caught;
+        let roles = &self.world.agents.role;
+        let work = self.work_concentration.measure(
+            &self.world.agents.contribution_epoch,
+            |a| roles[a] == Role::ComputeProvider,
+            &self.operators,
+        );
+        record.nakamoto_work_identity = work.nakamoto_identity;
+        record.nakamoto_work_operator = work.nakamoto_operator;
+        record.nakamoto_work_hosting = work.nakamoto_hosting;
+        record.hhi_work_operator = work.hhi_operator;
     }
 
     /// Values the epoch's payouts at the market price at its end.
@@ -2007,6 +2022,21 @@ impl Simulation {
     /// The operator behind each identity, by agent id.
     pub fn operator_of(&self) -> &[u32] {
         &self.operators.of
+    }
+    /// Concentration of the compute work done over the run so far (closed
+    /// epochs) by identity, operator and hosting cloud: the effective
+    /// decentralization.
+    pub fn work_concentration_total(&self) -> WorkFigures {
+        let roles = &self.world.agents.role;
+        WorkConcentration::default().measure(
+            &self.world.agents.contribution_total,
+            |a| roles[a] == Role::ComputeProvider,
+            &self.operators,
+        )
+    }
+    /// Whether any population declares `hosting`.
+    pub fn has_hosting(&self) -> bool {
+        self.operators.any_hosting
     }
     /// `[treasury] controlled_by`.
     pub fn treasury_controlled_by(&self) -> TreasuryControl {

@@ -95,6 +95,13 @@ pub struct EpochRecord {
     pub challenges: u64,
     /// Wrong results detected this epoch (any regime).
     pub frauds_caught: u64,
+    /// Completed compute work this epoch: Nakamoto coefficients (> 1/2)
+    /// by identity, by operator and by hosting cloud (None when no
+    /// population declares `hosting`), and the operators' HHI.
+    pub nakamoto_work_identity: Option<usize>,
+    pub nakamoto_work_operator: Option<usize>,
+    pub nakamoto_work_hosting: Option<usize>,
+    pub hhi_work_operator: Option<f64>,
     /// Whether the scenario has a market (quote-valued columns are empty
     /// without one).
     pub priced: bool,

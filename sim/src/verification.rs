@@ -227,40 +227,142 @@ impl Slot {
     }
 }
 
-/// The operator of every identity: a population with `operators = N`
-/// maps its j-th identity to its own operator j mod N; an identity of a
-/// population without it is its own operator.
+/// How one population's identities map to parties (operators or clouds).
+#[derive(Debug, Clone)]
+enum Split {
+    /// Each identity is its own party.
+    Own,
+    /// Identity j belongs to party `first + j mod n`.
+    Modulo { first: u32, n: u32 },
+    /// Identity j belongs to the party whose cumulative share interval
+    /// holds ((j mod count) + ½) / count (`ids[i]` with `upper[i]`).
+    Shares {
+        ids: Vec<u32>,
+        upper: Vec<f64>,
+        count: u32,
+    },
+}
+
+/// The operator (and the hosting cloud) of every identity. `operators =
+/// N` maps a population's j-th identity to its own operator j mod N; a
+/// list `[{ name, share }]` splits its identities by share among named
+/// operators, one id per name across populations; an identity of a
+/// population without the key is its own operator. `hosting` splits by
+/// share the same way (no hosting: `NO_HOST`).
 #[derive(Debug, Clone, Default)]
 pub struct Operators {
-    /// Each population's (first operator id, count), if it declares them.
-    populations: Vec<Option<(u32, u32)>>,
+    operator_split: Vec<Split>,
+    hosting_split: Vec<Option<Split>>,
     /// Operator ids reserved by populations; identities' own ids follow.
     reserved: u32,
     /// Operator of each agent, by id.
     pub of: Vec<u32>,
+    /// Hosting cloud of each agent (`NO_HOST`: undeclared).
+    pub host: Vec<u32>,
+    /// Names of the named operators and clouds, by id.
+    pub host_names: Vec<String>,
+    /// Whether any population declares `hosting`.
+    pub any_hosting: bool,
     /// Identities each population has had (the next one's ordinal).
     ordinal: Vec<u32>,
 }
 
+/// `Operators::host` of an identity whose population declares no hosting.
+pub const NO_HOST: u32 = u32::MAX;
+
+fn shares_split(
+    list: &[crate::scenario::NamedShare],
+    count: u32,
+    names: &mut Vec<String>,
+    first_free: &mut u32,
+    base: u32,
+) -> Split {
+    let mut ids = Vec::with_capacity(list.len());
+    let mut upper = Vec::with_capacity(list.len());
+    let mut cumulative = 0.0;
+    for e in list {
+        let id = match names.iter().position(|n| *n == e.name) {
+            Some(i) => base + i as u32,
+            None => {
+                names.push(e.name.clone());
+                *first_free += 1;
+                base + (names.len() - 1) as u32
+            }
+        };
+        cumulative += e.share.0;
+        ids.push(id);
+        upper.push(cumulative);
+    }
+    Split::Shares {
+        ids,
+        upper,
+        count: count.max(1),
+    }
+}
+
+fn party(split: &Split, j: u32, agent: u32, own_base: u32) -> u32 {
+    match split {
+        Split::Own => own_base.saturating_add(agent),
+        Split::Modulo { first, n } => first + j % n,
+        Split::Shares { ids, upper, count } => {
+            let x = (f64::from(j % count) + 0.5) / f64::from(*count);
+            let i = upper.iter().position(|&u| x < u).unwrap_or(ids.len() - 1);
+            ids[i]
+        }
+    }
+}
+
 impl Operators {
-    /// From each population's `operators` count (None: one per identity).
-    pub fn new(counts: &[Option<u32>]) -> Self {
-        let mut reserved = 0u32;
-        let populations = counts
+    /// From the populations' `operators`, `hosting` and counts.
+    pub fn new(populations: &[crate::scenario::PopulationSpec]) -> Self {
+        use crate::scenario::OperatorSpec;
+        // Named operators first (ids 0..), then each population's own.
+        let mut names = Vec::new();
+        let mut named = 0u32;
+        let mut pending = Vec::with_capacity(populations.len());
+        for p in populations {
+            pending.push(match p.operators.as_ref().map(|o| o.get_ref()) {
+                Some(OperatorSpec::Named(list)) => {
+                    Some(shares_split(list, p.count, &mut names, &mut named, 0))
+                }
+                _ => None,
+            });
+        }
+        let mut reserved = named;
+        let operator_split = populations
             .iter()
-            .map(|c| {
-                c.map(|n| {
-                    let first = reserved;
-                    reserved = reserved.saturating_add(n.max(1));
-                    (first, n.max(1))
-                })
+            .zip(pending)
+            .map(
+                |(p, split)| match (split, p.operators.as_ref().map(|o| o.get_ref())) {
+                    (Some(split), _) => split,
+                    (None, Some(OperatorSpec::Count(n))) => {
+                        let first = reserved;
+                        reserved = reserved.saturating_add(n.get());
+                        Split::Modulo { first, n: n.get() }
+                    }
+                    _ => Split::Own,
+                },
+            )
+            .collect();
+        let mut host_names = Vec::new();
+        let mut hosts = 0u32;
+        let hosting_split: Vec<Option<Split>> = populations
+            .iter()
+            .map(|p| {
+                p.hosting
+                    .as_ref()
+                    .map(|h| shares_split(h.get_ref(), p.count, &mut host_names, &mut hosts, 0))
             })
             .collect();
         Self {
-            populations,
+            any_hosting: hosting_split.iter().any(Option::is_some),
+            operator_split,
+            hosting_split,
             reserved,
             of: Vec::new(),
-            ordinal: vec![0; counts.len()],
+            host: Vec::new(),
+            host_names,
+            ordinal: vec![0; populations.len()],
         }
     }
 
@@ -269,16 +371,89 @@ impl Operators {
     pub fn on_spawn(&mut self, agent: u32, p: usize) {
         let j = self.ordinal[p];
         self.ordinal[p] += 1;
-        let id = match self.populations[p] {
-            Some((first, n)) => first + j % n,
-            None => self.reserved.saturating_add(agent),
-        };
-        self.of.push(id);
+        self.of
+            .push(party(&self.operator_split[p], j, agent, self.reserved));
+        self.host.push(
+            self.hosting_split[p]
+                .as_ref()
+                .map_or(NO_HOST, |s| party(s, j, agent, 0)),
+        );
     }
 
     /// One more than the largest operator id so far.
     pub fn bound(&self) -> usize {
         self.reserved as usize + self.of.len()
+    }
+}
+
+/// Concentration of completed work by identity, operator and hosting
+/// cloud, with the buffers reused every epoch.
+#[derive(Debug, Clone, Default)]
+pub struct WorkConcentration {
+    by_identity: Vec<u64>,
+    by_operator: Vec<u64>,
+    by_host: Vec<u64>,
+}
+
+/// Nakamoto coefficients (> 1/2) and the operators' HHI of some work.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WorkFigures {
+    pub nakamoto_identity: Option<usize>,
+    pub nakamoto_operator: Option<usize>,
+    pub nakamoto_hosting: Option<usize>,
+    pub hhi_operator: Option<f64>,
+    /// Identities and operators that did any of the work.
+    pub identities: usize,
+    pub operators: usize,
+}
+
+impl WorkConcentration {
+    /// The figures of `work` (units per agent) over the agents `counted`
+    /// (e.g. compute providers).
+    pub fn measure(
+        &mut self,
+        work: &[u64],
+        counted: impl Fn(usize) -> bool,
+        operators: &Operators,
+    ) -> WorkFigures {
+        use mirage_analysis::concentration::{hhi, nakamoto_sorted};
+        self.by_identity.clear();
+        self.by_identity.extend(
+            work.iter()
+                .enumerate()
+                .filter(|&(a, &w)| w > 0 && counted(a))
+                .map(|(_, &w)| w),
+        );
+        self.by_identity.sort_unstable();
+        self.by_operator.clear();
+        self.by_operator.resize(operators.bound(), 0);
+        self.by_host.clear();
+        self.by_host.resize(operators.host_names.len(), 0);
+        for (a, &w) in work.iter().enumerate() {
+            if w == 0 || !counted(a) {
+                continue;
+            }
+            self.by_operator[operators.of[a] as usize] += w;
+            let h = operators.host[a];
+            if h != NO_HOST {
+                self.by_host[h as usize] += w;
+            }
+        }
+        self.by_operator.retain(|&w| w > 0);
+        self.by_operator.sort_unstable();
+        self.by_host.sort_unstable();
+        WorkFigures {
+            nakamoto_identity: nakamoto_sorted(&self.by_identity, 1, 2),
+            nakamoto_operator: nakamoto_sorted(&self.by_operator, 1, 2),
+            nakamoto_hosting: if operators.any_hosting {
+                nakamoto_sorted(&self.by_host, 1, 2)
+            } else {
+                None
+            },
+            hhi_operator: hhi(&self.by_operator),
+            identities: self.by_identity.len(),
+            operators: self.by_operator.len(),
+        }
     }
 }
 
@@ -408,13 +583,47 @@ mod tests {
         assert_eq!(s.majority(), Some(7));
     }
 
+    fn population(text: &str) -> crate::scenario::PopulationSpec {
+        toml::from_str(text).expect("population")
+    }
+
     #[test]
-    fn operators_split_identities_mod_n() {
-        let mut o = Operators::new(&[Some(2), None]);
-        for (agent, p) in [(0, 0), (1, 0), (2, 1), (3, 0)] {
-            o.on_spawn(agent, p);
+    fn operators_split_identities_mod_n_or_by_share() {
+        let pops = [
+            population("role = \"holder\"\ncount = 3\noperators = 2"),
+            population("role = \"holder\"\ncount = 2"),
+            population(
+                "role = \"holder\"\ncount = 4\noperators = [{ name = \"acme\", share = 0.75 }, \
+                 { name = \"solo\", share = 0.25 }]\nhosting = [{ name = \"aws\", share = 1 }]",
+            ),
+            population(
+                "role = \"holder\"\ncount = 2\noperators = [{ name = \"acme\", share = 1 }]",
+            ),
+        ];
+        let mut o = Operators::new(&pops);
+        let order = [0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3];
+        for (agent, &p) in order.iter().enumerate() {
+            o.on_spawn(agent as u32, p);
         }
-        assert_eq!(o.of, vec![0, 1, 2 + 2, 0]);
+        // Named: acme 0, solo 1; population 0's own: 2, 3; own ids from 4.
+        assert_eq!(o.of, vec![2, 3, 2, 4 + 3, 4 + 4, 0, 0, 0, 1, 0, 0]);
+        assert_eq!(o.host[5..9], [0, 0, 0, 0]);
+        assert_eq!(o.host[0], NO_HOST);
+        assert!(o.any_hosting);
+        let mut work = vec![0u64; order.len()];
+        for w in work.iter_mut().skip(5) {
+            *w = 10;
+        }
+        let f = WorkConcentration::default().measure(&work, |_| true, &o);
+        // Six identities of two operators (acme 50 of 60): one operator
+        // holds more than half, where it takes four identities.
+        assert_eq!(f.identities, 6);
+        assert_eq!(f.operators, 2);
+        assert_eq!(f.nakamoto_identity, Some(4));
+        assert_eq!(f.nakamoto_operator, Some(1));
+        assert_eq!(f.nakamoto_hosting, Some(1));
+        let hhi = f.hhi_operator.expect("work");
+        assert!((hhi - ((5.0f64 / 6.0).powi(2) + (1.0f64 / 6.0).powi(2))).abs() < 1e-12);
     }
 
     #[test]

@@ -150,7 +150,7 @@ impl Governance {
             rng: stream(seed, Stream::Governance),
             operators: populations
                 .iter()
-                .map(|p| p.operators.map_or(1, |n| n.get()))
+                .map(|p| p.operators.as_ref().map_or(1, |o| o.get_ref().count()))
                 .collect(),
             book: PowerBook::default(),
             owner: Vec::new(),

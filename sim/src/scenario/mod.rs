@@ -567,11 +567,85 @@ pub struct PopulationSpec {
     pub sell_policy: Option<Spanned<SellPolicy>>,
     /// Fraction of each epoch's rewards sold under `sell_rewards`.
     pub reward_sell_fraction: Option<Spanned<Probability>>,
-    /// Owners behind the population's identities (any role): identity j
-    /// belongs to operator j mod `operators`. Default: one per identity.
-    pub operators: Option<NonZeroU32>,
+    /// Owners behind the population's identities (any role): `N` —
+    /// identity j belongs to the population's own operator j mod N — or a
+    /// list `[{ name, share }]` (the same name in two populations is the
+    /// same operator). Default: one per identity.
+    pub operators: Option<Spanned<OperatorSpec>>,
+    /// Clouds hosting the population's identities, `[{ name, share }]`
+    /// (reporting: `nakamoto_work_hosting`). Default: none declared.
+    pub hosting: Option<Spanned<Vec<NamedShare>>>,
     /// Every other key: the role's own attributes.
     pub attributes: Attributes,
+}
+
+/// One named party and the share of a population's identities it has
+/// (`operators = [...]`, `hosting = [...]`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedShare {
+    pub name: String,
+    pub share: Probability,
+}
+
+/// `operators`: a count of the population's own operators, or named ones.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OperatorSpec {
+    Count(NonZeroU32),
+    Named(Vec<NamedShare>),
+}
+
+impl OperatorSpec {
+    /// How many operators the population's identities are split among.
+    pub fn count(&self) -> u32 {
+        match self {
+            Self::Count(n) => n.get(),
+            Self::Named(list) => list.len().max(1) as u32,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for OperatorSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Count(i64),
+            Named(Vec<NamedShare>),
+        }
+        match Raw::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(
+                "expected `operators` as a whole number >= 1 or a list of                  { name = \"…\", share = … } tables",
+            )
+        })? {
+            Raw::Count(n) => u32::try_from(n)
+                .ok()
+                .and_then(NonZeroU32::new)
+                .map(Self::Count)
+                .ok_or_else(|| {
+                    serde::de::Error::custom(format!("expected at least 1 operator, got {n}"))
+                }),
+            Raw::Named(list) => Ok(Self::Named(list)),
+        }
+    }
+}
+
+/// Why a `[{ name, share }]` list is malformed (empty, a blank or repeated
+/// name, shares not adding up to 1), if it is.
+pub fn named_shares_problem(list: &[NamedShare]) -> Option<String> {
+    if list.is_empty() {
+        return Some("the list is empty".into());
+    }
+    for (i, e) in list.iter().enumerate() {
+        if e.name.trim().is_empty() {
+            return Some(format!("entry {} has an empty name", i + 1));
+        }
+        if list[..i].iter().any(|x| x.name == e.name) {
+            return Some(format!("`{}` is listed twice", e.name));
+        }
+    }
+    let total: f64 = list.iter().map(|e| e.share.0).sum();
+    ((total - 1.0).abs() > 1e-9).then(|| format!("the shares add up to {total}, not 1"))
 }
 
 impl PopulationSpec {
@@ -604,6 +678,7 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                 let (mut entry_price, mut sell_policy, mut reward_sell_fraction) =
                     (None, None, None);
                 let mut operators = None;
+                let mut hosting = None;
                 let mut attributes = Attributes::default();
                 while let Some(key) = map.next_key::<Spanned<String>>()? {
                     let span = key.span();
@@ -622,6 +697,7 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                             reward_sell_fraction = Some(map.next_value()?);
                         }
                         "operators" => operators = Some(map.next_value()?),
+                        "hosting" => hosting = Some(map.next_value()?),
                         _ => {
                             let value = map.next_value_seed(SpannedOr(span.clone()))?;
                             attributes.key_spans.insert(key.clone(), span);
@@ -641,6 +717,7 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                     sell_policy,
                     reward_sell_fraction,
                     operators,
+                    hosting,
                     attributes,
                 })
             }
