@@ -14,6 +14,7 @@ use rand_distr::Exp1;
 use crate::agents::{draw_amount, Agents, ComputeProviders, Role, RoleParams, RoleTables, ACTIVE};
 use crate::allocation::Allocator;
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
+use crate::auction::Auction;
 use crate::error::SimError;
 use crate::event::Event;
 use crate::governance::Governance;
@@ -106,7 +107,7 @@ impl FeeState {
     /// EIP-1559's update applied once per epoch:
     /// base ← max(min, base · (1 + δ · clamp((u − u*) / u*, −1, 1))).
     fn update(&mut self, utilisation: f64) {
-        if self.policy == FeePolicy::Fixed {
+        if self.policy != FeePolicy::Dynamic {
             return;
         }
         let pressure = ((utilisation - self.target) / self.target).clamp(-1.0, 1.0);
@@ -205,6 +206,10 @@ pub struct Simulation {
     verification_totals: VerificationTotals,
     /// Buffers of the per-epoch work concentration.
     work_concentration: WorkConcentration,
+    /// `fees.policy = "auction"`: the epoch's bids, and the prices paid
+    /// this epoch (sum, count) for `task_fee`.
+    auction: Option<Auction>,
+    auction_paid: (u128, u64),
 }
 
 impl Simulation {
@@ -510,6 +515,9 @@ impl Simulation {
             ),
             verification_totals: VerificationTotals::default(),
             work_concentration: WorkConcentration::default(),
+            auction: (*scenario.fees.policy.get_ref() == FeePolicy::Auction)
+                .then(|| Auction::new(scenario.fees.auction)),
+            auction_paid: (0, 0),
         };
 
         let genesis_count: usize = sim.populations.iter().map(|p| p.count as usize).sum();
@@ -564,6 +572,9 @@ impl Simulation {
         if role == Role::ComputeProvider && !genesis {
             if let Some(policy) = &mut self.allocator {
                 policy.on_spawn(row, &self.roles.compute_provider, self.compute_rep.as_ref());
+            }
+            if let Some(auction) = &mut self.auction {
+                auction.on_spawn(row, &self.roles.compute_provider);
             }
         }
         let id = self
@@ -785,6 +796,11 @@ impl Simulation {
     /// policy; its row, or None when every provider is busy.
     #[inline]
     fn allocate(&mut self) -> Option<u32> {
+        if let Some(auction) = &mut self.auction {
+            let (row, _) = auction.clear(&self.roles.compute_provider, &self.world.agents)?;
+            self.roles.compute_provider.used[row as usize] += 1;
+            return Some(row);
+        }
         match &mut self.allocator {
             None => self
                 .roles
@@ -801,6 +817,9 @@ impl Simulation {
     fn on_task_arrival(&mut self, tick: u64) -> Result<(), SimError> {
         self.schedule_next_arrival();
         self.world.counters.tasks_arrived += 1;
+        if self.auction.is_some() {
+            return self.on_auctioned_arrival(tick);
+        }
         if let Some(willingness) = &self.world.rules.willingness_to_pay {
             let most = willingness.sample(&mut self.world.rng).max(0.0);
             if self.fee.now > to_base_units(most, QUOTE_DECIMALS) {
@@ -835,6 +854,54 @@ impl Simulation {
         let service: f64 = self.world.rng.sample(Exp1);
         let delay = (service * self.world.rules.service_ticks).round() as u64;
         let provider = self.roles.compute_provider.agent[row as usize];
+        self.world
+            .queue
+            .push(tick + delay, ComputeProviders::completion(provider, row));
+        Ok(())
+    }
+
+    /// A task under `fees.policy = "auction"`: the lowest bid with free
+    /// capacity wins at the auction's price; a buyer whose willingness to
+    /// pay is below it walks away; the buyer pays the winner the price in
+    /// quote directly (a lease, as on Akash).
+    fn on_auctioned_arrival(&mut self, tick: u64) -> Result<(), SimError> {
+        let willing = match &self.world.rules.willingness_to_pay {
+            Some(w) => Some(to_base_units(
+                w.sample(&mut self.world.rng).max(0.0),
+                QUOTE_DECIMALS,
+            )),
+            None => None,
+        };
+        let cleared = match &mut self.auction {
+            Some(a) => a.clear(&self.roles.compute_provider, &self.world.agents),
+            None => None,
+        };
+        let Some((row, price)) = cleared else {
+            self.world.counters.tasks_dropped += 1;
+            return Ok(());
+        };
+        if willing.is_some_and(|most| price > most) {
+            self.world.counters.tasks_priced_out += 1;
+            return Ok(());
+        }
+        self.roles.compute_provider.used[row as usize] += 1;
+        if self.track_usage {
+            self.roles.data_provider.use_dataset(&mut self.usage_rng);
+        }
+        let provider = self.roles.compute_provider.agent[row as usize];
+        self.world.quote.transfer(
+            QuoteAccount::TaskBuyers,
+            QuoteAccount::Agent(provider),
+            price,
+        )?;
+        self.world.counters.fees_quote += u128::from(price);
+        self.auction_paid.0 += u128::from(price);
+        self.auction_paid.1 += 1;
+        if self.verifier.regime.engine_verified() {
+            return self.dispatch_verified(tick, row);
+        }
+        let service: f64 = self.world.rng.sample(Exp1);
+        let delay = (service * self.world.rules.service_ticks).round() as u64;
         self.world
             .queue
             .push(tick + delay, ComputeProviders::completion(provider, row));
@@ -1271,6 +1338,15 @@ impl Simulation {
         let mut record = self.record(tick, epoch, emission, rewards_paid)?;
         record.reward_budget = reward_budget;
         record.task_fee = self.fee.now;
+        if self.auction.is_some() {
+            // The mean price paid this epoch.
+            let (sum, n) = std::mem::take(&mut self.auction_paid);
+            record.task_fee = if n > 0 {
+                (sum / u128::from(n)) as u64
+            } else {
+                0
+            };
+        }
         record.utilisation = utilisation;
         self.record_verification(&mut record);
         self.governance_epoch_end(&mut record);
@@ -1399,6 +1475,9 @@ impl Simulation {
                 &self.world.agents,
                 self.compute_rep.as_ref(),
             );
+        }
+        if let Some(auction) = &mut self.auction {
+            auction.rebuild(&self.roles.compute_provider, &self.world.agents);
         }
         self.roles.validator.invalidate_draw();
         if self.verifier.regime == Regime::Optimistic {

@@ -36,6 +36,7 @@
 pub mod agents;
 pub mod allocation;
 pub mod amount;
+pub mod auction;
 pub mod engine;
 pub mod error;
 pub mod event;

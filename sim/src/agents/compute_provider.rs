@@ -24,6 +24,7 @@ pub struct Params {
     capacity: Option<DistSpec>,
     cost_per_task: Option<DistSpec>,
     honesty: Option<DistSpec>,
+    markup: Option<DistSpec>,
 }
 
 /// Columns of compute providers, indexed by their row.
@@ -36,6 +37,9 @@ pub struct ComputeProviders {
     pub cost_per_task: Vec<u64>,
     /// Chance of returning a correct result.
     pub honesty: Vec<f64>,
+    /// Markup over cost of its bids in task auctions (`fees.policy =
+    /// "auction"`): bid = cost_per_task · (1 + markup).
+    pub markup: Vec<f64>,
     /// Tasks taken this epoch.
     pub used: Vec<u32>,
     /// Capacity of the providers active this epoch (including joiners),
@@ -68,6 +72,11 @@ impl RoleBehaviour for ComputeProviders {
             kind: AttrKind::Probability,
             doc: "chance a result is correct (default 1)",
         },
+        Attribute {
+            name: "markup",
+            kind: AttrKind::NonNegative,
+            doc: "bid = cost_per_task × (1 + markup) in task auctions (default 0)",
+        },
     ];
     const POOL: Option<PoolKind> = Some(PoolKind::Compute);
     const PAYS_COSTS: bool = true;
@@ -78,6 +87,7 @@ impl RoleBehaviour for ComputeProviders {
             capacity: attributes.dist("capacity"),
             cost_per_task: attributes.dist("cost_per_task"),
             honesty: attributes.dist("honesty"),
+            markup: attributes.dist("markup"),
         }
     }
 
@@ -99,6 +109,13 @@ impl RoleBehaviour for ComputeProviders {
             params.honesty.as_ref(),
             1.0,
             AttrKind::Probability,
+        ));
+        // Drawn only when set (`draw`), so older scenarios keep their draws.
+        self.markup.push(draw(
+            rng,
+            params.markup.as_ref(),
+            0.0,
+            AttrKind::NonNegative,
         ));
         self.used.push(0);
         self.capacity_epoch += u64::from(self.capacity[row as usize]);

@@ -223,6 +223,9 @@ pub struct Fees {
     /// Cap of the base fee in quote units (dynamic fees; absent: no cap).
     #[serde(default)]
     pub max_fee: Option<Spanned<NonNegative>>,
+    /// `policy = "auction"`: what the winning bid is paid.
+    #[serde(default)]
+    pub auction: crate::auction::AuctionRule,
 }
 
 fn default_fee_policy() -> Spanned<FeePolicy> {
@@ -259,6 +262,7 @@ impl Default for Fees {
             max_change: default_max_change(),
             min_fee: NonNegative(0.0),
             max_fee: None,
+            auction: crate::auction::AuctionRule::FirstPrice,
         }
     }
 }
@@ -270,6 +274,9 @@ pub enum FeePolicy {
     #[default]
     Fixed,
     Dynamic,
+    /// A reverse auction per task among the compute providers with free
+    /// capacity (`auction`): the winner is paid its price directly.
+    Auction,
 }
 
 /// The constant-product pool (token vs a stable quote asset with 6 decimals).
