@@ -16,6 +16,7 @@
 
 mod bars;
 mod heatmap;
+mod honesty;
 mod html;
 mod plot;
 mod run_input;
