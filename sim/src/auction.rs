@@ -79,6 +79,21 @@ impl Auction {
         }
     }
 
+    /// The lowest free bidder whose agent id is not in `exclude` (the
+    /// replicas of a redundant task already chosen), without taking its
+    /// capacity.
+    pub fn lowest_excluding(
+        &self,
+        compute: &ComputeProviders,
+        agents: &Agents,
+        exclude: &[u32],
+    ) -> Option<u32> {
+        self.order[self.cursor.min(self.order.len())..]
+            .iter()
+            .copied()
+            .find(|&r| free(compute, agents, r) && !exclude.contains(&compute.agent[r as usize]))
+    }
+
     /// The winner's row and the price it is paid, without taking its
     /// capacity (`None`: nobody has free capacity).
     pub fn clear(&mut self, compute: &ComputeProviders, agents: &Agents) -> Option<(u32, u64)> {

@@ -795,12 +795,33 @@ impl Simulation {
     /// One task to a provider with spare capacity, by the allocation
     /// policy; its row, or None when every provider is busy.
     #[inline]
-    fn allocate(&mut self) -> Option<u32> {
-        if let Some(auction) = &mut self.auction {
-            let (row, _) = auction.clear(&self.roles.compute_provider, &self.world.agents)?;
+    /// One more replica of a redundant task: a provider with spare
+    /// capacity that is none of `exclude` (agent ids) by the allocation
+    /// policy (or the auction's next lowest bid); None when there is none
+    /// (the uniform and weighted draws may return one of `exclude`, which
+    /// the caller gives back and redraws).
+    fn allocate_replica(&mut self, exclude: &[u32]) -> Option<u32> {
+        if let Some(auction) = &self.auction {
+            let row = auction.lowest_excluding(
+                &self.roles.compute_provider,
+                &self.world.agents,
+                exclude,
+            )?;
             self.roles.compute_provider.used[row as usize] += 1;
             return Some(row);
         }
+        match &mut self.allocator {
+            Some(policy) => policy.allocate_excluding(
+                &mut self.roles.compute_provider,
+                &self.world.agents,
+                &mut self.world.rng,
+                exclude,
+            ),
+            None => self.allocate(),
+        }
+    }
+
+    fn allocate(&mut self) -> Option<u32> {
         match &mut self.allocator {
             None => self
                 .roles
@@ -933,7 +954,11 @@ impl Simulation {
         let mut attempts = 4 * k;
         while usize::from(self.verifier.slots[s].allocated) < k && attempts > 0 {
             attempts -= 1;
-            let Some(r) = self.allocate() else { break };
+            let chosen = self.verifier.slots[s];
+            let n = usize::from(chosen.allocated);
+            let Some(r) = self.allocate_replica(&chosen.providers[..n]) else {
+                break;
+            };
             let p = self.roles.compute_provider.agent[r as usize];
             let entry = &mut self.verifier.slots[s];
             if entry.has(p) {

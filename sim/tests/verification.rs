@@ -127,6 +127,25 @@ fn redundant_majority_stops_independent_cheaters_not_one_operators_sybils() {
         "{cost} vs {floor}"
     );
 
+    // Every allocation policy and the auction give each task k distinct
+    // providers (the cheapest ones are not drawn twice).
+    for (from, to) in [
+        ("[demand]\n", "[demand]\nallocation = \"cheapest\"\n"),
+        (
+            "[fees]\ntask_fee = 0.01\n",
+            "[fees]\npolicy = \"auction\"\n",
+        ),
+    ] {
+        let (_, records) = run(&independent.replace(from, to));
+        let (wrong, n, _) = wrong_share(&records);
+        assert_eq!(wrong, 0, "{to}");
+        let cost: u128 = records.iter().map(|r| r.verification_cost_quote).sum();
+        assert!(
+            cost >= 2 * 1000 * u128::from(n),
+            "{to}: {cost} for {n} tasks"
+        );
+    }
+
     let colluding = format!(
         "{BASE}[verification]\nregime = \"redundant\"\nreplicas = 3\n{}",
         providers(3, h, "operators = 1")
