@@ -36,7 +36,8 @@ use crate::scenario::{
 use crate::stats::{sort_amounts, CarriedOrder};
 use crate::value::{AgentValue, Economy, EntryPrice, ValueBook, ValueRow};
 use crate::verification::{
-    outcome, Operators, Payer, Regime, VerificationTotals, Verifier, WorkConcentration, WorkFigures,
+    outcome, Operators, Payer, PopulationParties, Regime, VerificationTotals, Verifier,
+    WorkConcentration, WorkFigures,
 };
 use crate::world::{EpochCounters, Rules, World};
 use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
@@ -510,7 +511,14 @@ impl Simulation {
                 &scenario
                     .population
                     .iter()
-                    .map(|p| p.get_ref().clone())
+                    .map(|p| {
+                        let p = p.get_ref();
+                        PopulationParties {
+                            count: p.count,
+                            operators: p.operators.as_ref().map(|o| o.get_ref()),
+                            hosting: p.hosting.as_ref().map(|h| h.get_ref().as_slice()),
+                        }
+                    })
                     .collect::<Vec<_>>(),
             ),
             verification_totals: VerificationTotals::default(),

@@ -14,6 +14,8 @@
 //! disputes it), `redundant` (k providers, the majority answer wins) and
 //! `zk` (every result carries a proof; a wrong one is never accepted).
 
+use std::num::NonZeroU32;
+
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
@@ -21,6 +23,75 @@ use crate::values::{NonNegative, Probability};
 
 /// Most providers a redundant task runs on (slots are fixed-size arrays).
 pub const MAX_REPLICAS: usize = 9;
+
+/// One named party and the share of a population's identities it has
+/// (`operators = [...]`, `hosting = [...]`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedShare {
+    pub name: String,
+    pub share: Probability,
+}
+
+/// `operators`: a count of the population's own operators, or named ones.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OperatorSpec {
+    Count(NonZeroU32),
+    Named(Vec<NamedShare>),
+}
+
+impl OperatorSpec {
+    /// How many operators the population's identities are split among.
+    pub fn count(&self) -> u32 {
+        match self {
+            Self::Count(n) => n.get(),
+            Self::Named(list) => list.len().max(1) as u32,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for OperatorSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Count(i64),
+            Named(Vec<NamedShare>),
+        }
+        match Raw::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(
+                "expected `operators` as a whole number >= 1 or a list of                  { name = \"…\", share = … } tables",
+            )
+        })? {
+            Raw::Count(n) => u32::try_from(n)
+                .ok()
+                .and_then(NonZeroU32::new)
+                .map(Self::Count)
+                .ok_or_else(|| {
+                    serde::de::Error::custom(format!("expected at least 1 operator, got {n}"))
+                }),
+            Raw::Named(list) => Ok(Self::Named(list)),
+        }
+    }
+}
+
+/// Why a `[{ name, share }]` list is malformed (empty, a blank or repeated
+/// name, shares not adding up to 1), if it is.
+pub fn named_shares_problem(list: &[NamedShare]) -> Option<String> {
+    if list.is_empty() {
+        return Some("the list is empty".into());
+    }
+    for (i, e) in list.iter().enumerate() {
+        if e.name.trim().is_empty() {
+            return Some(format!("entry {} has an empty name", i + 1));
+        }
+        if list[..i].iter().any(|x| x.name == e.name) {
+            return Some(format!("`{}` is listed twice", e.name));
+        }
+    }
+    let total: f64 = list.iter().map(|e| e.share.0).sum();
+    ((total - 1.0).abs() > 1e-9).then(|| format!("the shares add up to {total}, not 1"))
+}
 
 /// A replica that returned no answer (its provider left).
 const NO_ANSWER: u32 = u32::MAX;
@@ -267,11 +338,19 @@ pub struct Operators {
     ordinal: Vec<u32>,
 }
 
+/// What `Operators` reads of a population.
+#[derive(Debug, Clone, Copy)]
+pub struct PopulationParties<'a> {
+    pub count: u32,
+    pub operators: Option<&'a OperatorSpec>,
+    pub hosting: Option<&'a [NamedShare]>,
+}
+
 /// `Operators::host` of an identity whose population declares no hosting.
 pub const NO_HOST: u32 = u32::MAX;
 
 fn shares_split(
-    list: &[crate::scenario::NamedShare],
+    list: &[NamedShare],
     count: u32,
     names: &mut Vec<String>,
     first_free: &mut u32,
@@ -313,15 +392,14 @@ fn party(split: &Split, j: u32, agent: u32, own_base: u32) -> u32 {
 }
 
 impl Operators {
-    /// From the populations' `operators`, `hosting` and counts.
-    pub fn new(populations: &[crate::scenario::PopulationSpec]) -> Self {
-        use crate::scenario::OperatorSpec;
+    /// From each population's count, `operators` and `hosting`.
+    pub fn new(populations: &[PopulationParties<'_>]) -> Self {
         // Named operators first (ids 0..), then each population's own.
         let mut names = Vec::new();
         let mut named = 0u32;
         let mut pending = Vec::with_capacity(populations.len());
         for p in populations {
-            pending.push(match p.operators.as_ref().map(|o| o.get_ref()) {
+            pending.push(match p.operators {
                 Some(OperatorSpec::Named(list)) => {
                     Some(shares_split(list, p.count, &mut names, &mut named, 0))
                 }
@@ -332,17 +410,15 @@ impl Operators {
         let operator_split = populations
             .iter()
             .zip(pending)
-            .map(
-                |(p, split)| match (split, p.operators.as_ref().map(|o| o.get_ref())) {
-                    (Some(split), _) => split,
-                    (None, Some(OperatorSpec::Count(n))) => {
-                        let first = reserved;
-                        reserved = reserved.saturating_add(n.get());
-                        Split::Modulo { first, n: n.get() }
-                    }
-                    _ => Split::Own,
-                },
-            )
+            .map(|(p, split)| match (split, p.operators) {
+                (Some(split), _) => split,
+                (None, Some(OperatorSpec::Count(n))) => {
+                    let first = reserved;
+                    reserved = reserved.saturating_add(n.get());
+                    Split::Modulo { first, n: n.get() }
+                }
+                _ => Split::Own,
+            })
             .collect();
         let mut host_names = Vec::new();
         let mut hosts = 0u32;
@@ -350,8 +426,7 @@ impl Operators {
             .iter()
             .map(|p| {
                 p.hosting
-                    .as_ref()
-                    .map(|h| shares_split(h.get_ref(), p.count, &mut host_names, &mut hosts, 0))
+                    .map(|h| shares_split(h, p.count, &mut host_names, &mut hosts, 0))
             })
             .collect();
         Self {
@@ -600,7 +675,15 @@ mod tests {
                 "role = \"holder\"\ncount = 2\noperators = [{ name = \"acme\", share = 1 }]",
             ),
         ];
-        let mut o = Operators::new(&pops);
+        let parties: Vec<PopulationParties<'_>> = pops
+            .iter()
+            .map(|p| PopulationParties {
+                count: p.count,
+                operators: p.operators.as_ref().map(|o| o.get_ref()),
+                hosting: p.hosting.as_ref().map(|h| h.get_ref().as_slice()),
+            })
+            .collect();
+        let mut o = Operators::new(&parties);
         let order = [0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3];
         for (agent, &p) in order.iter().enumerate() {
             o.on_spawn(agent as u32, p);

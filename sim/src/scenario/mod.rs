@@ -22,6 +22,7 @@ pub use empirical::{DataFiles, DataRequest, EmpiricalBuilder, EmpiricalData, NoF
 pub use crate::agents::speculator::Strategy;
 pub use crate::agents::{Attributes, Role};
 pub use crate::reward::PoolKind;
+pub use crate::verification::{named_shares_problem, NamedShare, OperatorSpec};
 pub use load::{
     apply_override, at_path, check_schema, located, parse_scenario, parse_scenario_with,
     parse_scenario_with_files, render, scenario_from_table, scenario_from_table_with,
@@ -584,75 +585,6 @@ pub struct PopulationSpec {
     pub hosting: Option<Spanned<Vec<NamedShare>>>,
     /// Every other key: the role's own attributes.
     pub attributes: Attributes,
-}
-
-/// One named party and the share of a population's identities it has
-/// (`operators = [...]`, `hosting = [...]`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NamedShare {
-    pub name: String,
-    pub share: Probability,
-}
-
-/// `operators`: a count of the population's own operators, or named ones.
-#[derive(Debug, Clone, PartialEq)]
-pub enum OperatorSpec {
-    Count(NonZeroU32),
-    Named(Vec<NamedShare>),
-}
-
-impl OperatorSpec {
-    /// How many operators the population's identities are split among.
-    pub fn count(&self) -> u32 {
-        match self {
-            Self::Count(n) => n.get(),
-            Self::Named(list) => list.len().max(1) as u32,
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for OperatorSpec {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Count(i64),
-            Named(Vec<NamedShare>),
-        }
-        match Raw::deserialize(d).map_err(|_| {
-            serde::de::Error::custom(
-                "expected `operators` as a whole number >= 1 or a list of                  { name = \"…\", share = … } tables",
-            )
-        })? {
-            Raw::Count(n) => u32::try_from(n)
-                .ok()
-                .and_then(NonZeroU32::new)
-                .map(Self::Count)
-                .ok_or_else(|| {
-                    serde::de::Error::custom(format!("expected at least 1 operator, got {n}"))
-                }),
-            Raw::Named(list) => Ok(Self::Named(list)),
-        }
-    }
-}
-
-/// Why a `[{ name, share }]` list is malformed (empty, a blank or repeated
-/// name, shares not adding up to 1), if it is.
-pub fn named_shares_problem(list: &[NamedShare]) -> Option<String> {
-    if list.is_empty() {
-        return Some("the list is empty".into());
-    }
-    for (i, e) in list.iter().enumerate() {
-        if e.name.trim().is_empty() {
-            return Some(format!("entry {} has an empty name", i + 1));
-        }
-        if list[..i].iter().any(|x| x.name == e.name) {
-            return Some(format!("`{}` is listed twice", e.name));
-        }
-    }
-    let total: f64 = list.iter().map(|e| e.share.0).sum();
-    ((total - 1.0).abs() > 1e-9).then(|| format!("the shares add up to {total}, not 1"))
 }
 
 impl PopulationSpec {
