@@ -4,8 +4,9 @@
 //! which wrong results get through. Owns the section's schema, the
 //! regime's run-time state (the pre-allocated slots of redundant tasks,
 //! the per-operator prover marks) and the operator of every identity.
-//! The handlers that join providers, validators and challengers live in
-//! `engine` (`on_result`, `on_verdict`); `sampled` and `none` are handled
+//! The handlers that join providers, validators and challengers are the
+//! engine's, in its child module `verification/hooks.rs` (`on_result`,
+//! `on_verdict`, …); `sampled` and `none` are handled
 //! where a compute provider completes a task (`agents::compute_provider`).
 //!
 //! Regimes: `sampled` (validators check a share of results; the default,
