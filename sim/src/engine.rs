@@ -802,6 +802,9 @@ impl Simulation {
         }
     }
 
+    /// One task to a provider with spare capacity, by the allocation
+    /// policy; its row, or None when every provider is busy.
+    #[inline(always)]
     fn allocate(&mut self) -> Option<u32> {
         match &mut self.allocator {
             None => self

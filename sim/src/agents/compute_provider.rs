@@ -199,7 +199,7 @@ impl ComputeProviders {
 
     /// Allocates one task to a uniformly random active provider with spare
     /// capacity; returns its row, or `None` when every provider is busy.
-    #[inline]
+    #[inline(always)]
     pub fn allocate_random<R: Rng + ?Sized>(
         &mut self,
         agents: &Agents,

@@ -10,9 +10,6 @@
 use super::*;
 
 impl Simulation {
-    /// One task to a provider with spare capacity, by the allocation
-    /// policy; its row, or None when every provider is busy.
-    #[inline]
     /// One more replica of a redundant task: a provider with spare
     /// capacity that is none of `exclude` (agent ids) by the allocation
     /// policy (or the auction's next lowest bid); None when there is none

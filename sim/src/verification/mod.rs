@@ -469,6 +469,7 @@ pub struct WorkConcentration {
     by_identity: Vec<u64>,
     by_operator: Vec<u64>,
     by_host: Vec<u64>,
+    counts: Vec<u32>,
 }
 
 /// Nakamoto coefficients (> 1/2) and the operators' HHI of some work.
@@ -500,7 +501,7 @@ impl WorkConcentration {
                 .filter(|&(a, &w)| w > 0 && counted(a))
                 .map(|(_, &w)| w),
         );
-        self.by_identity.sort_unstable();
+        crate::stats::sort_amounts(&mut self.by_identity, &mut self.counts);
         self.by_operator.clear();
         self.by_operator.resize(operators.bound(), 0);
         self.by_host.clear();
@@ -516,8 +517,8 @@ impl WorkConcentration {
             }
         }
         self.by_operator.retain(|&w| w > 0);
-        self.by_operator.sort_unstable();
-        self.by_host.sort_unstable();
+        crate::stats::sort_amounts(&mut self.by_operator, &mut self.counts);
+        crate::stats::sort_amounts(&mut self.by_host, &mut self.counts);
         WorkFigures {
             nakamoto_identity: nakamoto_sorted(&self.by_identity, 1, 2),
             nakamoto_operator: nakamoto_sorted(&self.by_operator, 1, 2),
