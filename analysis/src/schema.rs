@@ -432,6 +432,61 @@ pub mod epochs {
         "wealth_{role} marked to market at the pool's price + the members' quote (6 decimals); empty without a market",
     );
 
+    pub const WRONG_ACCEPTED: Column = col(
+        "wrong_accepted",
+        "results",
+        "wrong results accepted this epoch",
+        "results made final this epoch although wrong (verification.regime: unchecked or uncaught under sampled, all wrong ones under none, undisputed under optimistic, a wrong majority under redundant, never under zk)",
+    );
+    pub const VERIFICATION_COST_QUOTE: Column = col(
+        "verification_cost_quote",
+        "quote",
+        "verification cost this epoch",
+        "quote spent on verification: zk proofs (proof_cost + proof_overhead × task cost) and provers (per operator per epoch), redundant replicas beyond the first, challengers' re-executions (6 decimals); 0 under sampled and none",
+    );
+    pub const MEAN_LATENCY_TICKS: Column = col(
+        "mean_latency_ticks",
+        "ticks",
+        "mean ticks to finality",
+        "over results accepted this epoch, ticks from the result to its finality (validation.delay_ticks for sampled checks, 0 unchecked; challenge window; last replica − first; proof_ticks); empty when none was accepted",
+    );
+    pub const CHALLENGES: Column = col(
+        "challenges",
+        "checks",
+        "challengers' checks this epoch",
+        "results re-executed by challengers (optimistic)",
+    );
+    pub const FRAUDS_CAUGHT: Column = col(
+        "frauds_caught",
+        "results",
+        "wrong results caught this epoch",
+        "wrong results detected: caught by a validator, disputed by a challenger, outvoted, or without a valid proof",
+    );
+    pub const NAKAMOTO_WORK_IDENTITY: Column = col(
+        "nakamoto_work_identity",
+        "identities",
+        "Nakamoto coefficient of compute work by identity",
+        "fewest compute-provider identities doing more than half of the epoch's verified compute work; empty without work",
+    );
+    pub const NAKAMOTO_WORK_OPERATOR: Column = col(
+        "nakamoto_work_operator",
+        "operators",
+        "Nakamoto coefficient of compute work by operator",
+        "the same with each operator's identities' work summed (population key operators; one operator per identity without it)",
+    );
+    pub const NAKAMOTO_WORK_HOSTING: Column = col(
+        "nakamoto_work_hosting",
+        "clouds",
+        "Nakamoto coefficient of compute work by hosting cloud",
+        "the same summed per hosting cloud (population key hosting); empty when no population declares hosting",
+    );
+    pub const HHI_WORK_OPERATOR: Column = col(
+        "hhi_work_operator",
+        "0–1",
+        "HHI of compute work by operator",
+        "Σ s², s an operator's share of the epoch's verified compute work; empty without work",
+    );
+
     pub const COLUMNS: &[Column] = &[
         EPOCH,
         TIME,
@@ -465,6 +520,15 @@ pub mod epochs {
         SUPPLY_MARKET_POOL,
         SUPPLY_REWARDS_POOL,
         SUPPLY_FEE_ESCROW,
+        WRONG_ACCEPTED,
+        VERIFICATION_COST_QUOTE,
+        MEAN_LATENCY_TICKS,
+        CHALLENGES,
+        FRAUDS_CAUGHT,
+        NAKAMOTO_WORK_IDENTITY,
+        NAKAMOTO_WORK_OPERATOR,
+        NAKAMOTO_WORK_HOSTING,
+        HHI_WORK_OPERATOR,
     ];
     /// Repeated for each role present in the scenario, in role order.
     pub const ROLE_COLUMNS: &[Column] = &[
@@ -1204,6 +1268,14 @@ pub fn fairness_paths() -> Vec<String> {
     };
     let mut report = fairness_report(&[agent(1, 2), agent(3, 5)], 0);
     crate::fairness::add_value(&mut report, &sample_value_facts());
+    crate::fairness::add_verification(
+        &mut report,
+        &crate::fairness::VerificationFacts {
+            regime: "sampled",
+            ..Default::default()
+        },
+    );
+    crate::fairness::add_decentralization(&mut report, &Default::default());
     let mut out = Vec::new();
     if let Ok(value) = serde_json::to_value(&report) {
         number_paths("", &value, &mut out);
@@ -1276,6 +1348,16 @@ pub fn fairness_label(path: &str) -> Option<String> {
         "who_benefits" | "who_benefits_by_population" => "who benefits",
         "gini_net_gain" => return Some("Gini of agents' net gains".to_string()),
         "governance" => return governance_label(&seg[1..]),
+        "decentralization" => {
+            return seg
+                .get(1)
+                .map(|field| format!("effective decentralization: {}", field.replace('_', " ")));
+        }
+        "verification" => {
+            return seg
+                .get(1)
+                .map(|field| format!("verification: {}", field.replace('_', " ")));
+        }
         _ => return None,
     };
     let (field, role) = match seg.as_slice() {

@@ -20,6 +20,7 @@ mod bars;
 mod fan;
 mod governance;
 mod heatmap;
+mod honesty;
 mod html;
 mod plot;
 mod run_input;

@@ -319,6 +319,11 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
         });
     }
 
+    // Cost of honesty, for a sweep over verification regimes.
+    if let Some(section) = super::honesty::honesty_section(data)? {
+        page.sections.push(section);
+    }
+
     // Sensitivity indices (mirage sensitivity), when the sweep has them.
     match read_sensitivity(&data.dir) {
         Ok(Some(rows)) => page.sections.push(sensitivity_section(&rows)?),

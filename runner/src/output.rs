@@ -180,6 +180,27 @@ pub const EPOCH_COLUMNS: &[(&Column, EpochCell)] = &[
     (&epochs::SUPPLY_FEE_ESCROW, |r, d| {
         format_amount(r.supply.fee_escrow, d)
     }),
+    (&epochs::WRONG_ACCEPTED, |r, _| r.wrong_accepted.to_string()),
+    (&epochs::VERIFICATION_COST_QUOTE, |r, _| {
+        format_amount(r.verification_cost_quote, QUOTE_DECIMALS)
+    }),
+    (&epochs::MEAN_LATENCY_TICKS, |r, _| {
+        opt_f64(r.mean_latency_ticks)
+    }),
+    (&epochs::CHALLENGES, |r, _| r.challenges.to_string()),
+    (&epochs::FRAUDS_CAUGHT, |r, _| r.frauds_caught.to_string()),
+    (&epochs::NAKAMOTO_WORK_IDENTITY, |r, _| {
+        opt_usize(r.nakamoto_work_identity)
+    }),
+    (&epochs::NAKAMOTO_WORK_OPERATOR, |r, _| {
+        opt_usize(r.nakamoto_work_operator)
+    }),
+    (&epochs::NAKAMOTO_WORK_HOSTING, |r, _| {
+        opt_usize(r.nakamoto_work_hosting)
+    }),
+    (&epochs::HHI_WORK_OPERATOR, |r, _| {
+        opt_f64(r.hhi_work_operator)
+    }),
 ];
 
 /// A quote amount, empty without a market.

@@ -36,6 +36,7 @@
 pub mod agents;
 pub mod allocation;
 pub mod amount;
+pub mod auction;
 pub mod distribution;
 pub mod engine;
 pub mod error;
@@ -56,6 +57,7 @@ pub mod stats;
 pub mod toml_path;
 pub mod value;
 pub mod values;
+pub mod verification;
 pub mod world;
 
 pub use engine::Simulation;

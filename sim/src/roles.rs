@@ -25,6 +25,7 @@ macro_rules! role_registry {
             Speculator => speculator: Speculators,
             Investor => investor: Investors,
             Holder => holder: Holders,
+            Challenger => challenger: Challengers,
         }
     };
 }

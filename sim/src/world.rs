@@ -43,6 +43,8 @@ pub struct Rules {
     pub exchange_amount: Option<u64>,
     /// `demand.willingness_to_pay` (quote units), drawn per arriving task.
     pub willingness_to_pay: Option<crate::distribution::DistSpec>,
+    /// `verification.regime` (`sampled` without the section).
+    pub regime: crate::verification::Regime,
 }
 
 /// Counters of the epoch in progress.
@@ -58,6 +60,16 @@ pub struct EpochCounters {
     /// Quote providers paid for their costs / got from selling tokens.
     pub costs_paid_quote: u128,
     pub sales_quote: u128,
+    /// Results accepted although wrong (`verification`).
+    pub wrong_accepted: u64,
+    /// Results accepted (final), and the ticks they waited to be final.
+    pub results_accepted: u64,
+    pub latency_ticks: u128,
+    /// Quote spent on verification (proofs, extra replicas, re-executions).
+    pub verification_cost_quote: u128,
+    /// Challengers' checks, and wrong results detected (any regime).
+    pub challenges: u64,
+    pub frauds_caught: u64,
 }
 
 /// Everything of a run but the role tables and the engine's mechanisms.

@@ -12,6 +12,7 @@ use crate::error::SimError;
 use crate::event::Event;
 use crate::rng::SimRng;
 use crate::roles::PoolKind;
+use crate::verification::Regime;
 use crate::world::World;
 
 /// The role's event kinds.
@@ -23,6 +24,7 @@ pub struct Params {
     capacity: Option<DistSpec>,
     cost_per_task: Option<DistSpec>,
     honesty: Option<DistSpec>,
+    markup: Option<DistSpec>,
 }
 
 /// Columns of compute providers, indexed by their row.
@@ -35,6 +37,9 @@ pub struct ComputeProviders {
     pub cost_per_task: Vec<u64>,
     /// Chance of returning a correct result.
     pub honesty: Vec<f64>,
+    /// Markup over cost of its bids in task auctions (`fees.policy =
+    /// "auction"`): bid = cost_per_task · (1 + markup).
+    pub markup: Vec<f64>,
     /// Tasks taken this epoch.
     pub used: Vec<u32>,
     /// Capacity of the providers active this epoch (including joiners),
@@ -67,6 +72,11 @@ impl RoleBehaviour for ComputeProviders {
             kind: AttrKind::Probability,
             doc: "chance a result is correct (default 1)",
         },
+        Attribute {
+            name: "markup",
+            kind: AttrKind::NonNegative,
+            doc: "bid = cost_per_task × (1 + markup) in task auctions (default 0)",
+        },
     ];
     const POOL: Option<PoolKind> = Some(PoolKind::Compute);
     const PAYS_COSTS: bool = true;
@@ -77,6 +87,7 @@ impl RoleBehaviour for ComputeProviders {
             capacity: attributes.dist("capacity"),
             cost_per_task: attributes.dist("cost_per_task"),
             honesty: attributes.dist("honesty"),
+            markup: attributes.dist("markup"),
         }
     }
 
@@ -94,6 +105,13 @@ impl RoleBehaviour for ComputeProviders {
             1.0,
             AttrKind::Probability,
         ));
+        // Drawn only when set (`draw`), so older scenarios keep their draws.
+        self.markup.push(draw(
+            rng,
+            params.markup.as_ref(),
+            0.0,
+            AttrKind::NonNegative,
+        ));
         self.used.push(0);
         self.capacity_epoch += u64::from(self.capacity[row as usize]);
         if self.capacity[row as usize] > 0 {
@@ -103,8 +121,10 @@ impl RoleBehaviour for ComputeProviders {
     }
 
     /// A task is done: its result is correct with the provider's honesty;
-    /// the provider bears its cost; a share of results goes to validation,
-    /// the rest is accepted unchecked.
+    /// the provider bears its cost; under `sampled` verification a share
+    /// of results goes to validation, the rest is accepted unchecked;
+    /// under `none` every result is accepted. (Other regimes complete
+    /// tasks through the engine's `Event::Result`.)
     #[inline]
     fn on_event(
         &mut self,
@@ -124,14 +144,21 @@ impl RoleBehaviour for ComputeProviders {
         // 1e13 quote of costs per agent and epoch.
         let cost = &mut world.agents.cost_epoch[provider as usize];
         *cost = cost.saturating_add(self.cost_per_task[row as usize]);
-        if world.rules.sample_rate > 0.0 && world.rng.random::<f64>() < world.rules.sample_rate {
+        let sampled = world.rules.regime == Regime::Sampled;
+        if sampled
+            && world.rules.sample_rate > 0.0
+            && world.rng.random::<f64>() < world.rules.sample_rate
+        {
             world.queue.push(
                 tick + world.rules.validation_delay,
                 Event::Validation { provider, correct },
             );
         } else {
-            // Unchecked results are accepted (optimistic verification).
+            // Unchecked results are accepted as reported (also every
+            // result under `verification.regime = "none"`).
             world.agents.add_contribution(provider, 1);
+            world.counters.results_accepted += 1;
+            world.counters.wrong_accepted += u64::from(!correct);
         }
         Ok(())
     }
@@ -170,7 +197,7 @@ impl ComputeProviders {
 
     /// Allocates one task to a uniformly random active provider with spare
     /// capacity; returns its row, or `None` when every provider is busy.
-    #[inline]
+    #[inline(always)]
     pub fn allocate_random<R: Rng + ?Sized>(
         &mut self,
         agents: &Agents,

@@ -6,6 +6,7 @@
 //! columns every agent has (`Agents`) are part of the world
 //! (`crate::world`), re-exported here. Tokens are in the ledger, never here.
 
+pub mod challenger;
 pub mod compute_provider;
 pub mod data_provider;
 pub mod holder;
@@ -26,6 +27,7 @@ use crate::world::World;
 pub use crate::roles::Role;
 pub use crate::world::{Agents, ACTIVE};
 
+pub use challenger::Challengers;
 pub use compute_provider::ComputeProviders;
 pub use data_provider::DataProviders;
 pub use holder::Holders;

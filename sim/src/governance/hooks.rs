@@ -19,7 +19,7 @@ impl Simulation {
         let operators = self
             .populations
             .iter()
-            .map(|p| p.operators.map_or(1, |n| n.get()))
+            .map(|p| p.operators.as_ref().map_or(1, |o| o.get_ref().count()))
             .collect();
         let mut g = Box::new(Governance::new(
             config,

@@ -98,6 +98,30 @@ pub fn check_population(
             }
         })?;
     }
+    let named = [
+        (
+            "operators",
+            spec.operators.as_ref().and_then(|o| match o.get_ref() {
+                super::OperatorSpec::Named(list) => Some((o.span(), list.as_slice())),
+                super::OperatorSpec::Count(_) => None,
+            }),
+        ),
+        (
+            "hosting",
+            spec.hosting
+                .as_ref()
+                .map(|h| (h.span(), h.get_ref().as_slice())),
+        ),
+    ];
+    for (key, list) in named {
+        let Some((span, list)) = list else { continue };
+        if let Some(problem) = super::named_shares_problem(list) {
+            return Err(SpecIssue {
+                span,
+                message: format!("`{key}`: {problem}"),
+            });
+        }
+    }
     if let Some(policy) = &spec.sell_policy {
         if !spec.role.pays_costs() {
             return Err(SpecIssue {
