@@ -15,8 +15,8 @@
 
 use super::{draw, AttrKind, Attribute, Attributes, RoleBehaviour, Spawned};
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
-use crate::rng::SimRng;
 use crate::distribution::DistSpec;
+use crate::rng::SimRng;
 
 /// A challenger population's attributes.
 #[derive(Debug, Clone)]

@@ -150,7 +150,8 @@ impl Simulation {
             return Ok(());
         }
         if !in_costs {
-            self.world.agents.cost_epoch[agent as usize] += amount;
+            let cost = &mut self.world.agents.cost_epoch[agent as usize];
+            *cost = cost.saturating_add(amount);
         }
         self.world.counters.verification_cost_quote += u128::from(amount);
         if buyer_payable && self.verifier.payer == Payer::Buyer {
@@ -177,8 +178,8 @@ impl Simulation {
                 .roles
                 .compute_provider
                 .result_is_correct(row as u32, &mut self.world.rng);
-            self.world.agents.cost_epoch[provider as usize] +=
-                self.roles.compute_provider.cost_per_task[row];
+            let cost = &mut self.world.agents.cost_epoch[provider as usize];
+            *cost = cost.saturating_add(self.roles.compute_provider.cost_per_task[row]);
             Some(correct)
         } else {
             None
