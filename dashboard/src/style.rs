@@ -24,25 +24,22 @@ pub const MUTED: RGBColor = RGBColor(150, 150, 150);
 pub const GRID: RGBColor = RGBColor(232, 232, 232);
 
 /// The roles of the simulator, in display order.
-pub const ROLES: [&str; 6] = [
+pub const ROLES: [&str; 7] = [
     "compute_provider",
     "data_provider",
     "validator",
     "speculator",
     "investor",
     "holder",
+    "challenger",
 ];
 
 /// A role's colour: fixed for known roles so that every chart agrees.
 pub fn role_color(role: &str) -> RGBColor {
     match ROLES.iter().position(|r| *r == role) {
         Some(i) => SERIES[i],
-        None => {
-            let h = role
-                .bytes()
-                .fold(0usize, |a, b| a.wrapping_add(usize::from(b)));
-            SERIES[6 + h % 2]
-        }
+        // A role added since: the one colour no known role takes.
+        None => SERIES[ROLES.len() % SERIES.len()],
     }
 }
 
@@ -60,6 +57,7 @@ pub fn role_label(role: &str) -> String {
         "speculator" => "speculators".into(),
         "investor" => "investors / team".into(),
         "holder" => "holders".into(),
+        "challenger" => "challengers".into(),
         other => other.replace('_', " "),
     }
 }
