@@ -79,6 +79,9 @@ pub struct SweepData {
     /// Runs whose `warnings` cell (runs.csv) is not empty; `None` without
     /// the column.
     pub runs_with_warnings: Option<usize>,
+    /// The first of the metrics the sweep chose (`[sweep] metrics`, kept in
+    /// sweep.json only when chosen): the dashboard's default metric.
+    pub first_chosen_metric: Option<String>,
 }
 
 impl SweepData {
@@ -272,6 +275,12 @@ pub fn read_sweep(dir: &Path) -> Result<SweepData> {
     data.name = manifest_name(manifest.as_ref());
     data.points_only = points_only;
     data.point_ci = point_ci;
+    data.first_chosen_metric = manifest
+        .as_ref()
+        .and_then(|m| m.get("metrics"))
+        .and_then(|m| m.get(0))
+        .and_then(|m| m.as_str())
+        .map(str::to_string);
     Ok(data)
 }
 
@@ -400,6 +409,7 @@ fn read_table(
         points_only: points,
         point_ci: HashMap::new(),
         runs_with_warnings,
+        first_chosen_metric: None,
     })
 }
 

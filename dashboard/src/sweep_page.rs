@@ -79,7 +79,13 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
                 data.metrics.join(", ")
             ),
         },
-        None => match data.metric("gini_rewards") {
+        // The sweep's own first metric, else the Gini of rewards.
+        None => match data
+            .first_chosen_metric
+            .as_deref()
+            .and_then(|first| data.metric(first))
+            .or_else(|| data.metric("gini_rewards"))
+        {
             Some(m) => (m, None),
             None => (
                 0,
