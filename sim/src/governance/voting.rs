@@ -28,6 +28,58 @@ pub fn turnout_probability(turnout_max: f64, apathy: f64, value: f64, cost: f64)
     turnout_max * net / (net + apathy)
 }
 
+/// Standard normal distribution function Φ.
+fn phi(x: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// Probabilities that a voter of first-order effect `effect` votes `for`
+/// and `against`: its stance effect + N(0, noise²) against ±band, and,
+/// without a direct stake (|effect| < 1), `for` with probability
+/// `deference` first (`choice` and `defers`).
+pub fn stance_probabilities(effect: f64, noise: f64, band: f64, deference: f64) -> (f64, f64) {
+    let (own_for, own_against) = if noise > 0.0 {
+        (1.0 - phi((band - effect) / noise), phi((-band - effect) / noise))
+    } else {
+        (
+            f64::from(u8::from(effect > band)),
+            f64::from(u8::from(effect < -band)),
+        )
+    };
+    let d = if defers(effect) { deference } else { 0.0 };
+    (d + (1.0 - d) * own_for, (1.0 - d) * own_against)
+}
+
+/// Whether a voter of first-order effect `effect` has no direct stake in
+/// the outcome (it may defer to the proposer).
+pub fn defers(effect: f64) -> bool {
+    effect.abs() < 1.0
+}
+
+/// A proposer's off-chain estimate of support (pre-vetting): over the
+/// snapshot's voters `(weight, turnout probability, effect)`, Σ w·t·P(for)
+/// / Σ w·t·(P(for) + P(against)), 1 when no vote is expected to be for or
+/// against. No draws: the estimate is the expectation the stance and
+/// turnout models give.
+pub fn expected_support(
+    voters: impl Iterator<Item = (f64, f64, f64)>,
+    noise: f64,
+    band: f64,
+    deference: f64,
+) -> f64 {
+    let (mut yes, mut decided) = (0.0, 0.0);
+    for (w, t, effect) in voters {
+        let (f, a) = stance_probabilities(effect, noise, band, deference);
+        yes += w * t * f;
+        decided += w * t * (f + a);
+    }
+    if decided > 0.0 {
+        yes / decided
+    } else {
+        1.0
+    }
+}
+
 /// What a voter knows of a proposal to form its stance.
 #[derive(Debug, Clone, Copy)]
 pub struct Effect {
