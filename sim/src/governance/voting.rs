@@ -39,7 +39,10 @@ fn phi(x: f64) -> f64 {
 /// `deference` first (`choice` and `defers`).
 pub fn stance_probabilities(effect: f64, noise: f64, band: f64, deference: f64) -> (f64, f64) {
     let (own_for, own_against) = if noise > 0.0 {
-        (1.0 - phi((band - effect) / noise), phi((-band - effect) / noise))
+        (
+            1.0 - phi((band - effect) / noise),
+            phi((-band - effect) / noise),
+        )
     } else {
         (
             f64::from(u8::from(effect > band)),
@@ -315,4 +318,41 @@ pub fn tally_conviction(
     }
     outcome.tally.decisive_voters = outcome.decisive_voters;
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stance_probabilities_follow_the_noise_and_deference() {
+        // Φ(0) = 1/2: effect 0.1 at band 0.1 is `for` half of the time.
+        let (f, a) = stance_probabilities(0.1, 0.5, 0.1, 0.0);
+        assert!((f - 0.5).abs() < 1e-12, "{f}");
+        // Φ(-0.4) = 0.344578258389676 (standard normal table).
+        assert!((a - 0.344_578_258_389_676).abs() < 1e-12, "{a}");
+        // Without noise the stance is the effect against the band.
+        assert_eq!(stance_probabilities(-1.0, 0.0, 0.1, 0.9), (0.0, 1.0));
+        assert_eq!(stance_probabilities(0.0, 0.0, 0.1, 0.0), (0.0, 0.0));
+        // A voter without a direct stake defers with probability d.
+        assert_eq!(stance_probabilities(0.0, 0.0, 0.1, 0.4), (0.4, 0.0));
+        let (f, a) = stance_probabilities(-0.25, 0.0, 0.1, 0.4);
+        assert!((f - 0.4).abs() < 1e-15 && (a - 0.6).abs() < 1e-15);
+        // A direct stake never defers.
+        assert!(!defers(1.0) && !defers(-1.0) && defers(-0.25) && defers(0.0));
+    }
+
+    #[test]
+    fn expected_support_weighs_power_by_turnout() {
+        // A sure `for` of weight 3 and an `against` of weight 4 voting half
+        // of the time: 3 / (3 + 2).
+        let voters = [(3.0, 1.0, f64::INFINITY), (4.0, 0.5, -1.0)];
+        let s = expected_support(voters.into_iter(), 0.0, 0.1, 0.0);
+        assert!((s - 0.6).abs() < 1e-15, "{s}");
+        // Nobody decided: nothing against it.
+        assert_eq!(
+            expected_support([(1.0, 1.0, 0.0)].into_iter(), 0.0, 0.1, 0.0),
+            1.0
+        );
+    }
 }
