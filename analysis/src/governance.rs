@@ -54,6 +54,9 @@ pub struct GovernanceReport {
     pub executed: u64,
     /// Arrivals that found no proposer above the threshold.
     pub skipped: u64,
+    /// Drawn proposals their proposer withdrew before the vote
+    /// (pre-vetting, `governance.vetting`); set by the caller.
+    pub withdrawn: u64,
     pub pass_rate: Option<f64>,
     pub pass_rate_by_proposer_role: BTreeMap<String, f64>,
     pub mean_turnout: Option<f64>,
@@ -154,6 +157,7 @@ pub fn governance_report(
             .filter(|p| p.executed_epoch.is_some())
             .count() as u64,
         skipped,
+        withdrawn: 0,
         pass_rate: share(passed, closed.len()),
         pass_rate_by_proposer_role: by_role
             .into_iter()

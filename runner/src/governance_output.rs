@@ -102,14 +102,16 @@ pub fn governance_of(sim: &Simulation) -> Option<GovernanceReport> {
                 .collect()
         })
         .collect();
-    Some(governance_report(
+    let mut report = governance_report(
         g.config.method.as_str(),
         &facts,
         g.skipped,
         &roles,
         &rewards,
         g.config.effect_window,
-    ))
+    );
+    report.withdrawn = g.withdrawn;
+    Some(report)
 }
 
 /// The fairness report as JSON, with the `governance` section when the

@@ -216,6 +216,15 @@ impl ValueBook {
             ));
         }
         e.quotes.check().map_err(|err| err.to_string())?;
+        // Every quote `outside` receives is a cost some agent paid
+        // (providers' operating costs, voters' gas).
+        let paid: u128 = self.costs_paid_quote.iter().sum();
+        let outside = e.quotes.figures(QuoteAccount::Outside).inflow;
+        if paid != outside {
+            return Err(format!(
+                "costs paid by agents {paid} != quote received by outside {outside}"
+            ));
+        }
         if let Some(m) = e.market {
             let pool = e.quotes.balance(QuoteAccount::MarketPool);
             if m.quote_reserve() != pool {

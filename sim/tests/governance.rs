@@ -218,3 +218,96 @@ fn bad_governance_input_is_located() {
         "{msg}"
     );
 }
+
+/// Ballots cast on every closed proposal.
+fn ballots(sim: &Simulation) -> u64 {
+    let g = sim.governance().expect("governance");
+    g.records
+        .iter()
+        .filter_map(|r| r.outcome.as_ref())
+        .map(|o| o.tally.voters)
+        .sum()
+}
+
+#[test]
+fn each_ballot_pays_its_gas_as_a_cost() {
+    // The team sells 1% of its tokens each epoch, so it holds quote; the
+    // holders never hold any. Nobody else bears costs in this economy, so
+    // every cost is gas: 0.5 quote = 500,000 base units a ballot.
+    let text = scenario("vote_cost = 0.5").replace("sell_fraction = 0", "sell_fraction = 0.01");
+    let sim = run(&text);
+    let n = ballots(&sim);
+    assert!(n > 0);
+    let (mut paid, mut unpaid) = (0u128, 0u128);
+    for a in 0..sim.agents().len() as u32 {
+        let v = sim.agent_value(a);
+        paid += v.costs_paid_quote;
+        unpaid += v.unpaid_costs_quote;
+        let role = sim.agents().role[a as usize];
+        if role == mirage_sim::agents::Role::Holder {
+            // No quote: every ballot's gas is unpaid, and lowers the net gain.
+            assert_eq!(v.costs_paid_quote, 0);
+            assert_eq!(
+                v.net_gain_quote,
+                v.value_end_quote as i128
+                    - v.value_genesis_quote as i128
+                    - v.unpaid_costs_quote as i128
+            );
+        }
+    }
+    assert_eq!(paid + unpaid, u128::from(n) * 500_000);
+    assert!(paid > 0, "the team pays its gas from its quote");
+    assert!(unpaid > 0, "holders cannot pay theirs");
+    // The gas paid went to `outside`, and nowhere else.
+    let outside = sim
+        .quote()
+        .figures(mirage_sim::quote::QuoteAccount::Outside);
+    assert_eq!(outside.inflow, paid);
+    sim.quote().check().expect("quote conserved");
+
+    // Free voting charges nothing.
+    let free = run(&text.replace("vote_cost = 0.5", "vote_cost = 0"));
+    assert!(ballots(&free) > 0);
+    for a in 0..free.agents().len() as u32 {
+        let v = free.agent_value(a);
+        assert_eq!((v.costs_paid_quote, v.unpaid_costs_quote), (0, 0));
+    }
+}
+
+#[test]
+fn the_proposer_votes_for_its_own_proposal() {
+    // Nobody else turns out: each closed proposal has one ballot, for.
+    let sim = run(&scenario("turnout_max = 0\nproposer_votes = true"));
+    let g = sim.governance().expect("governance");
+    let closed: Vec<_> = g
+        .records
+        .iter()
+        .filter_map(|r| r.outcome.as_ref())
+        .collect();
+    assert!(closed.len() > 10);
+    for o in closed {
+        assert_eq!(o.tally.voters, 1);
+        assert!(!o.tally.power_for.is_zero() && o.tally.power_against.is_zero());
+    }
+    // Without the key nobody votes at all.
+    let silent = run(&scenario("turnout_max = 0"));
+    assert_eq!(ballots(&silent), 0);
+}
+
+#[test]
+fn vetting_withdraws_proposals_expected_to_lose() {
+    // Without the key nothing is withdrawn, and grants are submitted.
+    let all = run(&scenario(""));
+    let g = all.governance().expect("governance");
+    assert_eq!(g.withdrawn, 0);
+    assert!(g.records.iter().any(|r| r.kind == Kind::Grant));
+    // A grant to the team costs every holder (effect -0.25): with noise 0
+    // they all vote against, so its expected support is the team's share
+    // of the expected decided votes, below 0.99; a burn_share rise is
+    // backed by everyone (no role is rewarded here), support 1.
+    let vetted = run(&scenario("vetting = 0.99\nstance_noise = 0"));
+    let v = vetted.governance().expect("governance");
+    assert!(v.withdrawn > 0, "grants withdrawn");
+    assert!(v.records.iter().all(|r| r.kind == Kind::BurnShare));
+    assert!(!v.records.is_empty());
+}

@@ -61,6 +61,21 @@ pub struct GovernanceConfig {
     /// Epochs before and after an execution over which rewards are compared.
     #[serde(default = "default_effect_window")]
     pub effect_window: u32,
+    /// Pre-vetting: a proposer submits a drawn proposal only when its
+    /// off-chain estimate of the share of `for` among the votes it expects
+    /// (`voting::expected_support`) is at least this; below it the proposal
+    /// is withdrawn before the vote. 0 (the default) submits every one.
+    #[serde(default)]
+    pub vetting: Probability,
+    /// Deference: probability that a voting owner's identities without a
+    /// direct stake in the outcome (first-order effect strictly between
+    /// −1 and 1) vote with the proposer (`for`) instead of their own
+    /// stance. 0 (the default) never defers and draws nothing.
+    #[serde(default)]
+    pub deference: Probability,
+    /// Whether the proposer always votes (`for`) on its own proposal.
+    #[serde(default)]
+    pub proposer_votes: bool,
     /// The kinds of proposal, drawn by weight.
     #[serde(default)]
     pub kind: Vec<Spanned<KindSpec>>,

@@ -75,6 +75,7 @@ impl Simulation {
             treasury,
         };
         let epoch = self.world.epoch;
+        let mut charge = false;
         let mut pushes: [Option<(u64, Event)>; 2] = [None, None];
         let mut apply = None;
         match action {
@@ -99,6 +100,7 @@ impl Simulation {
                 }
             }
             governance::CLOSE => {
+                charge = true;
                 if let Some(at) = g.close(proposal, tick, &view) {
                     pushes[0] = Some((
                         at,
@@ -117,7 +119,31 @@ impl Simulation {
         if let Some(action) = apply {
             self.apply_governance(&mut g, proposal, action)?;
         }
+        let cost = to_base_units(g.config.vote_cost.0, QUOTE_DECIMALS);
+        if charge && cost > 0 {
+            self.charge_vote_cost(&g.ballots, cost)?;
+        }
         self.governance = Some(g);
+        Ok(())
+    }
+
+    /// Each ballot's gas (`vote_cost`) is a cost of its voter, under the
+    /// providers' rule: paid from the voter's quote to `outside` (the
+    /// block producers, outside the economy) as far as it holds quote, the
+    /// rest added to its unpaid costs (owed, and paid from later income,
+    /// under an explicit `sell_policy`; tallied as forgiven without one).
+    fn charge_vote_cost(&mut self, voters: &[u32], cost: u64) -> Result<(), SimError> {
+        for &agent in voters {
+            let a = agent as usize;
+            let me = QuoteAccount::Agent(agent);
+            let paid = cost.min(self.world.quote.balance(me));
+            if paid > 0 {
+                self.world.quote.transfer(me, QuoteAccount::Outside, paid)?;
+            }
+            self.world.counters.costs_paid_quote += u128::from(paid);
+            self.value.costs_paid_quote[a] += u128::from(paid);
+            self.value.unpaid_costs_quote[a] += u128::from(cost - paid);
+        }
         Ok(())
     }
 

@@ -19,6 +19,7 @@ use mirage_analysis::conviction::Settings;
 use super::config::{GovernanceConfig, Kind, Method, Proposer};
 use super::delegation::{owners, PowerBook};
 use super::voting::{self, Cast, Effect, Outcome};
+use mirage_analysis::votes::Choice;
 
 const PPB: u128 = 1_000_000_000;
 
@@ -100,6 +101,11 @@ pub struct Governance {
     pub records: Vec<ProposalRecord>,
     /// Proposals that found no eligible proposer.
     pub skipped: u64,
+    /// Proposals their proposer withdrew before the vote (pre-vetting).
+    pub withdrawn: u64,
+    /// The identities that cast a ballot on the proposal closed last (each
+    /// pays `vote_cost`).
+    pub ballots: Vec<u32>,
     /// Rewards paid to each role in each epoch, and the epoch-end price.
     pub role_rewards: Vec<[u128; Role::COUNT]>,
     pub prices: Vec<f64>,
@@ -162,6 +168,8 @@ impl Governance {
             settings: voting::settings(&config.conviction),
             records: Vec::new(),
             skipped: 0,
+            withdrawn: 0,
+            ballots: Vec::new(),
             role_rewards: Vec::new(),
             prices: Vec::new(),
             sorted: Vec::new(),
@@ -224,20 +232,28 @@ impl Governance {
             Kind::Grant => Some(self.recipients[k].unwrap_or(population)),
             _ => None,
         };
+        let effect = Effect {
+            kind: spec.kind,
+            change: spec.change,
+            pool: spec.pool.map(|p| p.kind()),
+            recipient,
+        };
+        let grant_amount = to_base_units(spec.amount.0, self.decimals);
+        if self.config.vetting.0 > 0.0
+            && self.expected_support(&effect, proposer, view) < self.config.vetting.0
+        {
+            self.withdrawn += 1;
+            return None;
+        }
         let id = self.records.len() as u32;
         self.records.push(ProposalRecord {
             proposal: id,
             epoch_created: epoch,
             proposer,
             proposer_role: agents.role[proposer as usize],
-            kind: spec.kind,
-            effect: Effect {
-                kind: spec.kind,
-                change: spec.change,
-                pool: spec.pool.map(|p| p.kind()),
-                recipient,
-            },
-            grant_amount: to_base_units(spec.amount.0, self.decimals),
+            kind: effect.kind,
+            effect,
+            grant_amount,
             outcome: None,
             rubber_stamp: false,
             executed_epoch: None,
@@ -248,6 +264,55 @@ impl Governance {
             supply,
         });
         Some((id, tick + self.voting_ticks))
+    }
+
+    /// The proposer's off-chain estimate of support for a proposal of
+    /// `effect` on the current snapshot (`voting::expected_support`): each
+    /// identity with power weighs its method weight (tokens; √tokens under
+    /// quadratic; 1 under one_holder) times its owner's turnout
+    /// probability; with `proposer_votes` the proposer counts as a sure
+    /// `for`.
+    fn expected_support(&mut self, effect: &Effect, proposer: u32, view: &View<'_>) -> f64 {
+        let agents = view.agents;
+        let power = &self.book.power;
+        let n = power.len().min(agents.len());
+        let owner_count = owners(agents, &self.operators, &mut self.owner) as usize;
+        let mut owner_tokens = vec![0u128; owner_count];
+        let mut owner_ballots = vec![0u32; owner_count];
+        for a in 0..n {
+            if power[a] > 0 {
+                owner_tokens[self.owner[a] as usize] += u128::from(power[a]);
+                owner_ballots[self.owner[a] as usize] += 1;
+            }
+        }
+        let price = if view.price > 0.0 { view.price } else { 1.0 };
+        let unit = 10f64.powi(self.decimals as i32);
+        let c = &self.config;
+        let owner = &self.owner;
+        let sure = c.proposer_votes;
+        let voters = (0..n).filter(|&a| power[a] > 0).map(|a| {
+            let o = owner[a] as usize;
+            let w = match c.method {
+                Method::Quadratic => (power[a] as f64).sqrt(),
+                Method::OneHolder => 1.0,
+                Method::Token | Method::Conviction => power[a] as f64,
+            };
+            if sure && a == proposer as usize {
+                return (w, 1.0, f64::INFINITY);
+            }
+            let value = owner_tokens[o] as f64 / unit * price;
+            let cost = c.vote_cost.0 * f64::from(owner_ballots[o]);
+            let t = voting::turnout_probability(c.turnout_max.0, c.apathy.0, value, cost);
+            let role = agents.role[a];
+            let e = voting::first_order_effect(
+                effect,
+                role,
+                agents.population[a],
+                view.rewarded[role.index()],
+            );
+            (w, t, e)
+        });
+        voting::expected_support(voters, c.stance_noise.0, c.abstain_band.0, c.deference.0)
     }
 
     /// The vote closes: turnout, stances, tally. Returns the tick of
@@ -269,20 +334,30 @@ impl Governance {
         let unit = 10f64.powi(self.decimals as i32);
         let c = &self.config;
         let mut casts = Vec::new();
+        let proposer = c.proposer_votes.then_some(record.proposer);
         for ids in &members {
             if ids.is_empty() {
                 continue;
             }
             let u: f64 = self.rng.random();
             let z: f64 = self.rng.sample::<f64, _>(StandardNormal) * c.stance_noise.0;
+            // Drawn only when deference is on, so that without it the
+            // stream is the same as before the key existed.
+            let defer = c.deference.0 > 0.0 && self.rng.random::<f64>() < c.deference.0;
             let tokens: u128 = ids.iter().map(|&a| u128::from(power[a as usize])).sum();
             let value = tokens as f64 / unit * price;
             let cost = c.vote_cost.0 * ids.len() as f64;
             let p = voting::turnout_probability(c.turnout_max.0, c.apathy.0, value, cost);
-            if u >= p {
+            // With `proposer_votes` the proposer's own identity votes even
+            // when the rest of its owner stays home.
+            let turned_out = u < p;
+            if !turned_out && !proposer.is_some_and(|x| ids.contains(&x)) {
                 continue;
             }
             for &a in ids {
+                if !turned_out && proposer != Some(a) {
+                    continue;
+                }
                 let i = a as usize;
                 let role = agents.role[i];
                 let effect = voting::first_order_effect(
@@ -291,13 +366,20 @@ impl Governance {
                     agents.population[i],
                     view.rewarded[role.index()],
                 );
+                let choice = if proposer == Some(a) || defer && voting::defers(effect) {
+                    Choice::For
+                } else {
+                    voting::choice(effect + z, c.abstain_band.0)
+                };
                 casts.push(Cast {
                     agent: a,
-                    choice: voting::choice(effect + z, c.abstain_band.0),
+                    choice,
                     power: power[i],
                 });
             }
         }
+        self.ballots.clear();
+        self.ballots.extend(casts.iter().map(|c| c.agent));
         let supply = record.supply;
         let outcome = match c.method {
             Method::Conviction => voting::tally_conviction(

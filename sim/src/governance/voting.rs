@@ -28,6 +28,61 @@ pub fn turnout_probability(turnout_max: f64, apathy: f64, value: f64, cost: f64)
     turnout_max * net / (net + apathy)
 }
 
+/// Standard normal distribution function Φ.
+fn phi(x: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// Probabilities that a voter of first-order effect `effect` votes `for`
+/// and `against`: its stance effect + N(0, noise²) against ±band, and,
+/// without a direct stake (|effect| < 1), `for` with probability
+/// `deference` first (`choice` and `defers`).
+pub fn stance_probabilities(effect: f64, noise: f64, band: f64, deference: f64) -> (f64, f64) {
+    let (own_for, own_against) = if noise > 0.0 {
+        (
+            1.0 - phi((band - effect) / noise),
+            phi((-band - effect) / noise),
+        )
+    } else {
+        (
+            f64::from(u8::from(effect > band)),
+            f64::from(u8::from(effect < -band)),
+        )
+    };
+    let d = if defers(effect) { deference } else { 0.0 };
+    (d + (1.0 - d) * own_for, (1.0 - d) * own_against)
+}
+
+/// Whether a voter of first-order effect `effect` has no direct stake in
+/// the outcome (it may defer to the proposer).
+pub fn defers(effect: f64) -> bool {
+    effect.abs() < 1.0
+}
+
+/// A proposer's off-chain estimate of support (pre-vetting): over the
+/// snapshot's voters `(weight, turnout probability, effect)`, Σ w·t·P(for)
+/// / Σ w·t·(P(for) + P(against)), 1 when no vote is expected to be for or
+/// against. No draws: the estimate is the expectation the stance and
+/// turnout models give.
+pub fn expected_support(
+    voters: impl Iterator<Item = (f64, f64, f64)>,
+    noise: f64,
+    band: f64,
+    deference: f64,
+) -> f64 {
+    let (mut yes, mut decided) = (0.0, 0.0);
+    for (w, t, effect) in voters {
+        let (f, a) = stance_probabilities(effect, noise, band, deference);
+        yes += w * t * f;
+        decided += w * t * (f + a);
+    }
+    if decided > 0.0 {
+        yes / decided
+    } else {
+        1.0
+    }
+}
+
 /// What a voter knows of a proposal to form its stance.
 #[derive(Debug, Clone, Copy)]
 pub struct Effect {
@@ -263,4 +318,41 @@ pub fn tally_conviction(
     }
     outcome.tally.decisive_voters = outcome.decisive_voters;
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stance_probabilities_follow_the_noise_and_deference() {
+        // Φ(0) = 1/2: effect 0.1 at band 0.1 is `for` half of the time.
+        let (f, a) = stance_probabilities(0.1, 0.5, 0.1, 0.0);
+        assert!((f - 0.5).abs() < 1e-12, "{f}");
+        // Φ(-0.4) = 0.344578258389676 (standard normal table).
+        assert!((a - 0.344_578_258_389_676).abs() < 1e-12, "{a}");
+        // Without noise the stance is the effect against the band.
+        assert_eq!(stance_probabilities(-1.0, 0.0, 0.1, 0.9), (0.0, 1.0));
+        assert_eq!(stance_probabilities(0.0, 0.0, 0.1, 0.0), (0.0, 0.0));
+        // A voter without a direct stake defers with probability d.
+        assert_eq!(stance_probabilities(0.0, 0.0, 0.1, 0.4), (0.4, 0.0));
+        let (f, a) = stance_probabilities(-0.25, 0.0, 0.1, 0.4);
+        assert!((f - 0.4).abs() < 1e-15 && (a - 0.6).abs() < 1e-15);
+        // A direct stake never defers.
+        assert!(!defers(1.0) && !defers(-1.0) && defers(-0.25) && defers(0.0));
+    }
+
+    #[test]
+    fn expected_support_weighs_power_by_turnout() {
+        // A sure `for` of weight 3 and an `against` of weight 4 voting half
+        // of the time: 3 / (3 + 2).
+        let voters = [(3.0, 1.0, f64::INFINITY), (4.0, 0.5, -1.0)];
+        let s = expected_support(voters.into_iter(), 0.0, 0.1, 0.0);
+        assert!((s - 0.6).abs() < 1e-15, "{s}");
+        // Nobody decided: nothing against it.
+        assert_eq!(
+            expected_support([(1.0, 1.0, 0.0)].into_iter(), 0.0, 0.1, 0.0),
+            1.0
+        );
+    }
 }
