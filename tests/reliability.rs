@@ -989,6 +989,23 @@ fn a_huge_quadratic_round_is_refused_by_the_memory_estimate() {
         ],
     );
     assert!(stderr.contains("at most 1e12"), "{stderr}");
+    // A collusion ring of n members makes n·(n − 1) contributions a round:
+    // 200,000 ring members (4·10¹⁰ pairs) need far more than 64 GiB.
+    let stderr = failed(
+        tmp.path(),
+        &[
+            "validate",
+            scenario,
+            "--max-memory",
+            "64G",
+            "--set",
+            "population.ring.count=200000",
+        ],
+    );
+    assert!(
+        stderr.contains("scheme `quadratic` of the data pool"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -275,7 +275,12 @@ pub trait SchemeFactory: Debug + Send + Sync {
 
     /// The scheme's own working memory in bytes at its peak (default 0),
     /// for the memory estimate made before genesis (`crate::scenario::memory`).
-    fn memory_bytes(&self, _params: Option<&toml::Value>) -> u64 {
+    /// `peak_count` gives a named population's largest head count.
+    fn memory_bytes(
+        &self,
+        _params: Option<&toml::Value>,
+        _peak_count: &dyn Fn(&str) -> Option<u64>,
+    ) -> u64 {
         0
     }
 

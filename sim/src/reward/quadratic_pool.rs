@@ -495,12 +495,27 @@ impl SchemeFactory for Factory {
     /// Each epoch's pledges: one cell per honest donor's pick and per
     /// Sybil identity, each in the by-project and by-donor layouts and the
     /// cluster books (about 64 bytes).
-    fn memory_bytes(&self, params: Option<&toml::Value>) -> u64 {
+    fn memory_bytes(
+        &self,
+        params: Option<&toml::Value>,
+        peak_count: &dyn Fn(&str) -> Option<u64>,
+    ) -> u64 {
         let Ok(p) = parse_params::<QuadraticParams>(params) else {
             return 0;
         };
         let identities = p.sybil.as_ref().map_or(0, |s| u64::from(s.identities));
-        (u64::from(p.donors) * u64::from(p.picks) + identities).saturating_mul(64)
+        // A ring of n members gives n·(n − 1) contributions each round.
+        let ring_pairs = p.collusion.as_ref().map_or(0u64, |c| {
+            c.populations
+                .iter()
+                .filter_map(|name| peak_count(name))
+                .map(|n| n.saturating_mul(n.saturating_sub(1)))
+                .fold(0, u64::saturating_add)
+        });
+        (u64::from(p.donors) * u64::from(p.picks))
+            .saturating_add(identities)
+            .saturating_add(ring_pairs)
+            .saturating_mul(64)
     }
 
     fn check(&self, params: &SchemeParams<'_>, ctx: &SchemeCheck<'_>) -> Result<(), ParamError> {

@@ -87,7 +87,14 @@ pub fn estimate(s: &Scenario, registry: &SchemeRegistry) -> Estimate {
     for (kind, pool) in s.reward.iter().flat_map(|r| r.configured()) {
         let name = pool.scheme.get_ref();
         if let Some(factory) = registry.get(name) {
-            let bytes = factory.memory_bytes(pool.params_of(name));
+            let population_peak = |wanted: &str| {
+                s.population
+                    .iter()
+                    .map(|p| p.get_ref())
+                    .find(|p| p.name.as_deref() == Some(wanted))
+                    .map(peak_count)
+            };
+            let bytes = factory.memory_bytes(pool.params_of(name), &population_peak);
             if bytes > 0 {
                 parts.push(Part {
                     what: format!("scheme `{name}` of the {} pool", kind.as_str()),
