@@ -18,7 +18,7 @@ use crate::error::SimError;
 use crate::event::Event;
 use crate::governance::Governance;
 use crate::health::{EpochHealth, Health, Warning};
-use crate::ledger::{Account, Ledger, SystemAccount};
+use crate::ledger::{Account, Holdings, Ledger, SystemAccount};
 use crate::market::Market;
 use crate::queue::EventQueue;
 use crate::quote::{QuoteAccount, QuoteLedger};
@@ -35,7 +35,9 @@ use crate::scenario::{
 use crate::stats::{sort_amounts, CarriedOrder};
 use crate::value::{AgentValue, Economy, EntryPrice, ValueBook, ValueRow};
 use crate::world::{EpochCounters, Rules, World};
-use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
+use mirage_analysis::concentration::{
+    concentration_sorted, gini_sorted, gini_sorted_and_total, nakamoto_sorted,
+};
 
 #[path = "governance/hooks.rs"]
 mod governance_hooks;
@@ -131,9 +133,6 @@ struct Scratch {
     payouts: Vec<u64>,
     wealth_by_role: [Vec<u64>; Role::COUNT],
     rewards_by_role: [Vec<u64>; Role::COUNT],
-    /// Member ids per role, gathered only when a carried order is stale.
-    active_ids_by_role: [Vec<u32>; Role::COUNT],
-    ever_ids_by_role: [Vec<u32>; Role::COUNT],
     wealth_order: [CarriedOrder; Role::COUNT],
     rewards_order: [CarriedOrder; Role::COUNT],
     all: Vec<u64>,
@@ -504,7 +503,8 @@ impl Simulation {
         sim.value.genesis_reserves = reserves.unwrap_or((0, 0));
         sim.value.system_genesis_tokens = SystemAccount::ALL.map(|a| sim.world.ledger.system(a));
         sim.health = Health::new(reserves, sim.price());
-        sim.check_value(0)?;
+        let holdings = sim.world.ledger.holdings();
+        sim.check_value(0, &holdings)?;
         Ok(sim)
     }
 
@@ -889,10 +889,11 @@ impl Simulation {
             .agents
             .quote
             .copy_from_slice(self.world.quote.agent_balances());
-        self.check_value(epoch)?;
+        let holdings = self.world.ledger.holdings();
+        self.check_value(epoch, &holdings)?;
 
         let utilisation = self.utilisation();
-        let mut record = self.record(tick, epoch, emission, rewards_paid)?;
+        let mut record = self.record(tick, epoch, emission, rewards_paid, &holdings)?;
         record.reward_budget = reward_budget;
         record.task_fee = self.fee.now;
         record.utilisation = utilisation;
@@ -928,9 +929,9 @@ impl Simulation {
 
     /// The value identities (tokens with burned, quote per account and in
     /// total, the market's reserve); a break fails the run.
-    fn check_value(&self, epoch: u32) -> Result<(), SimError> {
+    fn check_value(&self, epoch: u32, holdings: &Holdings) -> Result<(), SimError> {
         self.value
-            .check(&self.economy())
+            .check(&self.economy(), holdings)
             .map_err(|message| SimError::Identity { epoch, message })
     }
 
@@ -1292,8 +1293,9 @@ impl Simulation {
         epoch: u32,
         emission: u64,
         rewards_paid: u128,
+        totals: &Holdings,
     ) -> Result<EpochRecord, SimError> {
-        self.world.ledger.check()?;
+        self.world.ledger.check_holdings(totals)?;
         let s = &mut self.scratch;
         for v in s
             .wealth_by_role
@@ -1302,47 +1304,27 @@ impl Simulation {
         {
             v.clear();
         }
-        for v in s
-            .active_ids_by_role
-            .iter_mut()
-            .chain(s.ever_ids_by_role.iter_mut())
-        {
-            v.clear();
-        }
         // One pass over the agents fills the per-role vectors (in id order).
         let roster = self.roster_version;
-        let gather_ids = s
-            .wealth_order
-            .iter()
-            .chain(&s.rewards_order)
-            .any(|o| o.needs_members(roster));
         let mut rewards_epoch_by_role = [0u128; 6];
         // Every member's tokens and quote, agents that left included.
         let mut wealth_total_by_role = [0u128; 6];
         let mut quote_by_role = [0u128; 6];
-        let unvested_total: u128 = self
-            .world
-            .ledger
-            .unvested()
-            .iter()
-            .map(|&x| u128::from(x))
-            .sum();
-        for (a, role) in self.world.agents.role.iter().enumerate() {
+        let unvested_total = totals.unvested;
+        let agents = &self.world.agents;
+        let ledger = &self.world.ledger;
+        let quotes = self.world.quote.agent_balances();
+        for (a, role) in agents.role.iter().enumerate() {
             let r = role.index();
-            wealth_total_by_role[r] += u128::from(self.world.ledger.wealth(a as u32));
-            quote_by_role[r] += u128::from(self.world.quote.balance(QuoteAccount::Agent(a as u32)));
-            if self.world.agents.left_epoch[a] == ACTIVE {
-                s.wealth_by_role[r].push(self.world.ledger.wealth(a as u32));
-                if gather_ids {
-                    s.active_ids_by_role[r].push(a as u32);
-                }
+            let wealth = ledger.wealth(a as u32);
+            wealth_total_by_role[r] += u128::from(wealth);
+            quote_by_role[r] += u128::from(quotes[a]);
+            if agents.left_epoch[a] == ACTIVE {
+                s.wealth_by_role[r].push(wealth);
             }
             if self.rewarded[r] {
-                s.rewards_by_role[r].push(self.world.agents.rewards_total[a]);
-                rewards_epoch_by_role[r] += u128::from(self.world.agents.rewards_epoch[a]);
-                if gather_ids {
-                    s.ever_ids_by_role[r].push(a as u32);
-                }
+                s.rewards_by_role[r].push(agents.rewards_total[a]);
+                rewards_epoch_by_role[r] += u128::from(agents.rewards_epoch[a]);
             }
         }
         let mut roles = Vec::with_capacity(self.roles_present.len());
@@ -1353,39 +1335,25 @@ impl Simulation {
             if small_values(&s.wealth_by_role[r]) {
                 sort_amounts(&mut s.wealth_by_role[r], &mut s.counts);
             } else {
-                let ledger = &self.world.ledger;
-                s.wealth_order[r].sort(
-                    roster,
-                    &s.active_ids_by_role[r],
-                    |id| ledger.wealth(id),
-                    &mut s.wealth_by_role[r],
-                );
+                s.wealth_order[r].sort(roster, &mut s.wealth_by_role[r]);
             }
             if small_values(&s.rewards_by_role[r]) {
                 sort_amounts(&mut s.rewards_by_role[r], &mut s.counts);
             } else {
-                let totals = &self.world.agents.rewards_total;
-                s.rewards_order[r].sort(
-                    roster,
-                    &s.ever_ids_by_role[r],
-                    |id| totals[id as usize],
-                    &mut s.rewards_by_role[r],
-                );
+                s.rewards_order[r].sort(roster, &mut s.rewards_by_role[r]);
             }
             let wealth = &s.wealth_by_role[r];
             let rewards = &s.rewards_by_role[r];
+            let held = concentration_sorted(wealth);
+            let (gini_rewards, rewards_total) = gini_sorted_and_total(rewards);
             roles.push(RoleEpoch {
                 role,
                 active: wealth.len(),
-                gini_wealth: gini_sorted(wealth),
-                nakamoto_wealth: nakamoto_sorted(wealth, 1, 2),
-                hhi_wealth: hhi(wealth),
-                gini_rewards: if self.rewarded[r] {
-                    gini_sorted(rewards)
-                } else {
-                    None
-                },
-                rewards_total: rewards.iter().map(|&x| u128::from(x)).sum(),
+                gini_wealth: held.gini,
+                nakamoto_wealth: held.nakamoto,
+                hhi_wealth: held.hhi,
+                gini_rewards: if self.rewarded[r] { gini_rewards } else { None },
+                rewards_total,
                 rewards_epoch: rewards_epoch_by_role[r],
                 wealth_total: wealth_total_by_role[r],
                 value_quote: None,
@@ -1441,12 +1409,11 @@ impl Simulation {
                 }
             }
         }
-        let sum = |v: &[u64]| v.iter().map(|&x| u128::from(x)).sum::<u128>();
         let ledger = &self.world.ledger;
         let system = |a: SystemAccount| u128::from(ledger.system(a));
         let supply = SupplyBreakdown {
-            liquid: sum(ledger.balances()),
-            staked: sum(ledger.stakes()),
+            liquid: totals.liquid,
+            staked: totals.staked,
             unvested: unvested_total,
             treasury: system(SystemAccount::Treasury),
             market_pool: system(SystemAccount::MarketPool),

@@ -216,12 +216,29 @@ impl Ledger {
             .saturating_add(self.unvested[a])
     }
 
+    /// Sums of the agents' liquid balances, stakes and unvested
+    /// allocations, in one pass over the three columns.
+    pub fn holdings(&self) -> Holdings {
+        let mut h = Holdings::default();
+        for ((&b, &s), &u) in self.balance.iter().zip(&self.stake).zip(&self.unvested) {
+            h.liquid += u128::from(b);
+            h.staked += u128::from(s);
+            h.unvested += u128::from(u);
+        }
+        h
+    }
+
     /// Verifies the conservation invariant exactly.
     pub fn check(&self) -> Result<(), LedgerError> {
-        let sum = |v: &[u64]| v.iter().map(|&x| u128::from(x)).sum::<u128>();
-        let held = sum(&self.balance)
-            + sum(&self.stake)
-            + sum(&self.unvested)
+        self.check_holdings(&self.holdings())
+    }
+
+    /// `check` with the agents' sums already taken (`holdings` of the
+    /// ledger as it is now).
+    pub fn check_holdings(&self, h: &Holdings) -> Result<(), LedgerError> {
+        let held = h.liquid
+            + h.staked
+            + h.unvested
             + self.system.iter().map(|&x| u128::from(x)).sum::<u128>();
         if held == self.supply() {
             Ok(())
@@ -235,6 +252,15 @@ impl Ledger {
             })
         }
     }
+}
+
+/// The agents' tokens by kind of account (base units), see
+/// `Ledger::holdings`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Holdings {
+    pub liquid: u128,
+    pub staked: u128,
+    pub unvested: u128,
 }
 
 #[cfg(test)]
