@@ -1065,16 +1065,19 @@ impl Simulation {
             s.stake.clear();
             s.reputation.clear();
             s.usage.clear();
-            for agent in 0..self.world.agents.len() as u32 {
-                let a = agent as usize;
-                if pool.members[self.world.agents.role[a].index()]
-                    && self.world.agents.left_epoch[a] == ACTIVE
-                {
-                    s.members.push(agent);
-                    s.work.push(self.world.agents.contribution_epoch[a]);
-                    s.failures
-                        .push(u64::from(self.world.agents.failures_epoch[a]));
-                    s.stake.push(self.world.ledger.get(Account::Stake(agent)));
+            let agents = &self.world.agents;
+            let stakes = self.world.ledger.stakes();
+            for (role, run) in agents.role_runs() {
+                if !pool.members[role.index()] {
+                    continue;
+                }
+                for a in run {
+                    if agents.left_epoch[a] == ACTIVE {
+                        s.members.push(a as u32);
+                        s.work.push(agents.contribution_epoch[a]);
+                        s.failures.push(u64::from(agents.failures_epoch[a]));
+                        s.stake.push(stakes[a]);
+                    }
                 }
             }
             let book = match pool.kind {
@@ -1140,12 +1143,13 @@ impl Simulation {
                     budget: pool_budget,
                 });
             }
+            self.world
+                .ledger
+                .pay_out(SystemAccount::RewardsPool, &s.members, &s.payouts)?;
+            let agents = &mut self.world.agents;
             for (&agent, &amount) in s.members.iter().zip(&s.payouts) {
-                self.world
-                    .ledger
-                    .transfer(REWARDS, Account::Balance(agent), amount)?;
-                self.world.agents.rewards_epoch[agent as usize] += amount;
-                self.world.agents.rewards_total[agent as usize] += amount;
+                agents.rewards_epoch[agent as usize] += amount;
+                agents.rewards_total[agent as usize] += amount;
             }
             paid_total += paid;
         }
@@ -1159,9 +1163,13 @@ impl Simulation {
     /// as unpaid.
     fn settle_provider_economics(&mut self, epoch: u32) -> Result<(), SimError> {
         let Some(market) = &mut self.world.market else {
+            if !self.roles_present.iter().any(|r| r.pays_costs()) {
+                return Ok(());
+            }
             for (a, &role) in self.world.agents.role.iter().enumerate() {
-                if self.world.agents.left_epoch[a] == ACTIVE && role.pays_costs() {
-                    self.value.unpaid_costs_quote[a] += u128::from(self.world.agents.cost_epoch[a]);
+                let cost = self.world.agents.cost_epoch[a];
+                if cost > 0 && self.world.agents.left_epoch[a] == ACTIVE && role.pays_costs() {
+                    self.value.unpaid_costs_quote[a] += u128::from(cost);
                 }
             }
             return Ok(());
@@ -1314,18 +1322,28 @@ impl Simulation {
         let agents = &self.world.agents;
         let ledger = &self.world.ledger;
         let quotes = self.world.quote.agent_balances();
-        for (a, role) in agents.role.iter().enumerate() {
+        let left = &agents.left_epoch;
+        for (role, run) in agents.role_runs() {
             let r = role.index();
-            let wealth = ledger.wealth(a as u32);
-            wealth_total_by_role[r] += u128::from(wealth);
-            quote_by_role[r] += u128::from(quotes[a]);
-            if agents.left_epoch[a] == ACTIVE {
-                s.wealth_by_role[r].push(wealth);
+            let (mut wealth_total, mut quote_total, mut rewards_epoch) = (0u128, 0u128, 0u128);
+            let active = &mut s.wealth_by_role[r];
+            for a in run.clone() {
+                let wealth = ledger.wealth(a as u32);
+                wealth_total += u128::from(wealth);
+                quote_total += u128::from(quotes[a]);
+                if left[a] == ACTIVE {
+                    active.push(wealth);
+                }
             }
             if self.rewarded[r] {
-                s.rewards_by_role[r].push(agents.rewards_total[a]);
-                rewards_epoch_by_role[r] += u128::from(agents.rewards_epoch[a]);
+                s.rewards_by_role[r].extend_from_slice(&agents.rewards_total[run.clone()]);
+                for &x in &agents.rewards_epoch[run] {
+                    rewards_epoch += u128::from(x);
+                }
             }
+            wealth_total_by_role[r] += wealth_total;
+            quote_by_role[r] += quote_total;
+            rewards_epoch_by_role[r] += rewards_epoch;
         }
         let mut roles = Vec::with_capacity(self.roles_present.len());
         for &role in &self.roles_present {

@@ -156,6 +156,45 @@ impl Ledger {
         Ok(())
     }
 
+    /// Pays `amounts[i]` from the system account `from` into the liquid
+    /// balance of agent `members[i]`, as one batch: the total is debited
+    /// once (refused if `from` holds less), each credit is checked for
+    /// overflow, and nothing moves on error. Conservation holds as a batch
+    /// identity: Σ credited = the debit. Returns the total.
+    pub fn pay_out(
+        &mut self,
+        from: SystemAccount,
+        members: &[u32],
+        amounts: &[u64],
+    ) -> Result<u64, LedgerError> {
+        let total: u128 = amounts.iter().map(|&x| u128::from(x)).sum();
+        let available = self.system[from as usize];
+        let requested = u64::try_from(total).unwrap_or(u64::MAX);
+        if u128::from(available) < total {
+            return Err(LedgerError::InsufficientFunds {
+                account: Account::System(from),
+                available,
+                requested,
+            });
+        }
+        for (k, (&agent, &amount)) in members.iter().zip(amounts).enumerate() {
+            let slot = &mut self.balance[agent as usize];
+            match slot.checked_add(amount) {
+                Some(v) => *slot = v,
+                None => {
+                    for (&done, &paid) in members[..k].iter().zip(amounts) {
+                        self.balance[done as usize] -= paid;
+                    }
+                    return Err(LedgerError::Overflow {
+                        account: Account::Balance(agent),
+                    });
+                }
+            }
+        }
+        self.system[from as usize] = available - requested;
+        Ok(requested)
+    }
+
     /// Creates new tokens in `to`.
     pub fn mint(&mut self, to: Account, amount: u64) -> Result<(), LedgerError> {
         let slot = self.slot(to);
