@@ -139,6 +139,9 @@ struct Scratch {
     counts: Vec<u32>,
     pop_revenue: Vec<u128>,
     pop_cost: Vec<u128>,
+    /// The last record's per-role entries, reused by the next record.
+    roles: Vec<RoleEpoch>,
+    pool_health: Vec<(&'static str, bool)>,
 }
 
 /// One simulation run.
@@ -899,6 +902,7 @@ impl Simulation {
         record.utilisation = utilisation;
         self.governance_epoch_end(&mut record);
         observer.on_epoch(&record);
+        self.scratch.roles = std::mem::take(&mut record.roles);
 
         self.fee.update(utilisation);
         self.observe_health(epoch);
@@ -938,19 +942,20 @@ impl Simulation {
     /// Applies the health rules at an epoch end (after the fee update, so
     /// the fee seen is the next epoch's).
     fn observe_health(&mut self, epoch: u32) {
-        let pools: Vec<(&'static str, bool)> = self
-            .pools
-            .iter()
-            .map(|p| (p.kind.as_str(), p.empty))
-            .collect();
-        let populations: Vec<(&str, u32)> = self
+        // Reused buffers: the epoch end allocates nothing in steady state.
+        let mut pools = std::mem::take(&mut self.scratch.pool_health);
+        pools.clear();
+        pools.extend(self.pools.iter().map(|p| (p.kind.as_str(), p.empty)));
+        // The health rules look for the first extinct population only.
+        let extinct: Option<(&str, u32)> = self
             .population_names
             .iter()
             .zip(&self.population_active)
             .zip(&self.population_ever)
             .filter(|(_, &ever)| ever > 0)
             .map(|((name, &active), _)| (name.as_str(), active))
-            .collect();
+            .find(|&(_, active)| active == 0);
+        let populations = extinct.as_slice();
         let dynamic_fee =
             (self.fee.policy == FeePolicy::Dynamic).then(|| (self.fee.now, self.fee.cap()));
         let observed = EpochHealth {
@@ -959,9 +964,10 @@ impl Simulation {
             price: self.price(),
             dynamic_fee,
             pools_empty: &pools,
-            populations: &populations,
+            populations,
         };
         self.health.observe(&observed);
+        self.scratch.pool_health = pools;
     }
 
     /// The market's (token, quote) reserves (None without a market).
@@ -1345,7 +1351,8 @@ impl Simulation {
             quote_by_role[r] += quote_total;
             rewards_epoch_by_role[r] += rewards_epoch;
         }
-        let mut roles = Vec::with_capacity(self.roles_present.len());
+        let mut roles = std::mem::take(&mut s.roles);
+        roles.clear();
         for &role in &self.roles_present {
             let r = role.index();
             // Small integer values (random-exchange economies) take the
