@@ -28,14 +28,23 @@ fn main() -> ExitCode {
 
 /// On SIGINT or SIGTERM, removes the staging directory of a run being
 /// written (so no partial output is left) and exits with the conventional
-/// code, 128 + the signal's number (130, 143).
+/// code, 128 + the signal's number (130, 143). A running sweep is asked to
+/// stop instead (`cli::interrupt`): it finishes the runs under way, says
+/// how many are done and exits with that code; a second signal stops it at
+/// once.
 fn exit_cleanly_on_signals() {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
         return;
     };
     std::thread::spawn(move || {
-        if let Some(signal) = signals.forever().next() {
+        for signal in signals.forever() {
+            if cli::interrupt::request_stop(signal) {
+                eprintln!(
+                    "mirage: interrupted: finishing the runs under way (interrupt again to stop at once)"
+                );
+                continue;
+            }
             mirage_runner::staging::remove_all_staging();
             eprintln!("mirage: interrupted");
             std::process::exit(128 + signal);

@@ -42,6 +42,13 @@ const CASES: &[Case] = &[
     Case { what: "bad distribution", edit: ("honesty = 0.9", "honesty = { dist = \"beta\", alpha = -1, beta = 2 }"), at: ":11:11", says: "invalid distribution" },
     Case { what: "unknown distribution", edit: ("honesty = 0.9", "honesty = { dist = \"zipf\", s = 1 }"), at: ":11:20", says: "unknown variant `zipf`" },
     Case { what: "shares not adding up", edit: ("[[population]]", "[reward.compute]\nshare = 0.5\nscheme = \"stake\"\n[[population]]"), at: ":9:10", says: "add up to 1" },
+    Case { what: "operator shares not adding up", edit: ("honesty = 0.9", "operators = [{ name = \"a\", share = 0.5 }, { name = \"b\", share = 0.2 }]"), at: ":11:13", says: "add up to 0.7" },
+    Case { what: "zero operators", edit: ("honesty = 0.9", "operators = 0"), at: ":11:13", says: "at least 1 operator" },
+    Case { what: "an operator listed twice", edit: ("honesty = 0.9", "operators = [{ name = \"a\", share = 0.5 }, { name = \"a\", share = 0.5 }]"), at: ":11:13", says: "listed twice" },
+    Case { what: "bad hosting entry", edit: ("honesty = 0.9", "hosting = [{ name = \"aws\", sharee = 1 }]"), at: ":11:28", says: "unknown field `sharee`" },
+    Case { what: "unknown verification regime", edit: ("[[population]]", "[verification]\nregime = \"magic\"\n[[population]]"), at: ":8:10", says: "unknown variant `magic`" },
+    Case { what: "too many replicas", edit: ("[[population]]", "[verification]\nreplicas = 12\n[[population]]"), at: ":8:12", says: "between 1 and 9" },
+    Case { what: "unknown auction rule", edit: ("[[population]]", "[fees]\npolicy = \"auction\"\nauction = \"dutch\"\n[[population]]"), at: ":9:11", says: "unknown variant `dutch`" },
 ];
 
 #[test]

@@ -195,6 +195,23 @@ fn dashboards_render_in_headless_chromium() {
     let page = draw(&run, "run");
     check(&chromium, &page, "run");
 
+    // A governed run: the governance section's charts.
+    let governed = tmp.path().join("governed");
+    let out = mirage(&[
+        "run",
+        "scenarios/governance/compound-like.toml",
+        "--out",
+        governed.to_str().expect("utf-8"),
+        "--set",
+        "epochs=40",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = draw(&governed, "governed");
+    assert!(std::fs::read_to_string(&page)
+        .expect("page")
+        .contains("Governance: who decides"));
+    check(&chromium, &page, "governed");
+
     let sweep = tmp.path().join("sweep");
     scheme_sweep(&sweep);
     let page = draw(&sweep, "sweep");

@@ -118,7 +118,7 @@ fn columns_epochs_lists_the_schema() {
     let err = text(&bad.stderr);
     assert!(err.contains("no output table is named `epoch`"), "{err}");
     assert!(
-        err.contains("epochs, agents, accounts, value, runs, points"),
+        err.contains("epochs, agents, accounts, value, proposals, runs, points"),
         "{err}"
     );
 }
@@ -236,8 +236,12 @@ fn sweep_metrics_choose_the_columns_and_equal_the_run() {
         "emission.per_epoch",
     ];
     want.extend(metrics);
+    want.push("warnings");
     assert_eq!(header, want);
     assert_eq!(rows.len(), 4);
+    // The tiny scenario is healthy: every run's warnings cell is empty.
+    let warnings_at = header.len() - 1;
+    assert!(rows.iter().all(|r| r[warnings_at].is_empty()), "{rows:?}");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("sw/sweep.json")).expect("json"))
             .expect("json");

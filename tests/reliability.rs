@@ -561,3 +561,475 @@ fn queue_memory_after_genesis_is_independent_of_epochs() {
     assert_eq!(bytes(100_000_000), small);
     assert!(small < 1 << 22, "{small} bytes");
 }
+
+/// A sweep of 6 points × 2 replications = 12 short runs.
+const SWEEP: &str = r#"name = "s"
+epochs = 4
+ticks_per_epoch = 24
+initial_supply = 1000000
+[market]
+token_reserve = 100000
+quote_reserve = 10000
+[emission]
+schedule = "constant"
+per_epoch = 1000
+[demand]
+tasks_per_epoch = 20
+[[population]]
+name = "cp"
+role = "compute_provider"
+count = 4
+honesty = 0.9
+[sweep]
+replications = 2
+[sweep.axes]
+"emission.per_epoch" = [100, 200, 300]
+"population.cp.count" = [2, 5]
+"#;
+
+/// A directory with `s.toml` (the sweep above).
+fn sweep_dir() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("s.toml"), SWEEP).expect("write");
+    tmp
+}
+
+fn ok(dir: &Path, args: &[&str]) -> Output {
+    let out = mirage(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn failed(dir: &Path, args: &[&str]) -> String {
+    let out = mirage(dir, args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+/// Every entry of `dir` (recursively), with its bytes.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir") {
+            let p = e.expect("entry").path();
+            let name = p.strip_prefix(dir).expect("inside").display().to_string();
+            if p.is_dir() {
+                out.push((name, Vec::new()));
+                stack.push(p);
+            } else {
+                out.push((name, std::fs::read(&p).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Two complete shards of the sweep under `split/`.
+fn two_shards(dir: &Path) {
+    for k in ["0/2", "1/2"] {
+        ok(
+            dir,
+            &[
+                "sweep",
+                "s.toml",
+                "--out",
+                "split",
+                "--shard",
+                k,
+                "-q",
+                "--no-dashboard",
+            ],
+        );
+    }
+}
+
+#[test]
+fn a_merge_with_a_damaged_row_names_the_file_and_line_and_writes_nothing() {
+    let tmp = sweep_dir();
+    two_shards(tmp.path());
+    let runs = tmp.path().join("split/shard-1-of-2/runs.csv");
+    let text = std::fs::read_to_string(&runs).expect("runs.csv");
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    // Line 3: a row cut in the middle and joined to the next one, as a
+    // damaged disk or a bad copy leaves it.
+    let cut = lines[2].len() / 2;
+    lines[2].truncate(cut);
+    std::fs::write(&runs, lines.join("\n") + "\n").expect("write");
+    let stderr = failed(
+        tmp.path(),
+        &["merge", "split", "--out", "merged", "--no-dashboard"],
+    );
+    assert!(
+        stderr.contains("shard-1-of-2/runs.csv:3: damaged row"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("merged").exists(), "nothing written");
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "no staging left: {left:?}");
+}
+
+#[test]
+fn a_merge_lists_every_duplicated_run_with_the_inputs_holding_it() {
+    let tmp = sweep_dir();
+    two_shards(tmp.path());
+    let stderr = failed(
+        tmp.path(),
+        &[
+            "merge",
+            "split",
+            "split/shard-1-of-2",
+            "--out",
+            "merged",
+            "--no-dashboard",
+        ],
+    );
+    // Shard 1 of 2 holds the odd run ids: listed one by one, not as a range.
+    assert!(
+        stderr.contains("6 run(s) appear in more than one input"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("run ids 1, 3, 5, 7, 9, 11 are in both"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("shard-1-of-2/runs.csv"), "{stderr}");
+    assert!(!tmp.path().join("merged").exists());
+}
+
+#[test]
+fn a_failed_forced_merge_leaves_the_previous_output_intact() {
+    let tmp = sweep_dir();
+    two_shards(tmp.path());
+    ok(
+        tmp.path(),
+        &["merge", "split", "--out", "merged", "--no-dashboard", "-q"],
+    );
+    let before = tree(&tmp.path().join("merged"));
+    // Shard 1 is lost: a forced merge of shard 0 alone must fail and keep
+    // the merged output as it was.
+    let stderr = failed(
+        tmp.path(),
+        &[
+            "merge",
+            "split/shard-0-of-2",
+            "--out",
+            "merged",
+            "--force",
+            "--no-dashboard",
+        ],
+    );
+    assert!(stderr.contains("missing"), "{stderr}");
+    assert_eq!(tree(&tmp.path().join("merged")), before);
+    // A forced merge that succeeds replaces the sweep files and leaves no
+    // file of the previous output that contradicts it.
+    std::fs::write(tmp.path().join("merged/runs.journal.csv"), "stale").expect("write");
+    ok(
+        tmp.path(),
+        &[
+            "merge",
+            "split",
+            "--out",
+            "merged",
+            "--force",
+            "--no-dashboard",
+            "-q",
+        ],
+    );
+    assert_eq!(tree(&tmp.path().join("merged")), before);
+}
+
+#[test]
+fn a_damaged_journal_row_is_refused_never_copied_into_runs_csv() {
+    let tmp = sweep_dir();
+    let args = ["sweep", "s.toml", "--out", "sw", "-q", "--no-dashboard"];
+    let mut first = args.to_vec();
+    first.extend(["--max-runs", "5"]);
+    ok(tmp.path(), &first);
+    let journal = tmp.path().join("sw/runs.journal.csv");
+    let mut text = std::fs::read_to_string(&journal).expect("journal");
+    text.push_str("5,not,enough\n");
+    std::fs::write(&journal, text).expect("write");
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let stderr = failed(tmp.path(), &resume);
+    assert!(
+        stderr.contains("sw/runs.journal.csv:7: damaged row of run 5: 3 fields"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("sw/runs.csv").exists());
+}
+
+#[test]
+fn a_restarted_sweep_without_resume_counts_the_runs_its_journal_holds() {
+    let tmp = sweep_dir();
+    let args = ["sweep", "s.toml", "--out", "sw", "-q", "--no-dashboard"];
+    let mut first = args.to_vec();
+    first.extend(["--max-runs", "7"]);
+    ok(tmp.path(), &first);
+    // The manifest is rewritten every few seconds: a kill leaves it behind
+    // the journal. Make it say 0, as a kill right after the start does.
+    let manifest = tmp.path().join("sw/sweep.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).expect("read")).expect("json");
+    m["runs_done"] = 0.into();
+    std::fs::write(&manifest, m.to_string()).expect("write");
+    let stderr = failed(tmp.path(), &args);
+    assert!(stderr.contains("(7 of 12 runs done)"), "{stderr}");
+    assert!(stderr.contains("pass --resume to continue it"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_sweep_says_how_many_runs_are_done_and_exits_130_or_143() {
+    use std::io::Read;
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let tmp = sweep_dir();
+        let args = [
+            "sweep",
+            "s.toml",
+            "--out",
+            "sw",
+            "-q",
+            "--no-dashboard",
+            "--jobs",
+            "1",
+            "--set",
+            "epochs=3000",
+        ];
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mirage"))
+            .current_dir(tmp.path())
+            .args(args)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let journal = tmp.path().join("sw/runs.journal.csv");
+        let started = std::time::Instant::now();
+        while std::fs::read_to_string(&journal).map_or(0, |t| t.lines().count()) < 2 {
+            assert!(started.elapsed().as_secs() < 120, "a run finishes");
+            assert!(child.try_wait().expect("wait").is_none(), "the sweep runs");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let status = child.wait().expect("wait");
+        let mut stderr = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            e.read_to_string(&mut stderr).expect("stderr");
+        }
+        assert_eq!(status.code(), Some(code), "SIG{signal}: {stderr}");
+        let done = std::fs::read_to_string(&journal)
+            .expect("journal kept")
+            .lines()
+            .count()
+            - 1;
+        assert!(
+            stderr.contains(&format!(
+                "the sweep was interrupted: {done} of 12 runs are done"
+            )),
+            "SIG{signal}: {stderr}"
+        );
+        assert!(stderr.contains("--resume"), "{stderr}");
+        assert!(!tmp.path().join("sw/runs.csv").exists());
+        let mut resume = args.to_vec();
+        resume.push("--resume");
+        ok(tmp.path(), &resume);
+        assert!(tmp.path().join("sw/runs.csv").is_file());
+        let hidden: Vec<_> = std::fs::read_dir(tmp.path().join("sw"))
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(hidden.is_empty(), "{hidden:?}");
+    }
+}
+
+#[test]
+fn a_run_whose_memory_estimate_exceeds_the_limit_is_refused_before_genesis() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("big.toml"), GOOD).expect("write");
+    // 2 agents fit in 64 MiB; 10⁶ do not (512 bytes each + 32 MiB).
+    ok(tmp.path(), &["validate", "big.toml", "--max-memory", "64M"]);
+    ok(
+        tmp.path(),
+        &["run", "big.toml", "--max-memory", "64M", "--out", "small"],
+    );
+    for command in ["run", "validate"] {
+        let stderr = failed(
+            tmp.path(),
+            &[
+                command,
+                "big.toml",
+                "--max-memory",
+                "64M",
+                "--set",
+                "population.cp.count=1000000",
+            ],
+        );
+        assert!(
+            stderr.contains("--set population.cp.count=1000000: this run needs an estimated"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("population `cp`: 1000000 agents"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("--max-memory 64M"), "{stderr}");
+        assert!(
+            stderr.contains("shrink `count` of population `cp`"),
+            "{stderr}"
+        );
+    }
+    assert!(!tmp.path().join("big").exists());
+    // In the file: located at the population's count.
+    std::fs::write(
+        tmp.path().join("big.toml"),
+        GOOD.replace("count = 2", "count = 1000000"),
+    )
+    .expect("write");
+    let stderr = failed(tmp.path(), &["run", "big.toml", "--max-memory", "64M"]);
+    assert!(stderr.contains("big.toml:10:9: this run needs"), "{stderr}");
+    let stderr = failed(
+        tmp.path(),
+        &["run", "big.toml", "--max-memory", "64 apples"],
+    );
+    assert!(
+        stderr.contains("--max-memory 64 apples: expected a size"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("out").exists());
+}
+
+#[test]
+fn event_rates_above_their_bound_are_rejected_with_their_location() {
+    let speculators = "[[population]]\nname = \"spec\"\nrole = \"speculator\"\ncount = 1\n";
+    let text = format!("{GOOD}{speculators}trades_per_epoch = 1e308\n");
+    let stderr = rejected(&text, &[], "bad.toml:16:20");
+    assert!(
+        stderr.contains("rate of events per epoch, at most 16 per tick"),
+        "{stderr}"
+    );
+    let text = format!(
+        "{GOOD}{speculators}trades_per_epoch = {{ dist = \"lognormal\", mu = 700, sigma = 1 }}\n"
+    );
+    let stderr = rejected(&text, &[], "bad.toml:16:20");
+    assert!(stderr.contains("mean is"), "{stderr}");
+    rejected(
+        GOOD,
+        &["population.cp.cost_per_task=1e300"],
+        "cost in quote per event",
+    );
+    rejected(GOOD, &["demand.tasks_per_epoch=1e308"], "at most 1e9");
+}
+
+/// A rate at its bound ends: the agent's events are many, but the clock
+/// moves on (a rate of 1e308 used to give zero-tick delays for ever), and
+/// so does an unbounded distribution's rare draw above the bound.
+#[test]
+fn the_largest_accepted_rates_still_end() {
+    for rate in ["1600", "{ dist = \"lognormal\", mu = 2.8, sigma = 3 }"] {
+        let text = format!(
+            "{GOOD}[[population]]\nname = \"spec\"\nrole = \"speculator\"\ncount = 20\ntrades_per_epoch = {rate}\n"
+        )
+        .replace("epochs = 3", "epochs = 1\nticks_per_epoch = 100");
+        let loaded = mirage_sim::parse_scenario(&text, "max.toml", &[]).expect("accepted");
+        let mut sim = mirage_sim::Simulation::new(&loaded.scenario, 1).expect("genesis");
+        let mut sink = |_: &mirage_sim::EpochRecord| {};
+        sim.run(&mut sink).expect("runs");
+        if rate == "1600" {
+            assert!(sim.events() > 100_000, "{rate}: {} events", sim.events());
+        }
+    }
+}
+
+#[test]
+fn a_huge_quadratic_round_is_refused_by_the_memory_estimate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenario = root.join("scenarios/schemes/quadratic-sybil.toml");
+    let scenario = scenario.to_str().expect("utf-8");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    ok(tmp.path(), &["validate", scenario, "--max-memory", "1G"]);
+    let stderr = failed(
+        tmp.path(),
+        &[
+            "validate",
+            scenario,
+            "--max-memory",
+            "1G",
+            "--set",
+            "reward.data.quadratic.donors=4000000000",
+        ],
+    );
+    assert!(
+        stderr.contains("scheme `quadratic` of the data pool"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("shrink the parameters"), "{stderr}");
+    let stderr = failed(
+        tmp.path(),
+        &[
+            "validate",
+            scenario,
+            "--set",
+            "reward.data.quadratic.collusion.amount=1e308",
+        ],
+    );
+    assert!(stderr.contains("at most 1e12"), "{stderr}");
+}
+
+#[test]
+fn emission_that_would_overflow_the_ledger_is_rejected_with_its_location() {
+    let text = format!("{GOOD}[emission]\nschedule = \"constant\"\nper_epoch = 1e308\n");
+    let stderr = rejected(&text, &[], "bad.toml:14:13");
+    assert!(
+        stderr.contains("emission.per_epoch is too large"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_sweep_whose_concurrent_runs_exceed_the_memory_limit_is_refused() {
+    let tmp = sweep_dir();
+    // Point population.cp.count = 100000 needs about 81 MiB a run.
+    let big = SWEEP.replace("[2, 5]", "[2, 100000]");
+    std::fs::write(tmp.path().join("s.toml"), big).expect("write");
+    let args = |memory: &'static str, jobs: &'static str| {
+        [
+            "sweep",
+            "s.toml",
+            "--out",
+            "sw",
+            "-q",
+            "--no-dashboard",
+            "--max-memory",
+            memory,
+            "--jobs",
+            jobs,
+        ]
+    };
+    // (--jobs is reduced to the cores: two runs at once need two.)
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2 {
+        let stderr = failed(tmp.path(), &args("100M", "2"));
+        assert!(stderr.contains("2 run(s) at once need"), "{stderr}");
+        assert!(stderr.contains("lower --jobs to 1"), "{stderr}");
+        assert!(stderr.contains("population.cp.count=100000"), "{stderr}");
+        assert!(!tmp.path().join("sw").exists(), "nothing written");
+    }
+    let alone = args("50M", "1");
+    let stderr = failed(tmp.path(), &alone);
+    assert!(stderr.contains("one run alone does not fit"), "{stderr}");
+}

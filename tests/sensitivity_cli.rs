@@ -3,8 +3,9 @@
 //! baseline shrunk to run in a moment: the designs' documented layouts in
 //! runs.csv, sensitivity.csv's rows, a sharded sweep merged giving the same
 //! file as the unsharded one, the tornado charts in the dashboard, and the
-//! errors (another design, a multi-value list axis, an integer range,
-//! missing runs).
+//! errors (another design, a multi-value list axis, an integer range off
+//! the Morris grid, missing runs); integer axes and a pool share whose
+//! siblings are rescaled in a Sobol' sweep.
 
 mod support;
 
@@ -305,13 +306,16 @@ fn wrong_design_list_axes_and_missing_runs_are_errors() {
     assert!(err.contains("lists 2 values"), "{err}");
     env.sweep_file(
         "int.toml",
-        &SOBOL.replace(
+        &MORRIS.replace(
             "max = 0.5 }",
             "max = 0.5 }\n\"epochs\" = { min = 5, max = 10, integer = true }",
         ),
     );
     let err = env.fails(&["sweep", "int.toml", "--dry-run"]);
-    assert!(err.contains("integer range"), "{err}");
+    assert!(
+        err.contains("levels − 1 must divide max − min (5)"),
+        "{err}"
+    );
     env.sweep_file("nosamples.toml", &SOBOL.replace("samples = 4\n", ""));
     let err = env.fails(&["sweep", "nosamples.toml", "--dry-run"]);
     assert!(err.contains("needs samples"), "{err}");
@@ -324,4 +328,48 @@ fn wrong_design_list_axes_and_missing_runs_are_errors() {
     assert!(err.contains("--resume"), "{err}");
     let err = env.fails(&["sensitivity", "nowhere"]);
     assert!(err.contains("sweep.json"), "{err}");
+}
+
+#[test]
+fn an_integer_axis_and_a_rescaled_share_sweep_and_are_analysed() {
+    let env = Env::new();
+    let axes = "\n\"population.team_and_investors.cliff_epochs\" = { min = 0, max = 9, integer = true }\n\
+                \"reward.validation.share\" = { min = 0.1, max = 0.4, others = \"proportional\" }\n";
+    let sweep = SOBOL.replace("replications = 2\n", "") + axes;
+    // Without `others`, a share alone breaks the shares' sum.
+    env.sweep_file(
+        "unscaled.toml",
+        &sweep.replace(", others = \"proportional\"", ""),
+    );
+    let mut args = vec!["sweep", "unscaled.toml", "--dry-run"];
+    args.extend_from_slice(SMALL);
+    let err = env.fails(&args);
+    assert!(err.contains("must add up to 1"), "{err}");
+
+    env.sweep_file("mixed.toml", &sweep);
+    env.sweep("mixed.toml", "mixed", &[]);
+    let (header, runs) = rows(&env.path("mixed/runs.csv"));
+    assert_eq!(runs.len(), 4 * (2 * 4 + 2), "N (2D + 2) with D = 4");
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (cliff, share) = (
+        col("population.team_and_investors.cliff_epochs"),
+        col("reward.validation.share"),
+    );
+    let mut cliffs = std::collections::BTreeSet::new();
+    for row in &runs {
+        let c: i64 = row[cliff].parse().expect("a whole number of epochs");
+        assert!((0..=9).contains(&c), "{c}");
+        cliffs.insert(c);
+        let s: f64 = row[share].parse().expect("a share");
+        assert!((0.1..=0.4).contains(&s), "{s}");
+    }
+    assert!(cliffs.len() >= 4, "cliffs drawn: {cliffs:?}");
+    env.ok(&["sensitivity", "mixed"]);
+    let csv = read(&env.path("mixed/sensitivity.csv"));
+    for axis in [
+        "population.team_and_investors.cliff_epochs",
+        "reward.validation.share",
+    ] {
+        assert!(csv.contains(&format!(",{axis},ST,")), "{axis} in {csv}");
+    }
 }

@@ -181,6 +181,7 @@ fn sweep_writes_runs_points_timings_and_manifest() {
         "reward.compute.scheme",
     ];
     expected.extend(METRICS);
+    expected.push("warnings");
     assert_eq!(header, expected);
     assert_eq!(runs.len(), 24);
     for (i, row) in runs.iter().enumerate() {
@@ -195,7 +196,7 @@ fn sweep_writes_runs_points_timings_and_manifest() {
         let count: u32 = row[5].parse().expect("count is an integer");
         assert!((2..=12).contains(&count));
         assert!(row[6] == "proportional" || row[6] == "stake");
-        for cell in &row[7..] {
+        for cell in &row[7..row.len() - 1] {
             assert!(!cell.is_empty(), "every metric has a value: {row:?}");
         }
     }
@@ -239,6 +240,11 @@ fn sweep_writes_runs_points_timings_and_manifest() {
     let (theader, timings) = rows(&dir.join("timings.csv"));
     assert_eq!(theader, ["run_id", "wall_seconds", "events"]);
     assert_eq!(timings.len(), 24);
+    assert!(
+        text(&o.stdout).contains("health warnings: 0 of 24 runs had any"),
+        "{}",
+        text(&o.stdout)
+    );
 
     let m = manifest(&dir);
     assert_eq!(m["runs"], 24);
@@ -253,6 +259,46 @@ fn sweep_writes_runs_points_timings_and_manifest() {
     let resolved = read(&dir.join("scenario.resolved.toml"));
     assert!(!resolved.contains("[sweep"), "runs see no [sweep] table");
     assert!(!dir.join("runs.journal.csv").exists(), "journal removed");
+}
+
+/// A whale speculator that drains the market at one point of the sweep and
+/// barely moves a deep one at the other.
+const WHALE: &str = "name = \"whale\"\nseed = 1\nepochs = 5\nticks_per_epoch = 100\ninitial_supply = 1_000_000\n\
+     [market]\ntoken_reserve = 1_000\nquote_reserve = 100\n\
+     [[population]]\nrole = \"speculator\"\ncount = 1\nstrategy = \"whale\"\n\
+     capital = 100_000_000\ntrade_fraction = 0.5\ntrades_per_epoch = 10\n\
+     [sweep]\nreplications = 2\n[sweep.axes]\n\"market.quote_reserve\" = [100, 1_000_000_000_000]\n";
+
+#[test]
+fn runs_csv_lists_each_runs_warnings_and_the_summary_counts_them() {
+    let env = Env::new(WHALE);
+    let o = env.sweep("w", &["--jobs", "1"]);
+    let stdout = text(&o.stdout);
+    assert!(
+        stdout.contains("health warnings: 2 of 4 runs had any"),
+        "{stdout}"
+    );
+    let (header, runs) = rows(&env.path("w").join("runs.csv"));
+    assert_eq!(header.last().map(String::as_str), Some("warnings"));
+    let at = header.len() - 1;
+    for row in &runs[..2] {
+        let kinds: Vec<&str> = row[at].split(';').collect();
+        assert!(kinds.contains(&"market_reserve_low"), "{row:?}");
+        assert!(kinds.contains(&"price_out_of_range"), "{row:?}");
+    }
+    for row in &runs[2..] {
+        assert_eq!(row[at], "", "the deep market stays healthy: {row:?}");
+    }
+    // The sweep's dashboard counts them too.
+    let page = read(&env.path("w").join("dashboard.html"));
+    assert!(
+        page.contains("Health warnings") && page.contains("2 of 4"),
+        "card"
+    );
+    // points.csv averages the metrics only.
+    let (pheader, _) = rows(&env.path("w").join("points.csv"));
+    assert_eq!(pheader.len(), 2 + 3 * (at - 5));
+    assert!(!pheader.iter().any(|h| h.starts_with("warnings")));
 }
 
 #[test]
@@ -457,6 +503,42 @@ fn keep_series_keeps_each_runs_epochs() {
         assert_eq!(header[0], "epoch");
         assert_eq!(rows.len(), 8, "one row per epoch");
     }
+    // The kept series give the dashboard a fan chart; without them, none.
+    let page = read(&env.path("series/dashboard.html"));
+    // The default: the heatmap's metric, gini_rewards, an epochs.csv column.
+    assert!(
+        page.contains("over time across replications</title>"),
+        "fan chart"
+    );
+    assert!(page.contains("The median of `gini_rewards`"), "its column");
+    assert!(
+        page.contains("all runs of the sweep"),
+        "8 points: one fan of all runs"
+    );
+    assert!(!read(&env.path("plain/dashboard.html")).contains("over time across replications"));
+    let o = env.mirage(&[
+        "dashboard",
+        "series",
+        "--series",
+        "price",
+        "--out",
+        "p.html",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(read(&env.path("p.html")).contains("The median of `price`"));
+    let o = env.mirage(&["dashboard", "series", "--series", "nope", "--out", "n.html"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("no column `nope`"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = env.mirage(&["dashboard", "plain", "--series", "price", "--out", "n.html"]);
+    assert!(
+        text(&o.stderr).contains("--keep-series"),
+        "{}",
+        text(&o.stderr)
+    );
     // Resuming must keep the same choice.
     let o = env.mirage(&["sweep", "tiny.toml", "--out", "series", "--resume"]);
     assert!(

@@ -116,6 +116,81 @@ pub struct FairnessReport {
     /// Gini of the agents' net gains, Σ_ij |g_i − g_j| / (2 n Σ g):
     /// defined when the total gain is positive; above 1 when some lose.
     pub gini_net_gain: Option<f64>,
+    /// With `[verification]`: what verifying results cost and what got
+    /// through (`add_verification`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<VerificationReport>,
+    /// With compute work: how many identities and independent operators
+    /// did it, over the whole run (`add_decentralization`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decentralization: Option<Decentralization>,
+}
+
+/// fairness.json `decentralization`: the whole run's verified compute
+/// work by identity, by operator and by hosting cloud ("effective
+/// decentralization": one operator's many identities count once).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Decentralization {
+    /// Identities and operators that did any work.
+    pub identities: usize,
+    pub operators: usize,
+    pub nakamoto_work_identity: Option<usize>,
+    pub nakamoto_work_operator: Option<usize>,
+    /// None when no population declares `hosting`.
+    pub nakamoto_work_hosting: Option<usize>,
+    pub hhi_work_operator: Option<f64>,
+}
+
+/// Adds the `decentralization` section.
+pub fn add_decentralization(report: &mut FairnessReport, d: &Decentralization) {
+    report.decentralization = Some(*d);
+}
+
+/// A run's verification tallies (quote in base units).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct VerificationFacts {
+    pub regime: &'static str,
+    pub tasks_completed: u64,
+    pub wrong_accepted: u64,
+    pub results_accepted: u64,
+    pub latency_ticks: u128,
+    pub cost_quote: u128,
+    pub fees_quote: u128,
+    pub challenges: u64,
+    pub frauds_caught: u64,
+    pub quote_decimals: u32,
+}
+
+/// fairness.json `verification`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerificationReport {
+    pub regime: String,
+    /// Σ wrong_accepted / Σ tasks_completed (None without tasks).
+    pub wrong_accepted_share: Option<f64>,
+    /// Σ verification_cost_quote / Σ fees_quote (None without fees).
+    pub cost_share_of_fees: Option<f64>,
+    /// Σ latency / Σ results accepted, ticks (None without results).
+    pub mean_latency_ticks: Option<f64>,
+    /// Quote units spent on verification over the run.
+    pub verification_cost_quote: f64,
+    pub wrong_accepted: u64,
+    pub challenges: u64,
+    pub frauds_caught: u64,
+}
+
+/// Adds the `verification` section from the run's tallies.
+pub fn add_verification(report: &mut FairnessReport, f: &VerificationFacts) {
+    let ratio = |a: f64, b: f64| (b > 0.0).then(|| a / b);
+    report.verification = Some(VerificationReport {
+        regime: f.regime.to_string(),
+        wrong_accepted_share: ratio(f.wrong_accepted as f64, f.tasks_completed as f64),
+        cost_share_of_fees: ratio(f.cost_quote as f64, f.fees_quote as f64),
+        mean_latency_ticks: ratio(f.latency_ticks as f64, f.results_accepted as f64),
+        verification_cost_quote: f.cost_quote as f64 / 10f64.powi(f.quote_decimals as i32),
+        wrong_accepted: f.wrong_accepted,
+        challenges: f.challenges,
+        frauds_caught: f.frauds_caught,
+    });
 }
 
 /// Adds the quote-valued who-benefits figures to `report`.
@@ -297,6 +372,8 @@ pub fn fairness_report(agents: &[AgentFacts<'_>], decimals: u32) -> FairnessRepo
             .collect(),
         who_benefits_by_population: BTreeMap::new(),
         gini_net_gain: None,
+        verification: None,
+        decentralization: None,
     }
 }
 

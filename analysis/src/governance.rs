@@ -169,6 +169,25 @@ pub fn governance_report(
     }
 }
 
+/// A report naming every kind of figure, with `{role}` for the role keys:
+/// its number paths are the `governance.*` sweep metrics
+/// (`schema::fairness_paths`).
+pub fn sample_report() -> GovernanceReport {
+    let p = ProposalFacts {
+        proposer_role: "{role}",
+        closed: true,
+        passed: true,
+        executed_epoch: Some(1),
+        executed_price: 1.0,
+        turnout: Some(0.1),
+        decisive_voters: Some(1),
+        rubber_stamp: false,
+        parameter: true,
+        granted: vec![("{role}", 1.0)],
+    };
+    governance_report("token", &[p], 0, &["{role}"], &[vec![1.0], vec![2.0]], 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

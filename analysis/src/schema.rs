@@ -45,10 +45,17 @@ impl Column {
 }
 
 /// A run of columns in a table: fixed columns, or a family repeated once
-/// per value of a placeholder (each role present, each axis, each metric).
+/// per value of a placeholder (each role present, each axis, each metric),
+/// or columns present only when the scenario has a section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
     Fixed(&'static [Column]),
+    /// Columns written only when the scenario has the `[section]` table
+    /// (`header` includes them when `values(section)` is not empty).
+    Section {
+        section: &'static str,
+        columns: &'static [Column],
+    },
     Family {
         /// The placeholder in the column names, without braces (`role`).
         placeholder: &'static str,
@@ -74,7 +81,9 @@ impl Table {
     /// Every column declaration, templates included, in order.
     pub fn columns(&self) -> impl Iterator<Item = &'static Column> + '_ {
         self.parts.iter().flat_map(|p| match p {
-            Part::Fixed(c) | Part::Family { columns: c, .. } => c.iter(),
+            Part::Fixed(c) | Part::Family { columns: c, .. } | Part::Section { columns: c, .. } => {
+                c.iter()
+            }
         })
     }
 
@@ -84,7 +93,7 @@ impl Table {
             .iter()
             .map_while(|p| match p {
                 Part::Fixed(c) => Some(c.iter()),
-                Part::Family { .. } => None,
+                Part::Family { .. } | Part::Section { .. } => None,
             })
             .flatten()
             .collect()
@@ -97,6 +106,11 @@ impl Table {
         for part in self.parts {
             match part {
                 Part::Fixed(cols) => h.extend(cols.iter().map(|c| c.name.to_string())),
+                Part::Section { section, columns } => {
+                    if !values(section).is_empty() {
+                        h.extend(columns.iter().map(|c| c.name.to_string()));
+                    }
+                }
                 Part::Family {
                     placeholder,
                     columns,
@@ -116,7 +130,7 @@ impl Table {
     pub fn find(&self, name: &str) -> Option<(&'static Column, Option<String>)> {
         for part in self.parts {
             match part {
-                Part::Fixed(cols) => {
+                Part::Fixed(cols) | Part::Section { columns: cols, .. } => {
                     if let Some(c) = cols.iter().find(|c| c.name == name) {
                         return Some((c, None));
                     }
@@ -350,6 +364,24 @@ pub mod epochs {
         "fee escrow",
         "fee tokens held for later routing",
     );
+    pub const VOTING_POWER_GINI: Column = col(
+        "voting_power_gini",
+        "0–1",
+        "Gini of voting power",
+        "exact Gini of the active identities' voting power after delegation (governance.power sources at the epoch end; a delegator counts 0, its delegate its own power + what it received); empty with no power",
+    );
+    pub const VOTING_POWER_NAKAMOTO: Column = col(
+        "voting_power_nakamoto",
+        "identities",
+        "Nakamoto coefficient of voting power",
+        "fewest active identities holding more than half of all voting power after delegation",
+    );
+    pub const DELEGATED_SHARE: Column = col(
+        "delegated_share",
+        "0–1",
+        "share of voting power delegated",
+        "voting power held by delegators and counted for their delegates / all voting power",
+    );
 
     pub const ACTIVE_ROLE: Column = col(
         "active_{role}",
@@ -400,6 +432,61 @@ pub mod epochs {
         "wealth_{role} marked to market at the pool's price + the members' quote (6 decimals); empty without a market",
     );
 
+    pub const WRONG_ACCEPTED: Column = col(
+        "wrong_accepted",
+        "results",
+        "wrong results accepted this epoch",
+        "results made final this epoch although wrong (verification.regime: unchecked or uncaught under sampled, all wrong ones under none, undisputed under optimistic, a wrong majority under redundant, never under zk)",
+    );
+    pub const VERIFICATION_COST_QUOTE: Column = col(
+        "verification_cost_quote",
+        "quote",
+        "verification cost this epoch",
+        "quote spent on verification: zk proofs (proof_cost + proof_overhead × task cost) and provers (per operator per epoch), redundant replicas beyond the first, challengers' re-executions (6 decimals); 0 under sampled and none",
+    );
+    pub const MEAN_LATENCY_TICKS: Column = col(
+        "mean_latency_ticks",
+        "ticks",
+        "mean ticks to finality",
+        "over results accepted this epoch, ticks from the result to its finality (validation.delay_ticks for sampled checks, 0 unchecked; challenge window; last replica − first; proof_ticks); empty when none was accepted",
+    );
+    pub const CHALLENGES: Column = col(
+        "challenges",
+        "checks",
+        "challengers' checks this epoch",
+        "results re-executed by challengers (optimistic)",
+    );
+    pub const FRAUDS_CAUGHT: Column = col(
+        "frauds_caught",
+        "results",
+        "wrong results caught this epoch",
+        "wrong results detected: caught by a validator, disputed by a challenger, outvoted, or without a valid proof",
+    );
+    pub const NAKAMOTO_WORK_IDENTITY: Column = col(
+        "nakamoto_work_identity",
+        "identities",
+        "Nakamoto coefficient of compute work by identity",
+        "fewest compute-provider identities doing more than half of the epoch's verified compute work; empty without work",
+    );
+    pub const NAKAMOTO_WORK_OPERATOR: Column = col(
+        "nakamoto_work_operator",
+        "operators",
+        "Nakamoto coefficient of compute work by operator",
+        "the same with each operator's identities' work summed (population key operators; one operator per identity without it)",
+    );
+    pub const NAKAMOTO_WORK_HOSTING: Column = col(
+        "nakamoto_work_hosting",
+        "clouds",
+        "Nakamoto coefficient of compute work by hosting cloud",
+        "the same summed per hosting cloud (population key hosting); empty when no population declares hosting",
+    );
+    pub const HHI_WORK_OPERATOR: Column = col(
+        "hhi_work_operator",
+        "0–1",
+        "HHI of compute work by operator",
+        "Σ s², s an operator's share of the epoch's verified compute work; empty without work",
+    );
+
     pub const COLUMNS: &[Column] = &[
         EPOCH,
         TIME,
@@ -433,6 +520,15 @@ pub mod epochs {
         SUPPLY_MARKET_POOL,
         SUPPLY_REWARDS_POOL,
         SUPPLY_FEE_ESCROW,
+        WRONG_ACCEPTED,
+        VERIFICATION_COST_QUOTE,
+        MEAN_LATENCY_TICKS,
+        CHALLENGES,
+        FRAUDS_CAUGHT,
+        NAKAMOTO_WORK_IDENTITY,
+        NAKAMOTO_WORK_OPERATOR,
+        NAKAMOTO_WORK_HOSTING,
+        HHI_WORK_OPERATOR,
     ];
     /// Repeated for each role present in the scenario, in role order.
     pub const ROLE_COLUMNS: &[Column] = &[
@@ -446,6 +542,10 @@ pub mod epochs {
         VALUE_ROLE,
     ];
 
+    /// Only when the scenario has `[governance]`, after the role columns.
+    pub const GOVERNANCE_COLUMNS: &[Column] =
+        &[VOTING_POWER_GINI, VOTING_POWER_NAKAMOTO, DELEGATED_SHARE];
+
     pub const TABLE: Table = Table {
         name: "epochs",
         file: "epochs.csv",
@@ -456,6 +556,10 @@ pub mod epochs {
                 placeholder: "role",
                 over: "each role present in the scenario, in role order",
                 columns: ROLE_COLUMNS,
+            },
+            Part::Section {
+                section: "governance",
+                columns: GOVERNANCE_COLUMNS,
             },
         ],
     };
@@ -760,6 +864,103 @@ pub mod value {
     };
 }
 
+/// `proposals.csv`: one row per proposal, only when the scenario has
+/// `[governance]`.
+pub mod proposals {
+    use super::{col, Column, Part, Table};
+
+    pub const PROPOSAL: Column = col("proposal", "", "proposal id", "order of creation, from 0");
+    pub const EPOCH_CREATED: Column = col(
+        "epoch_created",
+        "epoch",
+        "epoch the proposal was created in",
+        "its arrival tick's epoch",
+    );
+    pub const PROPOSER_ROLE: Column = col(
+        "proposer_role",
+        "",
+        "the proposer's role",
+        "drawn among the identities of governance.proposer at or above proposal_threshold",
+    );
+    pub const KIND: Column = col(
+        "kind",
+        "",
+        "what it changes",
+        "pool_share, emission, burn_share, fee or grant ([[governance.kind]])",
+    );
+    pub const METHOD: Column = col("method", "", "voting method", "governance.method");
+    pub const POWER_FOR: Column = col("power_for", "method's weight", "power cast for", "Σ weights of the `for` ballots: tokens (token, conviction), √tokens (quadratic) or ballots (one_holder); empty while the vote is open");
+    pub const POWER_AGAINST: Column = col(
+        "power_against",
+        "method's weight",
+        "power cast against",
+        "Σ weights of the `against` ballots",
+    );
+    pub const POWER_ABSTAIN: Column = col(
+        "power_abstain",
+        "method's weight",
+        "power cast to abstain",
+        "Σ weights of the `abstain` ballots",
+    );
+    pub const VOTERS: Column = col(
+        "voters",
+        "ballots",
+        "ballots cast",
+        "identities that voted (an owner's identities vote together)",
+    );
+    pub const TURNOUT: Column = col(
+        "turnout",
+        "0–1",
+        "turnout",
+        "tokens cast (for + against + abstain) / supply at the snapshot",
+    );
+    pub const PASSED: Column = col("passed", "", "whether it passed", "`true`/`false`: for > against and for tokens ≥ quorum × supply (conviction: conviction > 1Hive's threshold); `false` while open");
+    pub const EXECUTED_EPOCH: Column = col(
+        "executed_epoch",
+        "epoch",
+        "epoch it was executed in",
+        "the timelock after a passed vote; empty unless executed",
+    );
+    pub const DECISIVE_VOTERS: Column = col("decisive_voters", "ballots", "decisive voters", "fewest voters on the winning side, largest first, whose abstention flips the outcome (as `mirage votes`); empty when nothing can flip it");
+    pub const NAKAMOTO_POWER: Column = col(
+        "nakamoto_power",
+        "ballots",
+        "Nakamoto coefficient of the power cast",
+        "fewest ballots holding strictly more than half of the power cast",
+    );
+    pub const TOP10_SHARE: Column = col(
+        "top10_share",
+        "0–1",
+        "top-10 share of the power cast",
+        "the 10 largest ballots' weights / the power cast",
+    );
+
+    pub const COLUMNS: &[Column] = &[
+        PROPOSAL,
+        EPOCH_CREATED,
+        PROPOSER_ROLE,
+        KIND,
+        METHOD,
+        POWER_FOR,
+        POWER_AGAINST,
+        POWER_ABSTAIN,
+        VOTERS,
+        TURNOUT,
+        PASSED,
+        EXECUTED_EPOCH,
+        DECISIVE_VOTERS,
+        NAKAMOTO_POWER,
+        TOP10_SHARE,
+    ];
+
+    pub const TABLE: Table = Table {
+        name: "proposals",
+        file: "proposals.csv",
+        rows: "one row per proposal created, only when the scenario has [governance]",
+        parts: &[Part::Fixed(COLUMNS)],
+    };
+}
+
 /// A sweep's `runs.csv`: one row per run.
 pub mod runs {
     use super::{col, Column, Part, Table};
@@ -790,6 +991,12 @@ pub mod runs {
         "the metric's value at the end of the run",
         "see `mirage columns metrics`",
     );
+    pub const WARNINGS: Column = col(
+        "warnings",
+        "",
+        "the run's health warnings",
+        "the kinds of manifest.json `warnings` a run of `mirage run` would report, in the order first met, joined by `;` (each kind once); empty when there is none",
+    );
 
     /// The id columns, first in every row.
     pub const IDS: &[Column] = &[RUN_ID, POINT_ID, REPLICATION, SEED];
@@ -810,6 +1017,7 @@ pub mod runs {
                 over: "each metric of [sweep] metrics (default: the eight of `mirage columns metrics`)",
                 columns: &[METRIC],
             },
+            Part::Fixed(&[WARNINGS]),
         ],
     };
 }
@@ -898,6 +1106,7 @@ pub const TABLES: &[Table] = &[
     agents::TABLE,
     accounts::TABLE,
     value::TABLE,
+    proposals::TABLE,
     runs::TABLE,
     points::TABLE,
     metrics::TABLE,
@@ -931,9 +1140,14 @@ pub fn markdown(table: &Table) -> String {
         let (cols, note) = match part {
             Part::Fixed(c) => (*c, None),
             Part::Family { over, columns, .. } => (*columns, Some(*over)),
+            Part::Section { section, columns } => (*columns, Some(*section)),
         };
+        let section = matches!(part, Part::Section { .. });
         for c in cols {
             let computed = match note {
+                Some(name) if section => {
+                    format!("{}; only when the scenario has [{name}]", c.computed)
+                }
                 Some(over) => format!("{}; for {over}", c.computed),
                 None => c.computed.to_string(),
             };
@@ -975,6 +1189,10 @@ pub fn text(table: &Table) -> String {
             Part::Fixed(c) => *c,
             Part::Family { over, columns, .. } => {
                 let _ = writeln!(s, "  for {over}:");
+                *columns
+            }
+            Part::Section { section, columns } => {
+                let _ = writeln!(s, "  only when the scenario has [{section}]:");
                 *columns
             }
         };
@@ -1020,6 +1238,10 @@ pub fn json(table: &Table) -> serde_json::Value {
                 "for": over,
                 "columns": columns.iter().map(column).collect::<Vec<_>>(),
             }),
+            Part::Section { section, columns } => serde_json::json!({
+                "section": section,
+                "columns": columns.iter().map(column).collect::<Vec<_>>(),
+            }),
         })
         .collect();
     serde_json::json!({
@@ -1046,9 +1268,21 @@ pub fn fairness_paths() -> Vec<String> {
     };
     let mut report = fairness_report(&[agent(1, 2), agent(3, 5)], 0);
     crate::fairness::add_value(&mut report, &sample_value_facts());
+    crate::fairness::add_verification(
+        &mut report,
+        &crate::fairness::VerificationFacts {
+            regime: "sampled",
+            ..Default::default()
+        },
+    );
+    crate::fairness::add_decentralization(&mut report, &Default::default());
     let mut out = Vec::new();
     if let Ok(value) = serde_json::to_value(&report) {
         number_paths("", &value, &mut out);
+    }
+    // The `governance` section, present when the scenario has [governance].
+    if let Ok(value) = serde_json::to_value(crate::governance::sample_report()) {
+        number_paths("governance", &value, &mut out);
     }
     out.sort();
     out
@@ -1113,6 +1347,17 @@ pub fn fairness_label(path: &str) -> Option<String> {
         "rewards_vs_contribution" => "rewards vs contribution",
         "who_benefits" | "who_benefits_by_population" => "who benefits",
         "gini_net_gain" => return Some("Gini of agents' net gains".to_string()),
+        "governance" => return governance_label(&seg[1..]),
+        "decentralization" => {
+            return seg
+                .get(1)
+                .map(|field| format!("effective decentralization: {}", field.replace('_', " ")));
+        }
+        "verification" => {
+            return seg
+                .get(1)
+                .map(|field| format!("verification: {}", field.replace('_', " ")));
+        }
         _ => return None,
     };
     let (field, role) = match seg.as_slice() {
@@ -1126,6 +1371,18 @@ pub fn fairness_label(path: &str) -> Option<String> {
     Some(match role {
         Some(r) => format!("{field} of {quantity}, {r}"),
         None => format!("{field} of {quantity}"),
+    })
+}
+
+/// A label for a `governance.*` number (`seg` without `governance`).
+fn governance_label(seg: &[&str]) -> Option<String> {
+    let words = |s: &str| s.replace('_', " ");
+    Some(match seg {
+        ["pass_rate_by_proposer_role", role] => format!("pass rate of proposals by {role}s"),
+        ["value_moved", role, field] => format!("{} moved by proposals to {role}", words(field)),
+        ["value_moved_to_team_quote"] => "value moved by proposals to the team (quote)".into(),
+        [field] => format!("governance {}", words(field)),
+        _ => return None,
     })
 }
 
@@ -1160,6 +1417,28 @@ mod tests {
             Some("gini_wealth")
         );
         assert!(epochs::TABLE.find("gini_wealth_").is_none());
+        // Governance columns only with [governance], after the families.
+        assert!(!h.iter().any(|c| c == "voting_power_gini"));
+        let governed = epochs::TABLE.header(&|p| match p {
+            "role" => vec!["validator".to_string()],
+            "governance" => vec![String::new()],
+            _ => Vec::new(),
+        });
+        assert_eq!(&governed[..h.len()], &h[..]);
+        assert_eq!(
+            &governed[h.len()..],
+            [
+                "voting_power_gini",
+                "voting_power_nakamoto",
+                "delegated_share"
+            ]
+        );
+        assert_eq!(
+            epochs::TABLE
+                .find("delegated_share")
+                .map(|(c, v)| (c.name, v)),
+            Some(("delegated_share", None))
+        );
     }
 
     #[test]
@@ -1173,6 +1452,14 @@ mod tests {
             Some("top 10pct share of cumulative rewards")
         );
         assert_eq!(fairness_label("price"), None);
+        assert_eq!(
+            fairness_label("governance.rubber_stamp_rate").as_deref(),
+            Some("governance rubber stamp rate")
+        );
+        assert_eq!(
+            fairness_label("governance.pass_rate_by_proposer_role.investor").as_deref(),
+            Some("pass rate of proposals by investors")
+        );
     }
 
     #[test]
@@ -1188,6 +1475,11 @@ mod tests {
             "who_benefits.treasury.net_gain_quote",
             "who_benefits_by_population.{population}.share_of_costs",
             "gini_net_gain",
+            "governance.rubber_stamp_rate",
+            "governance.mean_turnout",
+            "governance.pass_rate_by_proposer_role.{role}",
+            "governance.value_moved.{role}.grants_quote",
+            "governance.value_moved_to_team_quote",
         ] {
             assert!(paths.iter().any(|x| x == p), "{p} missing from {paths:?}");
         }

@@ -81,7 +81,7 @@ pub fn heatmap(
         |side| {
             let mut bar = ChartBuilder::on(side)
                 .margin_top(10)
-                .margin_bottom(58)
+                .margin_bottom(76)
                 .margin_right(8)
                 .y_label_area_size(0)
                 .right_y_label_area_size(64)
@@ -108,13 +108,17 @@ pub fn heatmap(
                 )
             }))?;
             let (_, h) = side.dim_in_pixel();
-            side.draw(&Text::new(
-                scale_desc.to_string(),
-                (4, i32::try_from(h).unwrap_or(400) - 44),
-                TextStyle::from((FONT, 15.0).into_font())
-                    .color(&INK)
-                    .pos(Pos::new(HPos::Left, VPos::Top)),
-            ))?;
+            let lines = wrap(scale_desc, SCALE_CHARS, 2);
+            let first = i32::try_from(h).unwrap_or(400) - 26 - 18 * lines.len() as i32;
+            for (k, line) in lines.iter().enumerate() {
+                side.draw(&Text::new(
+                    line.clone(),
+                    (4, first + 18 * k as i32),
+                    TextStyle::from((FONT, 15.0).into_font())
+                        .color(&INK)
+                        .pos(Pos::new(HPos::Left, VPos::Top)),
+                ))?;
+            }
             side.draw(&Text::new(
                 "grey: no runs".to_string(),
                 (4, i32::try_from(h).unwrap_or(400) - 24),
@@ -125,4 +129,57 @@ pub fn heatmap(
             Ok(())
         },
     )
+}
+
+/// Characters of the colour scale's description per line (its width at
+/// 15 px).
+const SCALE_CHARS: usize = 17;
+
+/// `text` in lines of at most `width` characters (broken at spaces), at
+/// most `max` lines, the last one cut with `…` when the text is longer.
+fn wrap(text: &str, width: usize, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cut = false;
+    for word in text.split_whitespace() {
+        let fits = lines
+            .last()
+            .is_some_and(|cur| cur.chars().count() + 1 + word.chars().count() <= width);
+        if fits {
+            if let Some(cur) = lines.last_mut() {
+                cur.push(' ');
+                cur.push_str(word);
+            }
+        } else if lines.len() == max {
+            cut = true;
+            break;
+        } else {
+            lines.push(word.to_string());
+        }
+    }
+    let n = lines.len();
+    for (k, line) in lines.iter_mut().enumerate() {
+        if line.chars().count() > width || (cut && k + 1 == n) {
+            let keep: String = line.chars().take(width - 1).collect();
+            *line = keep.trim_end().to_string() + "…";
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn scale_descriptions_wrap_and_are_cut_to_two_lines() {
+        assert_eq!(wrap("mean gini", 17, 2), ["mean gini"]);
+        assert_eq!(
+            wrap("mean Gini of voting power", 17, 2),
+            ["mean Gini of", "voting power"]
+        );
+        let long = wrap("mean top 10pct share of cumulative rewards", 17, 2);
+        assert_eq!(long.len(), 2);
+        assert!(long[1].ends_with('…'), "{long:?}");
+        assert!(long.iter().all(|l| l.chars().count() <= 17), "{long:?}");
+    }
 }

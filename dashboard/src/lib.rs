@@ -4,9 +4,11 @@
 //! entry points: deciding what a directory holds, building the page, and
 //! writing it (and optionally each chart as its own SVG) atomically.
 //!
-//! Reading inputs: `source`, `run_input`, `sweep_input`. Figures:
+//! Reading inputs: `source`, `run_input`, `sweep_input` (and `governance`,
+//! which also draws the run page's governance section). Figures:
 //! `run_stats`, `sweep_stats` (with the metrics of `mirage-analysis`).
-//! Drawing: `style`, `plot`, `bars`, `heatmap`, `tornado` (which also reads
+//! Drawing: `style`, `plot`, `bars`, `heatmap`, `fan` (which also reads
+//! a sweep's kept series), `tornado` (which also reads
 //! `sensitivity.csv`). Pages: `run_page`,
 //! `sweep_page`, `html`.
 //!
@@ -15,7 +17,10 @@
 //! writes the page, nothing else.
 
 mod bars;
+mod fan;
+mod governance;
 mod heatmap;
+mod honesty;
 mod html;
 mod plot;
 mod run_input;
@@ -56,8 +61,14 @@ pub struct Options {
     pub y: Option<String>,
     /// Sweep: the metric shown (default: `gini_rewards`).
     pub metric: Option<String>,
+    /// Sweep with kept series: the `epochs.csv` column of the fan chart
+    /// (default: the metric when it is one, else `gini_wealth`).
+    pub series: Option<String>,
     /// Also write each chart as `NN-<title>.svg` into this directory.
     pub svg_dir: Option<PathBuf>,
+    /// Run: the directory the page names, when the files are read from
+    /// another place (the staging directory `mirage run` writes into).
+    pub shown_dir: Option<PathBuf>,
 }
 
 /// What was written.
@@ -91,13 +102,21 @@ pub fn build(dir: &Path, options: &Options) -> Result<(Kind, Page)> {
     let kind = detect(dir)?;
     let page = match kind {
         Kind::Run => {
-            if options.x.is_some() || options.y.is_some() || options.metric.is_some() {
+            if options.x.is_some()
+                || options.y.is_some()
+                || options.metric.is_some()
+                || options.series.is_some()
+            {
                 bail!(
-                    "--x, --y and --metric apply to sweep directories; {} is a run",
+                    "--x, --y, --metric and --series apply to sweep directories; {} is a run",
                     dir.display()
                 );
             }
-            run_page::run_page(&run_input::read_run(dir)?)?
+            let mut data = run_input::read_run(dir)?;
+            if let Some(shown) = &options.shown_dir {
+                data.dir.clone_from(shown);
+            }
+            run_page::run_page(&data)?
         }
         Kind::Sweep => {
             let data = sweep_input::read_sweep(dir)?;
@@ -105,6 +124,7 @@ pub fn build(dir: &Path, options: &Options) -> Result<(Kind, Page)> {
                 x: options.x.clone(),
                 y: options.y.clone(),
                 metric: options.metric.clone(),
+                series: options.series.clone(),
             };
             sweep_page::sweep_page(&data, &choice)?
         }

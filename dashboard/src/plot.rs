@@ -42,6 +42,39 @@ pub enum Ticks {
     Log10,
 }
 
+/// The label of a log-axis tick at log10 value `v`: a whole power of ten
+/// without decimals (0.01, 1, 100, 10k, 1M, 100B, 1e15), any other value
+/// as `fmt_value` writes it.
+pub fn log_tick(v: f64) -> String {
+    let k = v.round();
+    if !k.is_finite() {
+        return fmt_value(10f64.powf(v));
+    }
+    if (v - k).abs() > 1e-9 {
+        // Between powers of ten: two significant digits (0.63, 0.25, 16).
+        let x = 10f64.powf(v);
+        if !(1e-3..100.0).contains(&x) {
+            return fmt_value(x);
+        }
+        let decimals = (1 - x.log10().floor() as i32).max(0) as usize;
+        let text = format!("{x:.decimals$}");
+        return if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        };
+    }
+    let k = k as i32;
+    match k {
+        -3..=-1 => format!("{}", 10f64.powi(k)),
+        0..=3 => format!("{}", 10i64.pow(k as u32)),
+        4..=5 => format!("{}k", 10i64.pow(k as u32 - 3)),
+        6..=8 => format!("{}M", 10i64.pow(k as u32 - 6)),
+        9..=11 => format!("{}B", 10i64.pow(k as u32 - 9)),
+        _ => format!("1e{k}"),
+    }
+}
+
 /// How a legend entry is marked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
@@ -174,14 +207,14 @@ fn plan_ticks(ticks: &Ticks, range: (f64, f64), pixels: f64, horizontal: bool) -
         Ticks::Log10 => {
             let widest = [range.0, range.1]
                 .iter()
-                .map(|&v| fmt_value(10f64.powf(v)).chars().count() + 1)
+                .map(|&v| log_tick(v).chars().count() + 1)
                 .max()
                 .unwrap_or(4);
             let count = label_budget(pixels, widest, horizontal, 24.0).min(10);
             TickPlan {
                 count,
                 widest,
-                format: Box::new(|v| fmt_value(10f64.powf(*v))),
+                format: Box::new(|v| log_tick(*v)),
             }
         }
         Ticks::Number | Ticks::Percent => {
@@ -547,6 +580,26 @@ pub fn stacked_shares(mut frame: Frame, layers: &[Layer]) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_ticks_are_round_powers_of_ten() {
+        let labels: Vec<String> = [-2.0, 0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, -4.0]
+            .iter()
+            .map(|&v| log_tick(v))
+            .collect();
+        assert_eq!(
+            labels,
+            ["0.01", "1", "100", "10k", "1M", "100M", "10B", "1e12", "1e-4"]
+        );
+        let between: Vec<String> = [-0.2, -0.4, -0.6, -0.8, -1.2, -1.4, 0.4, 1.2]
+            .iter()
+            .map(|&v| log_tick(v))
+            .collect();
+        assert_eq!(
+            between,
+            ["0.63", "0.4", "0.25", "0.16", "0.063", "0.04", "2.5", "16"]
+        );
+    }
 
     #[test]
     fn ranges_pad_and_start_at_zero() {

@@ -138,6 +138,8 @@ pub struct RunData {
     pub value: Vec<ValueView>,
     /// `manifest.json` `warnings`, as "kind (epoch N): message".
     pub warnings: Vec<String>,
+    /// The governance outputs, when the scenario has `[governance]`.
+    pub governance: Option<super::governance::GovernanceData>,
 }
 
 impl RunData {
@@ -242,9 +244,12 @@ pub fn read_run(dir: &Path) -> Result<RunData> {
         Vec::new()
     };
 
+    let governance = super::governance::read(dir, resolved.as_ref())?;
+
     Ok(RunData {
         value,
         warnings,
+        governance,
         dir: dir.to_path_buf(),
         name,
         description,

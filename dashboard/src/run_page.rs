@@ -20,7 +20,6 @@ use super::run_input::{RoleSeries, RunData, SUPPLY_PARTS};
 use super::run_stats::{
     by_contribution_decile, concentration, lorenz, misallocation, pooled_misallocation, share,
 };
-use super::style::series_color;
 use super::style::{fmt_pct, fmt_value, role_color, role_label, INK, MUTED};
 
 /// Points per time series at most (a long run is thinned).
@@ -228,6 +227,9 @@ pub fn run_page(d: &RunData) -> Result<Page> {
     page.sections.push(capture_section(d, &rewarded)?);
     page.sections.push(deciles_section(d, &pools)?);
     page.sections.push(market_section(d)?);
+    if let Some(g) = &d.governance {
+        page.sections.push(super::governance::section(g)?);
+    }
     page.sections.retain(|s| !s.blocks.is_empty());
     Ok(page)
 }
@@ -618,6 +620,22 @@ fn deciles_section(d: &RunData, pools: &[Vec<(u64, u64)>]) -> Result<Section> {
 }
 
 /// Who benefits, in tokens and in quote.
+/// The colour of a part of the supply, the same in the stakeholder and the
+/// supply-breakdown charts (the system accounts and burned in both).
+fn supply_color(column: &str) -> RGBColor {
+    match column {
+        "supply_liquid" => RGBColor(86, 180, 233),
+        "supply_staked" => RGBColor(0, 158, 115),
+        "supply_unvested" => RGBColor(230, 159, 0),
+        "supply_treasury" => RGBColor(120, 94, 240),
+        // Not a role colour (compute providers are Okabe–Ito blue).
+        "supply_market_pool" => RGBColor(0, 73, 73),
+        "supply_rewards_pool" => RGBColor(200, 200, 200),
+        "supply_fee_escrow" => RGBColor(150, 150, 150),
+        _ => RGBColor(60, 60, 60),
+    }
+}
+
 fn value_section(d: &RunData) -> Result<Section> {
     let e = &d.epochs;
     let mut blocks = Vec::new();
@@ -666,14 +684,22 @@ fn value_section(d: &RunData) -> Result<Section> {
             part("supply_fee_escrow"),
             part("burned_total"),
         );
-        layers.push(layer("treasury", RGBColor(120, 94, 240), &treasury));
-        layers.push(layer("market pool", RGBColor(0, 114, 178), &pool));
+        layers.push(layer(
+            "treasury",
+            supply_color("supply_treasury"),
+            &treasury,
+        ));
+        layers.push(layer(
+            "market pool",
+            supply_color("supply_market_pool"),
+            &pool,
+        ));
         layers.push(layer(
             "rewards pool + fee escrow",
-            RGBColor(200, 200, 200),
+            supply_color("supply_rewards_pool"),
             &|i| rewards(i) + escrow(i),
         ));
-        layers.push(layer("burned", RGBColor(60, 60, 60), &burned));
+        layers.push(layer("burned", supply_color("burned_total"), &burned));
         let t = "Share of all tokens by stakeholder";
         let mut f = Frame::new(t, EPOCH_DESC, "Share of initial supply + minted");
         f.size = (WIDE, 420);
@@ -688,8 +714,8 @@ fn value_section(d: &RunData) -> Result<Section> {
         let layers: Vec<Layer> = SUPPLY_PARTS
             .iter()
             .enumerate()
-            .map(|(k, (_, label))| {
-                layer(label, series_color(k), &|i| {
+            .map(|(k, (column, label))| {
+                layer(label, supply_color(column), &|i| {
                     at(&e.supply[k], i).unwrap_or(0.0)
                 })
             })
@@ -842,7 +868,14 @@ fn market_section(d: &RunData) -> Result<Section> {
             lines.push(l);
         }
         let t = "Token price";
-        let positive: Vec<f64> = e.price.iter().copied().filter(|&p| p > 0.0).collect();
+        // The genesis price is drawn too, so it counts toward the range.
+        let positive: Vec<f64> = e
+            .price
+            .iter()
+            .copied()
+            .chain(d.genesis_price)
+            .filter(|&p| p > 0.0)
+            .collect();
         let lo = positive.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = positive.iter().copied().fold(0.0, f64::max);
         let (svg, how) = if lo.is_finite() && hi / lo > 10.0 {

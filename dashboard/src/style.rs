@@ -104,6 +104,7 @@ fn metric_direction(metric: &str) -> Direction {
         "atkinson",
         "top_",
         "palma",
+        "rubber_stamp",
     ];
     let higher = ["nakamoto", "bottom_40", "jain", "entropy"];
     if higher.iter().any(|k| last.contains(k)) {

@@ -76,6 +76,9 @@ pub struct SweepData {
     pub points_only: bool,
     /// From `points.csv`: (point id, metric) → reported mean and interval.
     pub point_ci: HashMap<(String, String), PointCi>,
+    /// Runs whose `warnings` cell (runs.csv) is not empty; `None` without
+    /// the column.
+    pub runs_with_warnings: Option<usize>,
 }
 
 impl SweepData {
@@ -128,7 +131,11 @@ fn declared_metrics(manifest: Option<&serde_json::Value>, axes: &[String]) -> Ve
     };
     cols.iter()
         .filter_map(|c| c.as_str())
-        .filter(|c| !ID_COLUMNS.contains(c) && !axes.iter().any(|a| a == c))
+        .filter(|c| {
+            !ID_COLUMNS.contains(c)
+                && *c != schema::runs::WARNINGS.name
+                && !axes.iter().any(|a| a == c)
+        })
         .map(str::to_string)
         .collect()
 }
@@ -173,7 +180,11 @@ fn split_columns(
         declared
     };
     let rest = (0..header.len())
-        .filter(|i| !axes.contains(i) && !ID_COLUMNS.contains(&header[*i].as_str()))
+        .filter(|i| {
+            !axes.contains(i)
+                && !ID_COLUMNS.contains(&header[*i].as_str())
+                && header[*i] != schema::runs::WARNINGS.name
+        })
         .collect();
     (axes, rest)
 }
@@ -303,6 +314,10 @@ fn read_table(
         })
         .collect();
     let point_col = f.col("point_id");
+    let warnings_col = (!points)
+        .then(|| f.col(schema::runs::WARNINGS.name))
+        .flatten();
+    let mut runs_with_warnings = warnings_col.map(|_| 0);
     let mut builders: Vec<AxisBuilder> = axis_cols
         .iter()
         .map(|&i| AxisBuilder::new(&header[i]))
@@ -312,6 +327,9 @@ fn read_table(
     let mut numeric = vec![true; metric_cols.len()];
     let mut raw: Vec<Vec<Option<f64>>> = Vec::new();
     while f.next_row()? {
+        if let (Some(c), Some(n)) = (warnings_col, runs_with_warnings.as_mut()) {
+            *n += usize::from(!f.cell(c).is_empty());
+        }
         let at: Vec<usize> = axis_cols
             .iter()
             .zip(builders.iter_mut())
@@ -381,6 +399,7 @@ fn read_table(
         runs,
         points_only: points,
         point_ci: HashMap::new(),
+        runs_with_warnings,
     })
 }
 

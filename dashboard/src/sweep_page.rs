@@ -31,6 +31,8 @@ pub struct SweepChoice {
     pub x: Option<String>,
     pub y: Option<String>,
     pub metric: Option<String>,
+    /// The `epochs.csv` column of the fan chart (kept series only).
+    pub series: Option<String>,
 }
 
 fn chart(title: &str, caption: impl Into<String>, svg: String, wide: bool) -> Block {
@@ -150,6 +152,17 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
             }
         ),
     });
+    if let Some(n) = data.runs_with_warnings {
+        page.cards.push(Card {
+            label: "Health warnings".into(),
+            value: format!("{n} of {}", data.runs.len()),
+            detail: if n == 0 {
+                "runs reported a health warning (runs.csv `warnings`)".into()
+            } else {
+                "runs reported a health warning (runs.csv `warnings`); rerun one with `mirage run` to read them".into()
+            },
+        });
+    }
     let describe = |at: &[usize]| -> String {
         at.iter()
             .zip(&data.axes)
@@ -269,6 +282,11 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
         columns: 2,
     });
 
+    // Fan chart of a kept series (`--keep-series`).
+    if let Some(s) = super::fan::section(data, choice.series.as_deref(), &metric)? {
+        page.sections.push(s);
+    }
+
     // Scheme comparison.
     let schemes: Vec<usize> = (0..data.axes.len())
         .filter(|&a| data.axes[a].is_scheme())
@@ -281,7 +299,7 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
             let boxes: Vec<Option<BoxStats>> = values.iter().map(|v| BoxStats::of(v)).collect();
             let colors: Vec<RGBColor> = (0..axis.values.len()).map(series_color).collect();
             let t = format!("Distribution of {mshort} by {}", short_axis(&axis.name));
-            let mut f = Frame::new(&t, axis.name.clone(), mlabel.clone());
+            let mut f = Frame::new(&t, axis.name.clone(), axis_desc(&mlabel, &mshort));
             f.size = (if axis.values.len() > 4 { WIDE } else { HALF }, 440);
             blocks.push(chart(
                 &t,
@@ -299,6 +317,11 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
             blocks,
             columns: 2,
         });
+    }
+
+    // Cost of honesty, for a sweep over verification regimes.
+    if let Some(section) = super::honesty::honesty_section(data)? {
+        page.sections.push(section);
     }
 
     // Sensitivity indices (mirage sensitivity), when the sweep has them.
@@ -333,6 +356,23 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
         columns: 2,
     });
     Ok(page)
+}
+
+/// A vertical axis' description: the metric's label, or its short name
+/// when the label would not fit along a chart's height (a fairness.json
+/// path), cut to fit.
+fn axis_desc(label: &str, short: &str) -> String {
+    const FITS: usize = 44;
+    let text = if label.chars().count() <= FITS {
+        label
+    } else {
+        short
+    };
+    if text.chars().count() <= FITS {
+        text.to_string()
+    } else {
+        text.chars().take(FITS - 1).collect::<String>() + "…"
+    }
 }
 
 fn capitalise(s: &str) -> String {
@@ -393,7 +433,7 @@ fn axis_chart(
         lines.push(l);
     }
     let t = format!("Mean {mshort} vs {}", short_axis(&axis.name));
-    let mut f = Frame::new(&t, axis.name.clone(), mlabel.to_string());
+    let mut f = Frame::new(&t, axis.name.clone(), axis_desc(mlabel, mshort));
     if numeric.is_none() {
         f.x_ticks = Ticks::Categories(axis.values.clone());
         f.x = (-0.5, axis.values.len() as f64 - 0.5);

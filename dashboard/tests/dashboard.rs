@@ -613,3 +613,98 @@ fn missing_and_malformed_input_is_an_error_naming_the_file() {
     let e = err(&sweep, &o);
     assert!(e.contains("needs runs.csv or points.csv"), "{e}");
 }
+
+#[test]
+fn the_price_axis_is_logarithmic_when_genesis_and_run_prices_differ_tenfold() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("run");
+    write_run(&dir);
+    // Prices 0.10 to 0.29 over the run: within 10×, a linear axis.
+    let price_chart = |dir: &Path| {
+        let (_, page) = build(dir, &Options::default()).expect("builds");
+        let c = page
+            .charts()
+            .find(|c| c.title == "Token price")
+            .expect("price chart")
+            .clone();
+        (c.caption, c.svg)
+    };
+    let (caption, svg) = price_chart(&dir);
+    assert!(!caption.contains("logarithmic"), "{caption}");
+    assert!(!svg.contains("log scale"));
+    // A genesis price of 0.0001 is 1,000× below them: a log axis whose
+    // ticks are round powers of ten.
+    std::fs::write(
+        dir.join("scenario.resolved.toml"),
+        "name = \"tiny\"\n[market]\ntoken_reserve = 1000\nquote_reserve = 0.1\n",
+    )
+    .expect("write");
+    let (caption, svg) = price_chart(&dir);
+    assert!(caption.contains("logarithmic"), "{caption}");
+    assert!(svg.contains("log scale"));
+    let ticks: Vec<&str> = svg
+        .split("</text>")
+        .filter_map(|t| t.rsplit('>').next())
+        .map(str::trim)
+        .collect();
+    for tick in ["1e-4", "0.001", "0.01", "0.1"] {
+        assert!(ticks.contains(&tick), "tick {tick} in {ticks:?}");
+    }
+}
+
+#[test]
+fn a_governed_run_has_a_governance_section() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("run");
+    write_run(&dir);
+    let titles_before = titles(&dir, &Options::default());
+    assert!(!titles_before.iter().any(|t| t.contains("proposal")));
+    // Add the governance outputs: proposals.csv, the epochs.csv columns and
+    // fairness.json's section.
+    let epochs = std::fs::read_to_string(dir.join("epochs.csv")).expect("epochs");
+    let mut out = String::new();
+    for (i, line) in epochs.lines().enumerate() {
+        if i == 0 {
+            writeln!(
+                out,
+                "{line},voting_power_gini,voting_power_nakamoto,delegated_share"
+            )
+        } else {
+            writeln!(out, "{line},0.9,{},0.125", 3 + i % 2)
+        }
+        .expect("fmt");
+    }
+    std::fs::write(dir.join("epochs.csv"), out).expect("write");
+    std::fs::write(
+        dir.join("proposals.csv"),
+        "proposal,epoch_created,proposer_role,kind,method,power_for,power_against,power_abstain,voters,turnout,passed,executed_epoch,decisive_voters,nakamoto_power,top10_share\n\
+         0,1,investor,grant,token,500,100,0,12,0.06,true,4,2,2,0.9\n\
+         1,3,investor,fee,token,100,300,0,8,0.04,false,,3,1,1\n\
+         2,19,investor,fee,token,,,,,,,,,,\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("fairness.json"),
+        r#"{"governance": {"method": "token", "proposals": 3, "closed": 2, "passed": 1, "executed": 1,
+            "pass_rate": 0.5, "pass_rate_by_proposer_role": {"investor": 0.5}, "mean_turnout": 0.05,
+            "median_decisive_voters": 2, "rubber_stamp_rate": 1.0, "value_moved_to_team_quote": 750,
+            "value_moved": {"investor": {"grants_tokens": 5, "grants_quote": 750,
+            "reward_change_per_epoch_tokens": 0, "reward_change_per_epoch_quote": 0}}}}"#,
+    )
+    .expect("write");
+    let out = dir.join("dashboard.html");
+    write_dashboard(&dir, &out).expect("writes");
+    let html = std::fs::read_to_string(&out).expect("read");
+    assert!(html.contains("Governance: who decides"));
+    for t in [
+        "Turnout of each proposal",
+        "Decisive voters of each proposal",
+        "Concentration of voting power",
+        "Nakamoto coefficient of voting power",
+        "Value moved by executed proposals",
+    ] {
+        assert!(html.contains(&format!("<title>{t}</title>")), "chart {t}");
+    }
+    assert!(html.contains("rubber-stamp rate"));
+    assert!(html.contains("100.0%"), "the rubber-stamp rate");
+}

@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use mirage_analysis::fairness::FairnessReport;
 use mirage_analysis::governance::{governance_report, GovernanceReport, ProposalFacts};
+use mirage_analysis::schema;
 use mirage_sim::agents::Role;
 use mirage_sim::governance::{Governance, Kind};
 use mirage_sim::Simulation;
@@ -16,26 +17,7 @@ use mirage_sim::Simulation;
 use crate::output::AtomicFile;
 
 /// The file this module writes.
-pub const PROPOSALS_FILE: &str = "proposals.csv";
-
-/// The columns of `proposals.csv`, in order.
-pub const PROPOSAL_COLUMNS: [&str; 15] = [
-    "proposal",
-    "epoch_created",
-    "proposer_role",
-    "kind",
-    "method",
-    "power_for",
-    "power_against",
-    "power_abstain",
-    "voters",
-    "turnout",
-    "passed",
-    "executed_epoch",
-    "decisive_voters",
-    "nakamoto_power",
-    "top10_share",
-];
+pub const PROPOSALS_FILE: &str = schema::proposals::TABLE.file;
 
 /// Writes `proposals.csv` into `dir` when the run has governance; returns
 /// whether it did.
@@ -51,7 +33,8 @@ pub fn write_proposals(dir: &Path, sim: &Simulation) -> Result<bool> {
 }
 
 fn write_rows(out: &mut dyn Write, g: &Governance) -> std::io::Result<()> {
-    writeln!(out, "{}", PROPOSAL_COLUMNS.join(","))?;
+    let header: Vec<&str> = schema::proposals::COLUMNS.iter().map(|c| c.name).collect();
+    writeln!(out, "{}", header.join(","))?;
     let method = g.config.method.as_str();
     let opt = |v: Option<String>| v.unwrap_or_default();
     for r in &g.records {

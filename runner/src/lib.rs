@@ -9,7 +9,7 @@
 //! Modules: `load` (scenario loading), `data` (the data files of
 //! empirical distributions), `run` (one run and its files,
 //! `fairness_of`), `output` (atomic files and the run CSV writers),
-//! `progress` (the progress callbacks), `staging` (run directories that
+//! `memory_limit` (the default `--max-memory`), `progress` (the progress callbacks), `staging` (run directories that
 //! appear whole or not at all), `sweep`.
 //!
 //! Architecture invariant: the runner does file I/O at its edges and never
@@ -19,6 +19,7 @@
 pub mod data;
 pub mod governance_output;
 pub mod load;
+pub mod memory_limit;
 pub mod output;
 pub mod progress;
 pub mod run;
@@ -26,7 +27,7 @@ pub mod staging;
 pub mod sweep;
 
 pub use data::CsvFiles;
-pub use load::{load_scenario, load_scenario_text};
+pub use load::{load_scenario, load_scenario_limited, load_scenario_text};
 pub use progress::{NoProgress, RunProgress, SweepProgress, SweepStart};
 pub use run::{
     fairness_of, reward_shares, run_to_dir, run_to_dir_with, RunOptions, RunReport, RUN_FILES,

@@ -180,6 +180,27 @@ pub const EPOCH_COLUMNS: &[(&Column, EpochCell)] = &[
     (&epochs::SUPPLY_FEE_ESCROW, |r, d| {
         format_amount(r.supply.fee_escrow, d)
     }),
+    (&epochs::WRONG_ACCEPTED, |r, _| r.wrong_accepted.to_string()),
+    (&epochs::VERIFICATION_COST_QUOTE, |r, _| {
+        format_amount(r.verification_cost_quote, QUOTE_DECIMALS)
+    }),
+    (&epochs::MEAN_LATENCY_TICKS, |r, _| {
+        opt_f64(r.mean_latency_ticks)
+    }),
+    (&epochs::CHALLENGES, |r, _| r.challenges.to_string()),
+    (&epochs::FRAUDS_CAUGHT, |r, _| r.frauds_caught.to_string()),
+    (&epochs::NAKAMOTO_WORK_IDENTITY, |r, _| {
+        opt_usize(r.nakamoto_work_identity)
+    }),
+    (&epochs::NAKAMOTO_WORK_OPERATOR, |r, _| {
+        opt_usize(r.nakamoto_work_operator)
+    }),
+    (&epochs::NAKAMOTO_WORK_HOSTING, |r, _| {
+        opt_usize(r.nakamoto_work_hosting)
+    }),
+    (&epochs::HHI_WORK_OPERATOR, |r, _| {
+        opt_f64(r.hhi_work_operator)
+    }),
 ];
 
 /// A quote amount, empty without a market.
@@ -212,12 +233,32 @@ pub const ROLE_COLUMNS: &[(&Column, RoleCell)] = &[
     }),
 ];
 
+/// The columns written after the role columns when the scenario has
+/// `[governance]` (`schema::epochs::GOVERNANCE_COLUMNS`).
+pub const GOVERNANCE_COLUMNS: &[(&Column, EpochCell)] = &[
+    (&epochs::VOTING_POWER_GINI, |r, _| {
+        opt_f64(r.voting_power_gini)
+    }),
+    (&epochs::VOTING_POWER_NAKAMOTO, |r, _| {
+        opt_usize(r.voting_power_nakamoto)
+    }),
+    (&epochs::DELEGATED_SHARE, |r, _| opt_f64(r.delegated_share)),
+];
+
 /// The `epochs.csv` cell `name` of `rec`, as the file writes it: a fixed
-/// column, or a per-role one (empty when the role is absent). `None` when
-/// `name` is no column of `epochs.csv`.
+/// column, a per-role one (empty when the role is absent) or a governance
+/// one (empty without `[governance]`). `None` when `name` is no column of
+/// `epochs.csv`.
 pub fn epoch_cell(name: &str, rec: &EpochRecord, decimals: u32) -> Option<String> {
     if let Some((_, cell)) = EPOCH_COLUMNS.iter().find(|(c, _)| c.name == name) {
         return Some(cell(rec, decimals));
+    }
+    if let Some((_, cell)) = GOVERNANCE_COLUMNS.iter().find(|(c, _)| c.name == name) {
+        return Some(if rec.governed {
+            cell(rec, decimals)
+        } else {
+            String::new()
+        });
     }
     let (column, role) = epochs::TABLE.find(name)?;
     let role = role?;
@@ -260,6 +301,9 @@ impl<W: Write> EpochsCsv<W> {
             let role = r.role.as_str();
             h.extend(ROLE_COLUMNS.iter().map(|(c, _)| c.name_for("role", role)));
         }
+        if record.governed {
+            h.extend(GOVERNANCE_COLUMNS.iter().map(|(c, _)| c.name.to_string()));
+        }
         h
     }
 
@@ -281,6 +325,10 @@ impl<W: Write> EpochsCsv<W> {
         for r in &rec.roles {
             self.row
                 .extend(ROLE_COLUMNS.iter().map(|(_, cell)| cell(r, d)));
+        }
+        if rec.governed {
+            self.row
+                .extend(GOVERNANCE_COLUMNS.iter().map(|(_, cell)| cell(rec, d)));
         }
         if let Err(e) = self.out.write_record(&self.row) {
             self.error = Some(e);
@@ -469,6 +517,35 @@ mod tests {
         assert_eq!(epoch_cell(&name, &rec, 6).as_deref(), Some(""));
         assert_eq!(epoch_cell("price", &rec, 6).as_deref(), Some("0"));
         assert_eq!(epoch_cell("nope", &rec, 6), None);
+        assert_eq!(epoch_cell("delegated_share", &rec, 6).as_deref(), Some(""));
+
+        // With [governance], its three columns follow the role columns.
+        let governed = EpochRecord {
+            governed: true,
+            voting_power_gini: Some(0.5),
+            voting_power_nakamoto: Some(3),
+            delegated_share: Some(0.25),
+            ..rec.clone()
+        };
+        let want = schema::epochs::TABLE.header(&|p| match p {
+            "role" => roles.clone(),
+            "governance" => vec![String::new()],
+            _ => Vec::new(),
+        });
+        assert_eq!(EpochsCsv::<Vec<u8>>::header(&governed), want);
+        let mut csv = EpochsCsv::new(Vec::new(), 6);
+        csv.write(&governed);
+        let text = String::from_utf8(csv.finish().expect("written")).expect("utf-8");
+        assert!(
+            text.lines()
+                .nth(1)
+                .is_some_and(|l| l.ends_with(",0.5,3,0.25")),
+            "{text}"
+        );
+        assert_eq!(
+            epoch_cell("voting_power_nakamoto", &governed, 6).as_deref(),
+            Some("3")
+        );
     }
 
     #[test]

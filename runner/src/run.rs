@@ -11,7 +11,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use mirage_analysis::fairness::{
-    add_value, fairness_report, AgentFacts, FairnessReport, StakeholderValue, ValueFacts,
+    add_decentralization, add_value, add_verification, fairness_report, AgentFacts,
+    Decentralization, FairnessReport, StakeholderValue, ValueFacts, VerificationFacts,
 };
 use mirage_sim::amount::format_amount;
 use mirage_sim::record::EpochRecord;
@@ -109,7 +110,12 @@ pub fn run_to_dir_with(
     )?;
     let drawn = if options.dashboard {
         let page = staged.path().join(mirage_dashboard::DASHBOARD_FILE);
-        mirage_dashboard::write_dashboard(staged.path(), &page)
+        // The page names the run's directory, not its staging sibling.
+        let shown = mirage_dashboard::Options {
+            shown_dir: Some(dir.to_path_buf()),
+            ..mirage_dashboard::Options::default()
+        };
+        mirage_dashboard::write_dashboard_with(staged.path(), &page, &shown).map(|_| ())
     } else {
         Ok(())
     };
@@ -233,6 +239,39 @@ pub fn fairness_of(sim: &Simulation) -> FairnessReport {
         .collect();
     let mut report = fairness_report(&facts, sim.decimals());
     add_value(&mut report, &value_facts(sim));
+    if sim.roles_present().contains(&Role::ComputeProvider) {
+        let w = sim.work_concentration_total();
+        add_decentralization(
+            &mut report,
+            &Decentralization {
+                identities: w.identities,
+                operators: w.operators,
+                nakamoto_work_identity: w.nakamoto_identity,
+                nakamoto_work_operator: w.nakamoto_operator,
+                nakamoto_work_hosting: w.nakamoto_hosting,
+                hhi_work_operator: w.hhi_operator,
+            },
+        );
+    }
+    let (regime, configured) = sim.verification_regime();
+    if configured {
+        let t = sim.verification_totals();
+        add_verification(
+            &mut report,
+            &VerificationFacts {
+                regime: regime.as_str(),
+                tasks_completed: t.tasks_completed,
+                wrong_accepted: t.wrong_accepted,
+                results_accepted: t.results_accepted,
+                latency_ticks: t.latency_ticks,
+                cost_quote: t.verification_cost_quote,
+                fees_quote: t.fees_quote,
+                challenges: t.challenges,
+                frauds_caught: t.frauds_caught,
+                quote_decimals: mirage_sim::amount::QUOTE_DECIMALS,
+            },
+        );
+    }
     report
 }
 

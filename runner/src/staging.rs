@@ -4,7 +4,10 @@
 //! leaves no new file, and a failed `--force` run leaves the previous output
 //! as it was. Staging directories of killed runs are removed by the next run
 //! into the same parent (on Linux, those whose process is gone); a signal
-//! handler can remove the live ones with [`remove_all_staging`].
+//! handler can remove the live ones with [`remove_all_staging`]. A sweep's
+//! final files are staged the same way inside its directory
+//! ([`StagedFiles`]), and a resumed sweep removes the temporary files of
+//! atomic writes a killed process left ([`remove_stale_partials`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -95,7 +98,13 @@ impl StagedDir {
     /// Moves the staging directory into place. A previous directory (with
     /// `--force`) is replaced; files in it that the run did not write are
     /// kept.
-    pub fn commit(mut self) -> Result<()> {
+    pub fn commit(self) -> Result<()> {
+        self.commit_discarding(&[])
+    }
+
+    /// [`commit`](Self::commit), except that the previous directory's
+    /// entries named in `discard` are removed rather than kept.
+    pub fn commit_discarding(mut self, discard: &[&str]) -> Result<()> {
         let rename = |from: &Path, to: &Path| {
             fs::rename(from, to)
                 .with_context(|| format!("cannot rename {} to {}", from.display(), to.display()))
@@ -117,7 +126,8 @@ impl StagedDir {
             if let Ok(entries) = fs::read_dir(&replaced) {
                 for entry in entries.flatten() {
                     let kept = self.target.join(entry.file_name());
-                    if !kept.exists() {
+                    let discarded = discard.iter().any(|d| entry.file_name() == **d);
+                    if !discarded && !kept.exists() {
                         let _ = fs::rename(entry.path(), kept);
                     }
                 }
@@ -137,6 +147,35 @@ impl Drop for StagedDir {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
             forget(&self.staging);
+        }
+    }
+}
+
+/// Removes the temporary files `.<file>.partial-<pid>` of atomic writes
+/// (`crate::output::AtomicFile`) left in `dir` by killed processes (on
+/// Linux, those whose process is gone; elsewhere they stay, hidden and
+/// ignored).
+pub fn remove_stale_partials(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let own = std::process::id().to_string();
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some((_, pid)) = file.rsplit_once(".partial-") else {
+            continue;
+        };
+        if file.starts_with('.')
+            && pid != own
+            && !pid.is_empty()
+            && pid.bytes().all(|b| b.is_ascii_digit())
+            && !proc.join(pid).exists()
+        {
+            let _ = fs::remove_file(entry.path());
         }
     }
 }
@@ -162,5 +201,108 @@ fn remove_stale(parent: &Path, name: &str) {
         if proc.join("self").exists() && !proc.join(pid).exists() {
             let _ = fs::remove_dir_all(entry.path());
         }
+    }
+}
+
+/// Files written into a hidden staging directory inside `dir`
+/// (`.final.staging-<pid>`) and moved into `dir` together by
+/// [`commit`](Self::commit): until then none of them is in `dir`, and a
+/// failure (or a signal) removes them all. A sweep's final files use it.
+#[derive(Debug)]
+pub struct StagedFiles {
+    staging: PathBuf,
+    dir: PathBuf,
+    committed: bool,
+}
+
+impl StagedFiles {
+    pub fn create(dir: &Path) -> Result<Self> {
+        remove_stale(dir, "final");
+        let staging = dir.join(format!(".final{STAGING}{}", std::process::id()));
+        if staging.exists() {
+            let _ = fs::remove_dir_all(&staging);
+        }
+        fs::create_dir(&staging)
+            .with_context(|| format!("cannot create directory {}", staging.display()))?;
+        if let Ok(mut live) = LIVE.lock() {
+            live.push(staging.clone());
+        }
+        Ok(Self {
+            staging,
+            dir: dir.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    /// Where the files are written until `commit`.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Moves every file of the staging directory into `dir` (replacing
+    /// files of the same names) and removes the staging directory.
+    pub fn commit(mut self) -> Result<()> {
+        let entries: Vec<PathBuf> = fs::read_dir(&self.staging)
+            .with_context(|| format!("cannot read {}", self.staging.display()))?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<_>>()
+            .with_context(|| format!("cannot read {}", self.staging.display()))?;
+        for from in entries {
+            let Some(name) = from.file_name() else {
+                continue;
+            };
+            let to = self.dir.join(name);
+            fs::rename(&from, &to)
+                .with_context(|| format!("cannot rename {} to {}", from.display(), to.display()))?;
+        }
+        self.committed = true;
+        let _ = fs::remove_dir(&self.staging);
+        forget(&self.staging);
+        Ok(())
+    }
+}
+
+impl Drop for StagedFiles {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+            forget(&self.staging);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staged_files_appear_together_or_not_at_all() -> Result<()> {
+        let tmp = tempfile::tempdir()?;
+        let dir = tmp.path();
+        fs::write(dir.join("runs.journal.csv"), "journal")?;
+        {
+            let staged = StagedFiles::create(dir)?;
+            fs::write(staged.path().join("runs.csv"), "a")?;
+            fs::write(staged.path().join("points.csv"), "b")?;
+            // Dropped without commit: a later file failed.
+        }
+        let names = |d: &Path| -> Vec<String> {
+            let mut n: Vec<String> = fs::read_dir(d)
+                .map(|e| {
+                    e.flatten()
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            n.sort();
+            n
+        };
+        assert_eq!(names(dir), ["runs.journal.csv"]);
+        let staged = StagedFiles::create(dir)?;
+        fs::write(staged.path().join("runs.csv"), "a")?;
+        fs::write(staged.path().join("points.csv"), "b")?;
+        staged.commit()?;
+        assert_eq!(names(dir), ["points.csv", "runs.csv", "runs.journal.csv"]);
+        Ok(())
     }
 }

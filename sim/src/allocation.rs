@@ -130,6 +130,42 @@ impl Allocator {
     }
 }
 
+impl Allocator {
+    /// Like `allocate`, but never to a provider whose agent id is in
+    /// `exclude` (the replicas of a redundant task already chosen): the
+    /// cheapest policy skips them instead of returning the same provider
+    /// again; the weighted draw is redrawn by the caller.
+    pub fn allocate_excluding<R: Rng + ?Sized>(
+        &mut self,
+        compute: &mut ComputeProviders,
+        agents: &Agents,
+        rng: &mut R,
+        exclude: &[u32],
+    ) -> Option<u32> {
+        match self {
+            Self::Cheapest { order, cursor } => {
+                let start = *cursor;
+                let mut first_free = None;
+                for (i, &row) in order.iter().enumerate().skip(start) {
+                    let r = row as usize;
+                    if !agents.is_active(compute.agent[r]) || compute.used[r] >= compute.capacity[r]
+                    {
+                        continue;
+                    }
+                    first_free.get_or_insert(i);
+                    if !exclude.contains(&compute.agent[r]) {
+                        compute.used[r] += 1;
+                        *cursor = first_free.unwrap_or(i);
+                        return Some(row);
+                    }
+                }
+                None
+            }
+            Self::ReputationWeighted { .. } => self.allocate(compute, agents, rng),
+        }
+    }
+}
+
 fn allocate_cheapest(
     order: &[u32],
     cursor: &mut usize,

@@ -14,6 +14,7 @@ use rand_distr::Exp1;
 use crate::agents::{draw_amount, Agents, ComputeProviders, Role, RoleParams, RoleTables, ACTIVE};
 use crate::allocation::Allocator;
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
+use crate::auction::Auction;
 use crate::error::SimError;
 use crate::event::Event;
 use crate::governance::Governance;
@@ -34,13 +35,21 @@ use crate::scenario::{
 };
 use crate::stats::{sort_amounts, CarriedOrder};
 use crate::value::{AgentValue, Economy, EntryPrice, ValueBook, ValueRow};
+use crate::verification::{
+    outcome, Operators, Payer, PopulationParties, Regime, VerificationTotals, Verifier,
+    WorkConcentration, WorkFigures,
+};
 use crate::world::{EpochCounters, Rules, World};
 use mirage_analysis::concentration::{
     concentration_sorted, gini_sorted, gini_sorted_and_total, nakamoto_sorted,
 };
 
+pub use crate::scenario::MAX_TASKS_PER_EPOCH;
+
 #[path = "governance/hooks.rs"]
 mod governance_hooks;
+#[path = "verification/hooks.rs"]
+mod verification_hooks;
 
 const TREASURY: Account = Account::System(SystemAccount::Treasury);
 const REWARDS: Account = Account::System(SystemAccount::RewardsPool);
@@ -105,7 +114,7 @@ impl FeeState {
     /// EIP-1559's update applied once per epoch:
     /// base ← max(min, base · (1 + δ · clamp((u − u*) / u*, −1, 1))).
     fn update(&mut self, utilisation: f64) {
-        if self.policy == FeePolicy::Fixed {
+        if self.policy != FeePolicy::Dynamic {
             return;
         }
         let pressure = ((utilisation - self.target) / self.target).clamp(-1.0, 1.0);
@@ -196,6 +205,18 @@ pub struct Simulation {
     treasury_control: TreasuryControl,
     /// `[governance]`, if the scenario has it (`governance_hooks`).
     governance: Option<Box<Governance>>,
+    /// `[verification]`: the regime and its state.
+    verifier: Verifier,
+    /// The operator behind every identity.
+    operators: Operators,
+    /// Verification figures over the run (fairness.json).
+    verification_totals: VerificationTotals,
+    /// Buffers of the per-epoch work concentration.
+    work_concentration: WorkConcentration,
+    /// `fees.policy = "auction"`: the epoch's bids, and the prices paid
+    /// this epoch (sum, count) for `task_fee`.
+    auction: Option<Auction>,
+    auction_paid: (u128, u64),
 }
 
 impl Simulation {
@@ -249,6 +270,10 @@ impl Simulation {
                 .willingness_to_pay
                 .as_ref()
                 .map(|d| d.get_ref().clone()),
+            regime: scenario
+                .verification
+                .as_ref()
+                .map_or(Regime::Sampled, |v| v.regime),
         };
 
         let mut ledger = Ledger::new(supply);
@@ -483,6 +508,30 @@ impl Simulation {
             health: Health::default(),
             treasury_control: scenario.treasury.controlled_by,
             governance: None,
+            verifier: Verifier::new(
+                scenario.verification.as_ref(),
+                decimals,
+                verification_hooks::in_flight_estimate(scenario),
+            ),
+            operators: Operators::new(
+                &scenario
+                    .population
+                    .iter()
+                    .map(|p| {
+                        let p = p.get_ref();
+                        PopulationParties {
+                            count: p.count,
+                            operators: p.operators.as_ref().map(|o| o.get_ref()),
+                            hosting: p.hosting.as_ref().map(|h| h.get_ref().as_slice()),
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            verification_totals: VerificationTotals::default(),
+            work_concentration: WorkConcentration::default(),
+            auction: (*scenario.fees.policy.get_ref() == FeePolicy::Auction)
+                .then(|| Auction::new(scenario.fees.auction)),
+            auction_paid: (0, 0),
         };
 
         let genesis_count: usize = sim.populations.iter().map(|p| p.count as usize).sum();
@@ -527,6 +576,7 @@ impl Simulation {
             self.value.reserve(more);
         }
         let agent = self.world.ledger.open_agent();
+        self.operators.on_spawn(agent, p);
         self.world.quote.open_agent();
         self.value.open_agent();
         let role = spec.role;
@@ -537,6 +587,9 @@ impl Simulation {
         if role == Role::ComputeProvider && !genesis {
             if let Some(policy) = &mut self.allocator {
                 policy.on_spawn(row, &self.roles.compute_provider, self.compute_rep.as_ref());
+            }
+            if let Some(auction) = &mut self.auction {
+                auction.on_spawn(row, &self.roles.compute_provider);
             }
         }
         let id = self
@@ -708,6 +761,12 @@ impl Simulation {
                 .roles
                 .on_event(role, kind, agent, row, tick, &mut self.world)?,
             Event::Validation { provider, correct } => self.on_validation(provider, correct)?,
+            Event::Result { provider, slot } => self.on_result(tick, provider, slot)?,
+            Event::Verdict {
+                provider,
+                challenger,
+                outcome,
+            } => self.on_verdict(provider, challenger, outcome)?,
             Event::EpochStart { role, epoch } => {
                 self.roles.on_epoch_start(role, epoch, &mut self.world)?;
             }
@@ -728,11 +787,12 @@ impl Simulation {
         Ok(())
     }
 
-    /// Task arrivals per tick in the current epoch.
+    /// Task arrivals per tick in the current epoch: the demand grows by
+    /// `growth_per_epoch` until it reaches [`MAX_TASKS_PER_EPOCH`].
     fn arrival_rate_per_tick(&self) -> f64 {
-        self.world.rules.tasks_per_epoch
-            * (1.0 + self.world.rules.demand_growth).powi(self.world.epoch as i32)
-            / self.world.rules.ticks_per_epoch as f64
+        let per_epoch = self.world.rules.tasks_per_epoch
+            * (1.0 + self.world.rules.demand_growth).powi(self.world.epoch as i32);
+        per_epoch.min(MAX_TASKS_PER_EPOCH) / self.world.rules.ticks_per_epoch as f64
     }
 
     fn schedule_next_arrival(&mut self) {
@@ -741,24 +801,24 @@ impl Simulation {
             return;
         }
         let gap: f64 = self.world.rng.sample(Exp1);
-        self.arrival_clock += gap / rate_per_tick;
+        let next = self.arrival_clock + gap / rate_per_tick;
+        // The clock always moves on, however small the gap against it.
+        self.arrival_clock = if next > self.arrival_clock {
+            next
+        } else {
+            f64::from_bits(self.arrival_clock.max(0.0).to_bits() + 1)
+        };
         let tick = self.arrival_clock.floor();
         if tick < (u64::MAX / 2) as f64 {
             self.world.queue.push(tick as u64, Event::TaskArrival);
         }
     }
 
-    fn on_task_arrival(&mut self, tick: u64) -> Result<(), SimError> {
-        self.schedule_next_arrival();
-        self.world.counters.tasks_arrived += 1;
-        if let Some(willingness) = &self.world.rules.willingness_to_pay {
-            let most = willingness.sample(&mut self.world.rng).max(0.0);
-            if self.fee.now > to_base_units(most, QUOTE_DECIMALS) {
-                self.world.counters.tasks_priced_out += 1;
-                return Ok(());
-            }
-        }
-        let allocated = match &mut self.allocator {
+    /// One task to a provider with spare capacity, by the allocation
+    /// policy; its row, or None when every provider is busy.
+    #[inline(always)]
+    fn allocate(&mut self) -> Option<u32> {
+        match &mut self.allocator {
             None => self
                 .roles
                 .compute_provider
@@ -768,8 +828,23 @@ impl Simulation {
                 &self.world.agents,
                 &mut self.world.rng,
             ),
-        };
-        let Some(row) = allocated else {
+        }
+    }
+
+    fn on_task_arrival(&mut self, tick: u64) -> Result<(), SimError> {
+        self.schedule_next_arrival();
+        self.world.counters.tasks_arrived += 1;
+        if self.auction.is_some() {
+            return self.on_auctioned_arrival(tick);
+        }
+        if let Some(willingness) = &self.world.rules.willingness_to_pay {
+            let most = willingness.sample(&mut self.world.rng).max(0.0);
+            if self.fee.now > to_base_units(most, QUOTE_DECIMALS) {
+                self.world.counters.tasks_priced_out += 1;
+                return Ok(());
+            }
+        }
+        let Some(row) = self.allocate() else {
             self.world.counters.tasks_dropped += 1;
             return Ok(());
         };
@@ -789,6 +864,9 @@ impl Simulation {
             {
                 self.world.counters.fees_quote += u128::from(fee);
             }
+        }
+        if self.verifier.regime.engine_verified() {
+            return self.dispatch_verified(tick, row);
         }
         let service: f64 = self.world.rng.sample(Exp1);
         let delay = (service * self.world.rules.service_ticks).round() as u64;
@@ -811,6 +889,7 @@ impl Simulation {
             });
         let Some(vrow) = validator else {
             self.world.agents.add_contribution(provider, 1);
+            self.count_validated_accept(correct);
             return Ok(());
         };
         self.world
@@ -819,9 +898,11 @@ impl Simulation {
         if correct || !self.roles.validator.catches(vrow, &mut self.world.rng) {
             self.world.agents.add_contribution(provider, 1);
             self.world.agents.passed_epoch[provider as usize] += 1;
+            self.count_validated_accept(correct);
             return Ok(());
         }
         self.world.counters.cheats_caught += 1;
+        self.world.counters.frauds_caught += 1;
         self.world.agents.failures_epoch[provider as usize] += 1;
         let stake = self.world.ledger.get(Account::Stake(provider));
         let slashed = share_of(stake, self.world.rules.slash_ppb);
@@ -834,6 +915,15 @@ impl Simulation {
             }
         }
         Ok(())
+    }
+
+    /// A sampled result accepted after its check (`validation.delay_ticks`).
+    #[inline]
+    fn count_validated_accept(&mut self, correct: bool) {
+        let c = &mut self.world.counters;
+        c.results_accepted += 1;
+        c.latency_ticks += u128::from(self.world.rules.validation_delay);
+        c.wrong_accepted += u64::from(!correct);
     }
 
     fn on_leave(&mut self, agent: u32) -> Result<(), SimError> {
@@ -899,7 +989,17 @@ impl Simulation {
         let mut record = self.record(tick, epoch, emission, rewards_paid, &holdings)?;
         record.reward_budget = reward_budget;
         record.task_fee = self.fee.now;
+        if self.auction.is_some() {
+            // The mean price paid this epoch.
+            let (sum, n) = std::mem::take(&mut self.auction_paid);
+            record.task_fee = if n > 0 {
+                (sum / u128::from(n)) as u64
+            } else {
+                0
+            };
+        }
         record.utilisation = utilisation;
+        self.record_verification(&mut record);
         self.governance_epoch_end(&mut record);
         observer.on_epoch(&record);
         self.scratch.roles = std::mem::take(&mut record.roles);
@@ -1000,7 +1100,13 @@ impl Simulation {
                 self.compute_rep.as_ref(),
             );
         }
+        if let Some(auction) = &mut self.auction {
+            auction.rebuild(&self.roles.compute_provider, &self.world.agents);
+        }
         self.roles.validator.invalidate_draw();
+        if self.verifier.regime == Regime::Optimistic {
+            self.challengers_decide();
+        }
         if self.track_usage {
             self.roles.data_provider.rebuild_usage(&self.world.agents);
         }
@@ -1320,10 +1426,10 @@ impl Simulation {
         }
         // One pass over the agents fills the per-role vectors (in id order).
         let roster = self.roster_version;
-        let mut rewards_epoch_by_role = [0u128; 6];
+        let mut rewards_epoch_by_role = [0u128; Role::COUNT];
         // Every member's tokens and quote, agents that left included.
-        let mut wealth_total_by_role = [0u128; 6];
-        let mut quote_by_role = [0u128; 6];
+        let mut wealth_total_by_role = [0u128; Role::COUNT];
+        let mut quote_by_role = [0u128; Role::COUNT];
         let unvested_total = totals.unvested;
         let agents = &self.world.agents;
         let ledger = &self.world.ledger;

@@ -5,7 +5,7 @@
 //! role's own events are `Role` events with the role's code for the kind,
 //! dispatched by the roles registry to the role's file.
 
-use crate::agents::Role;
+use crate::roles::Role;
 
 /// One thing that happens at a tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +14,17 @@ pub enum Event {
     TaskArrival,
     /// A validator checks a completed task; `correct` was drawn at completion.
     Validation { provider: u32, correct: bool },
+    /// A compute result returned under a regime the engine verifies
+    /// (`verification::Regime::engine_verified`); `slot` is the redundant
+    /// task's slot (u32::MAX otherwise).
+    Result { provider: u32, slot: u32 },
+    /// A result becomes final (`verification::outcome`), with the
+    /// challenger who disputed it (u32::MAX: none).
+    Verdict {
+        provider: u32,
+        challenger: u32,
+        outcome: u8,
+    },
     /// One of a role's own events (e.g. a compute provider completes a
     /// task, a data provider submits a dataset, a speculator trades).
     Role {

@@ -36,6 +36,8 @@
 pub mod agents;
 pub mod allocation;
 pub mod amount;
+pub mod auction;
+pub mod distribution;
 pub mod engine;
 pub mod error;
 pub mod event;
@@ -48,17 +50,20 @@ pub mod quote;
 pub mod record;
 pub mod reward;
 pub mod rng;
+pub mod roles;
 pub mod sampling;
 pub mod scenario;
 pub mod stats;
 pub mod toml_path;
 pub mod value;
 pub mod values;
+pub mod verification;
 pub mod world;
 
 pub use engine::Simulation;
 pub use error::SimError;
 pub use record::{EpochRecord, Observer};
+pub use scenario::memory;
 pub use scenario::{parse_scenario, LoadedScenario, Override, Scenario, ScenarioError};
 
 /// Version of the engine, recorded in run manifests.

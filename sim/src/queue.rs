@@ -91,7 +91,7 @@ impl<T: Copy> EventQueue<T> {
     }
 
     /// Schedules `event` at `tick`; a tick in the past is taken as now.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, tick: u64, event: T) {
         let tick = tick.max(self.now);
         let seq = self.next_seq;

@@ -84,6 +84,27 @@ pub struct EpochRecord {
     pub voting_power_gini: Option<f64>,
     pub voting_power_nakamoto: Option<usize>,
     pub delegated_share: Option<f64>,
+    /// Whether the scenario has `[governance]` (its columns are written
+    /// only then).
+    pub governed: bool,
+    /// Results accepted this epoch although wrong (`verification`).
+    pub wrong_accepted: u64,
+    /// Quote spent on verification this epoch (proofs, extra replicas,
+    /// challengers' re-executions).
+    pub verification_cost_quote: u128,
+    /// Mean ticks accepted results waited to be final (None: none).
+    pub mean_latency_ticks: Option<f64>,
+    /// Challengers' checks this epoch.
+    pub challenges: u64,
+    /// Wrong results detected this epoch (any regime).
+    pub frauds_caught: u64,
+    /// Completed compute work this epoch: Nakamoto coefficients (> 1/2)
+    /// by identity, by operator and by hosting cloud (None when no
+    /// population declares `hosting`), and the operators' HHI.
+    pub nakamoto_work_identity: Option<usize>,
+    pub nakamoto_work_operator: Option<usize>,
+    pub nakamoto_work_hosting: Option<usize>,
+    pub hhi_work_operator: Option<f64>,
     /// Whether the scenario has a market (quote-valued columns are empty
     /// without one).
     pub priced: bool,

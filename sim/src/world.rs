@@ -1,6 +1,8 @@
 //! The shared state of a run that role handlers may touch: the rules
 //! derived from the scenario, the ledger, the market, the columns common to
-//! all agents, the event queue, the generators and the epoch's counters.
+//! all agents (`Agents`, struct of arrays: role, population, lifetime,
+//! quote holdings, reward and contribution tallies), the event queue, the
+//! generators and the epoch's counters.
 //! The role tables themselves are kept beside it (`agents::RoleTables`), so
 //! a role's handler borrows its own table and the world, never another
 //! role's table; mechanisms that join roles (task allocation, validation,
@@ -9,13 +11,13 @@
 use rand::Rng;
 use rand_distr::Exp1;
 
-use crate::agents::{Agents, Role};
 use crate::event::Event;
 use crate::ledger::Ledger;
 use crate::market::Market;
 use crate::queue::EventQueue;
 use crate::quote::QuoteLedger;
 use crate::rng::SimRng;
+use crate::roles::Role;
 use crate::values::{EmissionSchedule, SlashDestination};
 
 /// Constants of a run, derived once from the scenario.
@@ -40,7 +42,9 @@ pub struct Rules {
     pub join_rate: f64,
     pub exchange_amount: Option<u64>,
     /// `demand.willingness_to_pay` (quote units), drawn per arriving task.
-    pub willingness_to_pay: Option<crate::scenario::DistSpec>,
+    pub willingness_to_pay: Option<crate::distribution::DistSpec>,
+    /// `verification.regime` (`sampled` without the section).
+    pub regime: crate::verification::Regime,
 }
 
 /// Counters of the epoch in progress.
@@ -56,6 +60,16 @@ pub struct EpochCounters {
     /// Quote providers paid for their costs / got from selling tokens.
     pub costs_paid_quote: u128,
     pub sales_quote: u128,
+    /// Results accepted although wrong (`verification`).
+    pub wrong_accepted: u64,
+    /// Results accepted (final), and the ticks they waited to be final.
+    pub results_accepted: u64,
+    pub latency_ticks: u128,
+    /// Quote spent on verification (proofs, extra replicas, re-executions).
+    pub verification_cost_quote: u128,
+    /// Challengers' checks, and wrong results detected (any regime).
+    pub challenges: u64,
+    pub frauds_caught: u64,
 }
 
 /// Everything of a run but the role tables and the engine's mechanisms.
@@ -109,13 +123,150 @@ impl World {
     }
 }
 
+/// The largest rate a rate attribute (`agents::AttrKind::Rate`) takes, in events per
+/// agent per tick (so per epoch: this × `ticks_per_epoch`). Delays are
+/// whole ticks: at this rate an agent averages about e⁸ ≈ 3,000 events in
+/// a tick before its clock moves on; far above it, the tick never ends.
+pub const MAX_EVENTS_PER_TICK: f64 = 16.0;
+
 /// Ticks until the next event of a Poisson process with `rate_per_epoch`.
 #[inline]
 pub fn exp_delay(rng: &mut SimRng, rate_per_epoch: f64, ticks_per_epoch: u64) -> Option<u64> {
     if !(rate_per_epoch > 0.0 && rate_per_epoch.is_finite()) {
         return None;
     }
+    // The loader bounds rates; a rare draw of an unbounded distribution
+    // above the bound is capped at it, so the clock always moves on.
+    let rate_per_epoch = rate_per_epoch.min(MAX_EVENTS_PER_TICK * ticks_per_epoch as f64);
     let x: f64 = rng.sample(Exp1);
     let ticks = (x * ticks_per_epoch as f64 / rate_per_epoch).round();
     (ticks < (u64::MAX / 4) as f64).then_some(ticks as u64)
+}
+
+/// `left_epoch` of an agent that is still active.
+pub const ACTIVE: u32 = u32::MAX;
+
+/// Columns common to all agents, indexed by agent id.
+#[derive(Debug, Clone, Default)]
+pub struct Agents {
+    pub role: Vec<Role>,
+    /// Index of the scenario population the agent came from.
+    pub population: Vec<u16>,
+    /// Row of the agent in its role's table.
+    pub role_index: Vec<u32>,
+    pub joined_epoch: Vec<u32>,
+    /// Epoch the agent left, or `ACTIVE`.
+    pub left_epoch: Vec<u32>,
+    /// Quote units held (speculators' capital, providers' earnings in
+    /// quote): a copy of the quote ledger's agent balances
+    /// (`World::quote`, which is authoritative and the only API that moves
+    /// quote), refreshed after genesis spawns and at every epoch end.
+    pub quote: Vec<u64>,
+    /// Rewards received, all epochs and this epoch (token base units).
+    pub rewards_total: Vec<u64>,
+    pub rewards_epoch: Vec<u64>,
+    /// Verified units of work, all closed epochs and this epoch.
+    pub contribution_total: Vec<u64>,
+    pub contribution_epoch: Vec<u64>,
+    /// Results caught wrong (compute) or datasets rejected (data) this epoch.
+    pub failures_epoch: Vec<u32>,
+    /// Results checked by a validator and not caught this epoch (compute
+    /// providers; a data provider's validated successes are its accepted
+    /// datasets, `contribution_epoch`). Feeds reputation.
+    pub passed_epoch: Vec<u64>,
+    /// Consecutive unprofitable epochs (providers).
+    pub unprofitable_streak: Vec<u32>,
+    /// Quote spent on operating costs this epoch (providers).
+    pub cost_epoch: Vec<u64>,
+}
+
+impl Agents {
+    /// Adds an agent (its ledger accounts are opened by the caller with the
+    /// same id).
+    pub fn push(&mut self, role: Role, population: u16, role_index: u32, epoch: u32) -> u32 {
+        self.role.push(role);
+        self.population.push(population);
+        self.role_index.push(role_index);
+        self.joined_epoch.push(epoch);
+        self.left_epoch.push(ACTIVE);
+        self.quote.push(0);
+        self.rewards_total.push(0);
+        self.rewards_epoch.push(0);
+        self.contribution_total.push(0);
+        self.contribution_epoch.push(0);
+        self.failures_epoch.push(0);
+        self.passed_epoch.push(0);
+        self.unprofitable_streak.push(0);
+        self.cost_epoch.push(0);
+        (self.role.len() - 1) as u32
+    }
+
+    pub fn len(&self) -> usize {
+        self.role.len()
+    }
+
+    /// The agents as maximal runs of consecutive ids with the same role
+    /// (populations are spawned together, so there are few), for per-epoch
+    /// passes that keep a role's running sums in registers.
+    pub fn role_runs(&self) -> impl Iterator<Item = (Role, std::ops::Range<usize>)> + '_ {
+        let roles = &self.role;
+        let mut start = 0;
+        std::iter::from_fn(move || {
+            let &role = roles.get(start)?;
+            let len = roles[start..].iter().take_while(|&&r| r == role).count();
+            let run = start..start + len;
+            start += len;
+            Some((role, run))
+        })
+    }
+
+    /// Reserves room for `additional` more agents in every column.
+    pub fn reserve(&mut self, additional: usize) {
+        self.role.reserve_exact(additional);
+        self.population.reserve_exact(additional);
+        self.role_index.reserve_exact(additional);
+        self.joined_epoch.reserve_exact(additional);
+        self.left_epoch.reserve_exact(additional);
+        self.quote.reserve_exact(additional);
+        self.rewards_total.reserve_exact(additional);
+        self.rewards_epoch.reserve_exact(additional);
+        self.contribution_total.reserve_exact(additional);
+        self.contribution_epoch.reserve_exact(additional);
+        self.failures_epoch.reserve_exact(additional);
+        self.unprofitable_streak.reserve_exact(additional);
+        self.cost_epoch.reserve_exact(additional);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.role.is_empty()
+    }
+
+    #[inline]
+    pub fn is_active(&self, agent: u32) -> bool {
+        self.left_epoch[agent as usize] == ACTIVE
+    }
+
+    /// Folds the epoch's contributions into the totals and clears the
+    /// per-epoch tallies.
+    pub fn close_epoch(&mut self) {
+        for (total, epoch) in self
+            .contribution_total
+            .iter_mut()
+            .zip(&self.contribution_epoch)
+        {
+            *total += epoch;
+        }
+        self.rewards_epoch.fill(0);
+        self.contribution_epoch.fill(0);
+        self.failures_epoch.fill(0);
+        self.passed_epoch.fill(0);
+        self.cost_epoch.fill(0);
+    }
+
+    /// Records `units` of verified work in the epoch's tally (folded into
+    /// `contribution_total` by `close_epoch`, so an event touches one column).
+    #[inline]
+    pub fn add_contribution(&mut self, agent: u32, units: u64) {
+        self.contribution_epoch[agent as usize] += units;
+    }
 }

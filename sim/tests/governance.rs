@@ -188,6 +188,8 @@ fn without_governance_no_draw_changes() {
         x.voting_power_gini = None;
         x.voting_power_nakamoto = None;
         x.delegated_share = None;
+        assert!(x.governed && !y.governed);
+        x.governed = false;
         assert_eq!(&x, y);
         assert!(y.voting_power_gini.is_none());
     }

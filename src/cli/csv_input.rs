@@ -18,10 +18,7 @@ pub fn open_headed(path: &Path, expected: &str) -> Result<(csv::Reader<File>, Ve
         .from_reader(file);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| match e.position() {
-            Some(p) => anyhow!("{shown}:{}: malformed CSV: {e}", p.line()),
-            None => anyhow!("{shown}: cannot read the header row: {e}"),
-        })?
+        .map_err(|e| malformed(&shown.to_string(), &e, 1))?
         .iter()
         .enumerate()
         .map(|(i, h)| {
@@ -34,7 +31,14 @@ pub fn open_headed(path: &Path, expected: &str) -> Result<(csv::Reader<File>, Ve
         })
         .collect();
     if headers.iter().all(String::is_empty) {
-        bail!("{shown}: empty file (expected a header row {expected})");
+        bail!("{shown}:1: empty file (expected a header row {expected})");
     }
     Ok((reader, headers))
+}
+
+/// A CSV reading error at its line: the reader's position, else
+/// `next_line` (the line after the last record read).
+pub fn malformed(path: &str, e: &csv::Error, next_line: u64) -> anyhow::Error {
+    let line = e.position().map_or(next_line, csv::Position::line);
+    anyhow!("{path}:{line}: malformed CSV: {e}")
 }

@@ -29,6 +29,11 @@ pub struct Args {
     /// Sweep: the metric shown (a column of runs.csv) [default: gini_rewards].
     #[arg(long, value_name = "METRIC")]
     pub metric: Option<String>,
+    /// Sweep run with --keep-series: the epochs.csv column of the fan chart
+    /// (median and 5–95% band across replications) [default: the metric
+    /// when it is an epochs.csv column, else gini_wealth].
+    #[arg(long, value_name = "COLUMN")]
+    pub series: Option<String>,
     /// Also write each chart as a standalone SVG file into DIR.
     #[arg(long, value_name = "DIR")]
     pub svg_dir: Option<PathBuf>,
@@ -46,7 +51,9 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         x: args.x.clone(),
         y: args.y.clone(),
         metric: args.metric.clone(),
+        series: args.series.clone(),
         svg_dir: args.svg_dir.clone(),
+        shown_dir: None,
     };
     let written = dashboard::write_dashboard_with(&args.dir, &out, &options)?;
     if !args.quiet {

@@ -254,10 +254,13 @@ fn read_column(path: &Path, column: &str) -> anyhow::Result<Vec<f64>> {
     let mut values = Vec::new();
     let mut record = csv::ByteRecord::new();
     let mut rows = 0u64;
-    while reader
-        .read_byte_record(&mut record)
-        .with_context(|| format!("{shown}: malformed CSV"))?
-    {
+    while reader.read_byte_record(&mut record).map_err(|e| {
+        super::csv_input::malformed(
+            &shown.to_string(),
+            &e,
+            record.position().map_or(2, |p| p.line() + 1),
+        )
+    })? {
         rows += 1;
         let line = record.position().map_or(rows + 1, csv::Position::line);
         let text = record.get(index).unwrap_or_default();

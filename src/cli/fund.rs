@@ -190,15 +190,28 @@ struct Donations {
     contributions: Vec<Contribution>,
 }
 
+/// The largest sum of all donations: the pairwise and cluster matches sum
+/// products of two amounts, which stay finite (below 1e308) with room to
+/// spare up to this.
+const MAX_TOTAL_DONATIONS: f64 = 1e150;
+
 fn read_donations(path: &std::path::Path) -> anyhow::Result<Donations> {
     const DONOR: usize = 0;
     const PROJECT: usize = 1;
     const AMOUNT: usize = 2;
     let mut d = Donations::default();
+    let mut total = 0.0;
     read_rows(path, &["donor", "project", "amount"], &[], |row| {
         let donor = row.text(DONOR)?;
         let project = row.text(PROJECT)?;
         let amount = row.amount(AMOUNT)?;
+        total += amount;
+        if total > MAX_TOTAL_DONATIONS {
+            return Err(row.error(format!(
+                "the amounts add up to more than {MAX_TOTAL_DONATIONS:e} here: the matches \
+                 (sums of products of amounts) would overflow; rescale the amounts"
+            )));
+        }
         let line = row.line();
         let donor = d.donors.intern(donor, line);
         let project = d.projects.intern(project, line);

@@ -95,9 +95,13 @@ fn read(args: &Args) -> anyhow::Result<Dataset> {
     let mut record = csv::ByteRecord::new();
     let mut rows = 0u64;
     loop {
-        let more = reader
-            .read_byte_record(&mut record)
-            .with_context(|| format!("{shown}: malformed CSV"))?;
+        let more = reader.read_byte_record(&mut record).map_err(|e| {
+            super::csv_input::malformed(
+                &shown.to_string(),
+                &e,
+                record.position().map_or(2, |p| p.line() + 1),
+            )
+        })?;
         if !more {
             break;
         }
@@ -137,7 +141,7 @@ fn read(args: &Args) -> anyhow::Result<Dataset> {
         }
     }
     if rows == 0 {
-        bail!("{shown}: no data rows after the header");
+        bail!("{shown}:2: no data rows after the header");
     }
     Ok(dataset)
 }
@@ -150,11 +154,11 @@ fn find_column(path: &Path, headers: &[String], name: &str) -> anyhow::Result<us
     match (hits.next(), hits.next()) {
         (Some((i, _)), None) => Ok(i),
         (Some(_), Some(_)) => bail!(
-            "{}: the header names column \"{name}\" more than once",
+            "{}:1: the header names column \"{name}\" more than once",
             path.display()
         ),
         (None, _) => bail!(
-            "{}: no column named \"{name}\" (the header has: {})",
+            "{}:1: no column named \"{name}\" (the header has: {})",
             path.display(),
             headers.join(", ")
         ),

@@ -3,6 +3,40 @@
 //! (how a command names a scenario) and, in `progress`, the terminal
 //! progress of runs and sweeps.
 
+pub mod interrupt {
+    //! The signal a long command was asked to stop by: a sweep registers
+    //! itself with [`stoppable`], the signal handler calls [`request_stop`],
+    //! and the sweep polls [`CANCEL`] before each run.
+
+    use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+    /// Set when a stoppable command should stop.
+    pub static CANCEL: AtomicBool = AtomicBool::new(false);
+    static STOPPABLE: AtomicBool = AtomicBool::new(false);
+    static SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+    /// Marks the command as able to stop cleanly on a signal.
+    pub fn stoppable() {
+        STOPPABLE.store(true, Ordering::SeqCst);
+    }
+
+    /// For the signal handler: asks a stoppable command to stop (true), or
+    /// returns false when the process should exit now (nothing stoppable
+    /// is running, or this is the second signal).
+    pub fn request_stop(signal: i32) -> bool {
+        if !STOPPABLE.load(Ordering::SeqCst) || SIGNAL.swap(signal, Ordering::SeqCst) != 0 {
+            return false;
+        }
+        CANCEL.store(true, Ordering::SeqCst);
+        true
+    }
+
+    /// The exit code of a command stopped by a signal: 128 + its number.
+    pub fn exit_code() -> u8 {
+        u8::try_from(128 + SIGNAL.load(Ordering::SeqCst)).unwrap_or(130)
+    }
+}
+
 use std::process::ExitCode;
 
 use std::path::PathBuf;
@@ -120,11 +154,28 @@ pub struct ScenarioArgs {
     /// or a bare string (e.g. --set population.gpu_farms.count=500).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Refuse a run whose estimated memory exceeds SIZE (e.g. 4G, 512M)
+    /// [default: the smallest of the memory available now, the process's
+    /// address-space limit and its cgroup's limit].
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
 }
 
 impl ScenarioArgs {
-    /// Reads, overrides and checks the scenario.
+    /// The memory limit: `--max-memory`, or the machine's default.
+    pub fn memory_limit(&self) -> anyhow::Result<Option<mirage_sim::memory::MemoryLimit>> {
+        match &self.max_memory {
+            Some(text) => Ok(Some(
+                mirage_runner::memory_limit::from_flag(text).map_err(anyhow::Error::msg)?,
+            )),
+            None => Ok(mirage_runner::memory_limit::default_limit()),
+        }
+    }
+
+    /// Reads, overrides and checks the scenario (its estimated memory
+    /// against `memory_limit`).
     pub fn load(&self) -> anyhow::Result<LoadedScenario> {
-        mirage_runner::load_scenario(&self.path, self.seed, &self.set)
+        let limit = self.memory_limit()?;
+        mirage_runner::load_scenario_limited(&self.path, self.seed, &self.set, limit.as_ref())
     }
 }

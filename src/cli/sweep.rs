@@ -76,7 +76,8 @@ pub struct Args {
 
 pub fn execute(args: &Args) -> Result<ExitCode> {
     let s = &args.scenario;
-    let plan = Plan::load(&s.path, s.seed, &s.set)?;
+    let memory_limit = s.memory_limit()?;
+    let plan = Plan::load_limited(&s.path, s.seed, &s.set, memory_limit.as_ref())?;
     let shard = match (&args.shard, args.shards) {
         (Some(text), _) => Some(Shard::parse(text).map_err(|e| anyhow!(e))?),
         (None, Some(n)) => {
@@ -111,7 +112,25 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         dashboard: !args.no_dashboard,
         max_runs: args.max_runs,
     };
-    let outcome = exec::run(&plan, &options, &mut SweepBar::new(args.quiet))?;
+    if let Some(limit) = &memory_limit {
+        plan.check_memory(limit, exec::threads(options.jobs)?)?;
+    }
+    super::interrupt::stoppable();
+    let outcome = match exec::run_cancellable(
+        &plan,
+        &options,
+        &mut SweepBar::new(args.quiet),
+        &super::interrupt::CANCEL,
+    ) {
+        Ok(outcome) => outcome,
+        Err(e) if e.root_cause().is::<exec::Cancelled>() => {
+            // The outermost message says how many runs are done and how
+            // to continue.
+            writeln!(std::io::stderr(), "mirage: {e}")?;
+            return Ok(ExitCode::from(super::interrupt::exit_code()));
+        }
+        Err(e) => return Err(e),
+    };
     if !args.quiet {
         let which = shard.map_or(String::new(), |s| format!(" (shard {s})"));
         let rate = outcome.ran as f64 / outcome.seconds.max(1e-9);
@@ -125,6 +144,18 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
             outcome.runs_done,
             outcome.runs_in_shard
         )?;
+        if let Some(n) = outcome.runs_with_warnings {
+            writeln!(
+                std::io::stdout(),
+                "health warnings: {n} of {} runs had any{}",
+                outcome.runs_in_shard,
+                if n > 0 {
+                    " (runs.csv column `warnings`; rerun one with `mirage run` to read them)"
+                } else {
+                    ""
+                }
+            )?;
+        }
         if outcome.complete {
             writeln!(std::io::stdout(), "results: {}", out.display())?;
         } else {

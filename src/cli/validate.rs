@@ -60,7 +60,7 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
             p.role.as_str(),
             p.count
         )?;
-        let attrs: Vec<String> = mirage_sim::agents::population_distributions(p)
+        let attrs: Vec<String> = mirage_sim::scenario::population_distributions(p)
             .into_iter()
             .map(|(name, dist)| format!("{name} {}", describe(dist.table())))
             .collect();
@@ -131,20 +131,19 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
             x.amount.0
         )?;
     }
-    write_outputs(&mut out, sim.roles_present())?;
+    write_outputs(&mut out, sim.roles_present(), s.governance.is_some())?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// What `mirage run` will write, from the column schema: the column count
-/// of each CSV and the per-role families of `epochs.csv`.
-fn write_outputs(out: &mut impl Write, roles: &[Role]) -> std::io::Result<()> {
+/// of each CSV, the per-role families of `epochs.csv` and the columns of
+/// the scenario's sections (`governed`: it has `[governance]`).
+fn write_outputs(out: &mut impl Write, roles: &[Role], governed: bool) -> std::io::Result<()> {
     let roles: Vec<String> = roles.iter().map(|r| r.as_str().to_string()).collect();
-    let values = |p: &str| {
-        if p == "role" {
-            roles.clone()
-        } else {
-            Vec::new()
-        }
+    let values = |p: &str| match p {
+        "role" => roles.clone(),
+        "governance" if governed => vec![String::new()],
+        _ => Vec::new(),
     };
     writeln!(
         out,
@@ -176,6 +175,8 @@ fn write_outputs(out: &mut impl Write, roles: &[Role]) -> std::io::Result<()> {
                         .join(", "),
                     roles.join(", ")
                 )),
+                schema::Part::Section { section, columns } => (!values(section).is_empty())
+                    .then(|| format!("{} for [{section}]", columns.len())),
                 schema::Part::Fixed(_) => None,
             })
             .collect();

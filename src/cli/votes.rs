@@ -233,7 +233,10 @@ impl Table {
             match self.reader.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {}
-                Err(e) => return Err(csv_error(&self.shown, &e)),
+                Err(e) => {
+                    let next = record.position().map_or(2, |p| p.line() + 1);
+                    return Err(super::csv_input::malformed(&self.shown, &e, next));
+                }
             }
             if record.iter().all(|f| f.trim().is_empty()) {
                 continue;
@@ -256,13 +259,6 @@ impl Table {
             name: self.headers.get(index).map_or("", String::as_str),
             text: record.get(index).unwrap_or_default().trim(),
         }
-    }
-}
-
-fn csv_error(path: &str, e: &csv::Error) -> anyhow::Error {
-    match e.position() {
-        Some(p) => anyhow!("{path}:{}: malformed CSV: {e}", p.line()),
-        None => anyhow!("{path}: malformed CSV: {e}"),
     }
 }
 

@@ -148,7 +148,7 @@ fn read_stakes(path: &std::path::Path) -> anyhow::Result<(Ids, Vec<f64>)> {
     let total: f64 = stakes.iter().sum();
     anyhow::ensure!(
         total > 0.0 && total.is_finite(),
-        "{}: the total stake is {total}; expected a positive finite total",
+        "{}:2: the total stake of its rows is {total}; expected a positive finite total",
         path.display()
     );
     Ok((ids, stakes))

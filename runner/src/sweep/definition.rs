@@ -33,7 +33,7 @@ const MAX_SOBOL_SAMPLES: u64 = 1 << 16;
 /// sequence's 256 dimensions per axis).
 const MAX_SOBOL_AXES: usize = 128;
 /// The keys a range axis may have.
-const RANGE_KEYS: [&str; 4] = ["min", "max", "log", "integer"];
+const RANGE_KEYS: [&str; 5] = ["min", "max", "log", "integer", "others"];
 
 /// How the points of a sweep are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +82,10 @@ pub struct Range {
     /// Values are whole numbers in [min, max], each equally likely (or, with
     /// `log`, with equal mass per unit of log).
     pub integer: bool,
+    /// `others = "proportional"` on a `reward.<pool>.share` axis: the other
+    /// pools' shares are rescaled by (1 − value) / (their sum), keeping
+    /// their ratios, so the shares still add up to 1.
+    pub others_proportional: bool,
 }
 
 impl Range {
@@ -92,6 +96,7 @@ impl Range {
             max,
             log,
             integer,
+            ..
         } = *self;
         if integer {
             // Each whole number n owns [n, n + 1) of the stretched interval.
@@ -110,6 +115,22 @@ impl Range {
                 min + u * (max - min)
             };
             Value::Float(x.clamp(min, max))
+        }
+    }
+}
+
+impl Range {
+    /// The value of a Morris grid coordinate `u` (a level j / (p − 1)): for
+    /// an integer range, the whole number `min + round(u · (max − min))`,
+    /// which is exact because the definition requires (p − 1) to divide
+    /// max − min, so every level, and every step of Δ, is a whole number;
+    /// otherwise `value_at(u)`.
+    pub fn morris_value_at(&self, u: f64) -> Value {
+        if self.integer {
+            let n = (self.min + (u * (self.max - self.min)).round()).clamp(self.min, self.max);
+            Value::Integer(n as i64)
+        } else {
+            self.value_at(u)
         }
     }
 }
@@ -225,6 +246,22 @@ impl SweepDef {
         if let Some(w) = axes.windows(2).find(|w| w[0].path == w[1].path) {
             return Err(format!("axis `{}` is given twice", w[0].path));
         }
+        if let Some(rescaled) = axes
+            .iter()
+            .find(|a| matches!(&a.kind, AxisKind::Range(r) if r.others_proportional))
+        {
+            if let Some(other) = axes.iter().find(|a| {
+                a.path != rescaled.path
+                    && a.path.starts_with("reward.")
+                    && a.path.ends_with(".share")
+            }) {
+                return Err(format!(
+                    "axes `{}` and `{}`: a share with others = \"proportional\" sets every other \
+                     pool's share, so no other share may be an axis",
+                    rescaled.path, other.path
+                ));
+            }
+        }
         let has_range = axes.iter().any(|a| matches!(a.kind, AxisKind::Range(_)));
         let samples = match design {
             DesignKind::Grid => {
@@ -298,13 +335,20 @@ impl SweepDef {
                     "path": a.path,
                     "values": values.iter().map(toml_to_json).collect::<Vec<_>>(),
                 }),
-                AxisKind::Range(r) => json!({
-                    "path": a.path,
-                    "min": r.min,
-                    "max": r.max,
-                    "log": r.log,
-                    "integer": r.integer,
-                }),
+                AxisKind::Range(r) => {
+                    let mut range = json!({
+                        "path": a.path,
+                        "min": r.min,
+                        "max": r.max,
+                        "log": r.log,
+                        "integer": r.integer,
+                    });
+                    // Only when chosen, so other sweeps keep their identity.
+                    if r.others_proportional {
+                        range["others"] = json!("proportional");
+                    }
+                    range
+                }
             })
             .collect();
         let mut out = json!({
@@ -339,9 +383,11 @@ impl SweepDef {
 
 /// Checks a morris or sobol definition and returns its `samples` (r or N).
 /// These designs vary the range axes only: a list axis must hold one value
-/// (a constant). Integer ranges are refused: rounding would make the Morris
-/// steps unequal (and bias the Sobol' estimators), so use a float range,
-/// or a list of one value to hold the parameter fixed.
+/// (a constant). An integer range is a discretised input: for Sobol' each
+/// whole number owns an equal part of its coordinate's unit interval (as
+/// for random and latin designs), and the indices are those of the
+/// discretised model; for Morris its p levels must be whole numbers (see
+/// `morris_integer_levels`), so every step is exactly Δ of the range.
 fn sensitivity_samples(
     design: DesignKind,
     axes: &[Axis],
@@ -360,13 +406,8 @@ fn sensitivity_samples(
                     values.len()
                 ))
             }
-            AxisKind::Range(r) if r.integer => {
-                return Err(format!(
-                    "axis `{}` is an integer range, but design = \"{name}\" needs continuous \
-                     ranges: rounding would make the Morris steps unequal and bias the Sobol' \
-                     estimators; drop `integer = true` or use a single value",
-                    a.path
-                ))
+            AxisKind::Range(r) if r.integer && design == DesignKind::Morris => {
+                morris_integer_levels(&a.path, r, levels.unwrap_or(DEFAULT_LEVELS))?
             }
             _ => {}
         }
@@ -561,6 +602,42 @@ fn list_values(path: &str, values: &[Value]) -> Result<Vec<Value>, String> {
     Ok(values.to_vec())
 }
 
+/// An integer range on a Morris grid of `levels` = p levels: level j is
+/// min + j · (max − min) / (p − 1), a whole number for every j exactly when
+/// (p − 1) divides max − min; then each step of Δ = p / (2(p − 1)) of the
+/// range is p/2 · (max − min)/(p − 1) whole numbers, and the elementary
+/// effects are those of the realised values. A log range has no such grid.
+fn morris_integer_levels(path: &str, r: &Range, levels: u64) -> Result<(), String> {
+    if r.log {
+        return Err(format!(
+            "axis `{path}`: an integer range cannot be `log` in design = \"morris\" (its levels \
+             would not be whole numbers); drop `log = true`"
+        ));
+    }
+    let span = (r.max - r.min) as u64;
+    let gaps = levels.saturating_sub(1);
+    if span == 0 || span.checked_rem(gaps) != Some(0) {
+        let fitting: Vec<String> = (1..=span.min(1 << 20))
+            .filter(|&g| span.checked_rem(g) == Some(0) && g % 2 == 1)
+            .map(|g| (g + 1).to_string())
+            .take(6)
+            .collect();
+        return Err(format!(
+            "axis `{path}`: an integer range [{}, {}] in design = \"morris\" with levels = \
+             {levels} has levels that are not whole numbers: levels − 1 must divide max − min \
+             ({span}){}",
+            r.min,
+            r.max,
+            if fitting.is_empty() {
+                String::from("; widen the range")
+            } else {
+                format!(", e.g. levels = {}", fitting.join(", "))
+            }
+        ));
+    }
+    Ok(())
+}
+
 fn number(path: &str, key: &str, value: Option<&Value>) -> Result<f64, String> {
     match value {
         Some(Value::Integer(i)) => Ok(*i as f64),
@@ -596,7 +673,32 @@ fn range(path: &str, t: &toml::Table) -> Result<Range, String> {
         max: number(path, "max", t.get("max"))?,
         log: flag(path, "log", t.get("log"))?,
         integer: flag(path, "integer", t.get("integer"))?,
+        others_proportional: match t.get("others") {
+            None => false,
+            Some(Value::String(s)) if s == "proportional" => true,
+            Some(other) => {
+                return Err(format!(
+                    "axis `{path}`: others must be \"proportional\", got {other}"
+                ))
+            }
+        },
     };
+    if r.others_proportional {
+        let parts: Vec<&str> = path.split('.').collect();
+        if !(parts.len() == 3 && parts[0] == "reward" && parts[2] == "share") {
+            return Err(format!(
+                "axis `{path}`: others = \"proportional\" applies to a pool's share \
+                 (`reward.<pool>.share`), whose rescaled siblings keep the shares' sum at 1"
+            ));
+        }
+        if r.min < 0.0 || r.max > 1.0 || r.log {
+            return Err(format!(
+                "axis `{path}`: a share with others = \"proportional\" is a range inside [0, 1] \
+                 (not log), got [{}, {}]",
+                r.min, r.max
+            ));
+        }
+    }
     if r.min > r.max {
         return Err(format!(
             "axis `{path}`: min ({}) is above max ({})",
@@ -694,7 +796,8 @@ mod tests {
                 min: 1.0,
                 max: 100.0,
                 log: true,
-                integer: false
+                integer: false,
+                others_proportional: false,
             })
         );
         for (text, says) in [
@@ -720,7 +823,13 @@ mod tests {
             ("design = \"morris\"\ntrajectories = 2\n[sweep.axes]\nb = [1]", "there are none"),
             ("design = \"sobol\"\n[sweep.axes]\na = { min = 0, max = 1 }", "needs samples"),
             ("design = \"sobol\"\nsamples = 70000\n[sweep.axes]\na = { min = 0, max = 1 }", "Sobol' sequence has"),
-            ("design = \"sobol\"\nsamples = 4\n[sweep.axes]\na = { min = 0, max = 9, integer = true }", "integer range"),
+            ("design = \"morris\"\ntrajectories = 2\n[sweep.axes]\na = { min = 0, max = 10, integer = true }", "levels − 1 must divide max − min (10), e.g. levels = 2, 6"),
+            ("design = \"morris\"\ntrajectories = 2\nlevels = 6\n[sweep.axes]\na = { min = 0, max = 9, integer = true }", "e.g. levels = 2, 4, 10"),
+            ("design = \"morris\"\ntrajectories = 2\n[sweep.axes]\na = { min = 1, max = 10, integer = true, log = true }", "cannot be `log`"),
+            ("design = \"latin\"\nsamples = 3\n[sweep.axes]\n\"fees.burn_share\" = { min = 0, max = 1, others = \"proportional\" }", "applies to a pool's share"),
+            ("design = \"latin\"\nsamples = 3\n[sweep.axes]\n\"reward.data.share\" = { min = 0, max = 2, others = \"proportional\" }", "inside [0, 1]"),
+            ("design = \"latin\"\nsamples = 3\n[sweep.axes]\n\"reward.data.share\" = { min = 0, max = 1, others = \"equal\" }", "others must be \"proportional\""),
+            ("design = \"latin\"\nsamples = 3\n[sweep.axes]\n\"reward.data.share\" = { min = 0, max = 1, others = \"proportional\" }\n\"reward.compute.share\" = [0.5]", "no other share may be an axis"),
             ("design = \"latin\"\nsamples = 4\ntrajectories = 2\n[sweep.axes]\na = { min = 0, max = 1 }", "apply to design = \"morris\""),
         ] {
             let err = parse(&format!("[sweep]\n{text}")).expect_err(text);
@@ -739,6 +848,20 @@ mod tests {
         let json = def.to_json();
         assert_eq!(json["trajectories"], 6);
         assert_eq!(json["levels"], 4);
+        assert!(
+            json["axes"][0].get("others").is_none(),
+            "`others` only when chosen"
+        );
+        let shares = parse(
+            "[sweep]\ndesign = \"sobol\"\nsamples = 4\n[sweep.axes]\n\"reward.data.share\" = { min = 0.1, max = 0.5, others = \"proportional\" }\n\"c\" = { min = 0, max = 9, integer = true }\n",
+        )
+        .expect("an integer axis and a rescaled share are valid in a Sobol' design");
+        assert_eq!(shares.to_json()["axes"][1]["others"], "proportional");
+        let morris = parse(
+            "[sweep]\ndesign = \"morris\"\ntrajectories = 2\n[sweep.axes]\nc = { min = 0, max = 90, integer = true }\n",
+        )
+        .expect("(p − 1) = 3 divides 90");
+        assert_eq!(morris.levels, 4);
         let grid = parse("[sweep]\n[sweep.axes]\na = [1]\n").expect("valid");
         assert!(
             grid.to_json().get("levels").is_none(),
@@ -753,6 +876,7 @@ mod tests {
             max: 3.0,
             log: false,
             integer: true,
+            others_proportional: false,
         };
         let got: Vec<Value> = [0.0, 0.34, 0.67, 0.999_999]
             .iter()
@@ -768,9 +892,39 @@ mod tests {
             max: 1000.0,
             log: true,
             integer: false,
+            others_proportional: false,
         };
         let mid = r.value_at(0.5).as_float().expect("float");
         assert!((mid - 100.0).abs() < 1e-9, "{mid}");
+    }
+
+    #[test]
+    fn morris_levels_of_an_integer_range_are_whole_numbers_one_step_apart() {
+        // p = 4 levels on [0, 90]: 0, 30, 60, 90; Δ = 4/6 of the range = 60.
+        let r = Range {
+            min: 0.0,
+            max: 90.0,
+            log: false,
+            integer: true,
+            others_proportional: false,
+        };
+        let levels: Vec<Value> = (0..4).map(|j| r.morris_value_at(j as f64 / 3.0)).collect();
+        assert_eq!(levels, [0, 30, 60, 90].map(Value::Integer).to_vec());
+        let delta = 4.0 / 6.0;
+        for j in 0..2 {
+            let u = j as f64 / 3.0;
+            let (Value::Integer(a), Value::Integer(b)) =
+                (r.morris_value_at(u), r.morris_value_at(u + delta))
+            else {
+                panic!("whole numbers")
+            };
+            assert_eq!(b - a, 60, "a step of Δ is Δ · (max − min)");
+        }
+        let float = Range {
+            integer: false,
+            ..r
+        };
+        assert_eq!(float.morris_value_at(0.5), float.value_at(0.5));
     }
 
     #[test]

@@ -10,6 +10,10 @@
 //! and `saltelli_design` (seeded with the design seed) in the order those
 //! give, each coordinate mapped onto its range by [`Range::value_at`]
 //! (`min + u · (max − min)`, or the same map of the logs for a log range).
+//! An integer range maps u to the whole number owning it (each of the
+//! max − min + 1 numbers owns an equal part of [0, 1)), except in a Morris
+//! design, whose grid levels j / (p − 1) map to the whole numbers
+//! `min + round(u · (max − min))` ([`Range::morris_value_at`]).
 
 use mirage_analysis::sensitivity::{morris_design, saltelli_design};
 use mirage_sim::rng::splitmix64;
@@ -29,6 +33,8 @@ pub struct Design {
     unit: Vec<f64>,
     ranges: usize,
     points: u64,
+    /// Morris: integer ranges take the grid's levels (`morris_value_at`).
+    morris: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +147,7 @@ impl Design {
             unit,
             ranges,
             points,
+            morris: def.design == DesignKind::Morris,
         })
     }
 
@@ -168,7 +175,11 @@ impl Design {
                         .get(sample as usize * self.ranges + column)
                         .copied()
                         .unwrap_or(0.0);
-                    range.value_at(u)
+                    if self.morris {
+                        range.morris_value_at(u)
+                    } else {
+                        range.value_at(u)
+                    }
                 }
             })
             .collect()
@@ -330,6 +341,125 @@ mod tests {
             let v = design.values(p as u64);
             assert_eq!(v[0].as_float(), Some(u[0]));
             assert_eq!(v[1].as_float(), Some(u[1]));
+        }
+    }
+
+    #[test]
+    fn integer_axes_take_whole_numbers_in_every_sensitivity_design() {
+        // Morris, p = 4 on [0, 90]: levels 0, 30, 60, 90; a step moves the
+        // integer axis by exactly Δ · 90 = 60.
+        let m = def(
+            "[sweep]\ndesign = \"morris\"\ntrajectories = 8\nseed = 5\n[sweep.axes]\n\
+             a = { min = 0, max = 90, integer = true }\nb = { min = 0, max = 1 }\n",
+        );
+        let design = Design::new(&m).expect("design");
+        let unit = morris_design(2, 8, 4, 5).expect("unit");
+        let mut seen = std::collections::BTreeSet::new();
+        for t in 0..8 {
+            for k in 0..3 {
+                let p = t * 3 + k;
+                let v = design.values(p as u64);
+                let a = v[0].as_integer().expect("a whole number");
+                assert_eq!(a, (unit[p][0] * 90.0).round() as i64);
+                assert!([0, 30, 60, 90].contains(&a), "{a} is a level");
+                seen.insert(a);
+                if k > 0 {
+                    let before = design.values(p as u64 - 1)[0].as_integer().expect("int");
+                    let moved = unit[p][0] != unit[p - 1][0];
+                    assert_eq!((a - before).abs(), if moved { 60 } else { 0 });
+                }
+            }
+        }
+        assert!(seen.len() >= 3, "levels used: {seen:?}");
+        // Sobol': the discretised coordinate, as random and latin designs map it.
+        let s = def("[sweep]\ndesign = \"sobol\"\nsamples = 16\n[sweep.axes]\n\
+             a = { min = 0, max = 90, integer = true }\nb = { min = 0, max = 1 }\n");
+        let design = Design::new(&s).expect("design");
+        let unit = saltelli_design(2, 16, s.seed, true).expect("unit");
+        let r = Range {
+            min: 0.0,
+            max: 90.0,
+            log: false,
+            integer: true,
+            others_proportional: false,
+        };
+        for (p, u) in unit.iter().enumerate() {
+            assert_eq!(design.values(p as u64)[0], r.value_at(u[0]));
+        }
+        // Latin: strata of [0, 1) fall on the whole numbers evenly: with 300
+        // points over 3 numbers, each gets 100 ± 1.
+        let l = def(
+            "[sweep]\ndesign = \"latin\"\nsamples = 300\n[sweep.axes]\na = { min = 1, max = 3, integer = true }\n",
+        );
+        let design = Design::new(&l).expect("design");
+        let mut counts = [0u32; 3];
+        for p in 0..300 {
+            counts[(design.values(p)[0].as_integer().expect("int") - 1) as usize] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (99..=101).contains(&c)),
+            "{counts:?}"
+        );
+    }
+
+    #[test]
+    fn estimators_on_integer_axes_give_the_indices_of_the_discretised_model() {
+        use mirage_analysis::sensitivity::{morris_analyze, sobol_analyze, Bootstrap};
+        let number = |v: &Value| {
+            v.as_integer()
+                .map_or_else(|| v.as_float().expect("a number"), |i| i as f64)
+        };
+        // Morris on y = 3a + 2b, a whole number in [0, 90] (p = 4), b in
+        // [0, 1]: every elementary effect is the coefficient × the range.
+        let m = def(
+            "[sweep]\ndesign = \"morris\"\ntrajectories = 10\nseed = 3\n[sweep.axes]\n\
+             a = { min = 0, max = 90, integer = true }\nb = { min = 0, max = 1 }\n",
+        );
+        let design = Design::new(&m).expect("design");
+        let y: Vec<f64> = (0..design.points())
+            .map(|p| {
+                let v = design.values(p);
+                3.0 * number(&v[0]) + 2.0 * number(&v[1])
+            })
+            .collect();
+        let unit = morris_design(2, 10, 4, 3).expect("unit");
+        let m = morris_analyze(&unit, &y, 4, &Bootstrap::default()).expect("indices");
+        assert!(
+            (m.mu_star[0].value - 270.0).abs() < 1e-9,
+            "{}",
+            m.mu_star[0].value
+        );
+        assert!(
+            (m.mu_star[1].value - 2.0).abs() < 1e-9,
+            "{}",
+            m.mu_star[1].value
+        );
+        // Sobol' on y = a + 10 b, a uniform on the whole numbers 0..=9: Var a =
+        // (10² − 1)/12 = 8.25, Var 10b = 100/12, so S1 = 0.4975 and 0.5025.
+        let s = def(
+            "[sweep]\ndesign = \"sobol\"\nsamples = 1024\nseed = 4\n[sweep.axes]\n\
+             a = { min = 0, max = 9, integer = true }\nb = { min = 0, max = 1 }\n",
+        );
+        let design = Design::new(&s).expect("design");
+        let y: Vec<f64> = (0..design.points())
+            .map(|p| {
+                let v = design.values(p);
+                number(&v[0]) + 10.0 * number(&v[1])
+            })
+            .collect();
+        let idx = sobol_analyze(2, &y, true, &Bootstrap::default()).expect("indices");
+        let var_a = 99.0 / 12.0;
+        let var_b = 100.0 / 12.0;
+        for (axis, want) in [(0, var_a / (var_a + var_b)), (1, var_b / (var_a + var_b))] {
+            for e in [idx.s1[axis], idx.st[axis]] {
+                let slack = e.conf.max(0.01);
+                assert!(
+                    (e.value - want).abs() <= slack,
+                    "axis {axis}: {} vs {want} (± {slack})",
+                    e.value
+                );
+                assert!(e.conf < 0.1, "a tight interval: {}", e.conf);
+            }
         }
     }
 }

@@ -66,6 +66,9 @@ pub struct Outcome {
     pub seconds: f64,
     pub threads: usize,
     pub complete: bool,
+    /// Of the runs in `runs.csv`, those with at least one health warning
+    /// (known when the sweep or shard is complete).
+    pub runs_with_warnings: Option<u64>,
 }
 
 /// Threads to use: `--jobs`, or one per core.
@@ -216,19 +219,30 @@ pub fn run_cancellable(
     manifest.runs_done = sink.done_count;
     manifest.done = sink.done_ranges();
     let complete = sink.done_count == in_shard;
-    let outcome = Outcome {
+    let mut outcome = Outcome {
         runs_in_shard: in_shard,
         runs_done: sink.done_count,
         ran: sink.ran,
         seconds,
         threads,
         complete,
+        runs_with_warnings: None,
     };
     drop(sink);
     if let Err(e) = result.and(synced) {
         manifest.write(dir)?;
+        let why = if e.root_cause().is::<Cancelled>() {
+            "the sweep was interrupted"
+        } else {
+            "the sweep stopped"
+        };
+        let fix = if why.ends_with("interrupted") {
+            "continue it with the same command and --resume"
+        } else {
+            "fix the cause and continue with --resume"
+        };
         return Err(e.context(format!(
-            "the sweep stopped: {} of {in_shard} runs are done in {}; fix the cause and continue with --resume",
+            "{why}: {} of {in_shard} runs are done in {}; {fix}",
             outcome.runs_done,
             dir.display()
         )));
@@ -242,6 +256,7 @@ pub fn run_cancellable(
         )?;
         manifest.complete = true;
         manifest.files = final_files(shard.is_none(), opts.keep_series);
+        outcome.runs_with_warnings = Some(runs_with_warnings(&dir.join(RUNS))?);
     }
     manifest.write(dir)?;
     if complete {
@@ -254,6 +269,29 @@ pub fn run_cancellable(
         }
     }
     Ok(outcome)
+}
+
+/// The number of rows of a `runs.csv` whose `warnings` cell is not empty
+/// (0 for a file without the column).
+pub fn runs_with_warnings(runs_csv: &Path) -> Result<u64> {
+    let mut reader = csv::Reader::from_path(runs_csv)
+        .with_context(|| format!("cannot read {}", runs_csv.display()))?;
+    let Some(col) = reader
+        .headers()
+        .with_context(|| format!("cannot read {}", runs_csv.display()))?
+        .iter()
+        .position(|h| h == mirage_analysis::schema::runs::WARNINGS.name)
+    else {
+        return Ok(0);
+    };
+    let mut count = 0;
+    for record in reader.records() {
+        let record = record.with_context(|| format!("cannot read {}", runs_csv.display()))?;
+        if record.get(col).is_some_and(|c| !c.is_empty()) {
+            count += 1;
+        }
+    }
+    Ok(count)
 }
 
 /// The run ids of a shard (all of 0..total for `None`), ascending.
@@ -280,8 +318,21 @@ pub fn final_files(points: bool, keep_series: bool) -> Vec<String> {
 /// Writes the final `runs.csv` and `timings.csv` of the manifest's runs
 /// (its shard's, or all) from the journals or other sources, sorted by run
 /// id, and `points.csv` for a whole sweep. Needs only the manifest, so
-/// `mirage merge` can use it without the scenario.
+/// `mirage merge` can use it without the scenario. The files are written
+/// into a hidden staging directory inside `dir` and moved into `dir` only
+/// when all are complete, so a failure leaves none of them.
 pub fn finish(
+    dir: &Path,
+    manifest: &Manifest,
+    runs_sources: &[PathBuf],
+    timings_sources: &[PathBuf],
+) -> Result<()> {
+    let staged = crate::staging::StagedFiles::create(dir)?;
+    write_final(staged.path(), manifest, runs_sources, timings_sources)?;
+    staged.commit()
+}
+
+fn write_final(
     dir: &Path,
     manifest: &Manifest,
     runs_sources: &[PathBuf],
@@ -385,7 +436,11 @@ fn prepare(dir: &Path, manifest: &Manifest, plan: &Plan, opts: &Options) -> Resu
             } else if has_manifest {
                 let old = Manifest::read(dir).ok();
                 let state = old.map_or(String::new(), |m| {
-                    format!(" ({} of {} runs done)", m.runs_done, m.runs_in_shard)
+                    format!(
+                        " ({} of {} runs done)",
+                        runs_done_in(dir, &m),
+                        m.runs_in_shard
+                    )
                 });
                 bail!(
                     "{} already holds a sweep{state}: pass --resume to continue it, or --force to start over",
@@ -401,6 +456,7 @@ fn prepare(dir: &Path, manifest: &Manifest, plan: &Plan, opts: &Options) -> Resu
     }
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    crate::staging::remove_stale_partials(dir);
     write_atomic(&dir.join(RESOLVED), plan.resolved.as_bytes())?;
     if !opts.resume {
         manifest.write(dir)?;
@@ -408,19 +464,41 @@ fn prepare(dir: &Path, manifest: &Manifest, plan: &Plan, opts: &Options) -> Resu
     Ok(())
 }
 
+/// The files a sweep writes (besides its `series/` directory).
+pub const SWEEP_FILES: [&str; 9] = [
+    MANIFEST,
+    RUNS,
+    POINTS,
+    TIMINGS,
+    RUNS_JOURNAL,
+    TIMINGS_JOURNAL,
+    RESOLVED,
+    super::sensitivity::SENSITIVITY,
+    mirage_dashboard::DASHBOARD_FILE,
+];
+
+/// How many runs of the sweep in `dir` are done: the rows of its journal
+/// (or final runs.csv), which the manifest's count (rewritten every few
+/// seconds) may lag behind.
+fn runs_done_in(dir: &Path, manifest: &Manifest) -> u64 {
+    let counted = || -> Result<u64> {
+        let header = csv_line(&manifest.runs_columns)?;
+        let mut index = RowIndex::new(manifest.runs)?;
+        for name in [RUNS_JOURNAL, RUNS] {
+            let path = dir.join(name);
+            if path.is_file() {
+                index.scan_file(&path, &header, 0)?;
+                return Ok(index.found());
+            }
+        }
+        Ok(manifest.runs_done)
+    };
+    counted().unwrap_or(manifest.runs_done)
+}
+
 /// Removes the files a sweep writes (for `--force`).
 pub fn remove_sweep_files(dir: &Path) -> Result<()> {
-    for name in [
-        MANIFEST,
-        RUNS,
-        POINTS,
-        TIMINGS,
-        RUNS_JOURNAL,
-        TIMINGS_JOURNAL,
-        RESOLVED,
-        super::sensitivity::SENSITIVITY,
-        mirage_dashboard::DASHBOARD_FILE,
-    ] {
+    for name in SWEEP_FILES {
         let path = dir.join(name);
         if path.exists() {
             fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;

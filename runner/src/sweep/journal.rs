@@ -11,7 +11,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 
 use crate::output::AtomicFile;
 
@@ -67,10 +67,53 @@ impl Journal {
     }
 }
 
+/// The number of fields of one CSV line (with its line end), or `None`
+/// when it is not one well-formed CSV record (a quote left open, a quote
+/// inside an unquoted field, bytes that are not UTF-8).
+fn fields(line: &[u8]) -> Option<usize> {
+    std::str::from_utf8(line).ok()?;
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut count = 1;
+    let mut quoted = false;
+    let mut field_start = true;
+    let mut i = 0;
+    while i < line.len() {
+        let b = line[i];
+        if quoted {
+            if b == b'"' {
+                if line.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                    if !matches!(line.get(i + 1), None | Some(b',')) {
+                        return None;
+                    }
+                }
+            }
+        } else if b == b',' {
+            count += 1;
+            field_start = true;
+            i += 1;
+            continue;
+        } else if b == b'"' {
+            if !field_start {
+                return None;
+            }
+            quoted = true;
+        }
+        field_start = false;
+        i += 1;
+    }
+    (!quoted).then_some(count)
+}
+
 /// Reads a journal (or a final file of the same format): checks that its
-/// first line is `header` and calls `row(run_id, offset, len)` for each
-/// complete row. Returns the byte offset after the last complete line. A
-/// file without even a complete header line counts as empty (0).
+/// first line is `header` and that every row is a CSV record of as many
+/// fields, starting with a run id, and calls `row(run_id, offset, len)`
+/// for each complete row. A damaged row is an error naming the file and
+/// line. Returns the byte offset after the last complete line. A file
+/// without even a complete header line counts as empty (0).
 pub fn scan(
     path: &Path,
     header: &[u8],
@@ -81,6 +124,7 @@ pub fn scan(
     let mut line = Vec::with_capacity(512);
     let mut offset = 0u64;
     let mut number = 0u64;
+    let expected = fields(header).unwrap_or(0);
     loop {
         line.clear();
         let n = reader
@@ -106,22 +150,45 @@ pub fn scan(
                 .position(|&b| b == b',')
                 .and_then(|comma| std::str::from_utf8(&line[..comma]).ok())
                 .and_then(|s| s.parse::<u64>().ok());
+            let shown = || clip(&String::from_utf8_lossy(&line));
             let Some(id) = id else {
                 bail!(
-                    "{}:{number}: not a row of this sweep (no run id): {}",
+                    "{}:{number}: damaged row, not a row of this sweep (no run id): {}",
                     path.display(),
-                    String::from_utf8_lossy(&line).trim_end()
+                    shown()
                 );
             };
+            match fields(&line) {
+                Some(n) if n == expected => {}
+                Some(n) => bail!(
+                    "{}:{number}: damaged row of run {id}: {n} fields where the header has {expected}: {}",
+                    path.display(),
+                    shown()
+                ),
+                None => bail!(
+                    "{}:{number}: damaged row of run {id}: not a well-formed CSV record: {}",
+                    path.display(),
+                    shown()
+                ),
+            }
             let len = u32::try_from(n).with_context(|| {
                 format!(
                     "{}:{number}: a row of {n} bytes is too long",
                     path.display()
                 )
             })?;
-            row(id, offset, len)?;
+            row(id, offset, len).map_err(|e| anyhow!("{}:{number}: {e:#}", path.display()))?;
         }
         offset += n as u64;
+    }
+}
+
+/// A row for a message: without its line end, at most 120 characters.
+fn clip(line: &str) -> String {
+    let line = line.trim_end();
+    match line.char_indices().nth(120) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None => line.to_string(),
     }
 }
 
@@ -132,6 +199,14 @@ struct Loc {
     /// 0: no row.
     len: u32,
     source: u32,
+}
+
+/// A run met a second time: its id and the sources of both rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Duplicate {
+    pub first: u32,
+    pub again: u32,
+    pub id: u64,
 }
 
 /// The location of each run's row among a few source files.
@@ -145,8 +220,11 @@ pub struct RowIndex {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Added {
     New,
-    /// The run already had a row (it is kept; the new one is ignored).
-    Duplicate,
+    /// The run already had a row, in source `first` (it is kept; the new
+    /// one is ignored).
+    Duplicate {
+        first: u32,
+    },
 }
 
 impl RowIndex {
@@ -165,7 +243,7 @@ impl RowIndex {
             bail!("run id {id} is outside this sweep's runs 0..{total}");
         };
         if loc.len != 0 {
-            return Ok(Added::Duplicate);
+            return Ok(Added::Duplicate { first: loc.source });
         }
         *loc = Loc {
             offset,
@@ -188,16 +266,20 @@ impl RowIndex {
         self.found
     }
 
-    /// Indexes every row of `path` as `source`; returns the duplicates met.
-    pub fn scan_file(&mut self, path: &Path, header: &[u8], source: u32) -> Result<Vec<u64>> {
+    /// Indexes every row of `path` as `source`; returns the duplicates met,
+    /// each with the source of its first row.
+    pub fn scan_file(&mut self, path: &Path, header: &[u8], source: u32) -> Result<Vec<Duplicate>> {
         let mut duplicates = Vec::new();
         scan(path, header, |id, offset, len| {
-            if self.add(id, source, offset, len)? == Added::Duplicate {
-                duplicates.push(id);
+            if let Added::Duplicate { first } = self.add(id, source, offset, len)? {
+                duplicates.push(Duplicate {
+                    id,
+                    first,
+                    again: source,
+                });
             }
             Ok(())
-        })
-        .with_context(|| format!("while reading {}", path.display()))?;
+        })?;
         Ok(duplicates)
     }
 }

@@ -2,7 +2,11 @@
 //! one sweep output whose `runs.csv` and `points.csv` are byte-identical to
 //! the unsharded sweep's. Checks first that every input is the same sweep
 //! (same engine version, scenario hash and sweep definition), and that
-//! every run id appears exactly once, naming the missing or duplicated ids.
+//! every run id appears exactly once, naming the missing or duplicated ids
+//! (and the inputs holding each duplicate) and any damaged row by file and
+//! line. The merged files are written into a staging sibling of `--out`
+//! renamed into place at the end (`crate::staging`), so a failed merge
+//! leaves no new file and a failed `--force` merge the previous output.
 //! Works from the directories alone: the scenario need not be at hand.
 //! Draws the merged sweep's dashboard unless asked not to.
 
@@ -11,13 +15,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use super::exec::{final_files, finish, remove_sweep_files, write_sweep_dashboard};
-use super::journal::RowIndex;
+use super::exec::{final_files, finish, write_sweep_dashboard, SWEEP_FILES};
+use super::journal::{Duplicate, RowIndex};
 use super::manifest::{
     ranges, ranges_text, Manifest, MANIFEST, RESOLVED, RUNS, RUNS_JOURNAL, SERIES_DIR, TIMINGS,
     TIMINGS_JOURNAL,
 };
 use super::plan::csv_line;
+use crate::staging::StagedDir;
 
 /// What a merge did.
 #[derive(Debug, Clone)]
@@ -129,13 +134,7 @@ fn merge_files(inputs: &[PathBuf], out: &Path, force: bool) -> Result<MergeOutco
         }
     }
     if !duplicates.is_empty() {
-        duplicates.sort_unstable();
-        duplicates.dedup();
-        let text = ranges_text(&ranges(duplicates.iter().copied(), |_| true), 20);
-        bail!(
-            "{} run(s) appear in more than one input (the same shard given twice?): run ids {text}",
-            duplicates.len()
-        );
+        bail!("{}", duplicates_message(duplicates, &sources));
     }
     if index.found() != total {
         let missing = ranges(0..total, |id| !index.contains(id));
@@ -160,22 +159,8 @@ fn merge_files(inputs: &[PathBuf], out: &Path, force: bool) -> Result<MergeOutco
     }
     drop(index);
 
-    if out.exists()
-        && fs::read_dir(out)
-            .with_context(|| format!("cannot read {}", out.display()))?
-            .next()
-            .is_some()
-    {
-        if force {
-            remove_sweep_files(out)?;
-        } else {
-            bail!(
-                "output directory {} is not empty; pass --force to overwrite its sweep files, or --out another directory",
-                out.display()
-            );
-        }
-    }
-    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let staged = StagedDir::create(out, force)?;
+    let staging = staged.path();
     let keep_series = manifests.iter().all(|m| m.keep_series);
     let mut merged = first.clone();
     merged.shard = None;
@@ -191,20 +176,63 @@ fn merge_files(inputs: &[PathBuf], out: &Path, force: bool) -> Result<MergeOutco
     merged.merged_from = dirs.iter().map(|d| d.display().to_string()).collect();
     merged.files = final_files(true, keep_series);
     let resolved = dirs[0].join(RESOLVED);
-    fs::copy(&resolved, out.join(RESOLVED))
-        .with_context(|| format!("cannot copy {} into {}", resolved.display(), out.display()))?;
-    finish(out, &merged, &sources, &timings)?;
+    fs::copy(&resolved, staging.join(RESOLVED)).with_context(|| {
+        format!(
+            "cannot copy {} into {}",
+            resolved.display(),
+            staging.display()
+        )
+    })?;
+    finish(staging, &merged, &sources, &timings)?;
     if keep_series {
         for dir in &dirs {
-            copy_series(&dir.join(SERIES_DIR), &out.join(SERIES_DIR))?;
+            copy_series(&dir.join(SERIES_DIR), &staging.join(SERIES_DIR))?;
         }
     }
-    merged.write(out)?;
+    merged.write(staging)?;
+    // A previous sweep's files that this merge did not write (a journal,
+    // series, a dashboard) would contradict it: they are not kept.
+    let mut replaced: Vec<&str> = SWEEP_FILES.to_vec();
+    replaced.push(SERIES_DIR);
+    staged.commit_discarding(&replaced)?;
     Ok(MergeOutcome {
         inputs: dirs,
         runs: total,
         points: merged.points,
     })
+}
+
+/// The error of runs found in two inputs: each pair of inputs with the run
+/// ids both hold (at most 20 ids per pair, 5 pairs).
+fn duplicates_message(mut duplicates: Vec<Duplicate>, sources: &[PathBuf]) -> String {
+    duplicates.sort_unstable();
+    let count = duplicates.len();
+    let name = |i: u32| {
+        sources
+            .get(i as usize)
+            .map_or_else(|| "?".to_string(), |p| p.display().to_string())
+    };
+    let mut pairs = Vec::new();
+    for group in duplicates.chunk_by(|a, b| (a.first, a.again) == (b.first, b.again)) {
+        let ids: Vec<String> = group.iter().take(20).map(|d| d.id.to_string()).collect();
+        let more = if group.len() > 20 {
+            format!(", ... ({} in all)", group.len())
+        } else {
+            String::new()
+        };
+        pairs.push(format!(
+            "run ids {}{more} are in both {} and {}",
+            ids.join(", "),
+            name(group[0].first),
+            name(group[0].again)
+        ));
+    }
+    let shown = pairs.len().min(5);
+    let rest = if pairs.len() > shown { "; ..." } else { "" };
+    format!(
+        "{count} run(s) appear in more than one input (the same shard given twice?): {}{rest}",
+        pairs[..shown].join("; ")
+    )
 }
 
 /// Copies `from/<run_id>/epochs.csv` into `to/` (hard links when possible).

@@ -8,9 +8,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
+use mirage_analysis::schema;
+use mirage_sim::memory::{self, MemoryLimit};
 use mirage_sim::reward::SchemeRegistry;
 use mirage_sim::scenario::{
-    apply_override, check_schema, parse_scenario_with_files, render, scenario_from_table_with_files,
+    apply_override, check_schema, parse_scenario_within, render, scenario_from_table_with_files,
 };
 use mirage_sim::{parse_scenario, Override, Scenario};
 use rayon::prelude::*;
@@ -50,11 +52,28 @@ pub struct Plan {
     files: CsvFiles,
 }
 
+/// Bytes a sweep keeps per run while it runs or finishes: a done flag and
+/// the run's row location (16 bytes), with room for the merge's index.
+pub const BYTES_PER_RUN: u64 = 40;
+
 impl Plan {
     /// Reads `path` (a scenario with a `[sweep]` table, or a sweep file
     /// whose `scenario` key names one), applies the overrides to the base
-    /// scenario, and parses the sweep.
+    /// scenario, and parses the sweep. The base scenario's estimated memory
+    /// is checked against the machine's default limit before its genesis.
     pub fn load(path: &Path, seed: Option<u64>, sets: &[String]) -> Result<Self> {
+        let limit = crate::memory_limit::default_limit();
+        Self::load_limited(path, seed, sets, limit.as_ref())
+    }
+
+    /// `load`, checking the base scenario against `memory_limit` (None: no
+    /// check; the points are checked by [`Plan::check_memory`]).
+    pub fn load_limited(
+        path: &Path,
+        seed: Option<u64>,
+        sets: &[String],
+        memory_limit: Option<&MemoryLimit>,
+    ) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         // The file that holds the [sweep] table, for located errors.
@@ -121,12 +140,13 @@ impl Plan {
             });
         }
         let files = CsvFiles::beside(&scenario_file);
-        let loaded = parse_scenario_with_files(
+        let loaded = parse_scenario_within(
             &scenario_text,
             &scenario_file.display().to_string(),
             &overrides,
             SchemeRegistry::builtin_ref(),
             &files,
+            memory_limit,
         )?;
         let mut table = loaded.table;
         // Sweeps are not recursive: no run sees the [sweep] table.
@@ -229,6 +249,10 @@ impl Plan {
                 text: format!("{}={}", axis.path, cell(value)),
             };
             apply_override(&mut table, &ov).map_err(|e| format!("axis `{}`: {e}", axis.path))?;
+            if matches!(&axis.kind, AxisKind::Range(r) if r.others_proportional) {
+                rescale_other_shares(&mut table, &axis.path, value)
+                    .map_err(|e| format!("axis `{}`: {e}", axis.path))?;
+            }
         }
         Ok(table)
     }
@@ -289,6 +313,59 @@ impl Plan {
         Ok(())
     }
 
+    /// Refuses a sweep whose `threads` concurrent runs would need more
+    /// memory than `limit`: the largest estimate over the points
+    /// (`mirage_sim::memory`) times the threads. Points that do not load
+    /// are left to `validate`.
+    pub fn check_memory(&self, limit: &MemoryLimit, threads: usize) -> Result<()> {
+        let registry = SchemeRegistry::builtin_ref();
+        let largest = (0..self.points())
+            .into_par_iter()
+            .filter_map(|point| {
+                let values = self.point_values(point);
+                let scenario = self.point_scenario(&values).ok()?;
+                Some((memory::estimate(&scenario, registry).bytes, point))
+            })
+            .max_by_key(|&(bytes, point)| (bytes, std::cmp::Reverse(point)));
+        // The sweep's own books: whether each run is done and where its
+        // row is (`journal::RowIndex`), for every run of the sweep.
+        let books = self.runs().saturating_mul(BYTES_PER_RUN);
+        if books > limit.bytes {
+            bail!(
+                "{}: a sweep of {} runs needs an estimated {} of memory for its books alone ({BYTES_PER_RUN} bytes per run), more than the limit of {} ({}): fewer points or replications, or raise --max-memory",
+                self.source.display(),
+                self.runs(),
+                memory::format_bytes(books),
+                memory::format_bytes(limit.bytes),
+                limit.source
+            );
+        }
+        let Some((each, point)) = largest else {
+            return Ok(());
+        };
+        let each = each.saturating_add(books);
+        let threads_u64 = threads.max(1) as u64;
+        if each.saturating_mul(threads_u64) <= limit.bytes {
+            return Ok(());
+        }
+        let fitting = limit.bytes / each.max(1);
+        let fix = if fitting >= 1 {
+            format!("lower --jobs to {fitting}, or raise --max-memory")
+        } else {
+            "one run alone does not fit: shrink the populations, or raise --max-memory".into()
+        };
+        let values = self.point_values(point);
+        bail!(
+            "{}: a run of point {point} ({}) needs an estimated {} of memory; {threads} run(s) at once need {}, more than the limit of {} ({}): {fix}",
+            self.source.display(),
+            self.describe(&values),
+            memory::format_bytes(each),
+            memory::format_bytes(each.saturating_mul(threads_u64)),
+            memory::format_bytes(limit.bytes),
+            limit.source
+        )
+    }
+
     /// sha256 of the resolved base scenario.
     pub fn scenario_sha256(&self) -> String {
         hex(&Sha256::digest(self.resolved.as_bytes()))
@@ -319,6 +396,7 @@ impl Plan {
             .collect();
         h.extend(self.axis_names());
         h.extend(self.def.metric_names());
+        h.push(schema::runs::WARNINGS.name.to_string());
         h
     }
 
@@ -335,7 +413,7 @@ impl Plan {
         summary: &RunSummary<'_>,
     ) -> Vec<String> {
         let metrics = self.def.metric_names();
-        let mut row = Vec::with_capacity(4 + values.len() + metrics.len());
+        let mut row = Vec::with_capacity(5 + values.len() + metrics.len());
         row.extend([
             spec.run_id.to_string(),
             spec.point.to_string(),
@@ -344,6 +422,7 @@ impl Plan {
         ]);
         row.extend(values.iter().map(cell));
         row.extend(metrics.iter().map(|m| summary::cell(m, summary)));
+        row.push(summary.warnings.join(";"));
         row
     }
 }
@@ -384,4 +463,80 @@ where
         .from_writer(Vec::with_capacity(256));
     w.write_record(cells)?;
     w.into_inner().map_err(|e| anyhow!("{}", e.error()))
+}
+
+/// `others = "proportional"`: with pool p's share set to x, every other
+/// `[reward.<q>]` table's share s_q becomes s_q · (1 − x) / Σ_{r≠p} s_r (the
+/// base scenario's shares), so their ratios are kept and all shares still
+/// add up to 1.
+fn rescale_other_shares(table: &mut toml::Table, path: &str, value: &Value) -> Result<(), String> {
+    let pool = path.split('.').nth(1).unwrap_or_default();
+    let x = match value {
+        Value::Float(f) => *f,
+        Value::Integer(i) => *i as f64,
+        other => return Err(format!("a share is a number, not {other}")),
+    };
+    let Some(Value::Table(reward)) = table.get_mut("reward") else {
+        return Err("others = \"proportional\" needs [reward.*] pools to rescale".into());
+    };
+    let share_of = |t: &Value| match t.get("share") {
+        Some(Value::Float(f)) => Some(*f),
+        Some(Value::Integer(i)) => Some(*i as f64),
+        _ => None,
+    };
+    let others: f64 = reward
+        .iter()
+        .filter(|(name, _)| name.as_str() != pool)
+        .filter_map(|(_, t)| share_of(t))
+        .sum();
+    if others.is_nan() || others <= 0.0 {
+        return Err(format!(
+            "others = \"proportional\" rescales the other pools' shares, and no pool but \
+             `{pool}` has a share above 0"
+        ));
+    }
+    let factor = (1.0 - x) / others;
+    for (name, t) in reward.iter_mut() {
+        if name.as_str() == pool {
+            continue;
+        }
+        if let (Some(s), Value::Table(t)) = (share_of(t), t) {
+            t.insert("share".into(), Value::Float(s * factor));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rescaled_share_keeps_the_others_ratios_and_the_sum_at_one() {
+        let mut table: toml::Table = "[reward.compute]\nshare = 0.6\n[reward.data]\nshare = 0.25\n\
+             [reward.validation]\nshare = 0.15\n"
+            .parse()
+            .expect("toml");
+        table["reward"]["data"]
+            .as_table_mut()
+            .expect("table")
+            .insert("share".into(), Value::Float(0.4));
+        rescale_other_shares(&mut table, "reward.data.share", &Value::Float(0.4))
+            .expect("rescaled");
+        let share = |pool: &str| table["reward"][pool]["share"].as_float().expect("float");
+        assert!((share("compute") - 0.48).abs() < 1e-12, "0.6 · 0.6 / 0.75");
+        assert!(
+            (share("validation") - 0.12).abs() < 1e-12,
+            "0.15 · 0.6 / 0.75"
+        );
+        assert_eq!(share("data"), 0.4);
+        let sum = share("compute") + share("data") + share("validation");
+        assert!((sum - 1.0).abs() < 1e-12, "{sum}");
+        assert!((share("compute") / share("validation") - 4.0).abs() < 1e-12);
+
+        let mut alone: toml::Table = "[reward.data]\nshare = 1\n".parse().expect("toml");
+        let err = rescale_other_shares(&mut alone, "reward.data.share", &Value::Float(0.5))
+            .expect_err("nothing to rescale");
+        assert!(err.contains("no pool but `data`"), "{err}");
+    }
 }

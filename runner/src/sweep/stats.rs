@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use mirage_analysis::schema;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::output::AtomicFile;
@@ -37,8 +38,8 @@ pub fn mean_ci(
 }
 
 /// Reads the sorted `runs_csv` (with `axes` axis columns after the four
-/// id columns, then the metrics) and writes `target`, whose columns are
-/// `header`.
+/// id columns, then the metrics, then the `warnings` column, which is not
+/// a metric) and writes `target`, whose columns are `header`.
 pub fn write_points(
     runs_csv: &Path,
     target: &Path,
@@ -51,10 +52,11 @@ pub fn write_points(
         .from_path(runs_csv)
         .with_context(|| format!("cannot read {}", runs_csv.display()))?;
     let metrics_at = 4 + axes;
-    let columns = reader
+    let headers = reader
         .headers()
-        .with_context(|| format!("cannot read {}", runs_csv.display()))?
-        .len();
+        .with_context(|| format!("cannot read {}", runs_csv.display()))?;
+    let warnings_last = headers.iter().next_back() == Some(schema::runs::WARNINGS.name);
+    let columns = headers.len() - usize::from(warnings_last);
     if columns < metrics_at {
         bail!("{}: too few columns for a sweep's runs", runs_csv.display());
     }

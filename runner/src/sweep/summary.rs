@@ -22,16 +22,23 @@ pub struct RunSummary<'a> {
     pub decimals: u32,
     /// The fairness report as JSON (numbers looked up by dotted path).
     pub fairness: serde_json::Value,
+    /// The kinds of the run's health warnings, in the order first met
+    /// (`runs.csv`'s `warnings` column).
+    pub warnings: Vec<&'static str>,
 }
 
 impl<'a> RunSummary<'a> {
     /// The summary of a finished run. The fairness figures come from the
     /// run's fairness report, so they equal `mirage run`'s `fairness.json`.
+    /// With `[governance]`, the report's `governance` section is included.
     pub fn of(sim: &Simulation, last: &'a EpochRecord) -> Self {
+        let report = fairness_of(sim);
         Self {
             last,
             decimals: sim.decimals(),
-            fairness: fairness_json(&fairness_of(sim)),
+            fairness: crate::governance_output::fairness_json(&report, sim)
+                .unwrap_or_else(|_| fairness_json(&report)),
+            warnings: sim.warnings().iter().map(|w| w.kind).collect(),
         }
     }
 }
@@ -97,12 +104,11 @@ pub fn cell(name: &str, s: &RunSummary<'_>) -> String {
 pub fn known_names() -> Vec<String> {
     let roles: Vec<String> = Role::ALL.iter().map(|r| r.as_str().to_string()).collect();
     let mut out = names();
-    out.extend(schema::epochs::TABLE.header(&|p| {
-        if p == "role" {
-            roles.clone()
-        } else {
-            Vec::new()
-        }
+    out.extend(schema::epochs::TABLE.header(&|p| match p {
+        "role" => roles.clone(),
+        // Columns of a scenario section (empty in a run without it).
+        "governance" => vec![String::new()],
+        _ => Vec::new(),
     }));
     for path in schema::fairness_paths() {
         if path.contains("{role}") {
@@ -210,6 +216,7 @@ mod tests {
                 "rewards": { "all": { "nakamoto_50": 2, "top_10pct_share": 0.000001 } },
                 "rewards_vs_contribution": { "all": null },
             }),
+            warnings: vec!["fee_at_cap"],
         };
         let cells: Vec<String> = names().iter().map(|m| cell(m, &s)).collect();
         assert_eq!(cells, ["0.5", "", "", "2", "", "0.25", "3", "1.500000"]);
@@ -230,6 +237,12 @@ mod tests {
             "who_benefits.treasury.share_of_end_tokens",
             "who_benefits_by_population.gpu_farms.net_gain_quote",
             "gini_net_gain",
+            "voting_power_gini",
+            "delegated_share",
+            "governance.rubber_stamp_rate",
+            "governance.value_moved_to_team_quote",
+            "governance.pass_rate_by_proposer_role.investor",
+            "governance.value_moved.holder.grants_quote",
         ];
         assert_eq!(check(&ok.map(String::from)), Ok(()));
         let (i, msg) = check(&["price".into(), "gini_welth".into()]).expect_err("unknown");

@@ -7,11 +7,12 @@ use rand::Rng;
 
 use super::{draw, Agents, AttrKind, Attribute, Attributes, Role, RoleBehaviour, Spawned};
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
+use crate::distribution::DistSpec;
 use crate::error::SimError;
 use crate::event::Event;
-use crate::reward::PoolKind;
 use crate::rng::SimRng;
-use crate::scenario::DistSpec;
+use crate::roles::PoolKind;
+use crate::verification::Regime;
 use crate::world::World;
 
 /// The role's event kinds.
@@ -23,6 +24,7 @@ pub struct Params {
     capacity: Option<DistSpec>,
     cost_per_task: Option<DistSpec>,
     honesty: Option<DistSpec>,
+    markup: Option<DistSpec>,
 }
 
 /// Columns of compute providers, indexed by their row.
@@ -35,6 +37,9 @@ pub struct ComputeProviders {
     pub cost_per_task: Vec<u64>,
     /// Chance of returning a correct result.
     pub honesty: Vec<f64>,
+    /// Markup over cost of its bids in task auctions (`fees.policy =
+    /// "auction"`): bid = cost_per_task · (1 + markup).
+    pub markup: Vec<f64>,
     /// Tasks taken this epoch.
     pub used: Vec<u32>,
     /// Capacity of the providers active this epoch (including joiners),
@@ -59,13 +64,18 @@ impl RoleBehaviour for ComputeProviders {
         },
         Attribute {
             name: "cost_per_task",
-            kind: AttrKind::NonNegative,
+            kind: AttrKind::Cost,
             doc: "operating cost per task, quote units (default 0)",
         },
         Attribute {
             name: "honesty",
             kind: AttrKind::Probability,
             doc: "chance a result is correct (default 1)",
+        },
+        Attribute {
+            name: "markup",
+            kind: AttrKind::NonNegative,
+            doc: "bid = cost_per_task × (1 + markup) in task auctions (default 0)",
         },
     ];
     const POOL: Option<PoolKind> = Some(PoolKind::Compute);
@@ -77,6 +87,7 @@ impl RoleBehaviour for ComputeProviders {
             capacity: attributes.dist("capacity"),
             cost_per_task: attributes.dist("cost_per_task"),
             honesty: attributes.dist("honesty"),
+            markup: attributes.dist("markup"),
         }
     }
 
@@ -86,18 +97,20 @@ impl RoleBehaviour for ComputeProviders {
         let capacity = draw(rng, params.capacity.as_ref(), 100.0, AttrKind::NonNegative);
         self.capacity
             .push(capacity.round().min(f64::from(u32::MAX)) as u32);
-        let cost = draw(
-            rng,
-            params.cost_per_task.as_ref(),
-            0.0,
-            AttrKind::NonNegative,
-        );
+        let cost = draw(rng, params.cost_per_task.as_ref(), 0.0, AttrKind::Cost);
         self.cost_per_task.push(to_base_units(cost, QUOTE_DECIMALS));
         self.honesty.push(draw(
             rng,
             params.honesty.as_ref(),
             1.0,
             AttrKind::Probability,
+        ));
+        // Drawn only when set (`draw`), so older scenarios keep their draws.
+        self.markup.push(draw(
+            rng,
+            params.markup.as_ref(),
+            0.0,
+            AttrKind::NonNegative,
         ));
         self.used.push(0);
         self.capacity_epoch += u64::from(self.capacity[row as usize]);
@@ -108,8 +121,10 @@ impl RoleBehaviour for ComputeProviders {
     }
 
     /// A task is done: its result is correct with the provider's honesty;
-    /// the provider bears its cost; a share of results goes to validation,
-    /// the rest is accepted unchecked.
+    /// the provider bears its cost; under `sampled` verification a share
+    /// of results goes to validation, the rest is accepted unchecked;
+    /// under `none` every result is accepted. (Other regimes complete
+    /// tasks through the engine's `Event::Result`.)
     #[inline]
     fn on_event(
         &mut self,
@@ -125,15 +140,25 @@ impl RoleBehaviour for ComputeProviders {
         }
         let correct = self.result_is_correct(row, &mut world.rng);
         world.counters.tasks_completed += 1;
-        world.agents.cost_epoch[provider as usize] += self.cost_per_task[row as usize];
-        if world.rules.sample_rate > 0.0 && world.rng.random::<f64>() < world.rules.sample_rate {
+        // Saturating: bounded costs per event reach u64::MAX only beyond
+        // 1e13 quote of costs per agent and epoch.
+        let cost = &mut world.agents.cost_epoch[provider as usize];
+        *cost = cost.saturating_add(self.cost_per_task[row as usize]);
+        let sampled = world.rules.regime == Regime::Sampled;
+        if sampled
+            && world.rules.sample_rate > 0.0
+            && world.rng.random::<f64>() < world.rules.sample_rate
+        {
             world.queue.push(
                 tick + world.rules.validation_delay,
                 Event::Validation { provider, correct },
             );
         } else {
-            // Unchecked results are accepted (optimistic verification).
+            // Unchecked results are accepted as reported (also every
+            // result under `verification.regime = "none"`).
             world.agents.add_contribution(provider, 1);
+            world.counters.results_accepted += 1;
+            world.counters.wrong_accepted += u64::from(!correct);
         }
         Ok(())
     }
@@ -172,7 +197,7 @@ impl ComputeProviders {
 
     /// Allocates one task to a uniformly random active provider with spare
     /// capacity; returns its row, or `None` when every provider is busy.
-    #[inline]
+    #[inline(always)]
     pub fn allocate_random<R: Rng + ?Sized>(
         &mut self,
         agents: &Agents,

@@ -9,11 +9,11 @@ use rand::Rng;
 
 use super::{draw, Agents, AttrKind, Attribute, Attributes, Role, RoleBehaviour, Spawned};
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
+use crate::distribution::DistSpec;
 use crate::error::SimError;
-use crate::reward::PoolKind;
 use crate::rng::SimRng;
+use crate::roles::PoolKind;
 use crate::sampling::AliasTable;
-use crate::scenario::DistSpec;
 use crate::world::{exp_delay, World};
 
 /// The role's event kinds.
@@ -59,12 +59,12 @@ impl RoleBehaviour for DataProviders {
         },
         Attribute {
             name: "submission_rate",
-            kind: AttrKind::NonNegative,
+            kind: AttrKind::Rate,
             doc: "mean submissions per epoch (default 1)",
         },
         Attribute {
             name: "cost_per_submission",
-            kind: AttrKind::NonNegative,
+            kind: AttrKind::Cost,
             doc: "cost of one submission, quote units (default 0)",
         },
     ];
@@ -93,13 +93,13 @@ impl RoleBehaviour for DataProviders {
             rng,
             params.submission_rate.as_ref(),
             1.0,
-            AttrKind::NonNegative,
+            AttrKind::Rate,
         ));
         let cost = draw(
             rng,
             params.cost_per_submission.as_ref(),
             0.0,
-            AttrKind::NonNegative,
+            AttrKind::Cost,
         );
         self.cost_per_submission
             .push(to_base_units(cost, QUOTE_DECIMALS));
@@ -134,7 +134,10 @@ impl RoleBehaviour for DataProviders {
         } else {
             world.agents.failures_epoch[provider as usize] += 1;
         }
-        world.agents.cost_epoch[provider as usize] += self.cost_per_submission[row as usize];
+        // Saturating: bounded costs per event reach u64::MAX only beyond
+        // 1e13 quote of costs per agent and epoch.
+        let cost = &mut world.agents.cost_epoch[provider as usize];
+        *cost = cost.saturating_add(self.cost_per_submission[row as usize]);
         let rate = self.submission_rate[row as usize];
         if let Some(delay) = world.poisson_delay(rate) {
             world.schedule_role_event(tick, delay, Role::DataProvider, SUBMISSION, provider, row);

@@ -3,10 +3,10 @@
 //! epoch while the price is at or above a floor).
 
 use super::{draw, draw_amount, AttrKind, Attribute, Attributes, RoleBehaviour, Spawned};
+use crate::distribution::DistSpec;
 use crate::error::SimError;
 use crate::ledger::Account;
 use crate::rng::SimRng;
-use crate::scenario::DistSpec;
 use crate::world::World;
 
 /// An investor population's attributes.

@@ -3,8 +3,9 @@
 //! genesis, the processes it starts, the events it handles, its epoch-start
 //! process, whether it bears operating costs, and the pool its work counts
 //! toward), the attribute declarations and the parsed attribute table of a
-//! population. The registry of roles (the `roles!` list in `agents/mod.rs`)
-//! turns these into the `Role` enum and statically dispatched calls, so no
+//! population. The registry of roles (the `role_registry!` list in
+//! `crate::roles`, which defines the `Role` enum, expanded by `roles!` in
+//! `agents/mod.rs`) turns these into statically dispatched calls, so no
 //! trait object is called per event.
 
 use std::collections::BTreeMap;
@@ -16,10 +17,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::Agents;
+use crate::distribution::{DistSpec, EmpiricalData};
 use crate::error::SimError;
-use crate::reward::PoolKind;
 use crate::rng::SimRng;
-use crate::scenario::{DistSpec, EmpiricalData};
+use crate::roles::PoolKind;
 use crate::world::World;
 
 /// What kind of value an attribute takes.
@@ -28,6 +29,16 @@ pub enum AttrKind {
     /// A distribution (or number) of values >= 0 (amounts, rates); a
     /// distribution that can draw below zero (e.g. `normal`) is rejected.
     NonNegative,
+    /// A rate of events per agent per epoch: a distribution (or number) of
+    /// values >= 0 with a finite mean, at most [`MAX_EVENTS_PER_TICK`] ×
+    /// `ticks_per_epoch` (a bounded distribution's whole range, an
+    /// unbounded one's mean; checked by the loader, which knows the ticks;
+    /// a rare draw above is capped at it when delays are drawn). Without the
+    /// bound a huge rate gives zero-tick delays and a tick that never ends.
+    Rate,
+    /// A cost in quote units per event (task, submission): as `Rate`, >= 0
+    /// and bounded by [`MAX_COST_PER_EVENT`].
+    Cost,
     /// A distribution (or number) in [0, 1]; a distribution that can draw
     /// outside (`normal`, `lognormal`, `pareto`, a wider `uniform`) is
     /// rejected, as a constant outside is.
@@ -43,8 +54,55 @@ pub enum AttrKind {
 impl AttrKind {
     /// Whether the attribute is drawn per agent from a distribution.
     pub fn is_distribution(self) -> bool {
-        matches!(self, Self::NonNegative | Self::Probability)
+        matches!(
+            self,
+            Self::NonNegative | Self::Rate | Self::Cost | Self::Probability
+        )
     }
+
+    /// The bound of a bounded kind, and what its values are.
+    pub fn bound(self) -> Option<(f64, &'static str)> {
+        match self {
+            Self::Cost => Some((MAX_COST_PER_EVENT, "a cost in quote per event")),
+            _ => None,
+        }
+    }
+}
+
+/// The largest cost a [`AttrKind::Cost`] attribute takes, in quote units
+/// per event (so an agent's costs of an epoch stay far inside the quote
+/// ledger's integers).
+pub const MAX_COST_PER_EVENT: f64 = 1e6;
+
+pub use crate::world::MAX_EVENTS_PER_TICK;
+
+/// Checks a rate attribute against its bound for `ticks_per_epoch`.
+pub fn check_rate(name: &str, dist: &DistSpec, ticks_per_epoch: u64) -> Result<(), String> {
+    let max = MAX_EVENTS_PER_TICK * ticks_per_epoch as f64;
+    let (lo, hi) = dist.support();
+    let (value, what) = if hi.is_finite() {
+        (
+            hi,
+            if lo == hi {
+                "it is"
+            } else {
+                "its values range up to"
+            },
+        )
+    } else {
+        (dist.mean(), "its distribution's mean is")
+    };
+    if value <= max {
+        return Ok(());
+    }
+    let shown = if value.abs() >= 1e6 {
+        format!("{value:e}")
+    } else {
+        value.to_string()
+    };
+    Err(format!(
+        "`{name}` is a rate of events per epoch, at most {MAX_EVENTS_PER_TICK} per tick ({MAX_EVENTS_PER_TICK} × ticks_per_epoch = {max}), but {what} {shown}: lower it or raise ticks_per_epoch"
+    ))
 }
 
 /// One attribute a role reads from its population tables.
@@ -153,7 +211,7 @@ fn check_value(
 ) -> Result<(), String> {
     let v = value.get_ref();
     match kind {
-        AttrKind::NonNegative | AttrKind::Probability => {
+        AttrKind::NonNegative | AttrKind::Rate | AttrKind::Cost | AttrKind::Probability => {
             let dist = DistSpec::deserialize(v.clone())
                 .map_err(|e| e.message().to_string())?
                 .with_data(data.cloned());
@@ -195,6 +253,29 @@ pub fn check_dist_range(name: &str, kind: AttrKind, dist: &DistSpec) -> Result<(
         AttrKind::Probability => lo >= 0.0 && hi <= 1.0,
         _ => lo >= 0.0,
     };
+    if let (true, Some((max, what))) = (fits, kind.bound()) {
+        if hi.is_finite() {
+            if hi > max {
+                return Err(format!(
+                    "`{name}` is {what}, at most {max:e}, but {} up to {hi}",
+                    if lo == hi {
+                        "it is"
+                    } else {
+                        "its values range"
+                    }
+                ));
+            }
+        } else {
+            let mean = dist.mean();
+            // A NaN mean is refused too.
+            if mean.is_nan() || mean > max {
+                return Err(format!(
+                    "`{name}` is {what}, at most {max:e}, but its distribution's mean is {mean} (draws above {max:e} are capped; the mean must be below)"
+                ));
+            }
+        }
+        return Ok(());
+    }
     if fits {
         return Ok(());
     }
@@ -231,7 +312,8 @@ pub struct Spawned {
     pub unvested: u64,
 }
 
-/// A role: one file under `agents/`, one line in the `roles!` registry.
+/// A role: one file under `agents/`, one line in the `role_registry!` list
+/// (`sim/src/roles.rs`).
 /// Dispatch is static: the registry generates the `Role` enum and one
 /// `match` per call, so the engine never calls a trait object per event.
 pub trait RoleBehaviour: std::fmt::Debug + Clone + Default {

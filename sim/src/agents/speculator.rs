@@ -7,9 +7,9 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{draw, AttrKind, Attribute, Attributes, Role, RoleBehaviour, Spawned};
+use crate::distribution::DistSpec;
 use crate::error::SimError;
 use crate::rng::SimRng;
-use crate::scenario::DistSpec;
 use crate::world::{exp_delay, World};
 
 /// The role's event kinds.
@@ -76,7 +76,7 @@ impl RoleBehaviour for Speculators {
         },
         Attribute {
             name: "trades_per_epoch",
-            kind: AttrKind::NonNegative,
+            kind: AttrKind::Rate,
             doc: "mean trades per epoch (default 1)",
         },
     ];
@@ -109,7 +109,7 @@ impl RoleBehaviour for Speculators {
             rng,
             params.trades_per_epoch.as_ref(),
             1.0,
-            AttrKind::NonNegative,
+            AttrKind::Rate,
         ));
         Spawned { row, unvested: 0 }
     }

@@ -5,10 +5,10 @@
 use rand::Rng;
 
 use super::{draw, Agents, AttrKind, Attribute, Attributes, RoleBehaviour, Spawned};
+use crate::distribution::DistSpec;
 use crate::ledger::{Account, Ledger};
-use crate::reward::PoolKind;
 use crate::rng::SimRng;
-use crate::scenario::DistSpec;
+use crate::roles::PoolKind;
 
 /// A validator population's attributes.
 #[derive(Debug, Clone)]

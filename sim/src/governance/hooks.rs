@@ -15,10 +15,16 @@ impl Simulation {
         let Some(config) = &scenario.governance else {
             return;
         };
+        // Each population's number of operators (its identities' owners).
+        let operators = self
+            .populations
+            .iter()
+            .map(|p| p.operators.as_ref().map_or(1, |o| o.get_ref().count()))
+            .collect();
         let mut g = Box::new(Governance::new(
             config,
             seed,
-            &self.populations,
+            operators,
             &self.population_names,
             self.world.rules.ticks_per_epoch,
             self.world.rules.decimals,
@@ -207,6 +213,7 @@ impl Simulation {
         record.voting_power_gini = figures.gini;
         record.voting_power_nakamoto = figures.nakamoto;
         record.delegated_share = figures.delegated_share;
+        record.governed = true;
         self.governance = Some(g);
     }
 }

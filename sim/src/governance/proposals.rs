@@ -12,7 +12,6 @@ use crate::amount::to_base_units;
 use crate::ledger::Ledger;
 use crate::reward::PoolKind;
 use crate::rng::{stream, SimRng, Stream};
-use crate::scenario::PopulationSpec;
 use crate::world::exp_delay;
 use mirage_analysis::concentration::{gini_sorted, nakamoto_sorted};
 use mirage_analysis::conviction::Settings;
@@ -116,10 +115,13 @@ pub struct PowerFigures {
 }
 
 impl Governance {
+    /// The governance state of a run. `operators[p]` is the number of
+    /// operators of population `p` (identity j belongs to operator j mod
+    /// it); `population_names` are the populations' display names.
     pub fn new(
         config: &GovernanceConfig,
         seed: u64,
-        populations: &[PopulationSpec],
+        operators: Vec<u32>,
         population_names: &[String],
         ticks_per_epoch: u64,
         decimals: u32,
@@ -148,10 +150,7 @@ impl Governance {
         Self {
             config: config.clone(),
             rng: stream(seed, Stream::Governance),
-            operators: populations
-                .iter()
-                .map(|p| p.operators.map_or(1, |n| n.get()))
-                .collect(),
+            operators,
             book: PowerBook::default(),
             owner: Vec::new(),
             ticks_per_epoch,

@@ -27,36 +27,8 @@ use std::sync::{Arc, OnceLock};
 use crate::agents::{Agents, ComputeProviders, DataProviders, Role, Validators};
 use crate::ledger::Ledger;
 use crate::rng::SimRng;
+pub use crate::roles::PoolKind;
 pub use reputation::ReputationParams;
-
-/// The reward pools, one per contributing role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PoolKind {
-    Compute,
-    Data,
-    Validation,
-}
-
-impl PoolKind {
-    pub const ALL: [PoolKind; 3] = [PoolKind::Compute, PoolKind::Data, PoolKind::Validation];
-
-    /// The role whose active agents are the pool's members.
-    pub fn role(self) -> Role {
-        match self {
-            PoolKind::Compute => Role::ComputeProvider,
-            PoolKind::Data => Role::DataProvider,
-            PoolKind::Validation => Role::Validator,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PoolKind::Compute => "compute",
-            PoolKind::Data => "data",
-            PoolKind::Validation => "validation",
-        }
-    }
-}
 
 /// What a scheme may look at when dividing a pool.
 #[derive(Debug)]
@@ -299,6 +271,12 @@ pub trait SchemeFactory: Debug + Send + Sync {
     /// scenario file, one without at the table's (or the `scheme` key's).
     fn check(&self, _params: &SchemeParams<'_>, _ctx: &SchemeCheck<'_>) -> Result<(), ParamError> {
         Ok(())
+    }
+
+    /// The scheme's own working memory in bytes at its peak (default 0),
+    /// for the memory estimate made before genesis (`crate::scenario::memory`).
+    fn memory_bytes(&self, _params: Option<&toml::Value>) -> u64 {
+        0
     }
 
     /// Builds the scheme for one run (called once, after `check` passed).

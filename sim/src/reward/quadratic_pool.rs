@@ -129,6 +129,10 @@ impl Default for QuadraticParams {
     }
 }
 
+/// The largest pledge per donor, identity budget or ring amount, in tokens
+/// per epoch: matches (sums of products of pledges) stay far inside f64.
+pub const MAX_PLEDGE: f64 = 1e12;
+
 /// Registry entry.
 pub const INFO: SchemeInfo = SchemeInfo {
     name: "quadratic",
@@ -488,8 +492,38 @@ impl SchemeFactory for Factory {
         &INFO
     }
 
+    /// Each epoch's pledges: one cell per honest donor's pick and per
+    /// Sybil identity, each in the by-project and by-donor layouts and the
+    /// cluster books (about 64 bytes).
+    fn memory_bytes(&self, params: Option<&toml::Value>) -> u64 {
+        let Ok(p) = parse_params::<QuadraticParams>(params) else {
+            return 0;
+        };
+        let identities = p.sybil.as_ref().map_or(0, |s| u64::from(s.identities));
+        (u64::from(p.donors) * u64::from(p.picks) + identities).saturating_mul(64)
+    }
+
     fn check(&self, params: &SchemeParams<'_>, ctx: &SchemeCheck<'_>) -> Result<(), ParamError> {
         let params: QuadraticParams = params.parse()?;
+        let pledges = [
+            ("quadratic.donation", params.donation.0),
+            (
+                "quadratic.sybil.budget",
+                params.sybil.as_ref().map_or(0.0, |s| s.budget.0),
+            ),
+            (
+                "quadratic.collusion.amount",
+                params.collusion.as_ref().map_or(0.0, |c| c.amount.0),
+            ),
+        ];
+        for (key, value) in pledges {
+            if value > MAX_PLEDGE {
+                return Err(format!(
+                    "{key} is {value} tokens: at most {MAX_PLEDGE:e} (the matches square sums of pledges)"
+                )
+                .into());
+            }
+        }
         if let Some(sybil) = &params.sybil {
             ctx.population(
                 &sybil.population,

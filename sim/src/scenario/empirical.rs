@@ -16,70 +16,11 @@ use std::sync::Arc;
 use mirage_analysis::decimal::{parse_decimal, Decimal};
 use serde::Deserialize;
 
-use super::{DistSpec, DistTable, Scenario};
+use super::Scenario;
+use crate::distribution::{DistSpec, DistTable, EmpiricalData};
 
 /// The most values an empirical column may hold (80 MB of base units).
 pub const MAX_VALUES: usize = 10_000_000;
-
-/// One column of a data file, as a distribution's values: integer base
-/// units at `decimals` decimals, with where they came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EmpiricalData {
-    /// The data file's absolute path.
-    pub path: String,
-    /// The sha256 of the file's bytes (lowercase hex).
-    pub sha256: String,
-    /// The values, in row order, in units of 10^-decimals.
-    pub units: Box<[u64]>,
-    pub decimals: u32,
-    min: u64,
-    max: u64,
-    mean: f64,
-}
-
-impl EmpiricalData {
-    /// A value as a number.
-    pub fn value(&self, i: usize) -> f64 {
-        self.units.get(i).map_or(0.0, |&u| self.to_f64(u))
-    }
-
-    fn to_f64(&self, units: u64) -> f64 {
-        units as f64 / 10f64.powi(self.decimals as i32)
-    }
-
-    /// The smallest and largest values.
-    pub fn range(&self) -> (f64, f64) {
-        (self.to_f64(self.min), self.to_f64(self.max))
-    }
-
-    pub fn mean(&self) -> f64 {
-        self.mean
-    }
-
-    pub fn len(&self) -> usize {
-        self.units.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.units.is_empty()
-    }
-
-    /// Value `i` in base units of `decimals` decimals (truncated toward
-    /// zero when `decimals` is below the data's, saturating above).
-    pub fn units_at(&self, i: usize, decimals: u32) -> u64 {
-        let u = self.units.get(i).copied().unwrap_or(0);
-        if decimals >= self.decimals {
-            let up = 10u64
-                .checked_pow(decimals - self.decimals)
-                .unwrap_or(u64::MAX);
-            u.saturating_mul(up)
-        } else {
-            u / 10u64
-                .checked_pow(self.decimals - decimals)
-                .unwrap_or(u64::MAX)
-        }
-    }
-}
 
 /// Builds an [`EmpiricalData`] from a column's cells, one at a time, so a
 /// loader can stream a file. Every error names the cell's line.
@@ -140,15 +81,14 @@ impl EmpiricalBuilder {
             return Err(format!("{}: the column has no values", self.file));
         };
         let n = self.units.len() as f64;
-        Ok(EmpiricalData {
-            path: path.to_string(),
-            sha256: sha256.to_string(),
-            mean: self.sum / n / 10f64.powi(self.decimals as i32),
-            units: self.units.into_boxed_slice(),
-            decimals: self.decimals,
-            min,
-            max,
-        })
+        Ok(EmpiricalData::from_parts(
+            path,
+            sha256,
+            self.units.into_boxed_slice(),
+            self.decimals,
+            (min, max),
+            self.sum / n / 10f64.powi(self.decimals as i32),
+        ))
     }
 }
 
@@ -214,7 +154,7 @@ impl DataFiles for NoFiles {
 /// The population's empirical attributes: (name, span of the value, table).
 fn empirical_attributes(spec: &super::PopulationSpec) -> Vec<(String, Range<usize>, DistSpec)> {
     let mut out = Vec::new();
-    for (name, dist) in crate::agents::common_attributes(spec) {
+    for (name, dist) in super::common_attributes(spec) {
         if let Some(d) = dist {
             if d.get_ref().is_empirical() {
                 out.push((name.to_string(), d.span(), d.get_ref().clone()));
@@ -329,7 +269,7 @@ pub fn record_files(table: &mut toml::Table, scenario: &Scenario) {
             continue;
         };
         let spec = p.get_ref();
-        let mut data: Vec<(&str, &EmpiricalData)> = crate::agents::common_attributes(spec)
+        let mut data: Vec<(&str, &EmpiricalData)> = super::common_attributes(spec)
             .into_iter()
             .filter_map(|(name, d)| d.and_then(|d| d.get_ref().data()).map(|d| (name, d)))
             .collect();

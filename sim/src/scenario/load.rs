@@ -9,9 +9,14 @@ use std::ops::Range;
 use thiserror::Error;
 
 use super::empirical::{record_files, resolve, DataFiles, NoFiles};
+use super::memory::MemoryLimit;
+use super::population::{check_population, check_rates};
 use super::{FeePolicy, PoolConfig, RewardPools, Role, Scenario};
-use crate::agents::check_population;
+use crate::agents::{draw_amount, RoleParams, RoleTables};
+use crate::amount::{to_base_units, QUOTE_DECIMALS};
+use crate::distribution::DistSpec;
 use crate::reward::{SchemeCheck, SchemeParams, SchemeRegistry};
+use crate::rng::{stream, SimRng, Stream};
 pub use crate::toml_path::at_path;
 
 /// A scenario error, with where it is.
@@ -133,6 +138,37 @@ pub fn parse_scenario_with_files(
     registry: &SchemeRegistry,
     files: &dyn DataFiles,
 ) -> Result<LoadedScenario, ScenarioError> {
+    parse_scenario_within(text, path, overrides, registry, files, None)
+}
+
+/// `parse_scenario_with_files`, refusing before genesis a scenario whose
+/// estimated memory (`super::memory::estimate`) exceeds `memory_limit`,
+/// located at the population to shrink.
+pub fn parse_scenario_within(
+    text: &str,
+    path: &str,
+    overrides: &[Override],
+    registry: &SchemeRegistry,
+    files: &dyn DataFiles,
+    memory_limit: Option<&MemoryLimit>,
+) -> Result<LoadedScenario, ScenarioError> {
+    let fits = |s: &Scenario| -> Result<(), (Range<usize>, String)> {
+        match memory_limit {
+            None => Ok(()),
+            Some(limit) => {
+                super::memory::check(s, registry, limit).map_err(|(population, message)| {
+                    let span = population
+                        .and_then(|i| {
+                            let p = s.population.get(i)?;
+                            span_of(Some(text), &["population", &i.to_string(), "count"])
+                                .or_else(|| Some(p.span()))
+                        })
+                        .unwrap_or(0..0);
+                    (span, message)
+                })
+            }
+        }
+    };
     let at = |span: Range<usize>, message: String| located(text, path, span, message);
     let mut table: toml::Table = text
         .parse()
@@ -142,7 +178,8 @@ pub fn parse_scenario_with_files(
     resolve(&mut scenario, files).map_err(|(span, message)| at(span, message))?;
     check(&scenario, registry, Some(text)).map_err(|(span, message)| at(span, message))?;
     if overrides.is_empty() {
-        check_genesis(&scenario, registry).map_err(|(span, message)| at(span, message))?;
+        fits(&scenario).map_err(|(span, message)| at(span, message))?;
+        check_genesis(&scenario).map_err(|(span, message)| at(span, message))?;
         record_files(&mut table, &scenario);
         let resolved = render(&table);
         return Ok(LoadedScenario {
@@ -172,7 +209,8 @@ pub fn parse_scenario_with_files(
     };
     resolve(&mut scenario, files).map_err(failed)?;
     check(&scenario, registry, None).map_err(failed)?;
-    check_genesis(&scenario, registry).map_err(failed)?;
+    fits(&scenario).map_err(failed)?;
+    check_genesis(&scenario).map_err(failed)?;
     record_files(&mut table, &scenario);
     let resolved = render(&table);
     Ok(LoadedScenario {
@@ -367,25 +405,74 @@ fn span_of(text: Option<&str>, path: &[&str]) -> Option<Range<usize>> {
         .map(|v| v.span())
 }
 
-/// Builds the genesis of the run (allocations are drawn from the scenario's
-/// seed, so whether they fit the supply is known before any output is
-/// written) and blames the population, or the market, whose funding does
-/// not fit.
-fn check_genesis(s: &Scenario, registry: &SchemeRegistry) -> Result<(), (Range<usize>, String)> {
-    match crate::engine::Simulation::with_schemes(s, s.seed, registry) {
-        Ok(_) => Ok(()),
-        Err(crate::SimError::Genesis(message)) => {
-            let span = s
-                .population
-                .iter()
-                .enumerate()
-                .find(|(i, p)| message.contains(&format!("`{}`", p.get_ref().display_name(*i))))
-                .map(|(_, p)| p.span())
-                .unwrap_or(0..0);
-            Err((span, message))
-        }
-        Err(other) => Err((0..0, other.to_string())),
+/// Replays the funding of genesis — the draws `Simulation::new` makes from
+/// the genesis stream, in its order, on copies of the populations — so
+/// whether the allocations fit the supply is known before any output is
+/// written, and blames the population (or the market) whose funding the
+/// treasury cannot cover, with the engine's own message. No simulation is
+/// built: the loader sits below the engine.
+fn check_genesis(s: &Scenario) -> Result<(), (Range<usize>, String)> {
+    let decimals = s.decimals;
+    let supply = to_base_units(s.initial_supply.get_ref().0, decimals);
+    if supply > u64::MAX / 4 {
+        return Err((
+            0..0,
+            format!(
+                "initial_supply of {} tokens at {decimals} decimals does not fit 64-bit base units",
+                s.initial_supply.get_ref().0
+            ),
+        ));
     }
+    let mut treasury = supply;
+    if let Some(m) = &s.market {
+        let tokens = to_base_units(m.token_reserve.0, decimals);
+        treasury = treasury.checked_sub(tokens).ok_or_else(|| {
+            (
+                0..0,
+                format!(
+                    "market.token_reserve ({} tokens) exceeds initial_supply",
+                    m.token_reserve.0
+                ),
+            )
+        })?;
+    }
+    let mut rng = stream(s.seed, Stream::Genesis);
+    let mut tables = RoleTables::default();
+    let mut agent = 0u32;
+    for (i, p) in s.population.iter().enumerate() {
+        // A copy, as genesis samples its own (an `in_order` cursor moves).
+        let spec = p.get_ref().clone();
+        let params = RoleParams::new(spec.role, &spec.attributes);
+        let name = spec.display_name(i);
+        let amount = |d: &Option<toml::Spanned<DistSpec>>, rng: &mut SimRng, decimals| {
+            draw_amount(rng, d.as_ref().map(|d| d.get_ref()), decimals)
+        };
+        for _ in 0..spec.count {
+            let unvested = tables.spawn(agent, &params, &mut rng, decimals).unvested;
+            agent += 1;
+            let balance = amount(&spec.balance, &mut rng, decimals);
+            let stake = amount(&spec.stake, &mut rng, decimals);
+            // Drawn for its place in the stream; quote does not come from
+            // the treasury.
+            amount(&spec.capital, &mut rng, QUOTE_DECIMALS);
+            for (what, units) in [
+                ("a balance", balance),
+                ("a stake", stake),
+                ("an allocation", unvested),
+            ] {
+                treasury = treasury.checked_sub(units).ok_or_else(|| {
+                    (
+                        p.span(),
+                        format!(
+                            "population `{name}`: the treasury cannot fund {what} of {units} base \
+                             units (initial allocations exceed initial_supply)"
+                        ),
+                    )
+                })?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks what serde cannot: cross-field rules, with the span to blame.
@@ -432,6 +519,8 @@ fn check(
             Some((error.span()?, error.message().to_string()))
         };
         check_population(spec, p.span(), &precise).map_err(|issue| (issue.span, issue.message))?;
+        check_rates(spec, u64::from(s.ticks_per_epoch.get()))
+            .map_err(|issue| (issue.span, issue.message))?;
         if !names.insert(spec.display_name(i)) {
             return Err((
                 p.span(),
@@ -447,6 +536,27 @@ fn check(
                 "initial_supply is too large for {} decimals (at most {:.0} tokens)",
                 s.decimals,
                 (u64::MAX / 4) as f64 / 10f64.powi(s.decimals as i32)
+            ),
+        ));
+    }
+    let epochs = f64::from(s.epochs.get());
+    let minting_epochs = match s.emission.schedule {
+        crate::values::EmissionSchedule::None => 0.0,
+        crate::values::EmissionSchedule::Constant => epochs,
+        // per_epoch × interval × (1 + ½ + ¼ + …) < 2 × per_epoch × interval.
+        crate::values::EmissionSchedule::Halving => {
+            epochs.min(2.0 * f64::from(s.emission.halving_interval.get()))
+        }
+    };
+    let minted = s.emission.per_epoch.0 * minting_epochs * 10f64.powi(s.decimals as i32);
+    if supply + minted > (u64::MAX / 4) as f64 {
+        return Err((
+            span_of(source, &["emission", "per_epoch"]).unwrap_or(0..0),
+            format!(
+                "emission.per_epoch is too large: initial_supply plus what {} epochs mint must stay                  below {:.0} tokens for {} decimals",
+                s.epochs,
+                (u64::MAX / 4) as f64 / 10f64.powi(s.decimals as i32),
+                s.decimals
             ),
         ));
     }
@@ -567,6 +677,16 @@ fn check(
         return Err((
             span_of(source, &["fees", "task_fee"]).unwrap_or(0..0),
             format!("fees.task_fee is too large (at most {max_fee:.0})"),
+        ));
+    }
+    let max_tasks = super::MAX_TASKS_PER_EPOCH;
+    if s.demand.tasks_per_epoch.0 > max_tasks {
+        return Err((
+            span_of(source, &["demand", "tasks_per_epoch"]).unwrap_or(0..0),
+            format!(
+                "demand.tasks_per_epoch is a rate of tasks per epoch, at most {max_tasks:e}, got {}",
+                s.demand.tasks_per_epoch.0
+            ),
         ));
     }
     let has = |role: Role| s.population.iter().any(|p| p.get_ref().role == role);

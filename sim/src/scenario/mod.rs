@@ -3,9 +3,10 @@
 //! error carries the file's line and column. Loading, `--set` overrides and
 //! error reporting live in `load`; distributions in `distribution`.
 
-pub mod distribution;
 pub mod empirical;
 pub mod load;
+pub mod memory;
+pub mod population;
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
@@ -13,20 +14,28 @@ use std::num::NonZeroU32;
 use serde::{Deserialize, Deserializer, Serialize};
 use toml::Spanned;
 
+pub use crate::distribution::{DistSpec, DistTable, EmpiricalData, EmpiricalSample};
 pub use crate::values::{
     EmissionSchedule, Fraction, NonNegative, Positive, Probability, SlashDestination,
 };
-pub use distribution::{DistSpec, DistTable, EmpiricalSample};
-pub use empirical::{DataFiles, DataRequest, EmpiricalBuilder, EmpiricalData, NoFiles};
+pub use empirical::{DataFiles, DataRequest, EmpiricalBuilder, NoFiles};
+pub use population::{check_population, common_attributes, population_distributions, SpecIssue};
 
 pub use crate::agents::speculator::Strategy;
 pub use crate::agents::{Attributes, Role};
 pub use crate::reward::PoolKind;
+pub use crate::verification::{named_shares_problem, NamedShare, OperatorSpec};
 pub use load::{
     apply_override, at_path, check_schema, located, parse_scenario, parse_scenario_with,
-    parse_scenario_with_files, render, scenario_from_table, scenario_from_table_with,
-    scenario_from_table_with_files, LoadedScenario, Override, ScenarioError,
+    parse_scenario_with_files, parse_scenario_within, render, scenario_from_table,
+    scenario_from_table_with, scenario_from_table_with_files, LoadedScenario, Override,
+    ScenarioError,
 };
+
+/// The most tasks per epoch the demand reaches (`demand.tasks_per_epoch`
+/// is refused above it; growth stops at it), so that task arrivals never
+/// stall the clock.
+pub const MAX_TASKS_PER_EPOCH: f64 = 1e9;
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -60,6 +69,9 @@ pub struct Scenario {
     pub demand: Demand,
     #[serde(default)]
     pub validation: ValidationRules,
+    /// How compute results are verified (absent: `sampled`).
+    #[serde(default)]
+    pub verification: Option<crate::verification::VerificationConfig>,
     #[serde(default)]
     pub churn: Churn,
     #[serde(default)]
@@ -220,6 +232,9 @@ pub struct Fees {
     /// Cap of the base fee in quote units (dynamic fees; absent: no cap).
     #[serde(default)]
     pub max_fee: Option<Spanned<NonNegative>>,
+    /// `policy = "auction"`: what the winning bid is paid.
+    #[serde(default)]
+    pub auction: crate::auction::AuctionRule,
 }
 
 fn default_fee_policy() -> Spanned<FeePolicy> {
@@ -256,6 +271,7 @@ impl Default for Fees {
             max_change: default_max_change(),
             min_fee: NonNegative(0.0),
             max_fee: None,
+            auction: crate::auction::AuctionRule::FirstPrice,
         }
     }
 }
@@ -267,6 +283,9 @@ pub enum FeePolicy {
     #[default]
     Fixed,
     Dynamic,
+    /// A reverse auction per task among the compute providers with free
+    /// capacity (`auction`): the winner is paid its price directly.
+    Auction,
 }
 
 /// The constant-product pool (token vs a stable quote asset with 6 decimals).
@@ -564,9 +583,14 @@ pub struct PopulationSpec {
     pub sell_policy: Option<Spanned<SellPolicy>>,
     /// Fraction of each epoch's rewards sold under `sell_rewards`.
     pub reward_sell_fraction: Option<Spanned<Probability>>,
-    /// Owners behind the population's identities (any role): identity j
-    /// belongs to operator j mod `operators`. Default: one per identity.
-    pub operators: Option<NonZeroU32>,
+    /// Owners behind the population's identities (any role): `N` —
+    /// identity j belongs to the population's own operator j mod N — or a
+    /// list `[{ name, share }]` (the same name in two populations is the
+    /// same operator). Default: one per identity.
+    pub operators: Option<Spanned<OperatorSpec>>,
+    /// Clouds hosting the population's identities, `[{ name, share }]`
+    /// (reporting: `nakamoto_work_hosting`). Default: none declared.
+    pub hosting: Option<Spanned<Vec<NamedShare>>>,
     /// Every other key: the role's own attributes.
     pub attributes: Attributes,
 }
@@ -601,6 +625,7 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                 let (mut entry_price, mut sell_policy, mut reward_sell_fraction) =
                     (None, None, None);
                 let mut operators = None;
+                let mut hosting = None;
                 let mut attributes = Attributes::default();
                 while let Some(key) = map.next_key::<Spanned<String>>()? {
                     let span = key.span();
@@ -619,6 +644,7 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                             reward_sell_fraction = Some(map.next_value()?);
                         }
                         "operators" => operators = Some(map.next_value()?),
+                        "hosting" => hosting = Some(map.next_value()?),
                         _ => {
                             let value = map.next_value_seed(SpannedOr(span.clone()))?;
                             attributes.key_spans.insert(key.clone(), span);
@@ -638,6 +664,7 @@ impl<'de> Deserialize<'de> for PopulationSpec {
                     sell_policy,
                     reward_sell_fraction,
                     operators,
+                    hosting,
                     attributes,
                 })
             }

@@ -89,7 +89,10 @@ pub(crate) fn read_rows(
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(file);
-    let headers = reader.headers().map_err(|e| csv_error(&shown, &e))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| crate::cli::csv_input::malformed(&shown, &e, 1))?
+        .clone();
     let expected = required.join(",");
     if headers.iter().all(str::is_empty) {
         anyhow::bail!("{shown}:1: empty file; expected a header line `{expected}`");
@@ -114,7 +117,10 @@ pub(crate) fn read_rows(
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => return Err(csv_error(&shown, &e)),
+            Err(e) => {
+                let next = record.position().map_or(2, |p| p.line() + 1);
+                return Err(crate::cli::csv_input::malformed(&shown, &e, next));
+            }
         }
         // Skip blank lines (a record of one empty field).
         if record.iter().all(str::is_empty) {
@@ -134,13 +140,6 @@ pub(crate) fn read_rows(
         anyhow::bail!("{shown}:1: no data rows after the header");
     }
     Ok(rows)
-}
-
-fn csv_error(path: &str, e: &csv::Error) -> anyhow::Error {
-    match e.position() {
-        Some(p) => anyhow!("{path}:{}: {e}", p.line()),
-        None => anyhow!("{path}: {e}"),
-    }
 }
 
 /// Whether every id is a non-empty run of ASCII digits.

@@ -1,7 +1,7 @@
 //! Attribute distributions of a population: a bare number (constant) or a
 //! table `{ dist = "...", ... }` naming one of rand_distr's distributions,
-//! or `empirical`: a data file's values (see `empirical`), attached by the
-//! loader, drawn with replacement or in row order.
+//! or `empirical`: a data file's values ([`EmpiricalData`], read by a
+//! loader through `scenario::empirical` and attached to the distribution), drawn with replacement or in row order.
 //! Parameters are checked when the scenario is read, so sampling never fails.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +12,86 @@ use rand_distr::{Beta, Distribution, LogNormal, Normal, Pareto, Uniform};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::empirical::EmpiricalData;
+/// One column of a data file, as a distribution's values: integer base
+/// units at `decimals` decimals, with where they came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmpiricalData {
+    /// The data file's absolute path.
+    pub path: String,
+    /// The sha256 of the file's bytes (lowercase hex).
+    pub sha256: String,
+    /// The values, in row order, in units of 10^-decimals.
+    pub units: Box<[u64]>,
+    pub decimals: u32,
+    min: u64,
+    max: u64,
+    mean: f64,
+}
+
+impl EmpiricalData {
+    /// The values of a column (built by `scenario::EmpiricalBuilder`), with
+    /// their smallest and largest units and their mean as a number.
+    pub(crate) fn from_parts(
+        path: &str,
+        sha256: &str,
+        units: Box<[u64]>,
+        decimals: u32,
+        (min, max): (u64, u64),
+        mean: f64,
+    ) -> Self {
+        Self {
+            path: path.to_string(),
+            sha256: sha256.to_string(),
+            units,
+            decimals,
+            min,
+            max,
+            mean,
+        }
+    }
+
+    /// A value as a number.
+    pub fn value(&self, i: usize) -> f64 {
+        self.units.get(i).map_or(0.0, |&u| self.to_f64(u))
+    }
+
+    fn to_f64(&self, units: u64) -> f64 {
+        units as f64 / 10f64.powi(self.decimals as i32)
+    }
+
+    /// The smallest and largest values.
+    pub fn range(&self) -> (f64, f64) {
+        (self.to_f64(self.min), self.to_f64(self.max))
+    }
+
+    pub fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    pub fn len(&self) -> usize {
+        self.units.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+
+    /// Value `i` in base units of `decimals` decimals (truncated toward
+    /// zero when `decimals` is below the data's, saturating above).
+    pub fn units_at(&self, i: usize, decimals: u32) -> u64 {
+        let u = self.units.get(i).copied().unwrap_or(0);
+        if decimals >= self.decimals {
+            let up = 10u64
+                .checked_pow(decimals - self.decimals)
+                .unwrap_or(u64::MAX);
+            u.saturating_mul(up)
+        } else {
+            u / 10u64
+                .checked_pow(self.decimals - decimals)
+                .unwrap_or(u64::MAX)
+        }
+    }
+}
 
 /// How an empirical distribution draws from its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
