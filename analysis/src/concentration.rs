@@ -8,12 +8,28 @@
 /// G = 2 Σ i·x_i / (n Σx) − (n + 1)/n, with i counted from 1.
 /// `None` when there are no values or they sum to zero.
 pub fn gini_sorted(sorted: &[u64]) -> Option<f64> {
-    let n = sorted.len() as u128;
+    let (total, weighted) = total_and_weighted(sorted);
+    gini_from(sorted.len(), total, weighted)
+}
+
+/// `gini_sorted` and the values' total, from one pass.
+pub fn gini_sorted_and_total(sorted: &[u64]) -> (Option<f64>, u128) {
+    let (total, weighted) = total_and_weighted(sorted);
+    (gini_from(sorted.len(), total, weighted), total)
+}
+
+/// Σx and Σ i·x_i (i from 1) of values in order.
+fn total_and_weighted(sorted: &[u64]) -> (u128, u128) {
     let (mut total, mut weighted) = (0u128, 0u128);
     for (i, &x) in sorted.iter().enumerate() {
         total += u128::from(x);
-        weighted += (i as u128 + 1) * u128::from(x);
+        weighted += u128::from(i as u64 + 1) * u128::from(x);
     }
+    (total, weighted)
+}
+
+fn gini_from(len: usize, total: u128, weighted: u128) -> Option<f64> {
+    let n = len as u128;
     if n == 0 || total == 0 {
         return None;
     }
@@ -21,11 +37,34 @@ pub fn gini_sorted(sorted: &[u64]) -> Option<f64> {
     Some(2.0 * (weighted as f64) / (nf * total as f64) - (nf + 1.0) / nf)
 }
 
+/// The Gini, the Nakamoto coefficient (> 1/2) and the HHI of values sorted
+/// ascending, with one pass for the sums: equal to `gini_sorted`,
+/// `nakamoto_sorted(sorted, 1, 2)` and `hhi(sorted)` bit for bit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SortedConcentration {
+    pub gini: Option<f64>,
+    pub nakamoto: Option<usize>,
+    pub hhi: Option<f64>,
+}
+
+pub fn concentration_sorted(sorted: &[u64]) -> SortedConcentration {
+    let (total, weighted) = total_and_weighted(sorted);
+    SortedConcentration {
+        gini: gini_from(sorted.len(), total, weighted),
+        nakamoto: nakamoto_with_total(sorted, total, 1, 2),
+        hhi: hhi_with_total(sorted, total),
+    }
+}
+
 /// The smallest number of holders whose combined holdings are strictly more
 /// than `num/den` of the total, for values sorted ascending. Compared exactly:
 /// `top_sum · den > total · num`. `None` when the total is zero.
 pub fn nakamoto_sorted(sorted: &[u64], num: u64, den: u64) -> Option<usize> {
     let total: u128 = sorted.iter().map(|&x| u128::from(x)).sum();
+    nakamoto_with_total(sorted, total, num, den)
+}
+
+fn nakamoto_with_total(sorted: &[u64], total: u128, num: u64, den: u64) -> Option<usize> {
     if total == 0 {
         return None;
     }
@@ -44,6 +83,10 @@ pub fn nakamoto_sorted(sorted: &[u64], num: u64, den: u64) -> Option<usize> {
 /// order. `None` when there are no values or they sum to zero.
 pub fn hhi(values: &[u64]) -> Option<f64> {
     let total: u128 = values.iter().map(|&x| u128::from(x)).sum();
+    hhi_with_total(values, total)
+}
+
+fn hhi_with_total(values: &[u64], total: u128) -> Option<f64> {
     if total == 0 {
         return None;
     }
@@ -69,6 +112,26 @@ mod tests {
         assert!((h - 0.30).abs() < 1e-12);
         assert_eq!(hhi(&[0, 0]), None);
         assert_eq!(hhi(&[]), None);
+    }
+
+    #[test]
+    fn one_pass_equals_the_three_metrics_bit_for_bit() {
+        let cases: [&[u64]; 5] = [
+            &[],
+            &[0, 0, 0],
+            &[1, 2, 3, 4, 5],
+            &[7, 7, 9, 1_000, 1 << 40, u64::MAX / 3],
+            &[3, 3, 3, 3, 3, 3, 3, 100],
+        ];
+        for sorted in cases {
+            let c = concentration_sorted(sorted);
+            assert_eq!(
+                c.gini.map(f64::to_bits),
+                gini_sorted(sorted).map(f64::to_bits)
+            );
+            assert_eq!(c.nakamoto, nakamoto_sorted(sorted, 1, 2));
+            assert_eq!(c.hhi.map(f64::to_bits), hhi(sorted).map(f64::to_bits));
+        }
     }
 
     #[test]

@@ -356,58 +356,55 @@ pub fn write_agents_csv<W: Write>(out: W, sim: &Simulation) -> Result<()> {
     let d = sim.decimals();
     let names = sim.population_names();
     let priced = sim.market().is_some();
-    let quote = |x: u128| format_amount(x, QUOTE_DECIMALS);
-    let priced_quote = |x: u128| {
-        if priced {
-            quote(x)
-        } else {
-            String::new()
-        }
-    };
+    // Each cell is written into one reused buffer, then into the record.
     let mut cell = String::new();
-    let mut amount = |x: u64| {
-        cell.clear();
-        write_amount(&mut cell, u128::from(x), d);
-        cell.clone()
-    };
+    let mut digits = itoa::Buffer::new();
     for a in 0..agents.len() {
         let id = a as u32;
         let left = agents.left_epoch[a];
         let v = sim.agent_value(id);
-        w.write_record([
-            id.to_string(),
-            agents.role[a].as_str().to_string(),
-            names[usize::from(agents.population[a])].clone(),
-            agents.joined_epoch[a].to_string(),
-            if left == mirage_sim::agents::ACTIVE {
-                String::new()
-            } else {
-                left.to_string()
-            },
-            amount(ledger.get(Account::Balance(id))),
-            amount(ledger.get(Account::Stake(id))),
-            amount(ledger.get(Account::Unvested(id))),
-            amount(ledger.wealth(id)),
-            amount(agents.rewards_total[a]),
-            agents.contribution_total[a].to_string(),
-            format_amount(u128::from(agents.quote[a]), QUOTE_DECIMALS),
-            sim.reputation(id)
-                .map_or_else(String::new, |r| r.to_string()),
-            amount(v.genesis_tokens),
-            quote(u128::from(v.genesis_quote)),
-            quote(v.quote_in),
-            quote(v.quote_out),
-            quote(v.costs_paid_quote),
-            quote(v.unpaid_costs_quote),
-            priced_quote(v.rewards_value_quote),
-            priced_quote(v.value_genesis_quote),
-            priced_quote(v.value_end_quote),
-            if priced {
-                format_signed(v.net_gain_quote, QUOTE_DECIMALS)
-            } else {
-                String::new()
-            },
-        ])?;
+        w.write_field(digits.format(id))?;
+        w.write_field(agents.role[a].as_str())?;
+        w.write_field(&names[usize::from(agents.population[a])])?;
+        w.write_field(digits.format(agents.joined_epoch[a]))?;
+        if left == mirage_sim::agents::ACTIVE {
+            w.write_field("")?;
+        } else {
+            w.write_field(digits.format(left))?;
+        }
+        let mut amount = |w: &mut csv::Writer<W>, x: u128, decimals: u32| {
+            cell.clear();
+            write_amount(&mut cell, x, decimals);
+            w.write_field(&cell)
+        };
+        amount(&mut w, u128::from(ledger.get(Account::Balance(id))), d)?;
+        amount(&mut w, u128::from(ledger.get(Account::Stake(id))), d)?;
+        amount(&mut w, u128::from(ledger.get(Account::Unvested(id))), d)?;
+        amount(&mut w, u128::from(ledger.wealth(id)), d)?;
+        amount(&mut w, u128::from(agents.rewards_total[a]), d)?;
+        w.write_field(digits.format(agents.contribution_total[a]))?;
+        amount(&mut w, u128::from(agents.quote[a]), QUOTE_DECIMALS)?;
+        match sim.reputation(id) {
+            Some(r) => w.write_field(r.to_string())?,
+            None => w.write_field("")?,
+        }
+        amount(&mut w, u128::from(v.genesis_tokens), d)?;
+        amount(&mut w, u128::from(v.genesis_quote), QUOTE_DECIMALS)?;
+        amount(&mut w, v.quote_in, QUOTE_DECIMALS)?;
+        amount(&mut w, v.quote_out, QUOTE_DECIMALS)?;
+        amount(&mut w, v.costs_paid_quote, QUOTE_DECIMALS)?;
+        amount(&mut w, v.unpaid_costs_quote, QUOTE_DECIMALS)?;
+        if priced {
+            amount(&mut w, v.rewards_value_quote, QUOTE_DECIMALS)?;
+            amount(&mut w, v.value_genesis_quote, QUOTE_DECIMALS)?;
+            amount(&mut w, v.value_end_quote, QUOTE_DECIMALS)?;
+            w.write_field(format_signed(v.net_gain_quote, QUOTE_DECIMALS))?;
+        } else {
+            for _ in 0..4 {
+                w.write_field("")?;
+            }
+        }
+        w.write_record(None::<&[u8]>)?;
     }
     w.flush()?;
     Ok(())

@@ -39,6 +39,24 @@ pub fn format_amount(base_units: u128, decimals: u32) -> String {
 /// Appends the exact decimal rendering of `base_units` to `out`.
 pub fn write_amount(out: &mut String, base_units: u128, decimals: u32) {
     use std::fmt::Write;
+    // Amounts that fit in 64 bits (nearly all): integer arithmetic and
+    // `itoa`'s digit pairs instead of `fmt` on `u128`.
+    if let (Ok(v), true) = (u64::try_from(base_units), decimals < 20) {
+        let mut digits = itoa::Buffer::new();
+        if decimals == 0 {
+            out.push_str(digits.format(v));
+            return;
+        }
+        let unit = 10u64.pow(decimals);
+        out.push_str(digits.format(v / unit));
+        out.push('.');
+        let fraction = digits.format(v % unit);
+        for _ in fraction.len()..decimals as usize {
+            out.push('0');
+        }
+        out.push_str(fraction);
+        return;
+    }
     if decimals == 0 {
         let _ = write!(out, "{base_units}");
         return;
@@ -62,6 +80,23 @@ mod tests {
         assert_eq!(format_amount(1_500_000, 6), "1.500000");
         assert_eq!(format_amount(7, 6), "0.000007");
         assert_eq!(format_amount(42, 0), "42");
+        // Both paths (64-bit and wider) agree with `fmt`.
+        for (x, d) in [
+            (0u128, 6),
+            (u128::from(u64::MAX), 12),
+            (u128::from(u64::MAX) + 1, 12),
+            (u128::MAX, 6),
+            (123_456_789, 19),
+            (5, 0),
+        ] {
+            let unit = 10u128.pow(d);
+            let expected = if d == 0 {
+                x.to_string()
+            } else {
+                format!("{}.{:0w$}", x / unit, x % unit, w = d as usize)
+            };
+            assert_eq!(format_amount(x, d), expected);
+        }
         assert_eq!(to_base_units(0.1, 6), 100_000);
         assert_eq!(to_base_units(-3.0, 6), 0);
     }

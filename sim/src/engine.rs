@@ -19,7 +19,7 @@ use crate::error::SimError;
 use crate::event::Event;
 use crate::governance::Governance;
 use crate::health::{EpochHealth, Health, Warning};
-use crate::ledger::{Account, Ledger, SystemAccount};
+use crate::ledger::{Account, Holdings, Ledger, SystemAccount};
 use crate::market::Market;
 use crate::queue::EventQueue;
 use crate::quote::{QuoteAccount, QuoteLedger};
@@ -40,7 +40,9 @@ use crate::verification::{
     WorkConcentration, WorkFigures,
 };
 use crate::world::{EpochCounters, Rules, World};
-use mirage_analysis::concentration::{gini_sorted, hhi, nakamoto_sorted};
+use mirage_analysis::concentration::{
+    concentration_sorted, gini_sorted, gini_sorted_and_total, nakamoto_sorted,
+};
 
 pub use crate::scenario::MAX_TASKS_PER_EPOCH;
 
@@ -140,15 +142,15 @@ struct Scratch {
     payouts: Vec<u64>,
     wealth_by_role: [Vec<u64>; Role::COUNT],
     rewards_by_role: [Vec<u64>; Role::COUNT],
-    /// Member ids per role, gathered only when a carried order is stale.
-    active_ids_by_role: [Vec<u32>; Role::COUNT],
-    ever_ids_by_role: [Vec<u32>; Role::COUNT],
     wealth_order: [CarriedOrder; Role::COUNT],
     rewards_order: [CarriedOrder; Role::COUNT],
     all: Vec<u64>,
     counts: Vec<u32>,
     pop_revenue: Vec<u128>,
     pop_cost: Vec<u128>,
+    /// The last record's per-role entries, reused by the next record.
+    roles: Vec<RoleEpoch>,
+    pool_health: Vec<(&'static str, bool)>,
 }
 
 /// One simulation run.
@@ -553,7 +555,8 @@ impl Simulation {
         sim.value.genesis_reserves = reserves.unwrap_or((0, 0));
         sim.value.system_genesis_tokens = SystemAccount::ALL.map(|a| sim.world.ledger.system(a));
         sim.health = Health::new(reserves, sim.price());
-        sim.check_value(0)?;
+        let holdings = sim.world.ledger.holdings();
+        sim.check_value(0, &holdings)?;
         Ok(sim)
     }
 
@@ -979,10 +982,11 @@ impl Simulation {
             .agents
             .quote
             .copy_from_slice(self.world.quote.agent_balances());
-        self.check_value(epoch)?;
+        let holdings = self.world.ledger.holdings();
+        self.check_value(epoch, &holdings)?;
 
         let utilisation = self.utilisation();
-        let mut record = self.record(tick, epoch, emission, rewards_paid)?;
+        let mut record = self.record(tick, epoch, emission, rewards_paid, &holdings)?;
         record.reward_budget = reward_budget;
         record.task_fee = self.fee.now;
         if self.auction.is_some() {
@@ -998,6 +1002,7 @@ impl Simulation {
         self.record_verification(&mut record);
         self.governance_epoch_end(&mut record);
         observer.on_epoch(&record);
+        self.scratch.roles = std::mem::take(&mut record.roles);
 
         self.fee.update(utilisation);
         self.observe_health(epoch);
@@ -1028,28 +1033,29 @@ impl Simulation {
 
     /// The value identities (tokens with burned, quote per account and in
     /// total, the market's reserve); a break fails the run.
-    fn check_value(&self, epoch: u32) -> Result<(), SimError> {
+    fn check_value(&self, epoch: u32, holdings: &Holdings) -> Result<(), SimError> {
         self.value
-            .check(&self.economy())
+            .check(&self.economy(), holdings)
             .map_err(|message| SimError::Identity { epoch, message })
     }
 
     /// Applies the health rules at an epoch end (after the fee update, so
     /// the fee seen is the next epoch's).
     fn observe_health(&mut self, epoch: u32) {
-        let pools: Vec<(&'static str, bool)> = self
-            .pools
-            .iter()
-            .map(|p| (p.kind.as_str(), p.empty))
-            .collect();
-        let populations: Vec<(&str, u32)> = self
+        // Reused buffers: the epoch end allocates nothing in steady state.
+        let mut pools = std::mem::take(&mut self.scratch.pool_health);
+        pools.clear();
+        pools.extend(self.pools.iter().map(|p| (p.kind.as_str(), p.empty)));
+        // The health rules look for the first extinct population only.
+        let extinct: Option<(&str, u32)> = self
             .population_names
             .iter()
             .zip(&self.population_active)
             .zip(&self.population_ever)
             .filter(|(_, &ever)| ever > 0)
             .map(|((name, &active), _)| (name.as_str(), active))
-            .collect();
+            .find(|&(_, active)| active == 0);
+        let populations = extinct.as_slice();
         let dynamic_fee =
             (self.fee.policy == FeePolicy::Dynamic).then(|| (self.fee.now, self.fee.cap()));
         let observed = EpochHealth {
@@ -1058,9 +1064,10 @@ impl Simulation {
             price: self.price(),
             dynamic_fee,
             pools_empty: &pools,
-            populations: &populations,
+            populations,
         };
         self.health.observe(&observed);
+        self.scratch.pool_health = pools;
     }
 
     /// The market's (token, quote) reserves (None without a market).
@@ -1170,16 +1177,19 @@ impl Simulation {
             s.stake.clear();
             s.reputation.clear();
             s.usage.clear();
-            for agent in 0..self.world.agents.len() as u32 {
-                let a = agent as usize;
-                if pool.members[self.world.agents.role[a].index()]
-                    && self.world.agents.left_epoch[a] == ACTIVE
-                {
-                    s.members.push(agent);
-                    s.work.push(self.world.agents.contribution_epoch[a]);
-                    s.failures
-                        .push(u64::from(self.world.agents.failures_epoch[a]));
-                    s.stake.push(self.world.ledger.get(Account::Stake(agent)));
+            let agents = &self.world.agents;
+            let stakes = self.world.ledger.stakes();
+            for (role, run) in agents.role_runs() {
+                if !pool.members[role.index()] {
+                    continue;
+                }
+                for a in run {
+                    if agents.left_epoch[a] == ACTIVE {
+                        s.members.push(a as u32);
+                        s.work.push(agents.contribution_epoch[a]);
+                        s.failures.push(u64::from(agents.failures_epoch[a]));
+                        s.stake.push(stakes[a]);
+                    }
                 }
             }
             let book = match pool.kind {
@@ -1245,12 +1255,13 @@ impl Simulation {
                     budget: pool_budget,
                 });
             }
+            self.world
+                .ledger
+                .pay_out(SystemAccount::RewardsPool, &s.members, &s.payouts)?;
+            let agents = &mut self.world.agents;
             for (&agent, &amount) in s.members.iter().zip(&s.payouts) {
-                self.world
-                    .ledger
-                    .transfer(REWARDS, Account::Balance(agent), amount)?;
-                self.world.agents.rewards_epoch[agent as usize] += amount;
-                self.world.agents.rewards_total[agent as usize] += amount;
+                agents.rewards_epoch[agent as usize] += amount;
+                agents.rewards_total[agent as usize] += amount;
             }
             paid_total += paid;
         }
@@ -1264,9 +1275,13 @@ impl Simulation {
     /// as unpaid.
     fn settle_provider_economics(&mut self, epoch: u32) -> Result<(), SimError> {
         let Some(market) = &mut self.world.market else {
+            if !self.roles_present.iter().any(|r| r.pays_costs()) {
+                return Ok(());
+            }
             for (a, &role) in self.world.agents.role.iter().enumerate() {
-                if self.world.agents.left_epoch[a] == ACTIVE && role.pays_costs() {
-                    self.value.unpaid_costs_quote[a] += u128::from(self.world.agents.cost_epoch[a]);
+                let cost = self.world.agents.cost_epoch[a];
+                if cost > 0 && self.world.agents.left_epoch[a] == ACTIVE && role.pays_costs() {
+                    self.value.unpaid_costs_quote[a] += u128::from(cost);
                 }
             }
             return Ok(());
@@ -1398,8 +1413,9 @@ impl Simulation {
         epoch: u32,
         emission: u64,
         rewards_paid: u128,
+        totals: &Holdings,
     ) -> Result<EpochRecord, SimError> {
-        self.world.ledger.check()?;
+        self.world.ledger.check_holdings(totals)?;
         let s = &mut self.scratch;
         for v in s
             .wealth_by_role
@@ -1408,50 +1424,41 @@ impl Simulation {
         {
             v.clear();
         }
-        for v in s
-            .active_ids_by_role
-            .iter_mut()
-            .chain(s.ever_ids_by_role.iter_mut())
-        {
-            v.clear();
-        }
         // One pass over the agents fills the per-role vectors (in id order).
         let roster = self.roster_version;
-        let gather_ids = s
-            .wealth_order
-            .iter()
-            .chain(&s.rewards_order)
-            .any(|o| o.needs_members(roster));
         let mut rewards_epoch_by_role = [0u128; Role::COUNT];
         // Every member's tokens and quote, agents that left included.
         let mut wealth_total_by_role = [0u128; Role::COUNT];
         let mut quote_by_role = [0u128; Role::COUNT];
-        let unvested_total: u128 = self
-            .world
-            .ledger
-            .unvested()
-            .iter()
-            .map(|&x| u128::from(x))
-            .sum();
-        for (a, role) in self.world.agents.role.iter().enumerate() {
+        let unvested_total = totals.unvested;
+        let agents = &self.world.agents;
+        let ledger = &self.world.ledger;
+        let quotes = self.world.quote.agent_balances();
+        let left = &agents.left_epoch;
+        for (role, run) in agents.role_runs() {
             let r = role.index();
-            wealth_total_by_role[r] += u128::from(self.world.ledger.wealth(a as u32));
-            quote_by_role[r] += u128::from(self.world.quote.balance(QuoteAccount::Agent(a as u32)));
-            if self.world.agents.left_epoch[a] == ACTIVE {
-                s.wealth_by_role[r].push(self.world.ledger.wealth(a as u32));
-                if gather_ids {
-                    s.active_ids_by_role[r].push(a as u32);
+            let (mut wealth_total, mut quote_total, mut rewards_epoch) = (0u128, 0u128, 0u128);
+            let active = &mut s.wealth_by_role[r];
+            for a in run.clone() {
+                let wealth = ledger.wealth(a as u32);
+                wealth_total += u128::from(wealth);
+                quote_total += u128::from(quotes[a]);
+                if left[a] == ACTIVE {
+                    active.push(wealth);
                 }
             }
             if self.rewarded[r] {
-                s.rewards_by_role[r].push(self.world.agents.rewards_total[a]);
-                rewards_epoch_by_role[r] += u128::from(self.world.agents.rewards_epoch[a]);
-                if gather_ids {
-                    s.ever_ids_by_role[r].push(a as u32);
+                s.rewards_by_role[r].extend_from_slice(&agents.rewards_total[run.clone()]);
+                for &x in &agents.rewards_epoch[run] {
+                    rewards_epoch += u128::from(x);
                 }
             }
+            wealth_total_by_role[r] += wealth_total;
+            quote_by_role[r] += quote_total;
+            rewards_epoch_by_role[r] += rewards_epoch;
         }
-        let mut roles = Vec::with_capacity(self.roles_present.len());
+        let mut roles = std::mem::take(&mut s.roles);
+        roles.clear();
         for &role in &self.roles_present {
             let r = role.index();
             // Small integer values (random-exchange economies) take the
@@ -1459,39 +1466,25 @@ impl Simulation {
             if small_values(&s.wealth_by_role[r]) {
                 sort_amounts(&mut s.wealth_by_role[r], &mut s.counts);
             } else {
-                let ledger = &self.world.ledger;
-                s.wealth_order[r].sort(
-                    roster,
-                    &s.active_ids_by_role[r],
-                    |id| ledger.wealth(id),
-                    &mut s.wealth_by_role[r],
-                );
+                s.wealth_order[r].sort(roster, &mut s.wealth_by_role[r]);
             }
             if small_values(&s.rewards_by_role[r]) {
                 sort_amounts(&mut s.rewards_by_role[r], &mut s.counts);
             } else {
-                let totals = &self.world.agents.rewards_total;
-                s.rewards_order[r].sort(
-                    roster,
-                    &s.ever_ids_by_role[r],
-                    |id| totals[id as usize],
-                    &mut s.rewards_by_role[r],
-                );
+                s.rewards_order[r].sort(roster, &mut s.rewards_by_role[r]);
             }
             let wealth = &s.wealth_by_role[r];
             let rewards = &s.rewards_by_role[r];
+            let held = concentration_sorted(wealth);
+            let (gini_rewards, rewards_total) = gini_sorted_and_total(rewards);
             roles.push(RoleEpoch {
                 role,
                 active: wealth.len(),
-                gini_wealth: gini_sorted(wealth),
-                nakamoto_wealth: nakamoto_sorted(wealth, 1, 2),
-                hhi_wealth: hhi(wealth),
-                gini_rewards: if self.rewarded[r] {
-                    gini_sorted(rewards)
-                } else {
-                    None
-                },
-                rewards_total: rewards.iter().map(|&x| u128::from(x)).sum(),
+                gini_wealth: held.gini,
+                nakamoto_wealth: held.nakamoto,
+                hhi_wealth: held.hhi,
+                gini_rewards: if self.rewarded[r] { gini_rewards } else { None },
+                rewards_total,
                 rewards_epoch: rewards_epoch_by_role[r],
                 wealth_total: wealth_total_by_role[r],
                 value_quote: None,
@@ -1547,12 +1540,11 @@ impl Simulation {
                 }
             }
         }
-        let sum = |v: &[u64]| v.iter().map(|&x| u128::from(x)).sum::<u128>();
         let ledger = &self.world.ledger;
         let system = |a: SystemAccount| u128::from(ledger.system(a));
         let supply = SupplyBreakdown {
-            liquid: sum(ledger.balances()),
-            staked: sum(ledger.stakes()),
+            liquid: totals.liquid,
+            staked: totals.staked,
             unvested: unvested_total,
             treasury: system(SystemAccount::Treasury),
             market_pool: system(SystemAccount::MarketPool),

@@ -156,6 +156,45 @@ impl Ledger {
         Ok(())
     }
 
+    /// Pays `amounts[i]` from the system account `from` into the liquid
+    /// balance of agent `members[i]`, as one batch: the total is debited
+    /// once (refused if `from` holds less), each credit is checked for
+    /// overflow, and nothing moves on error. Conservation holds as a batch
+    /// identity: Σ credited = the debit. Returns the total.
+    pub fn pay_out(
+        &mut self,
+        from: SystemAccount,
+        members: &[u32],
+        amounts: &[u64],
+    ) -> Result<u64, LedgerError> {
+        let total: u128 = amounts.iter().map(|&x| u128::from(x)).sum();
+        let available = self.system[from as usize];
+        let requested = u64::try_from(total).unwrap_or(u64::MAX);
+        if u128::from(available) < total {
+            return Err(LedgerError::InsufficientFunds {
+                account: Account::System(from),
+                available,
+                requested,
+            });
+        }
+        for (k, (&agent, &amount)) in members.iter().zip(amounts).enumerate() {
+            let slot = &mut self.balance[agent as usize];
+            match slot.checked_add(amount) {
+                Some(v) => *slot = v,
+                None => {
+                    for (&done, &paid) in members[..k].iter().zip(amounts) {
+                        self.balance[done as usize] -= paid;
+                    }
+                    return Err(LedgerError::Overflow {
+                        account: Account::Balance(agent),
+                    });
+                }
+            }
+        }
+        self.system[from as usize] = available - requested;
+        Ok(requested)
+    }
+
     /// Creates new tokens in `to`.
     pub fn mint(&mut self, to: Account, amount: u64) -> Result<(), LedgerError> {
         let slot = self.slot(to);
@@ -216,12 +255,29 @@ impl Ledger {
             .saturating_add(self.unvested[a])
     }
 
+    /// Sums of the agents' liquid balances, stakes and unvested
+    /// allocations, in one pass over the three columns.
+    pub fn holdings(&self) -> Holdings {
+        let mut h = Holdings::default();
+        for ((&b, &s), &u) in self.balance.iter().zip(&self.stake).zip(&self.unvested) {
+            h.liquid += u128::from(b);
+            h.staked += u128::from(s);
+            h.unvested += u128::from(u);
+        }
+        h
+    }
+
     /// Verifies the conservation invariant exactly.
     pub fn check(&self) -> Result<(), LedgerError> {
-        let sum = |v: &[u64]| v.iter().map(|&x| u128::from(x)).sum::<u128>();
-        let held = sum(&self.balance)
-            + sum(&self.stake)
-            + sum(&self.unvested)
+        self.check_holdings(&self.holdings())
+    }
+
+    /// `check` with the agents' sums already taken (`holdings` of the
+    /// ledger as it is now).
+    pub fn check_holdings(&self, h: &Holdings) -> Result<(), LedgerError> {
+        let held = h.liquid
+            + h.staked
+            + h.unvested
             + self.system.iter().map(|&x| u128::from(x)).sum::<u128>();
         if held == self.supply() {
             Ok(())
@@ -235,6 +291,15 @@ impl Ledger {
             })
         }
     }
+}
+
+/// The agents' tokens by kind of account (base units), see
+/// `Ledger::holdings`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Holdings {
+    pub liquid: u128,
+    pub staked: u128,
+    pub unvested: u128,
 }
 
 #[cfg(test)]

@@ -235,8 +235,35 @@ impl QuoteLedger {
     pub fn check(&self) -> Result<(), QuoteError> {
         let mut total_in = 0u128;
         let mut total_out = 0u128;
-        let agents = (0..self.balance.len()).map(|a| QuoteAccount::Agent(a as u32));
-        for account in agents.chain(SYSTEM_QUOTE_ACCOUNTS) {
+        // Agents first (one pass over their four columns), then the system
+        // accounts; the first broken account is reported.
+        let mut broken = None;
+        for (a, (((&balance, &genesis), &inflow), &outflow)) in self
+            .balance
+            .iter()
+            .zip(&self.genesis)
+            .zip(&self.inflow)
+            .zip(&self.outflow)
+            .enumerate()
+        {
+            total_in += inflow;
+            total_out += outflow;
+            if broken.is_none() && u128::from(balance) + outflow != u128::from(genesis) + inflow {
+                broken = Some(a);
+            }
+        }
+        if let Some(a) = broken {
+            let account = QuoteAccount::Agent(a as u32);
+            let f = self.figures(account);
+            return Err(QuoteError::AccountBroken {
+                account,
+                end: u128::from(f.balance),
+                genesis: u128::from(f.genesis),
+                inflow: f.inflow,
+                outflow: f.outflow,
+            });
+        }
+        for account in SYSTEM_QUOTE_ACCOUNTS {
             let f = self.figures(account);
             total_in += f.inflow;
             total_out += f.outflow;

@@ -48,38 +48,32 @@ mod tests {
 }
 
 /// Sorts one role's values each epoch starting from the order that sorted
-/// them last epoch. Holdings and cumulative rewards change little from one
-/// epoch to the next, so the values taken in that order are nearly sorted,
-/// and the adaptive stable sort finishes in close to linear time. While the
-/// roster keeps changing (agents joining or leaving every epoch) a plain
-/// sort is used; the order is built once the roster has held for an epoch.
+/// them last epoch. The order is kept as positions in the role's member
+/// list (members in id order), which stays the same while nobody joins or
+/// leaves. Holdings and cumulative rewards change little from one epoch to
+/// the next, so the values taken in that order are usually already sorted:
+/// one linear check then replaces the sort. Otherwise (and while the roster
+/// keeps changing) a comparison sort is used; the order is rebuilt once the
+/// roster has held for an epoch. Ties are broken by position (= by id), so
+/// the result never depends on history; it is the sorted multiset in every
+/// case.
 #[derive(Debug, Default)]
 pub struct CarriedOrder {
+    /// Positions in the member list, in ascending (value, position) order.
     order: Vec<u32>,
     /// Roster version the order was built for.
     built_for: Option<u64>,
     /// Roster version seen at the previous call.
     last_seen: Option<u64>,
     keyed: Vec<(u64, u32)>,
+    gathered: Vec<u64>,
 }
 
 impl CarriedOrder {
-    /// Whether the next `sort` for roster version `roster` needs the
-    /// members' ids.
-    pub fn needs_members(&self, roster: u64) -> bool {
-        self.built_for != Some(roster) && self.last_seen == Some(roster)
-    }
-
-    /// Sorts `values` (the members' values in id order on entry) ascending.
-    /// `members` (ids in id order) is read only when `needs_members`.
-    pub fn sort(
-        &mut self,
-        roster: u64,
-        members: &[u32],
-        value: impl Fn(u32) -> u64,
-        values: &mut Vec<u64>,
-    ) {
-        let carried = self.built_for == Some(roster);
+    /// Sorts `values` (the members' values in member order on entry)
+    /// ascending.
+    pub fn sort(&mut self, roster: u64, values: &mut Vec<u64>) {
+        let carried = self.built_for == Some(roster) && self.order.len() == values.len();
         let build = !carried && self.last_seen == Some(roster);
         self.last_seen = Some(roster);
         if !carried && !build {
@@ -87,24 +81,67 @@ impl CarriedOrder {
             values.sort_unstable();
             return;
         }
-        self.keyed.clear();
-        if build {
-            self.keyed
-                .extend(members.iter().zip(values.iter()).map(|(&id, &v)| (v, id)));
-            self.keyed.sort_unstable();
-            self.built_for = Some(roster);
-        } else {
-            self.keyed
-                .extend(self.order.iter().map(|&id| (value(id), id)));
-            // Adaptive on nearly sorted input; ties are broken by id, so the
-            // result does not depend on history.
-            self.keyed.sort();
+        if carried {
+            self.gathered.clear();
+            self.gathered
+                .extend(self.order.iter().map(|&p| values[p as usize]));
+            let in_order = self
+                .gathered
+                .windows(2)
+                .zip(self.order.windows(2))
+                .all(|(v, p)| (v[0], p[0]) <= (v[1], p[1]));
+            if in_order {
+                std::mem::swap(values, &mut self.gathered);
+                return;
+            }
         }
+        self.keyed.clear();
+        self.keyed
+            .extend(values.iter().enumerate().map(|(p, &v)| (v, p as u32)));
+        self.keyed.sort_unstable();
+        self.built_for = Some(roster);
         self.order.clear();
         values.clear();
-        for &(v, id) in &self.keyed {
-            self.order.push(id);
+        for &(v, p) in &self.keyed {
+            self.order.push(p);
             values.push(v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod carried_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the history of rosters and values, the result is the
+        /// sorted values.
+        #[test]
+        fn carried_order_always_sorts(
+            steps in prop::collection::vec(
+                (0u64..3, prop::collection::vec(0u64..50, 0..40)),
+                1..12,
+            )
+        ) {
+            let mut order = CarriedOrder::default();
+            for (roster, values) in steps {
+                let mut expected = values.clone();
+                expected.sort_unstable();
+                let mut got = values;
+                order.sort(roster, &mut got);
+                prop_assert_eq!(got, expected);
+            }
+        }
+    }
+
+    #[test]
+    fn an_unchanged_order_is_reused() {
+        let mut order = CarriedOrder::default();
+        for step in 0..4u64 {
+            let mut values = vec![30 + step, 10 + step, 20 + step, 10 + step];
+            order.sort(7, &mut values);
+            assert_eq!(values, vec![10 + step, 10 + step, 20 + step, 30 + step]);
         }
     }
 }

@@ -16,7 +16,7 @@
 
 use crate::agents::{Agents, Role};
 use crate::amount::unit;
-use crate::ledger::{Ledger, SystemAccount};
+use crate::ledger::{Holdings, Ledger, SystemAccount};
 use crate::market::Market;
 use crate::quote::{QuoteAccount, QuoteLedger};
 
@@ -199,11 +199,11 @@ impl ValueBook {
     }
 
     /// The identities that must hold at every epoch end.
-    pub fn check(&self, e: &Economy<'_>) -> Result<(), String> {
-        let sum = |v: &[u64]| v.iter().map(|&x| u128::from(x)).sum::<u128>();
-        let held = sum(e.ledger.balances())
-            + sum(e.ledger.stakes())
-            + sum(e.ledger.unvested())
+    /// `holdings` are the ledger's agent sums now (`Ledger::holdings`).
+    pub fn check(&self, e: &Economy<'_>, holdings: &Holdings) -> Result<(), String> {
+        let held = holdings.liquid
+            + holdings.staked
+            + holdings.unvested
             + SystemAccount::ALL
                 .iter()
                 .map(|&s| u128::from(e.ledger.system(s)))

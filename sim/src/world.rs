@@ -205,6 +205,21 @@ impl Agents {
         self.role.len()
     }
 
+    /// The agents as maximal runs of consecutive ids with the same role
+    /// (populations are spawned together, so there are few), for per-epoch
+    /// passes that keep a role's running sums in registers.
+    pub fn role_runs(&self) -> impl Iterator<Item = (Role, std::ops::Range<usize>)> + '_ {
+        let roles = &self.role;
+        let mut start = 0;
+        std::iter::from_fn(move || {
+            let &role = roles.get(start)?;
+            let len = roles[start..].iter().take_while(|&&r| r == role).count();
+            let run = start..start + len;
+            start += len;
+            Some((role, run))
+        })
+    }
+
     /// Reserves room for `additional` more agents in every column.
     pub fn reserve(&mut self, additional: usize) {
         self.role.reserve_exact(additional);

@@ -472,12 +472,74 @@ pub fn pro_rata(weights: &[u64], budget: u64, payouts: &mut [u64]) -> u64 {
         return 0;
     }
     let mut paid = 0u64;
+    if let Ok(divisor) = u64::try_from(total) {
+        // The usual case: one reciprocal, then a multiplication per share
+        // (the same quotients as the division below).
+        let divide = InvariantDivisor::new(divisor);
+        for (out, &w) in payouts.iter_mut().zip(weights) {
+            *out = divide.quotient(u128::from(budget) * u128::from(w));
+            paid += *out;
+        }
+        return paid;
+    }
     for (out, &w) in payouts.iter_mut().zip(weights) {
         // budget · w / total <= budget, so it fits in u64.
         *out = (u128::from(budget) * u128::from(w) / total) as u64;
         paid += *out;
     }
     paid
+}
+
+/// Exact division of 128-bit numerators by one 64-bit divisor through a
+/// precomputed reciprocal (Möller & Granlund, "Improved division by
+/// invariant integers", IEEE Trans. Computers 60(2), 2011, Algorithm 4):
+/// each quotient costs a multiplication and at most two corrections instead
+/// of a 128-bit division. Valid when the quotient fits in 64 bits
+/// (numerator < divisor · 2^64), as in `pro_rata` where it is at most the
+/// budget.
+#[derive(Debug, Clone, Copy)]
+pub struct InvariantDivisor {
+    /// The divisor shifted left until its top bit is set.
+    normalized: u64,
+    shift: u32,
+    /// ⌊(2^128 − 1) / normalized⌋ − 2^64.
+    reciprocal: u64,
+}
+
+impl InvariantDivisor {
+    /// `divisor` must be non-zero.
+    pub fn new(divisor: u64) -> Self {
+        let shift = divisor.leading_zeros();
+        let normalized = divisor << shift;
+        let reciprocal = (u128::MAX / u128::from(normalized)) as u64;
+        Self {
+            normalized,
+            shift,
+            reciprocal,
+        }
+    }
+
+    /// ⌊numerator / divisor⌋ for numerator < divisor · 2^64.
+    #[inline]
+    pub fn quotient(&self, numerator: u128) -> u64 {
+        debug_assert!(numerator >> 64 < u128::from(self.normalized >> self.shift));
+        let n = numerator << self.shift;
+        let (u1, u0) = ((n >> 64) as u64, n as u64);
+        let d = self.normalized;
+        // Modulo 2^128, as the algorithm's two-word arithmetic.
+        let q = (u128::from(self.reciprocal) * u128::from(u1))
+            .wrapping_add((u128::from(u1) + 1) << 64 | u128::from(u0));
+        let (mut q1, q0) = ((q >> 64) as u64, q as u64);
+        let mut r = u0.wrapping_sub(q1.wrapping_mul(d));
+        if r > q0 {
+            q1 = q1.wrapping_sub(1);
+            r = r.wrapping_add(d);
+        }
+        if r >= d {
+            q1 += 1;
+        }
+        q1
+    }
 }
 
 /// Like `pro_rata` for real-valued weights (negative or non-finite weights
@@ -512,6 +574,28 @@ pub fn pro_rata_f64(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// The reciprocal division gives the quotients of `/`, including at
+        /// the edges (divisor 1, top-bit divisors, numerators just below
+        /// divisor · 2^64).
+        #[test]
+        fn invariant_divisor_equals_division(
+            divisor in prop_oneof![1u64..4, any::<u64>().prop_map(|d| d.max(1)), (1u64 << 63)..],
+            high in any::<u64>(),
+            low in any::<u64>(),
+            edge in any::<bool>(),
+        ) {
+            let d = InvariantDivisor::new(divisor);
+            let limit = u128::from(divisor) << 64;
+            let n = if edge {
+                limit - 1 - u128::from(low % divisor.max(1))
+            } else {
+                (u128::from(high) << 64 | u128::from(low)) % limit
+            };
+            prop_assert_eq!(u128::from(d.quotient(n)), n / u128::from(divisor));
+        }
+    }
 
     #[test]
     fn registry_is_complete_and_documents_every_default() {
