@@ -79,8 +79,9 @@ pub struct SweepData {
     /// Runs whose `warnings` cell (runs.csv) is not empty; `None` without
     /// the column.
     pub runs_with_warnings: Option<usize>,
-    /// The first of the metrics the sweep chose (`[sweep] metrics`, kept in
-    /// sweep.json only when chosen): the dashboard's default metric.
+    /// The first of the metrics the sweep chose (`[sweep] metrics`: in
+    /// sweep.json's `sweep` definition only when chosen; the top-level
+    /// `metrics` list is always there): the dashboard's default metric.
     pub first_chosen_metric: Option<String>,
 }
 
@@ -277,7 +278,8 @@ pub fn read_sweep(dir: &Path) -> Result<SweepData> {
     data.point_ci = point_ci;
     data.first_chosen_metric = manifest
         .as_ref()
-        .and_then(|m| m.get("metrics"))
+        .and_then(|m| m.get("sweep"))
+        .and_then(|d| d.get("metrics"))
         .and_then(|m| m.get(0))
         .and_then(|m| m.as_str())
         .map(str::to_string);
