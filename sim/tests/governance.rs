@@ -311,3 +311,37 @@ fn vetting_withdraws_proposals_expected_to_lose() {
     assert!(v.records.iter().all(|r| r.kind == Kind::BurnShare));
     assert!(!v.records.is_empty());
 }
+
+#[test]
+fn a_named_operator_shared_by_two_populations_votes_as_one_owner() {
+    // Governance takes its owners from the engine's operator mapping: the
+    // same name in two populations is one owner, which decides once per
+    // proposal whether all its identities vote.
+    let text = scenario("").replace(
+        "sell_fraction = 0\n",
+        "sell_fraction = 0\noperators = [{ name = \"acme\", share = 1 }]\n",
+    );
+    let text = text.replace(
+        "operators = 50",
+        "operators = [{ name = \"acme\", share = 1 }]",
+    );
+    let sim = run(&text);
+    let g = sim.governance().expect("governance");
+    let voters: Vec<u64> = g
+        .records
+        .iter()
+        .filter_map(|r| r.outcome.as_ref())
+        .map(|o| o.tally.voters)
+        .collect();
+    assert!(voters.iter().all(|&v| v == 0 || v == 203), "{voters:?}");
+    assert!(voters.contains(&203), "the one owner voted at least once");
+    // With 50 holder owners and three team identities of their own, turnout
+    // is no longer all or nothing.
+    let sim = run(&scenario(""));
+    let g = sim.governance().expect("governance");
+    assert!(g
+        .records
+        .iter()
+        .filter_map(|r| r.outcome.as_ref())
+        .any(|o| o.tally.voters != 0 && o.tally.voters != 203));
+}

@@ -1,6 +1,5 @@
 //! Voting power at a snapshot: each identity's base power (the holdings
-//! `[governance.power]` counts), the owners of identities (a population's
-//! `operators`), and ERC20Votes-style delegation (a delegator moves all of
+//! `[governance.power]` counts) and ERC20Votes-style delegation (a delegator moves all of
 //! its power to one delegate, which votes it). Delegation conserves power:
 //! Σ power after = Σ base power. Buffers are reused between snapshots.
 
@@ -28,27 +27,6 @@ pub fn base_power(sources: PowerSources, ledger: &Ledger, agents: &Agents, agent
         p = p.saturating_add(ledger.get(Account::Unvested(agent)));
     }
     p
-}
-
-/// Owner index of every identity: identity j (in id order) of population p
-/// belongs to operator j mod operators_p; owners are numbered population by
-/// population. Writes `owner` (one per agent) and returns the owner count.
-pub fn owners(agents: &Agents, operators: &[u32], owner: &mut Vec<u32>) -> u32 {
-    let mut offset = Vec::with_capacity(operators.len());
-    let mut total = 0u32;
-    for &n in operators {
-        offset.push(total);
-        total += n.max(1);
-    }
-    let mut ordinal = vec![0u32; operators.len()];
-    owner.clear();
-    for &p in &agents.population {
-        let p = usize::from(p);
-        let n = operators[p].max(1);
-        owner.push(offset[p] + ordinal[p] % n);
-        ordinal[p] += 1;
-    }
-    total
 }
 
 /// The voting power of every identity after delegation.

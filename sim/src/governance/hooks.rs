@@ -15,16 +15,9 @@ impl Simulation {
         let Some(config) = &scenario.governance else {
             return;
         };
-        // Each population's number of operators (its identities' owners).
-        let operators = self
-            .populations
-            .iter()
-            .map(|p| p.operators.as_ref().map_or(1, |o| o.get_ref().count()))
-            .collect();
         let mut g = Box::new(Governance::new(
             config,
             seed,
-            operators,
             &self.population_names,
             self.world.rules.ticks_per_epoch,
             self.world.rules.decimals,
@@ -73,6 +66,8 @@ impl Simulation {
             rewarded,
             price,
             treasury,
+            owner_of: &self.operators.of,
+            owner_bound: self.operators.bound(),
         };
         let epoch = self.world.epoch;
         let mut charge = false;
@@ -234,6 +229,8 @@ impl Simulation {
             rewarded,
             price,
             treasury,
+            owner_of: &self.operators.of,
+            owner_bound: self.operators.bound(),
         };
         let figures = g.end_epoch(&view);
         record.voting_power_gini = figures.gini;

@@ -17,7 +17,7 @@ use mirage_analysis::concentration::{gini_sorted, nakamoto_sorted};
 use mirage_analysis::conviction::Settings;
 
 use super::config::{GovernanceConfig, Kind, Method, Proposer};
-use super::delegation::{owners, PowerBook};
+use super::delegation::PowerBook;
 use super::voting::{self, Cast, Effect, Outcome};
 use mirage_analysis::votes::Choice;
 
@@ -55,6 +55,10 @@ pub struct View<'a> {
     pub price: f64,
     /// The treasury's tokens.
     pub treasury: u64,
+    /// The owner (operator, `verification::Operators::of`) of every
+    /// identity by id, and one more than the largest owner id.
+    pub owner_of: &'a [u32],
+    pub owner_bound: usize,
 }
 
 /// One proposal, from creation to execution.
@@ -86,9 +90,7 @@ pub struct ProposalRecord {
 pub struct Governance {
     pub config: GovernanceConfig,
     rng: SimRng,
-    operators: Vec<u32>,
     book: PowerBook,
-    owner: Vec<u32>,
     ticks_per_epoch: u64,
     voting_ticks: u64,
     timelock_ticks: u64,
@@ -121,13 +123,12 @@ pub struct PowerFigures {
 }
 
 impl Governance {
-    /// The governance state of a run. `operators[p]` is the number of
-    /// operators of population `p` (identity j belongs to operator j mod
-    /// it); `population_names` are the populations' display names.
+    /// The governance state of a run; `population_names` are the
+    /// populations' display names. Identities' owners come with each
+    /// `View` (the engine's operators: `verification::Operators`).
     pub fn new(
         config: &GovernanceConfig,
         seed: u64,
-        operators: Vec<u32>,
         population_names: &[String],
         ticks_per_epoch: u64,
         decimals: u32,
@@ -156,9 +157,7 @@ impl Governance {
         Self {
             config: config.clone(),
             rng: stream(seed, Stream::Governance),
-            operators,
             book: PowerBook::default(),
-            owner: Vec::new(),
             ticks_per_epoch,
             voting_ticks: to_ticks(config.voting_period.get_ref().0).max(1),
             timelock_ticks: to_ticks(config.timelock.0),
@@ -276,19 +275,19 @@ impl Governance {
         let agents = view.agents;
         let power = &self.book.power;
         let n = power.len().min(agents.len());
-        let owner_count = owners(agents, &self.operators, &mut self.owner) as usize;
+        let owner_count = view.owner_bound;
         let mut owner_tokens = vec![0u128; owner_count];
         let mut owner_ballots = vec![0u32; owner_count];
         for a in 0..n {
             if power[a] > 0 {
-                owner_tokens[self.owner[a] as usize] += u128::from(power[a]);
-                owner_ballots[self.owner[a] as usize] += 1;
+                owner_tokens[view.owner_of[a] as usize] += u128::from(power[a]);
+                owner_ballots[view.owner_of[a] as usize] += 1;
             }
         }
         let price = if view.price > 0.0 { view.price } else { 1.0 };
         let unit = 10f64.powi(self.decimals as i32);
         let c = &self.config;
-        let owner = &self.owner;
+        let owner = view.owner_of;
         let sure = c.proposer_votes;
         let voters = (0..n).filter(|&a| power[a] > 0).map(|a| {
             let o = owner[a] as usize;
@@ -323,11 +322,11 @@ impl Governance {
         let power = std::mem::take(&mut record.power);
         let team_backed = std::mem::take(&mut record.team_backed);
         let n = power.len().min(agents.len());
-        let owner_count = owners(agents, &self.operators, &mut self.owner) as usize;
+        let owner_count = view.owner_bound;
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); owner_count];
         for a in 0..n {
             if power[a] > 0 {
-                members[self.owner[a] as usize].push(a as u32);
+                members[view.owner_of[a] as usize].push(a as u32);
             }
         }
         let price = if view.price > 0.0 { view.price } else { 1.0 };
