@@ -432,22 +432,49 @@ fn stale_staging_of_a_killed_run_is_removed_by_the_next_run() {
     assert!(tmp.path().join("out/epochs.csv").is_file());
 }
 
+/// Starts `mirage args` in `dir` with its stderr captured.
+#[cfg(unix)]
+fn spawn(dir: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_mirage"))
+        .current_dir(dir)
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+/// Sends SIG`signal` to `child`, waits for it to end, checks that it
+/// exits with `code` and returns its stderr.
+#[cfg(unix)]
+fn interrupt(mut child: std::process::Child, signal: &str, code: i32) -> String {
+    use std::io::Read;
+    let status = Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let status = child.wait().expect("wait");
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        e.read_to_string(&mut stderr).expect("stderr");
+    }
+    assert_eq!(status.code(), Some(code), "SIG{signal}: {stderr}");
+    stderr
+}
+
 #[cfg(unix)]
 #[test]
 fn an_interrupted_run_leaves_no_file_and_exits_130_or_143() {
-    use std::io::Read;
     let tmp = tempfile::tempdir().expect("tempdir");
     let long = GOOD
         .replace("epochs = 3", "epochs = 100000")
         .replace("count = 2", "count = 200");
     std::fs::write(tmp.path().join("long.toml"), long).expect("write");
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mirage"))
-            .current_dir(tmp.path())
-            .args(["run", "long.toml", "--out", "out", "--no-dashboard"])
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
+        let child = spawn(
+            tmp.path(),
+            &["run", "long.toml", "--out", "out", "--no-dashboard"],
+        );
         // Wait until the staging directory exists: the run is writing.
         let started = std::time::Instant::now();
         while !std::fs::read_dir(tmp.path()).expect("dir").any(|e| {
@@ -459,17 +486,7 @@ fn an_interrupted_run_leaves_no_file_and_exits_130_or_143() {
             assert!(started.elapsed().as_secs() < 60, "the run starts");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        let status = Command::new("kill")
-            .args([format!("-{signal}"), child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        let status = child.wait().expect("wait");
-        let mut stderr = String::new();
-        if let Some(mut e) = child.stderr.take() {
-            e.read_to_string(&mut stderr).expect("stderr");
-        }
-        assert_eq!(status.code(), Some(code), "SIG{signal}: {stderr}");
+        interrupt(child, signal, code);
         let left: Vec<_> = std::fs::read_dir(tmp.path())
             .expect("dir")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -793,7 +810,6 @@ fn a_restarted_sweep_without_resume_counts_the_runs_its_journal_holds() {
 #[cfg(unix)]
 #[test]
 fn an_interrupted_sweep_says_how_many_runs_are_done_and_exits_130_or_143() {
-    use std::io::Read;
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
         let tmp = sweep_dir();
         let args = [
@@ -808,12 +824,7 @@ fn an_interrupted_sweep_says_how_many_runs_are_done_and_exits_130_or_143() {
             "--set",
             "epochs=3000",
         ];
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mirage"))
-            .current_dir(tmp.path())
-            .args(args)
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
+        let mut child = spawn(tmp.path(), &args);
         let journal = tmp.path().join("sw/runs.journal.csv");
         let started = std::time::Instant::now();
         while std::fs::read_to_string(&journal).map_or(0, |t| t.lines().count()) < 2 {
@@ -821,17 +832,7 @@ fn an_interrupted_sweep_says_how_many_runs_are_done_and_exits_130_or_143() {
             assert!(child.try_wait().expect("wait").is_none(), "the sweep runs");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        let status = Command::new("kill")
-            .args([format!("-{signal}"), child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        let status = child.wait().expect("wait");
-        let mut stderr = String::new();
-        if let Some(mut e) = child.stderr.take() {
-            e.read_to_string(&mut stderr).expect("stderr");
-        }
-        assert_eq!(status.code(), Some(code), "SIG{signal}: {stderr}");
+        let stderr = interrupt(child, signal, code);
         let done = std::fs::read_to_string(&journal)
             .expect("journal kept")
             .lines()
