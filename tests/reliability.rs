@@ -18,6 +18,15 @@ count = 2
 honesty = 0.9
 "#;
 
+/// The names of the entries of `dir` for which `keep` holds.
+fn entry_names(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| keep(n))
+        .collect()
+}
+
 fn mirage(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mirage"))
         .current_dir(dir)
@@ -409,11 +418,7 @@ fn a_failed_forced_run_leaves_the_previous_output_intact() {
         std::fs::read_to_string(tmp.path().join("out/notes.txt")).expect("kept"),
         "mine"
     );
-    let hidden: Vec<_> = std::fs::read_dir(tmp.path())
-        .expect("dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    let hidden = entry_names(tmp.path(), |n| n.starts_with('.'));
     assert!(hidden.is_empty(), "no staging left: {hidden:?}");
 }
 
@@ -487,11 +492,7 @@ fn an_interrupted_run_leaves_no_file_and_exits_130_or_143() {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         interrupt(child, signal, code);
-        let left: Vec<_> = std::fs::read_dir(tmp.path())
-            .expect("dir")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .filter(|n| n != "long.toml")
-            .collect();
+        let left = entry_names(tmp.path(), |n| n != "long.toml");
         assert!(left.is_empty(), "SIG{signal}: nothing left: {left:?}");
     }
 }
@@ -689,11 +690,7 @@ fn a_merge_with_a_damaged_row_names_the_file_and_line_and_writes_nothing() {
         "{stderr}"
     );
     assert!(!tmp.path().join("merged").exists(), "nothing written");
-    let left: Vec<_> = std::fs::read_dir(tmp.path())
-        .expect("dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    let left = entry_names(tmp.path(), |n| n.starts_with('.'));
     assert!(left.is_empty(), "no staging left: {left:?}");
 }
 
@@ -850,11 +847,7 @@ fn an_interrupted_sweep_says_how_many_runs_are_done_and_exits_130_or_143() {
         resume.push("--resume");
         ok(tmp.path(), &resume);
         assert!(tmp.path().join("sw/runs.csv").is_file());
-        let hidden: Vec<_> = std::fs::read_dir(tmp.path().join("sw"))
-            .expect("dir")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with('.'))
-            .collect();
+        let hidden = entry_names(&tmp.path().join("sw"), |n| n.starts_with('.'));
         assert!(hidden.is_empty(), "{hidden:?}");
     }
 }
