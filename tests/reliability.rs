@@ -18,6 +18,15 @@ count = 2
 honesty = 0.9
 "#;
 
+/// The names of the entries of `dir` for which `keep` holds.
+fn entry_names(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| keep(n))
+        .collect()
+}
+
 fn mirage(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mirage"))
         .current_dir(dir)
@@ -409,11 +418,7 @@ fn a_failed_forced_run_leaves_the_previous_output_intact() {
         std::fs::read_to_string(tmp.path().join("out/notes.txt")).expect("kept"),
         "mine"
     );
-    let hidden: Vec<_> = std::fs::read_dir(tmp.path())
-        .expect("dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    let hidden = entry_names(tmp.path(), |n| n.starts_with('.'));
     assert!(hidden.is_empty(), "no staging left: {hidden:?}");
 }
 
@@ -432,22 +437,49 @@ fn stale_staging_of_a_killed_run_is_removed_by_the_next_run() {
     assert!(tmp.path().join("out/epochs.csv").is_file());
 }
 
+/// Starts `mirage args` in `dir` with its stderr captured.
+#[cfg(unix)]
+fn spawn(dir: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_mirage"))
+        .current_dir(dir)
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+/// Sends SIG`signal` to `child`, waits for it to end, checks that it
+/// exits with `code` and returns its stderr.
+#[cfg(unix)]
+fn interrupt(mut child: std::process::Child, signal: &str, code: i32) -> String {
+    use std::io::Read;
+    let status = Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let status = child.wait().expect("wait");
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        e.read_to_string(&mut stderr).expect("stderr");
+    }
+    assert_eq!(status.code(), Some(code), "SIG{signal}: {stderr}");
+    stderr
+}
+
 #[cfg(unix)]
 #[test]
 fn an_interrupted_run_leaves_no_file_and_exits_130_or_143() {
-    use std::io::Read;
     let tmp = tempfile::tempdir().expect("tempdir");
     let long = GOOD
         .replace("epochs = 3", "epochs = 100000")
         .replace("count = 2", "count = 200");
     std::fs::write(tmp.path().join("long.toml"), long).expect("write");
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mirage"))
-            .current_dir(tmp.path())
-            .args(["run", "long.toml", "--out", "out", "--no-dashboard"])
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
+        let child = spawn(
+            tmp.path(),
+            &["run", "long.toml", "--out", "out", "--no-dashboard"],
+        );
         // Wait until the staging directory exists: the run is writing.
         let started = std::time::Instant::now();
         while !std::fs::read_dir(tmp.path()).expect("dir").any(|e| {
@@ -459,22 +491,8 @@ fn an_interrupted_run_leaves_no_file_and_exits_130_or_143() {
             assert!(started.elapsed().as_secs() < 60, "the run starts");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        let status = Command::new("kill")
-            .args([format!("-{signal}"), child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        let status = child.wait().expect("wait");
-        let mut stderr = String::new();
-        if let Some(mut e) = child.stderr.take() {
-            e.read_to_string(&mut stderr).expect("stderr");
-        }
-        assert_eq!(status.code(), Some(code), "SIG{signal}: {stderr}");
-        let left: Vec<_> = std::fs::read_dir(tmp.path())
-            .expect("dir")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .filter(|n| n != "long.toml")
-            .collect();
+        interrupt(child, signal, code);
+        let left = entry_names(tmp.path(), |n| n != "long.toml");
         assert!(left.is_empty(), "SIG{signal}: nothing left: {left:?}");
     }
 }
@@ -672,11 +690,7 @@ fn a_merge_with_a_damaged_row_names_the_file_and_line_and_writes_nothing() {
         "{stderr}"
     );
     assert!(!tmp.path().join("merged").exists(), "nothing written");
-    let left: Vec<_> = std::fs::read_dir(tmp.path())
-        .expect("dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    let left = entry_names(tmp.path(), |n| n.starts_with('.'));
     assert!(left.is_empty(), "no staging left: {left:?}");
 }
 
@@ -793,7 +807,6 @@ fn a_restarted_sweep_without_resume_counts_the_runs_its_journal_holds() {
 #[cfg(unix)]
 #[test]
 fn an_interrupted_sweep_says_how_many_runs_are_done_and_exits_130_or_143() {
-    use std::io::Read;
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
         let tmp = sweep_dir();
         let args = [
@@ -808,12 +821,7 @@ fn an_interrupted_sweep_says_how_many_runs_are_done_and_exits_130_or_143() {
             "--set",
             "epochs=3000",
         ];
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mirage"))
-            .current_dir(tmp.path())
-            .args(args)
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
+        let mut child = spawn(tmp.path(), &args);
         let journal = tmp.path().join("sw/runs.journal.csv");
         let started = std::time::Instant::now();
         while std::fs::read_to_string(&journal).map_or(0, |t| t.lines().count()) < 2 {
@@ -821,17 +829,7 @@ fn an_interrupted_sweep_says_how_many_runs_are_done_and_exits_130_or_143() {
             assert!(child.try_wait().expect("wait").is_none(), "the sweep runs");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        let status = Command::new("kill")
-            .args([format!("-{signal}"), child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        let status = child.wait().expect("wait");
-        let mut stderr = String::new();
-        if let Some(mut e) = child.stderr.take() {
-            e.read_to_string(&mut stderr).expect("stderr");
-        }
-        assert_eq!(status.code(), Some(code), "SIG{signal}: {stderr}");
+        let stderr = interrupt(child, signal, code);
         let done = std::fs::read_to_string(&journal)
             .expect("journal kept")
             .lines()
@@ -849,11 +847,7 @@ fn an_interrupted_sweep_says_how_many_runs_are_done_and_exits_130_or_143() {
         resume.push("--resume");
         ok(tmp.path(), &resume);
         assert!(tmp.path().join("sw/runs.csv").is_file());
-        let hidden: Vec<_> = std::fs::read_dir(tmp.path().join("sw"))
-            .expect("dir")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with('.'))
-            .collect();
+        let hidden = entry_names(&tmp.path().join("sw"), |n| n.starts_with('.'));
         assert!(hidden.is_empty(), "{hidden:?}");
     }
 }

@@ -75,14 +75,7 @@ impl StagedDir {
             .with_context(|| format!("cannot create directory {}", parent.display()))?;
         remove_stale(&parent, &name);
         let staging = parent.join(format!(".{name}{STAGING}{}", std::process::id()));
-        if staging.exists() {
-            let _ = fs::remove_dir_all(&staging);
-        }
-        fs::create_dir(&staging)
-            .with_context(|| format!("cannot create directory {}", staging.display()))?;
-        if let Ok(mut live) = LIVE.lock() {
-            live.push(staging.clone());
-        }
+        open_staging(&staging)?;
         Ok(Self {
             staging,
             target: target.to_path_buf(),
@@ -180,6 +173,20 @@ pub fn remove_stale_partials(dir: &Path) {
     }
 }
 
+/// Creates the empty staging directory `staging` (removing a leftover of
+/// this process id first) and registers it for removal on a signal.
+fn open_staging(staging: &Path) -> Result<()> {
+    if staging.exists() {
+        let _ = fs::remove_dir_all(staging);
+    }
+    fs::create_dir(staging)
+        .with_context(|| format!("cannot create directory {}", staging.display()))?;
+    if let Ok(mut live) = LIVE.lock() {
+        live.push(staging.to_path_buf());
+    }
+    Ok(())
+}
+
 /// Removes `parent/.<name>.staging-<pid>` (and `.replaced-<pid>`)
 /// directories left by runs that were killed: on Linux those whose process
 /// no longer exists; elsewhere they are left, hidden, and ignored.
@@ -219,14 +226,7 @@ impl StagedFiles {
     pub fn create(dir: &Path) -> Result<Self> {
         remove_stale(dir, "final");
         let staging = dir.join(format!(".final{STAGING}{}", std::process::id()));
-        if staging.exists() {
-            let _ = fs::remove_dir_all(&staging);
-        }
-        fs::create_dir(&staging)
-            .with_context(|| format!("cannot create directory {}", staging.display()))?;
-        if let Ok(mut live) = LIVE.lock() {
-            live.push(staging.clone());
-        }
+        open_staging(&staging)?;
         Ok(Self {
             staging,
             dir: dir.to_path_buf(),

@@ -103,6 +103,18 @@ fn system_index(account: QuoteAccount) -> usize {
     }
 }
 
+/// The error for `account` whose figures `f` break
+/// quote_end = genesis + in − out.
+fn account_broken(account: QuoteAccount, f: QuoteFigures) -> QuoteError {
+    QuoteError::AccountBroken {
+        account,
+        end: u128::from(f.balance),
+        genesis: u128::from(f.genesis),
+        inflow: f.inflow,
+        outflow: f.outflow,
+    }
+}
+
 impl QuoteLedger {
     /// Opens an agent's account (empty); returns its id.
     pub fn open_agent(&mut self) -> u32 {
@@ -254,14 +266,7 @@ impl QuoteLedger {
         }
         if let Some(a) = broken {
             let account = QuoteAccount::Agent(a as u32);
-            let f = self.figures(account);
-            return Err(QuoteError::AccountBroken {
-                account,
-                end: u128::from(f.balance),
-                genesis: u128::from(f.genesis),
-                inflow: f.inflow,
-                outflow: f.outflow,
-            });
+            return Err(account_broken(account, self.figures(account)));
         }
         for account in SYSTEM_QUOTE_ACCOUNTS {
             let f = self.figures(account);
@@ -270,13 +275,7 @@ impl QuoteLedger {
             if account.is_bounded()
                 && u128::from(f.balance) + f.outflow != u128::from(f.genesis) + f.inflow
             {
-                return Err(QuoteError::AccountBroken {
-                    account,
-                    end: u128::from(f.balance),
-                    genesis: u128::from(f.genesis),
-                    inflow: f.inflow,
-                    outflow: f.outflow,
-                });
+                return Err(account_broken(account, f));
             }
         }
         if total_in == total_out {

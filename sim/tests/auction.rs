@@ -5,15 +5,14 @@
 //! and the winner received.
 
 use mirage_sim::quote::QuoteAccount;
-use mirage_sim::record::{Collect, EpochRecord};
-use mirage_sim::{parse_scenario, Simulation};
+use mirage_sim::record::EpochRecord;
+use mirage_sim::Simulation;
 
+mod support;
+
+/// Runs `text` with seed 5.
 fn run(text: &str) -> (Simulation, Vec<EpochRecord>) {
-    let loaded = parse_scenario(text, "t.toml", &[]).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let mut sim = Simulation::new(&loaded.scenario, 5).expect("genesis");
-    let mut records = Collect::default();
-    sim.run(&mut records).expect("run keeps its identities");
-    (sim, records.0)
+    support::run(text, 5)
 }
 
 fn scenario(rule: &str, costs: &[f64]) -> String {

@@ -5,16 +5,15 @@
 //! checks.
 
 use mirage_sim::health;
-use mirage_sim::record::{Collect, EpochRecord};
+use mirage_sim::record::EpochRecord;
 use mirage_sim::scenario::TreasuryControl;
 use mirage_sim::{parse_scenario, Simulation};
 
+mod support;
+
+/// Runs `text` with seed 1.
 fn run(text: &str) -> (Simulation, Vec<EpochRecord>) {
-    let loaded = parse_scenario(text, "t.toml", &[]).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let mut sim = Simulation::new(&loaded.scenario, 1).expect("genesis");
-    let mut records = Collect::default();
-    sim.run(&mut records).expect("run keeps its identities");
-    (sim, records.0)
+    support::run(text, 1)
 }
 
 const ECONOMY: &str = r#"

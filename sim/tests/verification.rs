@@ -15,12 +15,11 @@ use mirage_sim::quote::QuoteAccount;
 use mirage_sim::record::{Collect, EpochRecord};
 use mirage_sim::{parse_scenario, Simulation};
 
+mod support;
+
+/// Runs `text` with seed 3.
 fn run(text: &str) -> (Simulation, Vec<EpochRecord>) {
-    let loaded = parse_scenario(text, "t.toml", &[]).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let mut sim = Simulation::new(&loaded.scenario, 3).expect("genesis");
-    let mut records = Collect::default();
-    sim.run(&mut records).expect("run keeps its identities");
-    (sim, records.0)
+    support::run(text, 3)
 }
 
 const BASE: &str = r#"

@@ -119,6 +119,20 @@ impl Range {
     }
 }
 
+#[cfg(test)]
+impl Range {
+    /// The linear integer range of the whole numbers in [min, max].
+    pub(crate) fn whole_numbers(min: f64, max: f64) -> Self {
+        Self {
+            min,
+            max,
+            log: false,
+            integer: true,
+            others_proportional: false,
+        }
+    }
+}
+
 impl Range {
     /// The value of a Morris grid coordinate `u` (a level j / (p − 1)): for
     /// an integer range, the whole number `min + round(u · (max − min))`,
@@ -871,13 +885,7 @@ mod tests {
 
     #[test]
     fn range_values_stay_inside_and_cover_integers() {
-        let r = Range {
-            min: 1.0,
-            max: 3.0,
-            log: false,
-            integer: true,
-            others_proportional: false,
-        };
+        let r = Range::whole_numbers(1.0, 3.0);
         let got: Vec<Value> = [0.0, 0.34, 0.67, 0.999_999]
             .iter()
             .map(|&u| r.value_at(u))
@@ -901,13 +909,7 @@ mod tests {
     #[test]
     fn morris_levels_of_an_integer_range_are_whole_numbers_one_step_apart() {
         // p = 4 levels on [0, 90]: 0, 30, 60, 90; Δ = 4/6 of the range = 60.
-        let r = Range {
-            min: 0.0,
-            max: 90.0,
-            log: false,
-            integer: true,
-            others_proportional: false,
-        };
+        let r = Range::whole_numbers(0.0, 90.0);
         let levels: Vec<Value> = (0..4).map(|j| r.morris_value_at(j as f64 / 3.0)).collect();
         assert_eq!(levels, [0, 30, 60, 90].map(Value::Integer).to_vec());
         let delta = 4.0 / 6.0;

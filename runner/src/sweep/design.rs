@@ -376,13 +376,7 @@ mod tests {
              a = { min = 0, max = 90, integer = true }\nb = { min = 0, max = 1 }\n");
         let design = Design::new(&s).expect("design");
         let unit = saltelli_design(2, 16, s.seed, true).expect("unit");
-        let r = Range {
-            min: 0.0,
-            max: 90.0,
-            log: false,
-            integer: true,
-            others_proportional: false,
-        };
+        let r = Range::whole_numbers(0.0, 90.0);
         for (p, u) in unit.iter().enumerate() {
             assert_eq!(design.values(p as u64)[0], r.value_at(u[0]));
         }
