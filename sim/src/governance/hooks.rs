@@ -39,12 +39,18 @@ impl Simulation {
         self.governance.as_deref()
     }
 
-    fn governance_view(&self) -> ([bool; Role::COUNT], f64, u64) {
-        (
-            self.rewarded,
-            self.price(),
-            self.world.ledger.system(SystemAccount::Treasury),
-        )
+    /// What governance reads of the run at this moment.
+    fn governance_view<'a>(&'a self, reputation: &'a dyn Fn(u32) -> f64) -> View<'a> {
+        View {
+            ledger: &self.world.ledger,
+            agents: &self.world.agents,
+            reputation,
+            rewarded: self.rewarded,
+            price: self.price(),
+            treasury: self.world.ledger.system(SystemAccount::Treasury),
+            owner_of: &self.operators.of,
+            owner_bound: self.operators.bound(),
+        }
     }
 
     /// Handles one `Event::Governance`.
@@ -57,18 +63,8 @@ impl Simulation {
         let Some(mut g) = self.governance.take() else {
             return Ok(());
         };
-        let (rewarded, price, treasury) = self.governance_view();
         let reputation = |a: u32| self.reputation(a).unwrap_or(PRIOR);
-        let view = View {
-            ledger: &self.world.ledger,
-            agents: &self.world.agents,
-            reputation: &reputation,
-            rewarded,
-            price,
-            treasury,
-            owner_of: &self.operators.of,
-            owner_bound: self.operators.bound(),
-        };
+        let view = self.governance_view(&reputation);
         let epoch = self.world.epoch;
         let mut charge = false;
         let mut pushes: [Option<(u64, Event)>; 2] = [None, None];
@@ -106,7 +102,7 @@ impl Simulation {
                     ));
                 }
             }
-            _ => apply = g.execute(proposal, epoch, price),
+            _ => apply = g.execute(proposal, epoch, view.price),
         }
         for (at, event) in pushes.into_iter().flatten() {
             self.world.queue.push(at, event);
@@ -220,18 +216,8 @@ impl Simulation {
         let Some(mut g) = self.governance.take() else {
             return;
         };
-        let (rewarded, price, treasury) = self.governance_view();
         let reputation = |a: u32| self.reputation(a).unwrap_or(PRIOR);
-        let view = View {
-            ledger: &self.world.ledger,
-            agents: &self.world.agents,
-            reputation: &reputation,
-            rewarded,
-            price,
-            treasury,
-            owner_of: &self.operators.of,
-            owner_bound: self.operators.bound(),
-        };
+        let view = self.governance_view(&reputation);
         let figures = g.end_epoch(&view);
         record.voting_power_gini = figures.gini;
         record.voting_power_nakamoto = figures.nakamoto;
