@@ -14,14 +14,7 @@ fn round(n_donors: usize, n_projects: usize, gifts: &[(usize, usize, f64)]) -> R
 }
 
 fn contributions(gifts: &[(usize, usize, f64)]) -> Vec<Contribution> {
-    gifts
-        .iter()
-        .map(|&(donor, project, amount)| Contribution {
-            donor,
-            project,
-            amount,
-        })
-        .collect()
+    gifts.iter().copied().map(Contribution::from).collect()
 }
 
 fn clusters(n_donors: usize, n_clusters: usize, rows: &[(usize, usize, f64)]) -> Clusters {

@@ -6,7 +6,7 @@
 //! `mirage_sim::reward::yuma`.
 
 use mirage_sim::reward::quadratic::{
-    raw_matches, scale_to_pool, Clusters, CocmStyle, Contribution, Mechanism, Membership, Round,
+    raw_matches, scale_to_pool, Clusters, CocmStyle, Mechanism, Membership, Round,
 };
 use mirage_sim::reward::yuma::{
     epoch_into, WeightEntry, Weights, YumaInput, YumaOutput, YumaParams, YumaState,
@@ -79,15 +79,8 @@ pub fn fund(
             )));
         }
     }
-    let contributions: Vec<Contribution> = donations
-        .iter()
-        .map(|&(donor, project, amount)| Contribution {
-            donor,
-            project,
-            amount,
-        })
-        .collect();
-    let round = Round::new(n_donors, n_projects, &contributions).map_err(|e| bad(e.to_string()))?;
+    let round =
+        Round::from_gifts(n_donors, n_projects, &donations).map_err(|e| bad(e.to_string()))?;
     let clusters = match clusters {
         Some(rows) if mechanism.uses_clusters() => {
             let memberships: Vec<Membership> = rows

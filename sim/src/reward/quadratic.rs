@@ -18,16 +18,12 @@
 //! normalised membership.
 //!
 //! ```
-//! use mirage_sim::reward::quadratic::{raw_matches, scale_to_pool, Contribution, Mechanism, Round};
+//! use mirage_sim::reward::quadratic::{raw_matches, scale_to_pool, Mechanism, Round};
 //!
 //! // Project 0: four donors giving 1; project 1: one donor giving 4;
 //! // project 2: two donors giving 9 and 1.
 //! let gifts = [(0, 0, 1.0), (1, 0, 1.0), (2, 0, 1.0), (3, 0, 1.0), (4, 1, 4.0), (5, 2, 9.0), (6, 2, 1.0)];
-//! let contributions: Vec<Contribution> = gifts
-//!     .iter()
-//!     .map(|&(donor, project, amount)| Contribution { donor, project, amount })
-//!     .collect();
-//! let round = Round::new(7, 3, &contributions)?;
+//! let round = Round::from_gifts(7, 3, &gifts)?;
 //! let raw = raw_matches(&round, &Mechanism::Standard, None)?;
 //! assert_eq!(raw, vec![12.0, 0.0, 6.0]);
 //! let paid = scale_to_pool(&raw, 9.0, Some(0.5))?;
@@ -107,6 +103,17 @@ pub struct Contribution {
     pub amount: f64,
 }
 
+impl From<(usize, usize, f64)> for Contribution {
+    /// A `(donor, project, amount)` triple.
+    fn from((donor, project, amount): (usize, usize, f64)) -> Self {
+        Self {
+            donor,
+            project,
+            amount,
+        }
+    }
+}
+
 /// A funding round: the donor × project matrix of totals `c_ip`, stored
 /// sparsely both by project (donors ascending) and by donor (projects
 /// ascending), with the square roots precomputed. Cells whose total is zero
@@ -144,6 +151,17 @@ impl Round {
         let mut round = Self::default();
         round.rebuild(n_donors, n_projects, contributions)?;
         Ok(round)
+    }
+
+    /// [`Round::new`] from `(donor, project, amount)` triples.
+    pub fn from_gifts(
+        n_donors: usize,
+        n_projects: usize,
+        gifts: &[(usize, usize, f64)],
+    ) -> Result<Self, FundingError> {
+        let contributions: Vec<Contribution> =
+            gifts.iter().copied().map(Contribution::from).collect();
+        Self::new(n_donors, n_projects, &contributions)
     }
 
     /// Like [`Round::new`], reusing this round's buffers. On error the round
@@ -921,15 +939,7 @@ mod tests {
         n_projects: usize,
         gifts: &[(usize, usize, f64)],
     ) -> Round {
-        let contributions: Vec<Contribution> = gifts
-            .iter()
-            .map(|&(donor, project, amount)| Contribution {
-                donor,
-                project,
-                amount,
-            })
-            .collect();
-        Round::new(n_donors, n_projects, &contributions).expect("valid round")
+        Round::from_gifts(n_donors, n_projects, gifts).expect("valid round")
     }
 
     #[test]
