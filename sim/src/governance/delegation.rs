@@ -29,6 +29,53 @@ pub fn base_power(sources: PowerSources, ledger: &Ledger, agents: &Agents, agent
     p
 }
 
+/// The identities with power grouped by owner: owners in id order, and
+/// within an owner its identities in id order (a counting sort into
+/// buffers reused between votes).
+#[derive(Debug, Default)]
+pub struct OwnerGroups {
+    /// `start[o]..start[o + 1]` is owner o's range of `members`.
+    start: Vec<u32>,
+    members: Vec<u32>,
+    cursor: Vec<u32>,
+}
+
+impl OwnerGroups {
+    /// Groups identities `0..power.len()` with power > 0 by `owner_of`
+    /// (every owner id below `owner_bound`).
+    pub fn group(&mut self, owner_of: &[u32], owner_bound: usize, power: &[u64]) {
+        self.start.clear();
+        self.start.resize(owner_bound + 1, 0);
+        for (a, &p) in power.iter().enumerate() {
+            if p > 0 {
+                self.start[owner_of[a] as usize + 1] += 1;
+            }
+        }
+        for o in 0..owner_bound {
+            self.start[o + 1] += self.start[o];
+        }
+        self.cursor.clear();
+        self.cursor.extend_from_slice(&self.start[..owner_bound]);
+        self.members.clear();
+        self.members.resize(self.start[owner_bound] as usize, 0);
+        for (a, &p) in power.iter().enumerate() {
+            if p > 0 {
+                let slot = &mut self.cursor[owner_of[a] as usize];
+                self.members[*slot as usize] = a as u32;
+                *slot += 1;
+            }
+        }
+    }
+
+    /// Each owner's identities (empty for an owner without power), in
+    /// owner order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u32]> {
+        self.start
+            .windows(2)
+            .map(|w| &self.members[w[0] as usize..w[1] as usize])
+    }
+}
+
 /// The voting power of every identity after delegation.
 #[derive(Debug, Default)]
 pub struct PowerBook {
@@ -157,4 +204,23 @@ pub fn quadratic_power(tokens: u64) -> u64 {
 /// Quadratic power of one owner holding `parts` on separate identities.
 pub fn owner_quadratic_power(parts: &[u64]) -> u64 {
     parts.iter().map(|&t| quadratic_power(t)).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OwnerGroups;
+
+    #[test]
+    fn identities_with_power_are_grouped_by_owner_in_id_order() {
+        let owner_of = [2, 0, 2, 1, 0, 2];
+        let power = [5, 1, 0, 3, 4, 7];
+        let mut g = OwnerGroups::default();
+        g.group(&owner_of, 4, &power);
+        let groups: Vec<&[u32]> = g.iter().collect();
+        assert_eq!(groups, vec![&[1, 4][..], &[3][..], &[0, 5][..], &[][..]]);
+        // Reused with fewer identities: nothing of the last grouping stays.
+        g.group(&owner_of[..2], 3, &power[..2]);
+        let groups: Vec<&[u32]> = g.iter().collect();
+        assert_eq!(groups, vec![&[1][..], &[][..], &[0][..]]);
+    }
 }

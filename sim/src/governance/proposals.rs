@@ -17,7 +17,7 @@ use mirage_analysis::concentration::{gini_sorted, nakamoto_sorted};
 use mirage_analysis::conviction::Settings;
 
 use super::config::{GovernanceConfig, Kind, Method, Proposer};
-use super::delegation::PowerBook;
+use super::delegation::{OwnerGroups, PowerBook};
 use super::voting::{self, Cast, Effect, Outcome};
 use mirage_analysis::votes::Choice;
 
@@ -91,6 +91,8 @@ pub struct Governance {
     pub config: GovernanceConfig,
     rng: SimRng,
     book: PowerBook,
+    /// Identities grouped by owner when a vote closes (buffers reused).
+    owner_groups: OwnerGroups,
     ticks_per_epoch: u64,
     voting_ticks: u64,
     timelock_ticks: u64,
@@ -158,6 +160,7 @@ impl Governance {
             config: config.clone(),
             rng: stream(seed, Stream::Governance),
             book: PowerBook::default(),
+            owner_groups: OwnerGroups::default(),
             ticks_per_epoch,
             voting_ticks: to_ticks(config.voting_period.get_ref().0).max(1),
             timelock_ticks: to_ticks(config.timelock.0),
@@ -322,19 +325,14 @@ impl Governance {
         let power = std::mem::take(&mut record.power);
         let team_backed = std::mem::take(&mut record.team_backed);
         let n = power.len().min(agents.len());
-        let owner_count = view.owner_bound;
-        let mut members: Vec<Vec<u32>> = vec![Vec::new(); owner_count];
-        for a in 0..n {
-            if power[a] > 0 {
-                members[view.owner_of[a] as usize].push(a as u32);
-            }
-        }
+        let mut groups = std::mem::take(&mut self.owner_groups);
+        groups.group(view.owner_of, view.owner_bound, &power[..n]);
         let price = if view.price > 0.0 { view.price } else { 1.0 };
         let unit = 10f64.powi(self.decimals as i32);
         let c = &self.config;
         let mut casts = Vec::new();
         let proposer = c.proposer_votes.then_some(record.proposer);
-        for ids in &members {
+        for ids in groups.iter() {
             if ids.is_empty() {
                 continue;
             }
@@ -377,6 +375,7 @@ impl Governance {
                 });
             }
         }
+        self.owner_groups = groups;
         self.ballots.clear();
         self.ballots.extend(casts.iter().map(|c| c.agent));
         let supply = record.supply;
