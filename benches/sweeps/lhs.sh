@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs benches/sweeps/lhs-baseline-1k.toml (SAMPLES runs, default 10,000) on
+# JOBS threads (default 2) with the release binary and prints runs/s, the
+# per-run overhead outside the simulations ((wall x jobs - sum of the runs'
+# own wall seconds from timings.csv) / runs) and the sweep's peak RSS.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+MIRAGE=${MIRAGE:-target/release/mirage}
+SAMPLES=${SAMPLES:-10000}
+JOBS=${JOBS:-2}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+sets=(
+  population.gpu_farms.count=15 population.home_gpus.count=150
+  population.data_providers.count=300 population.validators.count=20
+  population.retail_traders.count=350 population.trend_followers.count=150
+  population.team_and_investors.count=10 demand.tasks_per_epoch=2000
+  population.gpu_farms.stake.shape=2.0 population.home_gpus.stake.shape=2.0
+  population.validators.stake.shape=2.0 "sweep.samples=$SAMPLES"
+)
+args=()
+for s in "${sets[@]}"; do args+=(--set "$s"); done
+start=$(date +%s.%N)
+/usr/bin/time -f "%M" -o "$out/rss" "$MIRAGE" sweep benches/sweeps/lhs-baseline-1k.toml \
+  --out "$out/sweep" --quiet --yes --jobs "$JOBS" "${args[@]}"
+end=$(date +%s.%N)
+python3 - "$out/sweep/timings.csv" "$start" "$end" "$JOBS" "$(cat "$out/rss")" <<'PY'
+import csv, sys
+path, start, end, jobs, rss_kb = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+rows = list(csv.DictReader(open(path)))
+wall = end - start
+inside = sum(float(r["wall_seconds"]) for r in rows)
+events = sum(int(r["events"]) for r in rows)
+n = len(rows)
+print(f"{n} runs in {wall:.1f} s on {jobs} threads: {n / wall:.2f} runs/s")
+print(f"mean run {inside / n * 1e3:.1f} ms, {events / inside / 1e6:.1f} M events/s per thread")
+print(f"overhead outside the simulations: {(wall * jobs - inside) / n * 1e3:.2f} ms per run")
+print(f"peak RSS {rss_kb / 1024:.1f} MiB")
+PY
