@@ -21,9 +21,15 @@ sets=(
 args=()
 for s in "${sets[@]}"; do args+=(--set "$s"); done
 start=$(date +%s.%N)
+status=0
 /usr/bin/time -f "%M" -o "$out/rss" "$MIRAGE" sweep benches/sweeps/lhs-baseline-1k.toml \
-  --out "$out/sweep" --quiet --yes --jobs "$JOBS" "${args[@]}"
+  --out "$out/sweep" --quiet --yes --jobs "$JOBS" "${args[@]}" || status=$?
 end=$(date +%s.%N)
+if [ "$status" -ne 0 ]; then
+  # A run that stops (e.g. a runaway draw) stops the sweep: say how far it got.
+  python3 -c "print(f'the sweep stopped after {$end - $start:.1f} s; runs done:', sum(1 for _ in open('$out/sweep/runs.journal.csv')) - 1)"
+  exit "$status"
+fi
 python3 - "$out/sweep/timings.csv" "$start" "$end" "$JOBS" "$(cat "$out/rss")" <<'PY'
 import csv, sys
 path, start, end, jobs, rss_kb = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
