@@ -534,11 +534,25 @@ impl Simulation {
             auction_paid: (0, 0),
         };
 
-        let genesis_count: usize = sim.populations.iter().map(|p| p.count as usize).sum();
-        sim.world.agents.reserve(genesis_count);
-        sim.world.ledger.reserve(genesis_count);
-        sim.world.quote.reserve(genesis_count);
-        sim.value.reserve(genesis_count);
+        // Room for the most agents the populations can hold at once
+        // (joiners up to `max_count` included), so that joining agents do
+        // not grow the columns; pages not yet written take no memory.
+        // Only turnover beyond that (leavers replaced) grows them later.
+        let mut peak_by_role = [0; Role::COUNT];
+        for p in &sim.populations {
+            peak_by_role[p.role.index()] += crate::scenario::memory::peak_count(p) as usize;
+        }
+        for &role in Role::ALL {
+            sim.roles.reserve(role, peak_by_role[role.index()]);
+        }
+        let peak_count = peak_by_role.iter().sum();
+        sim.world.agents.reserve(peak_count);
+        sim.world.ledger.reserve(peak_count);
+        sim.world.quote.reserve(peak_count);
+        sim.value.reserve(peak_count);
+        // About one pending event per agent (its next own event) and the
+        // tasks in service.
+        sim.world.queue.reserve(peak_count);
         let mut genesis = stream(seed, Stream::Genesis);
         for p in 0..sim.populations.len() {
             for _ in 0..sim.populations[p].count {
@@ -733,6 +747,28 @@ impl Simulation {
     ) -> Result<(), SimError> {
         let target = self.world.epoch.saturating_add(epochs);
         while !self.finished && self.world.epoch < target {
+            let Some((tick, event)) = self.world.queue.pop() else {
+                break;
+            };
+            self.events += 1;
+            self.handle(tick, event, observer)?;
+        }
+        Ok(())
+    }
+
+    /// Handles the events of the epoch in progress up to its end, which
+    /// stays queued (`run_epochs(1, ..)` then handles it alone): the
+    /// events without the epoch's bookkeeping, for benches that count
+    /// what each costs.
+    pub fn run_to_epoch_end<O: Observer + ?Sized>(
+        &mut self,
+        observer: &mut O,
+    ) -> Result<(), SimError> {
+        while !self.finished {
+            match self.world.queue.peek() {
+                None | Some((_, Event::EpochEnd { .. })) => break,
+                Some(_) => {}
+            }
             let Some((tick, event)) = self.world.queue.pop() else {
                 break;
             };

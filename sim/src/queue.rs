@@ -126,6 +126,16 @@ impl<T: Copy> EventQueue<T> {
         ring + self.overflow.capacity() * std::mem::size_of::<Reverse<Pending<T>>>()
     }
 
+    /// Reserves slab room for `events` more pending events spread over
+    /// the ring (a partly filled chunk per tick beside them), so that
+    /// pushes up to that many allocate nothing. Pages not yet written take
+    /// no memory.
+    pub fn reserve(&mut self, events: usize) {
+        let chunks = self.buckets.len() + events.div_ceil(CHUNK);
+        self.next.reserve_exact(chunks);
+        self.slots.reserve_exact(chunks * CHUNK);
+    }
+
     /// Appends `event` to the bucket of `tick`, which the ring covers.
     #[inline(always)]
     fn push_ring(&mut self, tick: u64, event: T) {
@@ -234,6 +244,17 @@ impl<T: Copy> EventQueue<T> {
         self.pop_slow()
     }
 
+    /// The earliest event, with its tick, left in the queue (the next
+    /// `pop` returns it).
+    pub fn peek(&mut self) -> Option<(u64, T)> {
+        let next = self.pop()?;
+        // `pop` read it from the current bucket's head chunk, which stays
+        // in place until the read position moves past its end.
+        self.cursor -= 1;
+        self.in_ring += 1;
+        Some(next)
+    }
+
     /// `pop` past the end of a chunk or a tick.
     #[inline(never)]
     fn pop_slow(&mut self) -> Option<(u64, T)> {
@@ -311,7 +332,9 @@ mod tests {
             let mut popped = Vec::new();
             for (delay, action) in ops {
                 if action == 0 {
-                    if let Some((t, id)) = q.pop() {
+                    let peeked = q.peek();
+                    prop_assert_eq!(q.pop(), peeked);
+                    if let Some((t, id)) = peeked {
                         popped.push((t, id));
                     }
                 } else {

@@ -233,6 +233,7 @@ impl Agents {
         self.contribution_total.reserve_exact(additional);
         self.contribution_epoch.reserve_exact(additional);
         self.failures_epoch.reserve_exact(additional);
+        self.passed_epoch.reserve_exact(additional);
         self.unprofitable_streak.reserve_exact(additional);
         self.cost_epoch.reserve_exact(additional);
     }

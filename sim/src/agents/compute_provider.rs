@@ -91,6 +91,16 @@ impl RoleBehaviour for ComputeProviders {
         }
     }
 
+    fn reserve(&mut self, additional: usize) {
+        self.agent.reserve_exact(additional);
+        self.capacity.reserve_exact(additional);
+        self.cost_per_task.reserve_exact(additional);
+        self.honesty.reserve_exact(additional);
+        self.markup.reserve_exact(additional);
+        self.used.reserve_exact(additional);
+        self.available.reserve_exact(additional);
+    }
+
     fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, _decimals: u32) -> Spawned {
         let row = self.agent.len() as u32;
         self.agent.push(agent);
