@@ -858,7 +858,7 @@ impl Simulation {
             None => self
                 .roles
                 .compute_provider
-                .allocate_random(&self.world.agents, &mut self.world.rng),
+                .allocate_random(&mut self.world.rng),
             Some(policy) => policy.allocate(
                 &mut self.roles.compute_provider,
                 &self.world.agents,
@@ -906,7 +906,7 @@ impl Simulation {
         }
         let service: f64 = self.world.rng.sample(Exp1);
         let delay = (service * self.world.rules.service_ticks).round() as u64;
-        let provider = self.roles.compute_provider.agent[row as usize];
+        let provider = self.roles.compute_provider.agent_of(row);
         self.world
             .queue
             .push(tick + delay, ComputeProviders::completion(provider, row));
@@ -968,6 +968,10 @@ impl Simulation {
             return Ok(());
         }
         self.world.agents.left_epoch[a] = self.world.epoch;
+        if self.world.agents.role[a] == Role::ComputeProvider {
+            let row = self.world.agents.role_index[a];
+            self.roles.compute_provider.on_leave(row);
+        }
         let stake = self.world.ledger.get(Account::Stake(agent));
         self.world
             .ledger
@@ -1159,13 +1163,7 @@ impl Simulation {
                 self.fee.target
             };
         }
-        let allocated: u64 = self
-            .roles
-            .compute_provider
-            .used
-            .iter()
-            .map(|&u| u64::from(u))
-            .sum();
+        let allocated = self.roles.compute_provider.allocated();
         (allocated as f64 / capacity as f64).min(1.0)
     }
 

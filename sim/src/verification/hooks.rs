@@ -22,7 +22,7 @@ impl Simulation {
                 &self.world.agents,
                 exclude,
             )?;
-            self.roles.compute_provider.used[row as usize] += 1;
+            self.roles.compute_provider.take(row as usize);
             return Some(row);
         }
         match &mut self.allocator {
@@ -60,7 +60,7 @@ impl Simulation {
             self.world.counters.tasks_priced_out += 1;
             return Ok(());
         }
-        self.roles.compute_provider.used[row as usize] += 1;
+        self.roles.compute_provider.take(row as usize);
         if self.track_usage {
             self.roles.data_provider.use_dataset(&mut self.usage_rng);
         }
@@ -118,8 +118,7 @@ impl Simulation {
             let entry = &mut self.verifier.slots[s];
             if entry.has(p) {
                 // The same identity twice is no replica: give back the unit.
-                let used = &mut self.roles.compute_provider.used[r as usize];
-                *used = used.saturating_sub(1);
+                self.roles.compute_provider.give_back(r as usize);
                 continue;
             }
             entry.providers[usize::from(entry.allocated)] = p;
