@@ -15,6 +15,7 @@ use crate::agents::{draw_amount, Agents, ComputeProviders, Role, RoleParams, Rol
 use crate::allocation::Allocator;
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
 use crate::auction::Auction;
+use crate::distribution::BelowUnits;
 use crate::error::SimError;
 use crate::event::Event;
 use crate::governance::Governance;
@@ -183,6 +184,9 @@ pub struct Simulation {
     /// Task allocation other than the default uniform draw.
     allocator: Option<Allocator>,
     fee: FeeState,
+    /// A buyer's willingness to pay against the fee (rebuilt when the fee
+    /// changes).
+    willingness_gate: Option<BelowUnits>,
     /// Whether tasks draw datasets (a data-pool scheme pays by usage).
     track_usage: bool,
     reward_rng: SimRng,
@@ -466,6 +470,7 @@ impl Simulation {
             data_rep,
             allocator: Allocator::new(scenario.demand.allocation),
             fee,
+            willingness_gate: None,
             track_usage,
             reward_rng: stream(seed, Stream::Rewards),
             usage_rng: stream(seed, Stream::Usage),
@@ -844,9 +849,12 @@ impl Simulation {
         } else {
             f64::from_bits(self.arrival_clock.max(0.0).to_bits() + 1)
         };
-        let tick = self.arrival_clock.floor();
-        if tick < (u64::MAX / 2) as f64 {
-            self.world.queue.push(tick as u64, Event::TaskArrival);
+        // The clock is never negative: truncation is its floor, and its
+        // floor is below 2^63 exactly when it is.
+        if self.arrival_clock < (u64::MAX / 2) as f64 {
+            self.world
+                .queue
+                .push(self.arrival_clock as u64, Event::TaskArrival);
         }
     }
 
@@ -874,8 +882,13 @@ impl Simulation {
             return self.on_auctioned_arrival(tick);
         }
         if let Some(willingness) = &self.world.rules.willingness_to_pay {
-            let most = willingness.sample(&mut self.world.rng).max(0.0);
-            if self.fee.now > to_base_units(most, QUOTE_DECIMALS) {
+            // The buyer's highest acceptable fee, against the fee.
+            let gate = match self.willingness_gate {
+                Some(gate) if gate.units() == self.fee.now => gate,
+                _ => BelowUnits::new(willingness, self.fee.now, QUOTE_DECIMALS),
+            };
+            self.willingness_gate = Some(gate);
+            if gate.draw(willingness, &mut self.world.rng) {
                 self.world.counters.tasks_priced_out += 1;
                 return Ok(());
             }
@@ -904,8 +917,7 @@ impl Simulation {
         if self.verifier.regime.engine_verified() {
             return self.dispatch_verified(tick, row);
         }
-        let service: f64 = self.world.rng.sample(Exp1);
-        let delay = (service * self.world.rules.service_ticks).round() as u64;
+        let delay = self.world.service_delay();
         let provider = self.roles.compute_provider.agent_of(row);
         self.world
             .queue
@@ -1001,6 +1013,9 @@ impl Simulation {
         epoch: u32,
         observer: &mut O,
     ) -> Result<(), SimError> {
+        self.roles
+            .compute_provider
+            .close_tallies(&mut self.world.agents);
         let emission = self.emission_at(epoch);
         self.world.ledger.mint(REWARDS, emission)?;
 

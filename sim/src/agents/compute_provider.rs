@@ -56,19 +56,25 @@ pub struct ComputeProviders {
 }
 
 /// What an arriving task and its completion read and write of one
-/// provider, in one aligned 32-byte row: copies of its id, capacity,
-/// honesty and cost (set at spawn, never changed), whether it is still
-/// active (cleared when it leaves, as `Agents::left_epoch` is set), and
-/// the tasks it took this epoch.
+/// provider, in one cache line: copies of its id, capacity, honesty and
+/// cost (set at spawn, never changed), whether it is still active
+/// (cleared when it leaves, as `Agents::left_epoch` is set), the tasks it
+/// took this epoch, and its completions' tallies of the epoch, which
+/// `close_tallies` adds to the agent columns (`Agents::cost_epoch`,
+/// `contribution_epoch`) at the epoch's end.
 #[derive(Debug, Clone, Copy)]
-#[repr(C, align(32))]
+#[repr(C, align(64))]
 struct TaskRow {
     agent: u32,
     capacity: u32,
     used: u32,
-    active: bool,
+    /// Results accepted unchecked this epoch (verified work).
+    accepted: u32,
     honesty: f64,
     cost_per_task: u64,
+    /// Operating costs of this epoch's completions, quote base units.
+    cost_epoch: u64,
+    active: bool,
 }
 
 impl RoleBehaviour for ComputeProviders {
@@ -161,10 +167,10 @@ impl RoleBehaviour for ComputeProviders {
         }
         let correct = self.result_is_correct(row, &mut world.rng);
         world.counters.tasks_completed += 1;
-        // Saturating: bounded costs per event reach u64::MAX only beyond
-        // 1e13 quote of costs per agent and epoch.
-        let cost = &mut world.agents.cost_epoch[provider as usize];
-        *cost = cost.saturating_add(task.cost_per_task);
+        // Saturating (as `close_tallies` adds it): bounded costs per event
+        // reach u64::MAX only beyond 1e13 quote of costs per agent and epoch.
+        let tally = &mut self.task[row as usize];
+        tally.cost_epoch = tally.cost_epoch.saturating_add(task.cost_per_task);
         let sampled = world.rules.regime == Regime::Sampled;
         if sampled
             && world.rules.sample_rate > 0.0
@@ -177,7 +183,7 @@ impl RoleBehaviour for ComputeProviders {
         } else {
             // Unchecked results are accepted as reported (also every
             // result under `verification.regime = "none"`).
-            world.agents.add_contribution(provider, 1);
+            self.task[row as usize].accepted += 1;
             world.counters.results_accepted += 1;
             world.counters.wrong_accepted += u64::from(!correct);
         }
@@ -222,9 +228,11 @@ impl ComputeProviders {
             agent,
             capacity,
             used: 0,
-            active: true,
+            accepted: 0,
             honesty,
             cost_per_task,
+            cost_epoch: 0,
+            active: true,
         });
         self.capacity_epoch += u64::from(capacity);
         if capacity > 0 {
@@ -255,6 +263,24 @@ impl ComputeProviders {
     pub fn give_back(&mut self, row: usize) {
         let used = &mut self.task[row].used;
         *used = used.saturating_sub(1);
+    }
+
+    /// Adds the epoch's completion tallies (costs, results accepted
+    /// unchecked) to the agent columns and clears them: called first at
+    /// every epoch end, before anything reads those columns. (Saturating
+    /// additions of non-negative amounts give the same total in any order.)
+    pub fn close_tallies(&mut self, agents: &mut Agents) {
+        for task in &mut self.task {
+            let a = task.agent as usize;
+            if task.cost_epoch > 0 {
+                agents.cost_epoch[a] = agents.cost_epoch[a].saturating_add(task.cost_epoch);
+                task.cost_epoch = 0;
+            }
+            if task.accepted > 0 {
+                agents.add_contribution(task.agent, u64::from(task.accepted));
+                task.accepted = 0;
+            }
+        }
     }
 
     /// Tasks taken this epoch by all providers.

@@ -76,8 +76,7 @@ impl Simulation {
         if self.verifier.regime.engine_verified() {
             return self.dispatch_verified(tick, row);
         }
-        let service: f64 = self.world.rng.sample(Exp1);
-        let delay = (service * self.world.rules.service_ticks).round() as u64;
+        let delay = self.world.service_delay();
         self.world
             .queue
             .push(tick + delay, ComputeProviders::completion(provider, row));
@@ -90,8 +89,7 @@ impl Simulation {
     pub(super) fn dispatch_verified(&mut self, tick: u64, row: u32) -> Result<(), SimError> {
         let provider = self.roles.compute_provider.agent[row as usize];
         if self.verifier.regime != Regime::Redundant {
-            let service: f64 = self.world.rng.sample(Exp1);
-            let delay = (service * self.world.rules.service_ticks).round() as u64;
+            let delay = self.world.service_delay();
             self.world.queue.push(
                 tick + delay,
                 Event::Result {
@@ -126,8 +124,7 @@ impl Simulation {
         }
         for i in 0..usize::from(self.verifier.slots[s].allocated) {
             let p = self.verifier.slots[s].providers[i];
-            let service: f64 = self.world.rng.sample(Exp1);
-            let delay = (service * self.world.rules.service_ticks).round() as u64;
+            let delay = self.world.service_delay();
             self.world
                 .queue
                 .push(tick + delay, Event::Result { provider: p, slot });
