@@ -148,13 +148,13 @@ impl Allocator {
                 let mut first_free = None;
                 for (i, &row) in order.iter().enumerate().skip(start) {
                     let r = row as usize;
-                    if !agents.is_active(compute.agent[r]) || compute.used[r] >= compute.capacity[r]
+                    if !agents.is_active(compute.agent[r]) || compute.used(r) >= compute.capacity[r]
                     {
                         continue;
                     }
                     first_free.get_or_insert(i);
                     if !exclude.contains(&compute.agent[r]) {
-                        compute.used[r] += 1;
+                        compute.take(r);
                         *cursor = first_free.unwrap_or(i);
                         return Some(row);
                     }
@@ -174,8 +174,8 @@ fn allocate_cheapest(
 ) -> Option<u32> {
     while let Some(&row) = order.get(*cursor) {
         let r = row as usize;
-        if agents.is_active(compute.agent[r]) && compute.used[r] < compute.capacity[r] {
-            compute.used[r] += 1;
+        if agents.is_active(compute.agent[r]) && compute.used(r) < compute.capacity[r] {
+            compute.take(r);
             return Some(row);
         }
         *cursor += 1;
@@ -190,9 +190,9 @@ fn allocate_weighted<R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Option<u32> {
     while let Some(i) = tree.draw(rng) {
-        if agents.is_active(compute.agent[i]) && compute.used[i] < compute.capacity[i] {
-            compute.used[i] += 1;
-            if compute.used[i] >= compute.capacity[i] {
+        if agents.is_active(compute.agent[i]) && compute.used(i) < compute.capacity[i] {
+            compute.take(i);
+            if compute.used(i) >= compute.capacity[i] {
                 tree.set(i, 0);
             }
             return Some(i as u32);
@@ -214,11 +214,7 @@ mod tests {
         let mut agents = Agents::default();
         for (i, &cost) in costs.iter().enumerate() {
             let id = agents.push(Role::ComputeProvider, 0, i as u32, 0);
-            c.agent.push(id);
-            c.capacity.push(capacity);
-            c.cost_per_task.push(cost);
-            c.honesty.push(1.0);
-            c.used.push(0);
+            c.push(id, capacity, cost, 1.0, 0.0);
         }
         c.reset_epoch(&agents);
         (c, agents)
@@ -238,11 +234,7 @@ mod tests {
         // A newcomer cheaper than the cursor is next.
         let mut agents = agents;
         let id = agents.push(Role::ComputeProvider, 0, 3, 0);
-        c.agent.push(id);
-        c.capacity.push(1);
-        c.cost_per_task.push(5);
-        c.honesty.push(1.0);
-        c.used.push(0);
+        c.push(id, 1, 5, 1.0, 0.0);
         a.on_spawn(3, &c, Some(&rep));
         assert_eq!(a.allocate(&mut c, &agents, &mut rng), Some(3));
         assert_eq!(a.allocate(&mut c, &agents, &mut rng), Some(2));
@@ -263,13 +255,13 @@ mod tests {
         for _ in 0..10_000 {
             a.allocate(&mut c, &agents, &mut rng);
         }
-        assert!(c.used[0] > 20 * c.used[1], "{:?}", c.used);
+        assert!(c.used(0) > 20 * c.used(1), "{} {}", c.used(0), c.used(1));
         let (mut c, agents) = providers(&[1, 1, 1], 2);
         a.rebuild(&c, &agents, Some(&rep));
         let taken: Vec<_> = (0..7)
             .map(|_| a.allocate(&mut c, &agents, &mut rng))
             .collect();
         assert_eq!(taken.iter().filter(|t| t.is_some()).count(), 6);
-        assert_eq!(c.used, vec![2, 2, 2]);
+        assert_eq!((0..3).map(|r| c.used(r)).collect::<Vec<_>>(), vec![2, 2, 2]);
     }
 }

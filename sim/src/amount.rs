@@ -13,14 +13,30 @@ pub fn unit(decimals: u32) -> u64 {
 
 /// Converts a human amount (tokens) to base units, rounding to nearest and
 /// saturating at the `u64` range (scenario validation keeps inputs far below).
+#[inline]
 pub fn to_base_units(amount: f64, decimals: u32) -> u64 {
-    let scaled = (amount * unit(decimals) as f64).round();
-    if scaled.is_nan() || scaled <= 0.0 {
-        0
-    } else if scaled >= u64::MAX as f64 {
-        u64::MAX
+    round_to_u64(amount * unit(decimals) as f64)
+}
+
+/// `x.round() as u64`: to nearest with halves away from zero, 0 for NaN
+/// and negatives, `u64::MAX` from 2^64 up; without the call `f64::round`
+/// is on x86-64's baseline instruction set (every task's delay and
+/// willingness to pay is rounded).
+#[inline(always)]
+pub fn round_to_u64(x: f64) -> u64 {
+    if x.is_nan() {
+        return 0;
+    }
+    if x >= 18_446_744_073_709_551_616.0 {
+        return u64::MAX;
+    }
+    // Truncation (0 below 1); below 2^53 the fraction `x - t` is exact,
+    // above it `x` is an integer.
+    let t = x as u64;
+    if x - t as f64 >= 0.5 {
+        t + 1
     } else {
-        scaled as u64
+        t
     }
 }
 

@@ -44,7 +44,7 @@ pub fn bid(compute: &ComputeProviders, row: usize) -> u64 {
 #[inline]
 fn free(compute: &ComputeProviders, agents: &Agents, row: u32) -> bool {
     let r = row as usize;
-    agents.is_active(compute.agent[r]) && compute.used[r] < compute.capacity[r]
+    agents.is_active(compute.agent[r]) && compute.used(r) < compute.capacity[r]
 }
 
 impl Auction {

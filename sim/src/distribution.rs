@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use rand::Rng;
-use rand_distr::{Beta, Distribution, LogNormal, Normal, Pareto, Uniform};
+use rand_distr::{Beta, Distribution, LogNormal, Normal, Pareto, StandardNormal, Uniform};
+
+use crate::amount::{to_base_units, unit};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -372,5 +374,108 @@ impl<'de> Deserialize<'de> for DistSpec {
             }
         }
         deserializer.deserialize_any(DistVisitor)
+    }
+}
+
+/// Whether a draw is worth less than an amount, `units >
+/// to_base_units(draw.max(0), decimals)`, for draws of one distribution
+/// against a threshold that changes rarely (a buyer's willingness to pay
+/// against the task fee), with the distribution's own draws
+/// (`DistSpec::sample`). A lognormal draw e^(μ+σz) is decided on the log
+/// scale, μ+σz against the threshold's logarithm, and its exponential is
+/// computed only within 10⁻⁶ of it, where rounding could decide: every
+/// other draw's answer is that of the exact comparison.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BelowUnits {
+    units: u64,
+    decimals: u32,
+    /// A lognormal distribution's (μ, σ, lower, upper): μ+σz below
+    /// `lower` is worth less, above `upper` it is not.
+    log_band: Option<(f64, f64, f64, f64)>,
+}
+
+impl BelowUnits {
+    /// The comparison of draws of `dist` with `units` base units.
+    pub fn new(dist: &DistSpec, units: u64, decimals: u32) -> Self {
+        let log_band = match dist.table {
+            DistTable::Lognormal { mu, sigma }
+                if units > 0 && LogNormal::new(mu, sigma).is_ok() =>
+            {
+                // Worth less ⟺ round(v · 10^d) < units ⟺ v · 10^d < units − ½.
+                let edge = ((units as f64 - 0.5) / unit(decimals) as f64).ln();
+                edge.is_finite()
+                    .then_some((mu, sigma, edge - 1e-6, edge + 1e-6))
+            }
+            _ => None,
+        };
+        Self {
+            units,
+            decimals,
+            log_band,
+        }
+    }
+
+    /// The amount draws are compared with.
+    pub fn units(&self) -> u64 {
+        self.units
+    }
+
+    /// Draws from `dist` (the distribution this was made for) and
+    /// whether the draw is worth less than the amount.
+    #[inline]
+    pub fn draw<R: Rng + ?Sized>(&self, dist: &DistSpec, rng: &mut R) -> bool {
+        if let Some((mu, sigma, lower, upper)) = self.log_band {
+            // `LogNormal::sample`: exp(μ + σ · z), z standard normal.
+            let z: f64 = rng.sample(StandardNormal);
+            let log = mu + sigma * z;
+            if log < lower {
+                return true;
+            }
+            if log > upper {
+                return false;
+            }
+            return self.units > to_base_units(log.exp().max(0.0), self.decimals);
+        }
+        self.units > to_base_units(dist.sample(rng).max(0.0), self.decimals)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn table(text: &str) -> DistSpec {
+        toml::from_str::<std::collections::BTreeMap<String, DistSpec>>(&format!("d = {text}"))
+            .expect("a distribution")
+            .remove("d")
+            .expect("d")
+    }
+
+    /// The same answers as the exact comparison, draw for draw, with the
+    /// generator left in the same state, thresholds on both sides of the
+    /// draws included (and exactly at a draw's rounded value).
+    #[test]
+    fn below_units_answers_as_the_exact_comparison() {
+        for text in [
+            r#"{ dist = "lognormal", mu = 0.0, sigma = 0.8 }"#,
+            r#"{ dist = "lognormal", mu = -3.0, sigma = 2.5 }"#,
+            r#"{ dist = "uniform", min = 0.0, max = 2.0 }"#,
+        ] {
+            let dist = table(text);
+            let mut probe = crate::rng::SimRng::seed_from_u64(7);
+            let mut thresholds = vec![0, 1, 2, 250_000, 1_000_000, u64::MAX / 4];
+            thresholds.extend((0..50).map(|_| to_base_units(dist.sample(&mut probe), 6)));
+            for units in thresholds {
+                let gate = BelowUnits::new(&dist, units, 6);
+                let mut a = crate::rng::SimRng::seed_from_u64(units);
+                let mut b = a.clone();
+                for _ in 0..2_000 {
+                    let exact = units > to_base_units(dist.sample(&mut a).max(0.0), 6);
+                    assert_eq!(gate.draw(&dist, &mut b), exact, "{text} at {units}");
+                }
+                assert_eq!(a, b);
+            }
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::agents::{draw_amount, Agents, ComputeProviders, Role, RoleParams, Rol
 use crate::allocation::Allocator;
 use crate::amount::{to_base_units, QUOTE_DECIMALS};
 use crate::auction::Auction;
+use crate::distribution::BelowUnits;
 use crate::error::SimError;
 use crate::event::Event;
 use crate::governance::Governance;
@@ -183,6 +184,9 @@ pub struct Simulation {
     /// Task allocation other than the default uniform draw.
     allocator: Option<Allocator>,
     fee: FeeState,
+    /// A buyer's willingness to pay against the fee (rebuilt when the fee
+    /// changes).
+    willingness_gate: Option<BelowUnits>,
     /// Whether tasks draw datasets (a data-pool scheme pays by usage).
     track_usage: bool,
     reward_rng: SimRng,
@@ -466,6 +470,7 @@ impl Simulation {
             data_rep,
             allocator: Allocator::new(scenario.demand.allocation),
             fee,
+            willingness_gate: None,
             track_usage,
             reward_rng: stream(seed, Stream::Rewards),
             usage_rng: stream(seed, Stream::Usage),
@@ -534,11 +539,25 @@ impl Simulation {
             auction_paid: (0, 0),
         };
 
-        let genesis_count: usize = sim.populations.iter().map(|p| p.count as usize).sum();
-        sim.world.agents.reserve(genesis_count);
-        sim.world.ledger.reserve(genesis_count);
-        sim.world.quote.reserve(genesis_count);
-        sim.value.reserve(genesis_count);
+        // Room for the most agents the populations can hold at once
+        // (joiners up to `max_count` included), so that joining agents do
+        // not grow the columns; pages not yet written take no memory.
+        // Only turnover beyond that (leavers replaced) grows them later.
+        let mut peak_by_role = [0; Role::COUNT];
+        for p in &sim.populations {
+            peak_by_role[p.role.index()] += crate::scenario::memory::peak_count(p) as usize;
+        }
+        for &role in Role::ALL {
+            sim.roles.reserve(role, peak_by_role[role.index()]);
+        }
+        let peak_count = peak_by_role.iter().sum();
+        sim.world.agents.reserve(peak_count);
+        sim.world.ledger.reserve(peak_count);
+        sim.world.quote.reserve(peak_count);
+        sim.value.reserve(peak_count);
+        // About one pending event per agent (its next own event) and the
+        // tasks in service.
+        sim.world.queue.reserve(peak_count);
         let mut genesis = stream(seed, Stream::Genesis);
         for p in 0..sim.populations.len() {
             for _ in 0..sim.populations[p].count {
@@ -742,6 +761,28 @@ impl Simulation {
         Ok(())
     }
 
+    /// Handles the events of the epoch in progress up to its end, which
+    /// stays queued (`run_epochs(1, ..)` then handles it alone): the
+    /// events without the epoch's bookkeeping, for benches that count
+    /// what each costs.
+    pub fn run_to_epoch_end<O: Observer + ?Sized>(
+        &mut self,
+        observer: &mut O,
+    ) -> Result<(), SimError> {
+        while !self.finished {
+            match self.world.queue.peek() {
+                None | Some((_, Event::EpochEnd { .. })) => break,
+                Some(_) => {}
+            }
+            let Some((tick, event)) = self.world.queue.pop() else {
+                break;
+            };
+            self.events += 1;
+            self.handle(tick, event, observer)?;
+        }
+        Ok(())
+    }
+
     /// The one place every event kind is handled.
     #[inline]
     fn handle<O: Observer + ?Sized>(
@@ -808,9 +849,12 @@ impl Simulation {
         } else {
             f64::from_bits(self.arrival_clock.max(0.0).to_bits() + 1)
         };
-        let tick = self.arrival_clock.floor();
-        if tick < (u64::MAX / 2) as f64 {
-            self.world.queue.push(tick as u64, Event::TaskArrival);
+        // The clock is never negative: truncation is its floor, and its
+        // floor is below 2^63 exactly when it is.
+        if self.arrival_clock < (u64::MAX / 2) as f64 {
+            self.world
+                .queue
+                .push(self.arrival_clock as u64, Event::TaskArrival);
         }
     }
 
@@ -822,7 +866,7 @@ impl Simulation {
             None => self
                 .roles
                 .compute_provider
-                .allocate_random(&self.world.agents, &mut self.world.rng),
+                .allocate_random(&mut self.world.rng),
             Some(policy) => policy.allocate(
                 &mut self.roles.compute_provider,
                 &self.world.agents,
@@ -838,8 +882,13 @@ impl Simulation {
             return self.on_auctioned_arrival(tick);
         }
         if let Some(willingness) = &self.world.rules.willingness_to_pay {
-            let most = willingness.sample(&mut self.world.rng).max(0.0);
-            if self.fee.now > to_base_units(most, QUOTE_DECIMALS) {
+            // The buyer's highest acceptable fee, against the fee.
+            let gate = match self.willingness_gate {
+                Some(gate) if gate.units() == self.fee.now => gate,
+                _ => BelowUnits::new(willingness, self.fee.now, QUOTE_DECIMALS),
+            };
+            self.willingness_gate = Some(gate);
+            if gate.draw(willingness, &mut self.world.rng) {
                 self.world.counters.tasks_priced_out += 1;
                 return Ok(());
             }
@@ -868,9 +917,8 @@ impl Simulation {
         if self.verifier.regime.engine_verified() {
             return self.dispatch_verified(tick, row);
         }
-        let service: f64 = self.world.rng.sample(Exp1);
-        let delay = (service * self.world.rules.service_ticks).round() as u64;
-        let provider = self.roles.compute_provider.agent[row as usize];
+        let delay = self.world.service_delay();
+        let provider = self.roles.compute_provider.agent_of(row);
         self.world
             .queue
             .push(tick + delay, ComputeProviders::completion(provider, row));
@@ -932,6 +980,10 @@ impl Simulation {
             return Ok(());
         }
         self.world.agents.left_epoch[a] = self.world.epoch;
+        if self.world.agents.role[a] == Role::ComputeProvider {
+            let row = self.world.agents.role_index[a];
+            self.roles.compute_provider.on_leave(row);
+        }
         let stake = self.world.ledger.get(Account::Stake(agent));
         self.world
             .ledger
@@ -961,6 +1013,9 @@ impl Simulation {
         epoch: u32,
         observer: &mut O,
     ) -> Result<(), SimError> {
+        self.roles
+            .compute_provider
+            .close_tallies(&mut self.world.agents);
         let emission = self.emission_at(epoch);
         self.world.ledger.mint(REWARDS, emission)?;
 
@@ -1123,13 +1178,7 @@ impl Simulation {
                 self.fee.target
             };
         }
-        let allocated: u64 = self
-            .roles
-            .compute_provider
-            .used
-            .iter()
-            .map(|&u| u64::from(u))
-            .sum();
+        let allocated = self.roles.compute_provider.allocated();
         (allocated as f64 / capacity as f64).min(1.0)
     }
 

@@ -11,6 +11,7 @@
 use rand::Rng;
 use rand_distr::Exp1;
 
+use crate::amount::round_to_u64;
 use crate::event::Event;
 use crate::ledger::Ledger;
 use crate::market::Market;
@@ -115,6 +116,14 @@ impl World {
         );
     }
 
+    /// Ticks a task is in service: exponential with mean
+    /// `demand.service_ticks`, rounded, drawn from the event stream.
+    #[inline]
+    pub fn service_delay(&mut self) -> u64 {
+        let service: f64 = self.rng.sample(Exp1);
+        round_to_u64(service * self.rules.service_ticks)
+    }
+
     /// Ticks until the next event of a Poisson process with
     /// `rate_per_epoch`, drawn from the event stream (None at rate 0).
     #[inline]
@@ -139,8 +148,9 @@ pub fn exp_delay(rng: &mut SimRng, rate_per_epoch: f64, ticks_per_epoch: u64) ->
     // above the bound is capped at it, so the clock always moves on.
     let rate_per_epoch = rate_per_epoch.min(MAX_EVENTS_PER_TICK * ticks_per_epoch as f64);
     let x: f64 = rng.sample(Exp1);
-    let ticks = (x * ticks_per_epoch as f64 / rate_per_epoch).round();
-    (ticks < (u64::MAX / 4) as f64).then_some(ticks as u64)
+    // x ≥ 0 and the rate is positive and finite, so this is never NaN.
+    let ticks = round_to_u64(x * ticks_per_epoch as f64 / rate_per_epoch);
+    (ticks < u64::MAX / 4).then_some(ticks)
 }
 
 /// `left_epoch` of an agent that is still active.
@@ -165,7 +175,10 @@ pub struct Agents {
     /// Rewards received, all epochs and this epoch (token base units).
     pub rewards_total: Vec<u64>,
     pub rewards_epoch: Vec<u64>,
-    /// Verified units of work, all closed epochs and this epoch.
+    /// Verified units of work, all closed epochs and this epoch (a compute
+    /// provider's results accepted unchecked, and its operating costs in
+    /// `cost_epoch`, are tallied in its role row during the epoch and
+    /// added here first thing at the epoch's end).
     pub contribution_total: Vec<u64>,
     pub contribution_epoch: Vec<u64>,
     /// Results caught wrong (compute) or datasets rejected (data) this epoch.
@@ -233,6 +246,7 @@ impl Agents {
         self.contribution_total.reserve_exact(additional);
         self.contribution_epoch.reserve_exact(additional);
         self.failures_epoch.reserve_exact(additional);
+        self.passed_epoch.reserve_exact(additional);
         self.unprofitable_streak.reserve_exact(additional);
         self.cost_epoch.reserve_exact(additional);
     }

@@ -62,12 +62,8 @@ fn world(pool: PoolKind, members: &[Member], validators: &[(u64, f64)]) -> World
                 (Role::DataProvider, w.data.agent.len() - 1)
             }
             _ => {
-                w.compute.agent.push(id);
-                w.compute.capacity.push(10);
-                w.compute.cost_per_task.push(0);
-                w.compute.honesty.push(m.quality);
-                w.compute.used.push(0);
-                (Role::ComputeProvider, w.compute.agent.len() - 1)
+                let row = w.compute.push(id, 10, 0, m.quality, 0.0);
+                (Role::ComputeProvider, row as usize)
             }
         };
         w.agents.push(role, 0, row as u32, 0);

@@ -71,6 +71,16 @@ impl RoleBehaviour for Challengers {
         }
     }
 
+    fn reserve(&mut self, additional: usize) {
+        self.agent.reserve_exact(additional);
+        self.check_cost.reserve_exact(additional);
+        self.prior_fraud.reserve_exact(additional);
+        self.prior_weight.reserve_exact(additional);
+        self.checks.reserve_exact(additional);
+        self.frauds.reserve_exact(additional);
+        self.check_rate.reserve_exact(additional);
+    }
+
     fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, _decimals: u32) -> Spawned {
         let row = self.agent.len() as u32;
         self.agent.push(agent);

@@ -2,6 +2,12 @@
 //! pay an operating cost per task, and return a correct result with a
 //! probability (their honesty). Holds their columns and the per-epoch pool
 //! of providers with spare capacity that task allocation draws from.
+//! What a task reads and writes of its provider is also kept in one
+//! 32-byte row per provider (`TaskRow`: copies of the attributes a task
+//! reads, and the tasks taken this epoch), so that allocating a task and
+//! completing it touch one cache line of the provider: with a million
+//! agents the columns are far beyond the core's caches and every task
+//! lands on a random provider.
 
 use rand::Rng;
 
@@ -40,13 +46,35 @@ pub struct ComputeProviders {
     /// Markup over cost of its bids in task auctions (`fees.policy =
     /// "auction"`): bid = cost_per_task · (1 + markup).
     pub markup: Vec<f64>,
-    /// Tasks taken this epoch.
-    pub used: Vec<u32>,
+    /// Per row: what a task reads and writes (`TaskRow`).
+    task: Vec<TaskRow>,
     /// Capacity of the providers active this epoch (including joiners),
     /// the denominator of the epoch's utilisation.
     pub capacity_epoch: u64,
     /// Rows with spare capacity this epoch (lazily pruned).
     available: Vec<u32>,
+}
+
+/// What an arriving task and its completion read and write of one
+/// provider, in one cache line: copies of its id, capacity, honesty and
+/// cost (set at spawn, never changed), whether it is still active
+/// (cleared when it leaves, as `Agents::left_epoch` is set), the tasks it
+/// took this epoch, and its completions' tallies of the epoch, which
+/// `close_tallies` adds to the agent columns (`Agents::cost_epoch`,
+/// `contribution_epoch`) at the epoch's end.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+struct TaskRow {
+    agent: u32,
+    capacity: u32,
+    used: u32,
+    /// Results accepted unchecked this epoch (verified work).
+    accepted: u32,
+    honesty: f64,
+    cost_per_task: u64,
+    /// Operating costs of this epoch's completions, quote base units.
+    cost_epoch: u64,
+    active: bool,
 }
 
 impl RoleBehaviour for ComputeProviders {
@@ -91,32 +119,29 @@ impl RoleBehaviour for ComputeProviders {
         }
     }
 
+    fn reserve(&mut self, additional: usize) {
+        self.agent.reserve_exact(additional);
+        self.capacity.reserve_exact(additional);
+        self.cost_per_task.reserve_exact(additional);
+        self.honesty.reserve_exact(additional);
+        self.markup.reserve_exact(additional);
+        self.task.reserve_exact(additional);
+        self.available.reserve_exact(additional);
+    }
+
     fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, _decimals: u32) -> Spawned {
-        let row = self.agent.len() as u32;
-        self.agent.push(agent);
         let capacity = draw(rng, params.capacity.as_ref(), 100.0, AttrKind::NonNegative);
-        self.capacity
-            .push(capacity.round().min(f64::from(u32::MAX)) as u32);
         let cost = draw(rng, params.cost_per_task.as_ref(), 0.0, AttrKind::Cost);
-        self.cost_per_task.push(to_base_units(cost, QUOTE_DECIMALS));
-        self.honesty.push(draw(
-            rng,
-            params.honesty.as_ref(),
-            1.0,
-            AttrKind::Probability,
-        ));
+        let honesty = draw(rng, params.honesty.as_ref(), 1.0, AttrKind::Probability);
         // Drawn only when set (`draw`), so older scenarios keep their draws.
-        self.markup.push(draw(
-            rng,
-            params.markup.as_ref(),
-            0.0,
-            AttrKind::NonNegative,
-        ));
-        self.used.push(0);
-        self.capacity_epoch += u64::from(self.capacity[row as usize]);
-        if self.capacity[row as usize] > 0 {
-            self.available.push(row);
-        }
+        let markup = draw(rng, params.markup.as_ref(), 0.0, AttrKind::NonNegative);
+        let row = self.push(
+            agent,
+            capacity.round().min(f64::from(u32::MAX)) as u32,
+            to_base_units(cost, QUOTE_DECIMALS),
+            honesty,
+            markup,
+        );
         Spawned { row, unvested: 0 }
     }
 
@@ -134,16 +159,18 @@ impl RoleBehaviour for ComputeProviders {
         tick: u64,
         world: &mut World,
     ) -> Result<(), SimError> {
-        if !world.agents.is_active(provider) {
+        let task = self.task[row as usize];
+        debug_assert_eq!(task.active, world.agents.is_active(provider));
+        if !task.active {
             world.counters.tasks_dropped += 1;
             return Ok(());
         }
         let correct = self.result_is_correct(row, &mut world.rng);
         world.counters.tasks_completed += 1;
-        // Saturating: bounded costs per event reach u64::MAX only beyond
-        // 1e13 quote of costs per agent and epoch.
-        let cost = &mut world.agents.cost_epoch[provider as usize];
-        *cost = cost.saturating_add(self.cost_per_task[row as usize]);
+        // Saturating (as `close_tallies` adds it): bounded costs per event
+        // reach u64::MAX only beyond 1e13 quote of costs per agent and epoch.
+        let tally = &mut self.task[row as usize];
+        tally.cost_epoch = tally.cost_epoch.saturating_add(task.cost_per_task);
         let sampled = world.rules.regime == Regime::Sampled;
         if sampled
             && world.rules.sample_rate > 0.0
@@ -156,7 +183,7 @@ impl RoleBehaviour for ComputeProviders {
         } else {
             // Unchecked results are accepted as reported (also every
             // result under `verification.regime = "none"`).
-            world.agents.add_contribution(provider, 1);
+            self.task[row as usize].accepted += 1;
             world.counters.results_accepted += 1;
             world.counters.wrong_accepted += u64::from(!correct);
         }
@@ -182,15 +209,95 @@ impl ComputeProviders {
         }
     }
 
+    /// Adds a provider (row `self.agent.len()`) with its attributes.
+    pub fn push(
+        &mut self,
+        agent: u32,
+        capacity: u32,
+        cost_per_task: u64,
+        honesty: f64,
+        markup: f64,
+    ) -> u32 {
+        let row = self.agent.len() as u32;
+        self.agent.push(agent);
+        self.capacity.push(capacity);
+        self.cost_per_task.push(cost_per_task);
+        self.honesty.push(honesty);
+        self.markup.push(markup);
+        self.task.push(TaskRow {
+            agent,
+            capacity,
+            used: 0,
+            accepted: 0,
+            honesty,
+            cost_per_task,
+            cost_epoch: 0,
+            active: true,
+        });
+        self.capacity_epoch += u64::from(capacity);
+        if capacity > 0 {
+            self.available.push(row);
+        }
+        row
+    }
+
+    /// The provider of `row` left (`Agents::left_epoch` is set).
+    pub fn on_leave(&mut self, row: u32) {
+        self.task[row as usize].active = false;
+    }
+
+    /// Tasks `row` took this epoch.
+    #[inline]
+    pub fn used(&self, row: usize) -> u32 {
+        self.task[row].used
+    }
+
+    /// `row` takes one more task this epoch.
+    #[inline]
+    pub fn take(&mut self, row: usize) {
+        self.task[row].used += 1;
+    }
+
+    /// `row` gives back a task it took (a replica it cannot run).
+    #[inline]
+    pub fn give_back(&mut self, row: usize) {
+        let used = &mut self.task[row].used;
+        *used = used.saturating_sub(1);
+    }
+
+    /// Adds the epoch's completion tallies (costs, results accepted
+    /// unchecked) to the agent columns and clears them: called first at
+    /// every epoch end, before anything reads those columns. (Saturating
+    /// additions of non-negative amounts give the same total in any order.)
+    pub fn close_tallies(&mut self, agents: &mut Agents) {
+        for task in &mut self.task {
+            let a = task.agent as usize;
+            if task.cost_epoch > 0 {
+                agents.cost_epoch[a] = agents.cost_epoch[a].saturating_add(task.cost_epoch);
+                task.cost_epoch = 0;
+            }
+            if task.accepted > 0 {
+                agents.add_contribution(task.agent, u64::from(task.accepted));
+                task.accepted = 0;
+            }
+        }
+    }
+
+    /// Tasks taken this epoch by all providers.
+    pub fn allocated(&self) -> u64 {
+        self.task.iter().map(|t| u64::from(t.used)).sum()
+    }
+
     /// Starts an epoch: every active provider's capacity is free again.
     pub fn reset_epoch(&mut self, agents: &Agents) {
-        self.used.fill(0);
         self.available.clear();
         self.capacity_epoch = 0;
-        for (row, &agent) in self.agent.iter().enumerate() {
-            if agents.is_active(agent) && self.capacity[row] > 0 {
+        for (row, task) in self.task.iter_mut().enumerate() {
+            task.used = 0;
+            debug_assert_eq!(task.active, agents.is_active(task.agent));
+            if task.active && task.capacity > 0 {
                 self.available.push(row as u32);
-                self.capacity_epoch += u64::from(self.capacity[row]);
+                self.capacity_epoch += u64::from(task.capacity);
             }
         }
     }
@@ -198,21 +305,17 @@ impl ComputeProviders {
     /// Allocates one task to a uniformly random active provider with spare
     /// capacity; returns its row, or `None` when every provider is busy.
     #[inline(always)]
-    pub fn allocate_random<R: Rng + ?Sized>(
-        &mut self,
-        agents: &Agents,
-        rng: &mut R,
-    ) -> Option<u32> {
+    pub fn allocate_random<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<u32> {
         while !self.available.is_empty() {
             let slot = rng.random_range(0..self.available.len());
             let row = self.available[slot];
-            let r = row as usize;
-            if !agents.is_active(self.agent[r]) || self.used[r] >= self.capacity[r] {
+            let task = &mut self.task[row as usize];
+            if !task.active || task.used >= task.capacity {
                 self.available.swap_remove(slot);
                 continue;
             }
-            self.used[r] += 1;
-            if self.used[r] >= self.capacity[r] {
+            task.used += 1;
+            if task.used >= task.capacity {
                 self.available.swap_remove(slot);
             }
             return Some(row);
@@ -220,10 +323,17 @@ impl ComputeProviders {
         None
     }
 
+    /// The provider's agent id of `row`, read from its task row (which an
+    /// arriving task has just touched).
+    #[inline]
+    pub fn agent_of(&self, row: u32) -> u32 {
+        self.task[row as usize].agent
+    }
+
     /// Whether the result of a task done by `row` is correct.
     #[inline]
     pub fn result_is_correct<R: Rng + ?Sized>(&self, row: u32, rng: &mut R) -> bool {
-        let honesty = self.honesty[row as usize];
+        let honesty = self.task[row as usize].honesty;
         honesty >= 1.0 || rng.random::<f64>() < honesty
     }
 }

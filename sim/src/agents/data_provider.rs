@@ -80,6 +80,14 @@ impl RoleBehaviour for DataProviders {
         }
     }
 
+    fn reserve(&mut self, additional: usize) {
+        self.agent.reserve_exact(additional);
+        self.quality.reserve_exact(additional);
+        self.submission_rate.reserve_exact(additional);
+        self.cost_per_submission.reserve_exact(additional);
+        self.usage_epoch.reserve_exact(additional);
+    }
+
     fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, _decimals: u32) -> Spawned {
         let row = self.agent.len() as u32;
         self.agent.push(agent);

@@ -27,6 +27,11 @@ impl RoleBehaviour for Holders {
 
     fn params(_attributes: &Attributes) {}
 
+    fn reserve(&mut self, additional: usize) {
+        self.agent.reserve_exact(additional);
+        self.order.reserve_exact(additional);
+    }
+
     fn spawn(&mut self, agent: u32, _params: &(), _rng: &mut SimRng, _decimals: u32) -> Spawned {
         self.agent.push(agent);
         self.order.push(agent);

@@ -76,6 +76,16 @@ impl RoleBehaviour for Investors {
         }
     }
 
+    fn reserve(&mut self, additional: usize) {
+        self.agent.reserve_exact(additional);
+        self.allocation.reserve_exact(additional);
+        self.unlocked.reserve_exact(additional);
+        self.cliff_epochs.reserve_exact(additional);
+        self.vesting_epochs.reserve_exact(additional);
+        self.sell_fraction.reserve_exact(additional);
+        self.min_sell_price.reserve_exact(additional);
+    }
+
     fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, decimals: u32) -> Spawned {
         let row = self.agent.len() as u32;
         self.agent.push(agent);

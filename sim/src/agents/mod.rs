@@ -123,6 +123,13 @@ macro_rules! roles {
             }
 
             /// Schedules the first events of a new agent's own processes.
+            /// Reserves room for `additional` more rows of `role`.
+            pub fn reserve(&mut self, role: Role, additional: usize) {
+                match role {
+                    $(Role::$variant => self.$field.reserve(additional),)*
+                }
+            }
+
             pub fn start_processes(&self, role: Role, agent: u32, row: u32, rng: &mut SimRng, world: &mut World) {
                 match role {
                     $(Role::$variant => self.$field.start_processes(agent, row, rng, world),)*

@@ -345,6 +345,12 @@ pub trait RoleBehaviour: std::fmt::Debug + Clone + Default {
         decimals: u32,
     ) -> Spawned;
 
+    /// Reserves room for `additional` more rows in every column, so that
+    /// agents joining later do not grow the table (see
+    /// `Simulation::with_schemes`, which reserves each role's most agents
+    /// at once at genesis).
+    fn reserve(&mut self, additional: usize);
+
     /// Schedules the first event of the agent's own processes.
     fn start_processes(&self, _agent: u32, _row: u32, _rng: &mut SimRng, _world: &mut World) {}
 

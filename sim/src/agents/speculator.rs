@@ -95,6 +95,13 @@ impl RoleBehaviour for Speculators {
         }
     }
 
+    fn reserve(&mut self, additional: usize) {
+        self.agent.reserve_exact(additional);
+        self.strategy.reserve_exact(additional);
+        self.trade_fraction.reserve_exact(additional);
+        self.trades_per_epoch.reserve_exact(additional);
+    }
+
     fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, _decimals: u32) -> Spawned {
         let row = self.agent.len() as u32;
         self.agent.push(agent);

@@ -55,6 +55,13 @@ impl RoleBehaviour for Validators {
         }
     }
 
+    fn reserve(&mut self, additional: usize) {
+        self.agent.reserve_exact(additional);
+        self.accuracy.reserve_exact(additional);
+        self.cumulative_stake.reserve_exact(additional);
+        self.cumulative_row.reserve_exact(additional);
+    }
+
     fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, _decimals: u32) -> Spawned {
         let row = self.agent.len() as u32;
         self.agent.push(agent);

@@ -43,8 +43,8 @@ pub struct Estimate {
     pub parts: Vec<Part>,
 }
 
-/// The most agents a population can hold during the run.
-fn peak_count(p: &crate::scenario::PopulationSpec) -> u64 {
+/// The most agents a population can hold at once during the run.
+pub fn peak_count(p: &crate::scenario::PopulationSpec) -> u64 {
     u64::from(p.count.max(p.max_count.unwrap_or(0)))
 }
 

@@ -22,7 +22,7 @@ impl Simulation {
                 &self.world.agents,
                 exclude,
             )?;
-            self.roles.compute_provider.used[row as usize] += 1;
+            self.roles.compute_provider.take(row as usize);
             return Some(row);
         }
         match &mut self.allocator {
@@ -60,7 +60,7 @@ impl Simulation {
             self.world.counters.tasks_priced_out += 1;
             return Ok(());
         }
-        self.roles.compute_provider.used[row as usize] += 1;
+        self.roles.compute_provider.take(row as usize);
         if self.track_usage {
             self.roles.data_provider.use_dataset(&mut self.usage_rng);
         }
@@ -76,8 +76,7 @@ impl Simulation {
         if self.verifier.regime.engine_verified() {
             return self.dispatch_verified(tick, row);
         }
-        let service: f64 = self.world.rng.sample(Exp1);
-        let delay = (service * self.world.rules.service_ticks).round() as u64;
+        let delay = self.world.service_delay();
         self.world
             .queue
             .push(tick + delay, ComputeProviders::completion(provider, row));
@@ -90,8 +89,7 @@ impl Simulation {
     pub(super) fn dispatch_verified(&mut self, tick: u64, row: u32) -> Result<(), SimError> {
         let provider = self.roles.compute_provider.agent[row as usize];
         if self.verifier.regime != Regime::Redundant {
-            let service: f64 = self.world.rng.sample(Exp1);
-            let delay = (service * self.world.rules.service_ticks).round() as u64;
+            let delay = self.world.service_delay();
             self.world.queue.push(
                 tick + delay,
                 Event::Result {
@@ -118,8 +116,7 @@ impl Simulation {
             let entry = &mut self.verifier.slots[s];
             if entry.has(p) {
                 // The same identity twice is no replica: give back the unit.
-                let used = &mut self.roles.compute_provider.used[r as usize];
-                *used = used.saturating_sub(1);
+                self.roles.compute_provider.give_back(r as usize);
                 continue;
             }
             entry.providers[usize::from(entry.allocated)] = p;
@@ -127,8 +124,7 @@ impl Simulation {
         }
         for i in 0..usize::from(self.verifier.slots[s].allocated) {
             let p = self.verifier.slots[s].providers[i];
-            let service: f64 = self.world.rng.sample(Exp1);
-            let delay = (service * self.world.rules.service_ticks).round() as u64;
+            let delay = self.world.service_delay();
             self.world
                 .queue
                 .push(tick + delay, Event::Result { provider: p, slot });
