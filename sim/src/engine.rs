@@ -221,6 +221,9 @@ pub struct Simulation {
     /// this epoch (sum, count) for `task_fee`.
     auction: Option<Auction>,
     auction_paid: (u128, u64),
+    /// `QuoteLedger::changes` when the quote identities last held and the
+    /// agents' quote column was last copied (None before the first check).
+    quote_checked_at: Option<u64>,
 }
 
 impl Simulation {
@@ -537,6 +540,7 @@ impl Simulation {
             auction: (*scenario.fees.policy.get_ref() == FeePolicy::Auction)
                 .then(|| Auction::new(scenario.fees.auction)),
             auction_paid: (0, 0),
+            quote_checked_at: None,
         };
 
         // Room for the most agents the populations can hold at once
@@ -575,7 +579,7 @@ impl Simulation {
         sim.value.system_genesis_tokens = SystemAccount::ALL.map(|a| sim.world.ledger.system(a));
         sim.health = Health::new(reserves, sim.price());
         let holdings = sim.world.ledger.holdings();
-        sim.check_value(0, &holdings)?;
+        sim.check_value(0, &holdings, false)?;
         Ok(sim)
     }
 
@@ -1033,12 +1037,17 @@ impl Simulation {
         let rewards_paid = self.pay_rewards(epoch)?;
         self.settle_provider_economics(epoch)?;
         self.value_rewards();
-        self.world
-            .agents
-            .quote
-            .copy_from_slice(self.world.quote.agent_balances());
+        let quote_changes = self.world.quote.changes();
+        let quote_unchanged = self.quote_checked_at == Some(quote_changes);
+        if !quote_unchanged {
+            self.world
+                .agents
+                .quote
+                .copy_from_slice(self.world.quote.agent_balances());
+        }
         let holdings = self.world.ledger.holdings();
-        self.check_value(epoch, &holdings)?;
+        self.check_value(epoch, &holdings, quote_unchanged)?;
+        self.quote_checked_at = Some(quote_changes);
 
         let utilisation = self.utilisation();
         let mut record = self.record(tick, epoch, emission, rewards_paid, &holdings)?;
@@ -1087,10 +1096,17 @@ impl Simulation {
     }
 
     /// The value identities (tokens with burned, quote per account and in
-    /// total, the market's reserve); a break fails the run.
-    fn check_value(&self, epoch: u32, holdings: &Holdings) -> Result<(), SimError> {
+    /// total, the market's reserve); a break fails the run. The quote
+    /// identities are not re-checked when `quote_unchanged` (the quote
+    /// ledger has not changed since they last held).
+    fn check_value(
+        &self,
+        epoch: u32,
+        holdings: &Holdings,
+        quote_unchanged: bool,
+    ) -> Result<(), SimError> {
         self.value
-            .check(&self.economy(), holdings)
+            .check(&self.economy(), holdings, quote_unchanged)
             .map_err(|message| SimError::Identity { epoch, message })
     }
 
@@ -1232,13 +1248,16 @@ impl Simulation {
                 if !pool.members[role.index()] {
                     continue;
                 }
-                for a in run {
-                    if agents.left_epoch[a] == ACTIVE {
-                        s.members.push(a as u32);
-                        s.work.push(agents.contribution_epoch[a]);
-                        s.failures.push(u64::from(agents.failures_epoch[a]));
-                        s.stake.push(stakes[a]);
-                    }
+                for active in agents.active_runs(run) {
+                    s.members.extend(active.start as u32..active.end as u32);
+                    s.work
+                        .extend_from_slice(&agents.contribution_epoch[active.clone()]);
+                    s.failures.extend(
+                        agents.failures_epoch[active.clone()]
+                            .iter()
+                            .map(|&f| u64::from(f)),
+                    );
+                    s.stake.extend_from_slice(&stakes[active]);
                 }
             }
             let book = match pool.kind {
@@ -1483,18 +1502,30 @@ impl Simulation {
         let agents = &self.world.agents;
         let ledger = &self.world.ledger;
         let quotes = self.world.quote.agent_balances();
-        let left = &agents.left_epoch;
+        let (balances, stakes, unvested) = (ledger.balances(), ledger.stakes(), ledger.unvested());
         for (role, run) in agents.role_runs() {
             let r = role.index();
             let (mut wealth_total, mut quote_total, mut rewards_epoch) = (0u128, 0u128, 0u128);
             let active = &mut s.wealth_by_role[r];
-            for a in run.clone() {
-                let wealth = ledger.wealth(a as u32);
+            let columns = |range: std::ops::Range<usize>| {
+                let (b, st, u) = (
+                    &balances[range.clone()],
+                    &stakes[range.clone()],
+                    &unvested[range],
+                );
+                b.iter()
+                    .zip(st)
+                    .zip(u)
+                    .map(|((&b, &st), &u)| Ledger::wealth_of(b, st, u))
+            };
+            for wealth in columns(run.clone()) {
                 wealth_total += u128::from(wealth);
-                quote_total += u128::from(quotes[a]);
-                if left[a] == ACTIVE {
-                    active.push(wealth);
-                }
+            }
+            for &q in &quotes[run.clone()] {
+                quote_total += u128::from(q);
+            }
+            for members in agents.active_runs(run.clone()) {
+                active.extend(columns(members));
             }
             if self.rewarded[r] {
                 s.rewards_by_role[r].extend_from_slice(&agents.rewards_total[run.clone()]);

@@ -250,9 +250,13 @@ impl Ledger {
     #[inline]
     pub fn wealth(&self, agent: u32) -> u64 {
         let a = agent as usize;
-        self.balance[a]
-            .saturating_add(self.stake[a])
-            .saturating_add(self.unvested[a])
+        Self::wealth_of(self.balance[a], self.stake[a], self.unvested[a])
+    }
+
+    /// An agent's tokens from its three accounts (saturating, as `wealth`).
+    #[inline]
+    pub fn wealth_of(balance: u64, stake: u64, unvested: u64) -> u64 {
+        balance.saturating_add(stake).saturating_add(unvested)
     }
 
     /// Sums of the agents' liquid balances, stakes and unvested

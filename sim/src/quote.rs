@@ -93,6 +93,9 @@ pub struct QuoteLedger {
     outflow: Vec<u128>,
     /// Market pool, task buyers, outside.
     system: [QuoteFigures; 3],
+    /// Bumped by every change (an account opened, endowed or moved), so
+    /// the engine re-checks the identities only after something changed.
+    changes: u64,
 }
 
 fn system_index(account: QuoteAccount) -> usize {
@@ -122,6 +125,7 @@ impl QuoteLedger {
         self.genesis.push(0);
         self.inflow.push(0);
         self.outflow.push(0);
+        self.changes = self.changes.wrapping_add(1);
         (self.balance.len() - 1) as u32
     }
 
@@ -183,6 +187,7 @@ impl QuoteLedger {
         };
         *balance = b;
         *genesis = g;
+        self.changes = self.changes.wrapping_add(1);
         Ok(())
     }
 
@@ -239,7 +244,14 @@ impl QuoteLedger {
                 s.inflow += wide;
             }
         }
+        self.changes = self.changes.wrapping_add(1);
         Ok(())
+    }
+
+    /// A count of the changes made so far (wrapping): equal counts mean
+    /// nothing in the ledger changed in between.
+    pub fn changes(&self) -> u64 {
+        self.changes
     }
 
     /// Verifies quote_end = genesis + in − out for every bounded account

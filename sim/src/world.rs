@@ -221,7 +221,7 @@ impl Agents {
     /// The agents as maximal runs of consecutive ids with the same role
     /// (populations are spawned together, so there are few), for per-epoch
     /// passes that keep a role's running sums in registers.
-    pub fn role_runs(&self) -> impl Iterator<Item = (Role, std::ops::Range<usize>)> + '_ {
+    pub fn role_runs(&self) -> impl Iterator<Item = (Role, std::ops::Range<usize>)> + Clone + '_ {
         let roles = &self.role;
         let mut start = 0;
         std::iter::from_fn(move || {
@@ -230,6 +230,34 @@ impl Agents {
             let run = start..start + len;
             start += len;
             Some((role, run))
+        })
+    }
+
+    /// The runs of consecutive ids of `role`'s agents (see `role_runs`).
+    pub fn runs_of(&self, role: Role) -> impl Iterator<Item = std::ops::Range<usize>> + Clone + '_ {
+        self.role_runs()
+            .filter(move |&(r, _)| r == role)
+            .map(|(_, run)| run)
+    }
+
+    /// The maximal runs of consecutive active agents within `run` (agents
+    /// that left split it), for per-epoch passes that copy or sum whole
+    /// slices of a column instead of testing each agent.
+    pub fn active_runs(
+        &self,
+        run: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        let left = &self.left_epoch[..run.end];
+        let mut start = run.start;
+        std::iter::from_fn(move || {
+            start += left[start..].iter().take_while(|&&l| l != ACTIVE).count();
+            if start >= left.len() {
+                return None;
+            }
+            let len = left[start..].iter().take_while(|&&l| l == ACTIVE).count();
+            let active = start..start + len;
+            start += len;
+            Some(active)
         })
     }
 
@@ -282,5 +310,43 @@ impl Agents {
     #[inline]
     pub fn add_contribution(&mut self, agent: u32, units: u64) {
         self.contribution_epoch[agent as usize] += units;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// `active_runs` yields, in order, maximal non-empty runs whose
+        /// union is exactly the active agents of the range.
+        #[test]
+        fn active_runs_are_the_active_agents(
+            left in prop::collection::vec(prop::bool::weighted(0.7), 0..60),
+            bounds in (0usize..60, 0usize..60),
+        ) {
+            let mut agents = Agents::default();
+            for (a, &active) in left.iter().enumerate() {
+                agents.push(Role::Holder, 0, a as u32, 0);
+                if !active {
+                    agents.left_epoch[a] = 3;
+                }
+            }
+            let (lo, hi) = (bounds.0.min(bounds.1).min(left.len()), bounds.0.max(bounds.1).min(left.len()));
+            let runs: Vec<_> = agents.active_runs(lo..hi).collect();
+            let mut previous_end = None;
+            for run in &runs {
+                prop_assert!(!run.is_empty());
+                prop_assert!(lo <= run.start && run.end <= hi);
+                if let Some(end) = previous_end {
+                    prop_assert!(run.start > end, "runs are maximal and ordered");
+                }
+                previous_end = Some(run.end);
+            }
+            let from_runs: Vec<usize> = runs.into_iter().flatten().collect();
+            let expected: Vec<usize> = (lo..hi).filter(|&a| left[a]).collect();
+            prop_assert_eq!(from_runs, expected);
+        }
     }
 }

@@ -437,10 +437,10 @@ impl Simulation {
         t.fees_quote += c.fees_quote;
         t.challenges += c.challenges;
         t.frauds_caught += c.frauds_caught;
-        let roles = &self.world.agents.role;
+        let agents = &self.world.agents;
         let work = self.work_concentration.measure(
-            &self.world.agents.contribution_epoch,
-            |a| roles[a] == Role::ComputeProvider,
+            &agents.contribution_epoch,
+            agents.runs_of(Role::ComputeProvider),
             &self.operators,
         );
         record.nakamoto_work_identity = work.nakamoto_identity;
@@ -497,10 +497,10 @@ impl Simulation {
     /// epochs) by identity, operator and hosting cloud: the effective
     /// decentralization.
     pub fn work_concentration_total(&self) -> WorkFigures {
-        let roles = &self.world.agents.role;
+        let agents = &self.world.agents;
         WorkConcentration::default().measure(
-            &self.world.agents.contribution_total,
-            |a| roles[a] == Role::ComputeProvider,
+            &agents.contribution_total,
+            agents.runs_of(Role::ComputeProvider),
             &self.operators,
         )
     }

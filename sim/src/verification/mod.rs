@@ -467,6 +467,11 @@ impl Operators {
 #[derive(Debug, Clone, Default)]
 pub struct WorkConcentration {
     by_identity: Vec<u64>,
+    /// Work per operator id while a measure sums it; all zero between
+    /// measures (entries are cleared as they are read out), so a measure
+    /// costs the work done, not the operator count.
+    operator_sums: Vec<u64>,
+    /// The non-zero operator sums of the last measure.
     by_operator: Vec<u64>,
     by_host: Vec<u64>,
     counts: Vec<u32>,
@@ -485,38 +490,53 @@ pub struct WorkFigures {
 }
 
 impl WorkConcentration {
-    /// The figures of `work` (units per agent) over the agents `counted`
-    /// (e.g. compute providers).
+    /// The figures of `work` (units per agent id) over the agents of the
+    /// id ranges `counted` (e.g. the compute providers' runs of ids), in
+    /// one pass over them.
     pub fn measure(
         &mut self,
         work: &[u64],
-        counted: impl Fn(usize) -> bool,
+        counted: impl Iterator<Item = std::ops::Range<usize>> + Clone,
         operators: &Operators,
     ) -> WorkFigures {
         use mirage_analysis::concentration::{hhi, nakamoto_sorted};
         self.by_identity.clear();
-        self.by_identity.extend(
-            work.iter()
-                .enumerate()
-                .filter(|&(a, &w)| w > 0 && counted(a))
-                .map(|(_, &w)| w),
-        );
-        crate::stats::sort_amounts(&mut self.by_identity, &mut self.counts);
         self.by_operator.clear();
-        self.by_operator.resize(operators.bound(), 0);
+        if self.operator_sums.len() < operators.bound() {
+            self.operator_sums.resize(operators.bound(), 0);
+        }
         self.by_host.clear();
         self.by_host.resize(operators.host_names.len(), 0);
-        for (a, &w) in work.iter().enumerate() {
-            if w == 0 || !counted(a) {
-                continue;
-            }
-            self.by_operator[operators.of[a] as usize] += w;
-            let h = operators.host[a];
-            if h != NO_HOST {
-                self.by_host[h as usize] += w;
+        // First pass: each identity's work and its operator's and host's sums.
+        for run in counted.clone() {
+            for (a, &w) in work[run.clone()].iter().enumerate() {
+                if w == 0 {
+                    continue;
+                }
+                let a = run.start + a;
+                self.by_identity.push(w);
+                self.operator_sums[operators.of[a] as usize] += w;
+                let h = operators.host[a];
+                if h != NO_HOST {
+                    self.by_host[h as usize] += w;
+                }
             }
         }
-        self.by_operator.retain(|&w| w > 0);
+        // Second pass: each operator's sum, read out (and cleared) at its
+        // first identity that worked.
+        for run in counted {
+            for (a, &w) in work[run.clone()].iter().enumerate() {
+                if w == 0 {
+                    continue;
+                }
+                let sum = &mut self.operator_sums[operators.of[run.start + a] as usize];
+                if *sum > 0 {
+                    self.by_operator.push(*sum);
+                    *sum = 0;
+                }
+            }
+        }
+        crate::stats::sort_amounts(&mut self.by_identity, &mut self.counts);
         crate::stats::sort_amounts(&mut self.by_operator, &mut self.counts);
         crate::stats::sort_amounts(&mut self.by_host, &mut self.counts);
         WorkFigures {
@@ -709,7 +729,7 @@ mod tests {
         for w in work.iter_mut().skip(5) {
             *w = 10;
         }
-        let f = WorkConcentration::default().measure(&work, |_| true, &o);
+        let f = WorkConcentration::default().measure(&work, std::iter::once(0..work.len()), &o);
         // Six identities of two operators (acme 50 of 60): one operator
         // holds more than half, where it takes four identities.
         assert_eq!(f.identities, 6);
