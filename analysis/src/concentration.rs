@@ -56,6 +56,66 @@ pub fn concentration_sorted(sorted: &[u64]) -> SortedConcentration {
     }
 }
 
+/// `concentration_sorted` of the values whose histogram is `counts`
+/// (`counts[v]` values equal to `v`), in time of the histogram's length
+/// for the Gini and Nakamoto figures, without writing the sorted values
+/// out; also returns their total. Equal to `concentration_sorted` of the
+/// sorted values bit for bit: Σx and Σ i·x_i are the same exact integers
+/// (a run of `c` values `v` after `i0` smaller ones adds
+/// v·(c·i0 + c(c+1)/2)), the Nakamoto count is the same smallest k, and
+/// the HHI adds the same terms in the same (ascending) order.
+pub fn concentration_of_counts(counts: &[u32]) -> (SortedConcentration, u128) {
+    let (mut len, mut total, mut weighted) = (0u128, 0u128, 0u128);
+    for (v, &c) in counts.iter().enumerate() {
+        let (v, c) = (v as u128, u128::from(c));
+        weighted += v * (c * len + c * (c + 1) / 2);
+        total += v * c;
+        len += c;
+    }
+    let gini = gini_from(len as usize, total, weighted);
+    if total == 0 {
+        let none = SortedConcentration {
+            gini,
+            nakamoto: None,
+            hhi: None,
+        };
+        return (none, total);
+    }
+    // Nakamoto (> 1/2): the fewest top values with 2 · top > total.
+    let (mut top, mut taken, mut nakamoto) = (0u128, 0u128, None);
+    for (v, &c) in counts.iter().enumerate().rev() {
+        let (v, c) = (v as u128, u128::from(c));
+        if v == 0 || c == 0 {
+            continue;
+        }
+        // The smallest j ≤ c with 2 (top + j v) > total, if any.
+        let j = (total - 2 * top) / (2 * v) + 1;
+        if j <= c {
+            nakamoto = Some((taken + j) as usize);
+            break;
+        }
+        top += v * c;
+        taken += c;
+    }
+    let t = total as f64;
+    let mut hhi = -0.0f64;
+    for (v, &c) in counts.iter().enumerate() {
+        if v == 0 {
+            continue;
+        }
+        let share = (v as f64 / t).powi(2);
+        for _ in 0..c {
+            hhi += share;
+        }
+    }
+    let figures = SortedConcentration {
+        gini,
+        nakamoto,
+        hhi: Some(hhi),
+    };
+    (figures, total)
+}
+
 /// The smallest number of holders whose combined holdings are strictly more
 /// than `num/den` of the total, for values sorted ascending. Compared exactly:
 /// `top_sum · den > total · num`. `None` when the total is zero.
@@ -97,6 +157,29 @@ fn hhi_with_total(values: &[u64], total: u128) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The histogram's figures equal the sorted values' bit for bit.
+        #[test]
+        fn counts_give_the_sorted_figures(
+            values in proptest::collection::vec(
+                proptest::prop_oneof![0u64..4, 0u64..40, proptest::strategy::Just(0u64)], 0..300)
+        ) {
+            let mut sorted = values.clone();
+            sorted.sort_unstable();
+            let max = sorted.last().copied().unwrap_or(0) as usize;
+            let mut counts = vec![0u32; if sorted.is_empty() { 0 } else { max + 1 }];
+            for &v in &values {
+                counts[v as usize] += 1;
+            }
+            let (figures, total) = concentration_of_counts(&counts);
+            let expected = concentration_sorted(&sorted);
+            proptest::prop_assert_eq!(figures.gini.map(f64::to_bits), expected.gini.map(f64::to_bits));
+            proptest::prop_assert_eq!(figures.nakamoto, expected.nakamoto);
+            proptest::prop_assert_eq!(figures.hhi.map(f64::to_bits), expected.hhi.map(f64::to_bits));
+            proptest::prop_assert_eq!(total, sorted.iter().map(|&x| u128::from(x)).sum::<u128>());
+        }
+    }
 
     #[test]
     fn gini_of_one_to_five_is_four_fifteenths() {

@@ -34,7 +34,7 @@ use crate::scenario::{
     Allocation, EmissionSchedule, FeePolicy, PopulationSpec, Scenario, SellPolicy,
     SlashDestination, TreasuryControl,
 };
-use crate::stats::{sort_amounts, CarriedOrder};
+use crate::stats::{histogram_if_small, write_sorted, CarriedOrder};
 use crate::value::{AgentValue, Economy, EntryPrice, ValueBook, ValueRow};
 use crate::verification::{
     outcome, Operators, Payer, PopulationParties, Regime, VerificationTotals, Verifier,
@@ -42,7 +42,8 @@ use crate::verification::{
 };
 use crate::world::{EpochCounters, Rules, World};
 use mirage_analysis::concentration::{
-    concentration_sorted, gini_sorted, gini_sorted_and_total, nakamoto_sorted,
+    concentration_of_counts, concentration_sorted, gini_sorted, gini_sorted_and_total,
+    nakamoto_sorted,
 };
 
 pub use crate::scenario::MAX_TASKS_PER_EPOCH;
@@ -1518,14 +1519,25 @@ impl Simulation {
                     .zip(u)
                     .map(|((&b, &st), &u)| Ledger::wealth_of(b, st, u))
             };
-            for wealth in columns(run.clone()) {
+            // Active agents' wealth is copied out and summed from the copy;
+            // the gaps between active runs (agents that left) are summed.
+            let mut gap_start = run.start;
+            for members in agents.active_runs(run.clone()) {
+                for wealth in columns(gap_start..members.start) {
+                    wealth_total += u128::from(wealth);
+                }
+                gap_start = members.end;
+                let copied = active.len();
+                active.extend(columns(members));
+                for &wealth in &active[copied..] {
+                    wealth_total += u128::from(wealth);
+                }
+            }
+            for wealth in columns(gap_start..run.end) {
                 wealth_total += u128::from(wealth);
             }
             for &q in &quotes[run.clone()] {
                 quote_total += u128::from(q);
-            }
-            for members in agents.active_runs(run.clone()) {
-                active.extend(columns(members));
             }
             if self.rewarded[r] {
                 s.rewards_by_role[r].extend_from_slice(&agents.rewards_total[run.clone()]);
@@ -1541,22 +1553,33 @@ impl Simulation {
         roles.clear();
         for &role in &self.roles_present {
             let r = role.index();
-            // Small integer values (random-exchange economies) take the
-            // counting sort; others are sorted from last epoch's order.
-            if small_values(&s.wealth_by_role[r]) {
-                sort_amounts(&mut s.wealth_by_role[r], &mut s.counts);
+            // Small integer values (random-exchange economies) are counted
+            // and their figures taken from the histogram (the sorted
+            // values are written out only when several roles are merged
+            // below); others are sorted from last epoch's order.
+            let merged = self.roles_present.len() > 1;
+            let (wealth, counts) = (&mut s.wealth_by_role[r], &mut s.counts);
+            let held = if histogram_if_small(wealth, counts) {
+                if merged {
+                    write_sorted(counts, wealth);
+                }
+                concentration_of_counts(counts).0
             } else {
-                s.wealth_order[r].sort(roster, &mut s.wealth_by_role[r]);
-            }
-            if small_values(&s.rewards_by_role[r]) {
-                sort_amounts(&mut s.rewards_by_role[r], &mut s.counts);
+                s.wealth_order[r].sort(roster, wealth);
+                concentration_sorted(wealth)
+            };
+            let rewards = &mut s.rewards_by_role[r];
+            let (gini_rewards, rewards_total) = if histogram_if_small(rewards, counts) {
+                if merged {
+                    write_sorted(counts, rewards);
+                }
+                let (figures, total) = concentration_of_counts(counts);
+                (figures.gini, total)
             } else {
-                s.rewards_order[r].sort(roster, &mut s.rewards_by_role[r]);
-            }
+                s.rewards_order[r].sort(roster, rewards);
+                gini_sorted_and_total(rewards)
+            };
             let wealth = &s.wealth_by_role[r];
-            let rewards = &s.rewards_by_role[r];
-            let held = concentration_sorted(wealth);
-            let (gini_rewards, rewards_total) = gini_sorted_and_total(rewards);
             roles.push(RoleEpoch {
                 role,
                 active: wealth.len(),
@@ -1754,12 +1777,4 @@ impl Simulation {
     pub fn treasury_controlled_by(&self) -> TreasuryControl {
         self.treasury_control
     }
-}
-
-/// Whether `values` are small enough for the counting sort.
-fn small_values(values: &[u64]) -> bool {
-    values
-        .iter()
-        .max()
-        .is_some_and(|&m| crate::stats::counting_sort_fits(m, values.len()))
 }

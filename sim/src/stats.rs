@@ -10,24 +10,39 @@ pub fn counting_sort_fits(max: u64, len: usize) -> bool {
 
 /// Sorts `values` ascending, reusing `counts` as scratch.
 pub fn sort_amounts(values: &mut [u64], counts: &mut Vec<u32>) {
-    let Some(&max) = values.iter().max() else {
-        return;
-    };
-    if counting_sort_fits(max, values.len()) {
-        counts.clear();
-        counts.resize(max as usize + 1, 0);
-        for &v in values.iter() {
-            counts[v as usize] += 1;
-        }
-        let mut i = 0;
-        for (v, &c) in counts.iter().enumerate() {
-            for slot in &mut values[i..i + c as usize] {
-                *slot = v as u64;
-            }
-            i += c as usize;
-        }
+    if histogram_if_small(values, counts) {
+        write_sorted(counts, values);
     } else {
         values.sort_unstable();
+    }
+}
+
+/// When `values` is not empty and a counting sort of it fits
+/// (`counting_sort_fits`), fills `counts` with its histogram
+/// (`counts[v]` = how many values equal `v`, up to the largest) and
+/// returns true; otherwise leaves `counts` alone and returns false.
+pub fn histogram_if_small(values: &[u64], counts: &mut Vec<u32>) -> bool {
+    let Some(&max) = values.iter().max() else {
+        return false;
+    };
+    if !counting_sort_fits(max, values.len()) {
+        return false;
+    }
+    counts.clear();
+    counts.resize(max as usize + 1, 0);
+    for &v in values {
+        counts[v as usize] += 1;
+    }
+    true
+}
+
+/// Writes the values of histogram `counts` into `values` in ascending
+/// order (`values` has room for exactly their number).
+pub fn write_sorted(counts: &[u32], values: &mut [u64]) {
+    let mut i = 0;
+    for (v, &c) in counts.iter().enumerate() {
+        values[i..i + c as usize].fill(v as u64);
+        i += c as usize;
     }
 }
 

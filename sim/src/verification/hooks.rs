@@ -438,11 +438,20 @@ impl Simulation {
         t.challenges += c.challenges;
         t.frauds_caught += c.frauds_caught;
         let agents = &self.world.agents;
-        let work = self.work_concentration.measure(
-            &agents.contribution_epoch,
-            agents.runs_of(Role::ComputeProvider),
-            &self.operators,
-        );
+        let work = if self.roles_present.contains(&Role::ComputeProvider) {
+            self.work_concentration.measure(
+                &agents.contribution_epoch,
+                agents.runs_of(Role::ComputeProvider),
+                &self.operators,
+            )
+        } else {
+            // No compute provider ever (not even a joiner): nothing to scan.
+            self.work_concentration.measure(
+                &agents.contribution_epoch,
+                std::iter::empty(),
+                &self.operators,
+            )
+        };
         record.nakamoto_work_identity = work.nakamoto_identity;
         record.nakamoto_work_operator = work.nakamoto_operator;
         record.nakamoto_work_hosting = work.nakamoto_hosting;
