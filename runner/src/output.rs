@@ -92,157 +92,176 @@ pub fn write_json_atomic<T: serde::Serialize + ?Sized>(target: &Path, value: &T)
     write_atomic(target, text.as_bytes())
 }
 
-fn opt_f64(v: Option<f64>) -> String {
-    v.map_or_else(String::new, |x| x.to_string())
+/// Appends `x` as `Display` writes it (`to_string`'s text).
+fn put(out: &mut String, x: impl std::fmt::Display) {
+    use std::fmt::Write;
+    // Writing into a String cannot fail.
+    let _ = write!(out, "{x}");
 }
 
-fn opt_usize(v: Option<usize>) -> String {
-    v.map_or_else(String::new, |x| x.to_string())
+/// Appends `v`, nothing when it is `None`.
+fn opt_f64(out: &mut String, v: Option<f64>) {
+    if let Some(x) = v {
+        put(out, x);
+    }
 }
 
-/// A cell of `epochs.csv` from the record and the token's decimals.
-pub type EpochCell = fn(&EpochRecord, u32) -> String;
+/// Appends `v`, nothing when it is `None`.
+fn opt_usize(out: &mut String, v: Option<usize>) {
+    if let Some(x) = v {
+        put(out, x);
+    }
+}
+
+/// A cell of `epochs.csv` from the record and the token's decimals,
+/// appended to the buffer (rows are written without a String per cell).
+pub type EpochCell = fn(&EpochRecord, u32, &mut String);
 /// A cell of a per-role column family of `epochs.csv`.
-pub type RoleCell = fn(&RoleEpoch, u32) -> String;
+pub type RoleCell = fn(&RoleEpoch, u32, &mut String);
 
 /// The fixed columns of `epochs.csv` and how each cell is written: the
 /// header and the rows both come from this one list.
 pub const EPOCH_COLUMNS: &[(&Column, EpochCell)] = &[
-    (&epochs::EPOCH, |r, _| r.epoch.to_string()),
-    (&epochs::TIME, |r, _| r.time.to_string()),
-    (&epochs::PRICE, |r, _| r.price.to_string()),
-    (&epochs::CIRCULATING_SUPPLY, |r, d| {
-        format_amount(r.circulating_supply, d)
+    (&epochs::EPOCH, |r, _, o| put(o, r.epoch)),
+    (&epochs::TIME, |r, _, o| put(o, r.time)),
+    (&epochs::PRICE, |r, _, o| put(o, r.price)),
+    (&epochs::CIRCULATING_SUPPLY, |r, d, o| {
+        write_amount(o, r.circulating_supply, d)
     }),
-    (&epochs::MINTED_TOTAL, |r, d| {
-        format_amount(r.minted_total, d)
+    (&epochs::MINTED_TOTAL, |r, d, o| {
+        write_amount(o, r.minted_total, d)
     }),
-    (&epochs::BURNED_TOTAL, |r, d| {
-        format_amount(r.burned_total, d)
+    (&epochs::BURNED_TOTAL, |r, d, o| {
+        write_amount(o, r.burned_total, d)
     }),
-    (&epochs::TREASURY, |r, d| format_amount(r.treasury, d)),
-    (&epochs::GINI_WEALTH, |r, _| opt_f64(r.gini_wealth)),
-    (&epochs::NAKAMOTO_WEALTH, |r, _| {
-        opt_usize(r.nakamoto_wealth)
+    (&epochs::TREASURY, |r, d, o| write_amount(o, r.treasury, d)),
+    (&epochs::GINI_WEALTH, |r, _, o| opt_f64(o, r.gini_wealth)),
+    (&epochs::NAKAMOTO_WEALTH, |r, _, o| {
+        opt_usize(o, r.nakamoto_wealth)
     }),
-    (&epochs::GINI_REWARDS, |r, _| opt_f64(r.gini_rewards)),
-    (&epochs::ACTIVE_AGENTS, |r, _| r.active_agents.to_string()),
-    (&epochs::TASKS_ARRIVED, |r, _| r.tasks_arrived.to_string()),
-    (&epochs::TASKS_COMPLETED, |r, _| {
-        r.tasks_completed.to_string()
+    (&epochs::GINI_REWARDS, |r, _, o| opt_f64(o, r.gini_rewards)),
+    (&epochs::ACTIVE_AGENTS, |r, _, o| put(o, r.active_agents)),
+    (&epochs::TASKS_ARRIVED, |r, _, o| put(o, r.tasks_arrived)),
+    (&epochs::TASKS_COMPLETED, |r, _, o| {
+        put(o, r.tasks_completed)
     }),
-    (&epochs::TASKS_DROPPED, |r, _| r.tasks_dropped.to_string()),
-    (&epochs::CHEATS_CAUGHT, |r, _| r.cheats_caught.to_string()),
-    (&epochs::FEES_QUOTE, |r, _| {
-        format_amount(r.fees_quote, QUOTE_DECIMALS)
+    (&epochs::TASKS_DROPPED, |r, _, o| put(o, r.tasks_dropped)),
+    (&epochs::CHEATS_CAUGHT, |r, _, o| put(o, r.cheats_caught)),
+    (&epochs::FEES_QUOTE, |r, _, o| {
+        write_amount(o, r.fees_quote, QUOTE_DECIMALS)
     }),
-    (&epochs::EMISSION, |r, d| format_amount(r.emission, d)),
-    (&epochs::REWARDS_PAID, |r, d| {
-        format_amount(r.rewards_paid, d)
+    (&epochs::EMISSION, |r, d, o| write_amount(o, r.emission, d)),
+    (&epochs::REWARDS_PAID, |r, d, o| {
+        write_amount(o, r.rewards_paid, d)
     }),
-    (&epochs::TASK_FEE, |r, _| {
-        format_amount(u128::from(r.task_fee), QUOTE_DECIMALS)
+    (&epochs::TASK_FEE, |r, _, o| {
+        write_amount(o, u128::from(r.task_fee), QUOTE_DECIMALS)
     }),
-    (&epochs::UTILISATION, |r, _| r.utilisation.to_string()),
-    (&epochs::TASKS_PRICED_OUT, |r, _| {
-        r.tasks_priced_out.to_string()
+    (&epochs::UTILISATION, |r, _, o| put(o, r.utilisation)),
+    (&epochs::TASKS_PRICED_OUT, |r, _, o| {
+        put(o, r.tasks_priced_out)
     }),
-    (&epochs::MARKET_QUOTE_RESERVE, |r, _| {
-        priced_quote(r, r.market_quote_reserve)
+    (&epochs::MARKET_QUOTE_RESERVE, |r, _, o| {
+        priced_quote(o, r, r.market_quote_reserve)
     }),
-    (&epochs::COSTS_PAID_QUOTE, |r, _| {
-        priced_quote(r, r.costs_paid_quote)
+    (&epochs::COSTS_PAID_QUOTE, |r, _, o| {
+        priced_quote(o, r, r.costs_paid_quote)
     }),
-    (&epochs::PROVIDER_SALES_QUOTE, |r, _| {
-        priced_quote(r, r.provider_sales_quote)
+    (&epochs::PROVIDER_SALES_QUOTE, |r, _, o| {
+        priced_quote(o, r, r.provider_sales_quote)
     }),
-    (&epochs::UNPAID_COSTS_QUOTE, |r, _| {
-        priced_quote(r, r.unpaid_costs_quote)
+    (&epochs::UNPAID_COSTS_QUOTE, |r, _, o| {
+        priced_quote(o, r, r.unpaid_costs_quote)
     }),
-    (&epochs::SUPPLY_LIQUID, |r, d| {
-        format_amount(r.supply.liquid, d)
+    (&epochs::SUPPLY_LIQUID, |r, d, o| {
+        write_amount(o, r.supply.liquid, d)
     }),
-    (&epochs::SUPPLY_STAKED, |r, d| {
-        format_amount(r.supply.staked, d)
+    (&epochs::SUPPLY_STAKED, |r, d, o| {
+        write_amount(o, r.supply.staked, d)
     }),
-    (&epochs::SUPPLY_UNVESTED, |r, d| {
-        format_amount(r.supply.unvested, d)
+    (&epochs::SUPPLY_UNVESTED, |r, d, o| {
+        write_amount(o, r.supply.unvested, d)
     }),
-    (&epochs::SUPPLY_TREASURY, |r, d| {
-        format_amount(r.supply.treasury, d)
+    (&epochs::SUPPLY_TREASURY, |r, d, o| {
+        write_amount(o, r.supply.treasury, d)
     }),
-    (&epochs::SUPPLY_MARKET_POOL, |r, d| {
-        format_amount(r.supply.market_pool, d)
+    (&epochs::SUPPLY_MARKET_POOL, |r, d, o| {
+        write_amount(o, r.supply.market_pool, d)
     }),
-    (&epochs::SUPPLY_REWARDS_POOL, |r, d| {
-        format_amount(r.supply.rewards_pool, d)
+    (&epochs::SUPPLY_REWARDS_POOL, |r, d, o| {
+        write_amount(o, r.supply.rewards_pool, d)
     }),
-    (&epochs::SUPPLY_FEE_ESCROW, |r, d| {
-        format_amount(r.supply.fee_escrow, d)
+    (&epochs::SUPPLY_FEE_ESCROW, |r, d, o| {
+        write_amount(o, r.supply.fee_escrow, d)
     }),
-    (&epochs::WRONG_ACCEPTED, |r, _| r.wrong_accepted.to_string()),
-    (&epochs::VERIFICATION_COST_QUOTE, |r, _| {
-        format_amount(r.verification_cost_quote, QUOTE_DECIMALS)
+    (&epochs::WRONG_ACCEPTED, |r, _, o| put(o, r.wrong_accepted)),
+    (&epochs::VERIFICATION_COST_QUOTE, |r, _, o| {
+        write_amount(o, r.verification_cost_quote, QUOTE_DECIMALS)
     }),
-    (&epochs::MEAN_LATENCY_TICKS, |r, _| {
-        opt_f64(r.mean_latency_ticks)
+    (&epochs::MEAN_LATENCY_TICKS, |r, _, o| {
+        opt_f64(o, r.mean_latency_ticks)
     }),
-    (&epochs::CHALLENGES, |r, _| r.challenges.to_string()),
-    (&epochs::FRAUDS_CAUGHT, |r, _| r.frauds_caught.to_string()),
-    (&epochs::NAKAMOTO_WORK_IDENTITY, |r, _| {
-        opt_usize(r.nakamoto_work_identity)
+    (&epochs::CHALLENGES, |r, _, o| put(o, r.challenges)),
+    (&epochs::FRAUDS_CAUGHT, |r, _, o| put(o, r.frauds_caught)),
+    (&epochs::NAKAMOTO_WORK_IDENTITY, |r, _, o| {
+        opt_usize(o, r.nakamoto_work_identity)
     }),
-    (&epochs::NAKAMOTO_WORK_OPERATOR, |r, _| {
-        opt_usize(r.nakamoto_work_operator)
+    (&epochs::NAKAMOTO_WORK_OPERATOR, |r, _, o| {
+        opt_usize(o, r.nakamoto_work_operator)
     }),
-    (&epochs::NAKAMOTO_WORK_HOSTING, |r, _| {
-        opt_usize(r.nakamoto_work_hosting)
+    (&epochs::NAKAMOTO_WORK_HOSTING, |r, _, o| {
+        opt_usize(o, r.nakamoto_work_hosting)
     }),
-    (&epochs::HHI_WORK_OPERATOR, |r, _| {
-        opt_f64(r.hhi_work_operator)
+    (&epochs::HHI_WORK_OPERATOR, |r, _, o| {
+        opt_f64(o, r.hhi_work_operator)
     }),
 ];
 
 /// A quote amount, empty without a market.
-fn priced_quote(r: &EpochRecord, x: u128) -> String {
+fn priced_quote(out: &mut String, r: &EpochRecord, x: u128) {
     if r.priced {
-        format_amount(x, QUOTE_DECIMALS)
-    } else {
-        String::new()
+        write_amount(out, x, QUOTE_DECIMALS);
     }
 }
 
 /// The per-role columns of `epochs.csv`, repeated for each role present.
 pub const ROLE_COLUMNS: &[(&Column, RoleCell)] = &[
-    (&epochs::ACTIVE_ROLE, |r, _| r.active.to_string()),
-    (&epochs::GINI_WEALTH_ROLE, |r, _| opt_f64(r.gini_wealth)),
-    (&epochs::NAKAMOTO_WEALTH_ROLE, |r, _| {
-        opt_usize(r.nakamoto_wealth)
+    (&epochs::ACTIVE_ROLE, |r, _, o| put(o, r.active)),
+    (&epochs::GINI_WEALTH_ROLE, |r, _, o| {
+        opt_f64(o, r.gini_wealth)
     }),
-    (&epochs::HHI_WEALTH_ROLE, |r, _| opt_f64(r.hhi_wealth)),
-    (&epochs::GINI_REWARDS_ROLE, |r, _| opt_f64(r.gini_rewards)),
-    (&epochs::REWARDS_ROLE, |r, d| {
-        format_amount(r.rewards_total, d)
+    (&epochs::NAKAMOTO_WEALTH_ROLE, |r, _, o| {
+        opt_usize(o, r.nakamoto_wealth)
     }),
-    (&epochs::WEALTH_ROLE, |r, d| {
-        format_amount(r.wealth_total, d)
+    (&epochs::HHI_WEALTH_ROLE, |r, _, o| opt_f64(o, r.hhi_wealth)),
+    (&epochs::GINI_REWARDS_ROLE, |r, _, o| {
+        opt_f64(o, r.gini_rewards)
     }),
-    (&epochs::VALUE_ROLE, |r, _| {
-        r.value_quote
-            .map_or_else(String::new, |v| format_amount(v, QUOTE_DECIMALS))
+    (&epochs::REWARDS_ROLE, |r, d, o| {
+        write_amount(o, r.rewards_total, d)
+    }),
+    (&epochs::WEALTH_ROLE, |r, d, o| {
+        write_amount(o, r.wealth_total, d)
+    }),
+    (&epochs::VALUE_ROLE, |r, _, o| {
+        if let Some(v) = r.value_quote {
+            write_amount(o, v, QUOTE_DECIMALS);
+        }
     }),
 ];
 
 /// The columns written after the role columns when the scenario has
 /// `[governance]` (`schema::epochs::GOVERNANCE_COLUMNS`).
 pub const GOVERNANCE_COLUMNS: &[(&Column, EpochCell)] = &[
-    (&epochs::VOTING_POWER_GINI, |r, _| {
-        opt_f64(r.voting_power_gini)
+    (&epochs::VOTING_POWER_GINI, |r, _, o| {
+        opt_f64(o, r.voting_power_gini)
     }),
-    (&epochs::VOTING_POWER_NAKAMOTO, |r, _| {
-        opt_usize(r.voting_power_nakamoto)
+    (&epochs::VOTING_POWER_NAKAMOTO, |r, _, o| {
+        opt_usize(o, r.voting_power_nakamoto)
     }),
-    (&epochs::DELEGATED_SHARE, |r, _| opt_f64(r.delegated_share)),
+    (&epochs::DELEGATED_SHARE, |r, _, o| {
+        opt_f64(o, r.delegated_share)
+    }),
 ];
 
 /// The `epochs.csv` cell `name` of `rec`, as the file writes it: a fixed
@@ -250,25 +269,24 @@ pub const GOVERNANCE_COLUMNS: &[(&Column, EpochCell)] = &[
 /// one (empty without `[governance]`). `None` when `name` is no column of
 /// `epochs.csv`.
 pub fn epoch_cell(name: &str, rec: &EpochRecord, decimals: u32) -> Option<String> {
+    let mut text = String::new();
     if let Some((_, cell)) = EPOCH_COLUMNS.iter().find(|(c, _)| c.name == name) {
-        return Some(cell(rec, decimals));
+        cell(rec, decimals, &mut text);
+        return Some(text);
     }
     if let Some((_, cell)) = GOVERNANCE_COLUMNS.iter().find(|(c, _)| c.name == name) {
-        return Some(if rec.governed {
-            cell(rec, decimals)
-        } else {
-            String::new()
-        });
+        if rec.governed {
+            cell(rec, decimals, &mut text);
+        }
+        return Some(text);
     }
     let (column, role) = epochs::TABLE.find(name)?;
     let role = role?;
     let (_, cell) = ROLE_COLUMNS.iter().find(|(c, _)| c.name == column.name)?;
-    Some(
-        rec.roles
-            .iter()
-            .find(|r| r.role.as_str() == role)
-            .map_or_else(String::new, |r| cell(r, decimals)),
-    )
+    if let Some(r) = rec.roles.iter().find(|r| r.role.as_str() == role) {
+        cell(r, decimals, &mut text);
+    }
+    Some(text)
 }
 
 /// Streams `epochs.csv` rows.
@@ -276,7 +294,8 @@ pub fn epoch_cell(name: &str, rec: &EpochRecord, decimals: u32) -> Option<String
 pub struct EpochsCsv<W: Write> {
     out: csv::Writer<W>,
     decimals: u32,
-    row: Vec<String>,
+    /// The buffer each cell is formatted into.
+    cell: String,
     header_written: bool,
     error: Option<csv::Error>,
 }
@@ -286,7 +305,7 @@ impl<W: Write> EpochsCsv<W> {
         Self {
             out: csv::Writer::from_writer(out),
             decimals,
-            row: Vec::new(),
+            cell: String::new(),
             header_written: false,
             error: None,
         }
@@ -318,21 +337,35 @@ impl<W: Write> EpochsCsv<W> {
                 return;
             }
         }
-        let d = self.decimals;
-        self.row.clear();
-        self.row
-            .extend(EPOCH_COLUMNS.iter().map(|(_, cell)| cell(rec, d)));
-        for r in &rec.roles {
-            self.row
-                .extend(ROLE_COLUMNS.iter().map(|(_, cell)| cell(r, d)));
-        }
-        if rec.governed {
-            self.row
-                .extend(GOVERNANCE_COLUMNS.iter().map(|(_, cell)| cell(rec, d)));
-        }
-        if let Err(e) = self.out.write_record(&self.row) {
+        if let Err(e) = self.write_row(rec) {
             self.error = Some(e);
         }
+    }
+
+    /// One row, each cell formatted into the one reused buffer and written
+    /// as a field (no allocation per cell).
+    fn write_row(&mut self, rec: &EpochRecord) -> Result<(), csv::Error> {
+        let (d, text, out) = (self.decimals, &mut self.cell, &mut self.out);
+        for (_, cell) in EPOCH_COLUMNS {
+            text.clear();
+            cell(rec, d, text);
+            out.write_field(text.as_bytes())?;
+        }
+        for r in &rec.roles {
+            for (_, cell) in ROLE_COLUMNS {
+                text.clear();
+                cell(r, d, text);
+                out.write_field(text.as_bytes())?;
+            }
+        }
+        if rec.governed {
+            for (_, cell) in GOVERNANCE_COLUMNS {
+                text.clear();
+                cell(rec, d, text);
+                out.write_field(text.as_bytes())?;
+            }
+        }
+        out.write_record(None::<&[u8]>)
     }
 
     /// Flushes and reports the first write error, if any.

@@ -34,7 +34,7 @@ use crate::scenario::{
     Allocation, EmissionSchedule, FeePolicy, PopulationSpec, Scenario, SellPolicy,
     SlashDestination, TreasuryControl,
 };
-use crate::stats::{histogram_if_small, write_sorted, CarriedOrder};
+use crate::stats::{histogram_if_small, merge_sorted, write_sorted, CarriedOrder};
 use crate::value::{AgentValue, Economy, EntryPrice, ValueBook, ValueRow};
 use crate::verification::{
     outcome, Operators, Payer, PopulationParties, Regime, VerificationTotals, Verifier,
@@ -1599,11 +1599,9 @@ impl Simulation {
         let (gini_wealth, nakamoto_wealth, active_agents) = match roles.as_slice() {
             [only] => (only.gini_wealth, only.nakamoto_wealth, only.active),
             _ => {
-                s.all.clear();
-                for v in &s.wealth_by_role {
-                    s.all.extend_from_slice(v);
-                }
-                s.all.sort();
+                let runs: [&[u64]; Role::COUNT] =
+                    std::array::from_fn(|r| s.wealth_by_role[r].as_slice());
+                merge_sorted(runs, &mut s.all);
                 (
                     gini_sorted(&s.all),
                     nakamoto_sorted(&s.all, 1, 2),
@@ -1618,13 +1616,14 @@ impl Simulation {
                 .find(|r| self.rewarded[r.role.index()])
                 .and_then(|r| r.gini_rewards)
         } else {
-            s.all.clear();
-            for (r, v) in s.rewards_by_role.iter().enumerate() {
+            let runs: [&[u64]; Role::COUNT] = std::array::from_fn(|r| {
                 if self.rewarded[r] {
-                    s.all.extend_from_slice(v);
+                    s.rewards_by_role[r].as_slice()
+                } else {
+                    &[]
                 }
-            }
-            s.all.sort();
+            });
+            merge_sorted(runs, &mut s.all);
             gini_sorted(&s.all)
         };
 

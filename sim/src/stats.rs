@@ -46,9 +46,68 @@ pub fn write_sorted(counts: &[u32], values: &mut [u64]) {
     }
 }
 
+/// Merges the ascending runs `runs` into `out` (cleared first): the sorted
+/// multiset of their values, in one pass, allocating nothing once `out`
+/// has room (a stable sort of the concatenation would allocate its
+/// scratch every call).
+pub fn merge_sorted<const N: usize>(runs: [&[u64]; N], out: &mut Vec<u64>) {
+    out.clear();
+    out.reserve(runs.iter().map(|r| r.len()).sum());
+    // The non-empty runs, each with its next value's position.
+    let mut live: [(&[u64], usize); N] = [(&[], 0); N];
+    let mut m = 0;
+    for run in runs {
+        if !run.is_empty() {
+            live[m] = (run, 0);
+            m += 1;
+        }
+    }
+    while m > 1 {
+        let mut best = 0;
+        for k in 1..m {
+            if live[k].0[live[k].1] < live[best].0[live[best].1] {
+                best = k;
+            }
+        }
+        let (run, next) = &mut live[best];
+        out.push(run[*next]);
+        *next += 1;
+        if *next == run.len() {
+            live[best] = live[m - 1];
+            m -= 1;
+        }
+    }
+    if m == 1 {
+        let (run, next) = live[0];
+        out.extend_from_slice(&run[next..]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Merging sorted runs gives the sorted concatenation.
+        #[test]
+        fn merge_is_the_sorted_concatenation(
+            runs in proptest::collection::vec(proptest::collection::vec(0u64..30, 0..20), 4)
+        ) {
+            let sorted: Vec<Vec<u64>> = runs
+                .iter()
+                .map(|r| {
+                    let mut r = r.clone();
+                    r.sort_unstable();
+                    r
+                })
+                .collect();
+            let mut expected: Vec<u64> = sorted.concat();
+            expected.sort_unstable();
+            let mut out = vec![99];
+            merge_sorted([&sorted[0][..], &sorted[1], &sorted[2], &sorted[3]], &mut out);
+            proptest::prop_assert_eq!(out, expected);
+        }
+    }
 
     #[test]
     fn both_paths_sort() {
