@@ -146,7 +146,13 @@ struct Scratch {
     rewards_by_role: [Vec<u64>; Role::COUNT],
     wealth_order: [CarriedOrder; Role::COUNT],
     rewards_order: [CarriedOrder; Role::COUNT],
+    /// The agent ids of `wealth_by_role` and `rewards_by_role`'s entries.
+    wealth_ids: [Vec<u32>; Role::COUNT],
+    rewards_ids: [Vec<u32>; Role::COUNT],
+    /// Agent id -> position among its role's members (`CarriedOrder`).
+    position: Vec<u32>,
     all: Vec<u64>,
+    all_buffer: Vec<u64>,
     counts: Vec<u32>,
     pop_revenue: Vec<u128>,
     pop_cost: Vec<u128>,
@@ -196,8 +202,6 @@ pub struct Simulation {
     /// Task arrivals per tick this epoch (demand grows epoch by epoch).
     arrival_rate: f64,
     events: u64,
-    /// Bumped whenever an agent joins or leaves (see `stats::CarriedOrder`).
-    roster_version: u64,
     finished: bool,
     scratch: Scratch,
     /// Value accounting in quote units.
@@ -481,7 +485,6 @@ impl Simulation {
             arrival_clock: 0.0,
             arrival_rate: 0.0,
             events: 0,
-            roster_version: 0,
             finished: false,
             scratch: Scratch::default(),
             value: ValueBook {
@@ -634,7 +637,6 @@ impl Simulation {
         self.world.agents.quote[agent as usize] = capital;
         self.population_active[p] += 1;
         self.population_ever[p] += 1;
-        self.roster_version += 1;
         let name = &self.population_names[p];
         let short = |what: &str, amount: u64| {
             SimError::Genesis(format!(
@@ -994,7 +996,6 @@ impl Simulation {
             .ledger
             .transfer(Account::Stake(agent), Account::Balance(agent), stake)?;
         self.population_active[usize::from(self.world.agents.population[a])] -= 1;
-        self.roster_version += 1;
         Ok(())
     }
 
@@ -1493,8 +1494,11 @@ impl Simulation {
         {
             v.clear();
         }
-        // One pass over the agents fills the per-role vectors (in id order).
-        let roster = self.roster_version;
+        for ids in s.wealth_ids.iter_mut().chain(s.rewards_ids.iter_mut()) {
+            ids.clear();
+        }
+        // One pass over the agents fills the per-role vectors (in id order)
+        // and their members' ids.
         let mut rewards_epoch_by_role = [0u128; Role::COUNT];
         // Every member's tokens and quote, agents that left included.
         let mut wealth_total_by_role = [0u128; Role::COUNT];
@@ -1528,6 +1532,7 @@ impl Simulation {
                 }
                 gap_start = members.end;
                 let copied = active.len();
+                s.wealth_ids[r].extend(members.start as u32..members.end as u32);
                 active.extend(columns(members));
                 for &wealth in &active[copied..] {
                     wealth_total += u128::from(wealth);
@@ -1541,6 +1546,7 @@ impl Simulation {
             }
             if self.rewarded[r] {
                 s.rewards_by_role[r].extend_from_slice(&agents.rewards_total[run.clone()]);
+                s.rewards_ids[r].extend(run.start as u32..run.end as u32);
                 for &x in &agents.rewards_epoch[run] {
                     rewards_epoch += u128::from(x);
                 }
@@ -1565,7 +1571,7 @@ impl Simulation {
                 }
                 concentration_of_counts(counts).0
             } else {
-                s.wealth_order[r].sort(roster, wealth);
+                s.wealth_order[r].sort(&s.wealth_ids[r], wealth, &mut s.position);
                 concentration_sorted(wealth)
             };
             let rewards = &mut s.rewards_by_role[r];
@@ -1576,7 +1582,7 @@ impl Simulation {
                 let (figures, total) = concentration_of_counts(counts);
                 (figures.gini, total)
             } else {
-                s.rewards_order[r].sort(roster, rewards);
+                s.rewards_order[r].sort(&s.rewards_ids[r], rewards, &mut s.position);
                 gini_sorted_and_total(rewards)
             };
             let wealth = &s.wealth_by_role[r];
@@ -1601,7 +1607,7 @@ impl Simulation {
             _ => {
                 let runs: [&[u64]; Role::COUNT] =
                     std::array::from_fn(|r| s.wealth_by_role[r].as_slice());
-                merge_sorted(runs, &mut s.all);
+                merge_sorted(&runs, &mut s.all, &mut s.all_buffer);
                 (
                     gini_sorted(&s.all),
                     nakamoto_sorted(&s.all, 1, 2),
@@ -1623,7 +1629,7 @@ impl Simulation {
                     &[]
                 }
             });
-            merge_sorted(runs, &mut s.all);
+            merge_sorted(&runs, &mut s.all, &mut s.all_buffer);
             gini_sorted(&s.all)
         };
 
