@@ -91,6 +91,8 @@ pub enum YumaError {
     },
     #[error("a sum overflowed to a non-finite value ({what})")]
     Overflow { what: &'static str },
+    #[error("a row of {providers} providers was given {weights} weights")]
+    RowLengths { providers: usize, weights: usize },
 }
 
 /// Parameters of an epoch.
@@ -160,6 +162,15 @@ pub struct Weights {
     start: Vec<usize>,
     col: Vec<u32>,
     val: Vec<f64>,
+    /// Row `i`'s total, its stored weights summed providers ascending (the
+    /// sum an epoch normalises the row by), kept as rows are built.
+    row_sum: Vec<f64>,
+}
+
+/// The empty sum of `f64`s as `Iterator::sum` gives it, where a row's total
+/// starts.
+fn empty_sum() -> f64 {
+    std::iter::empty::<f64>().sum()
 }
 
 impl Weights {
@@ -231,9 +242,11 @@ impl Weights {
             start: Vec::with_capacity(n_validators + 1),
             col: Vec::with_capacity(stored),
             val: Vec::with_capacity(stored),
+            row_sum: Vec::with_capacity(n_validators),
         };
         weights.start.push(0);
         for i in 0..n_validators {
+            let begin = weights.col.len();
             for &k in &order[count[i]..count[i + 1]] {
                 let e = &entries[k];
                 if e.weight > 0.0 {
@@ -242,6 +255,7 @@ impl Weights {
                 }
             }
             weights.start.push(weights.col.len());
+            weights.row_sum.push(weights.val[begin..].iter().sum());
         }
         Ok(weights)
     }
@@ -256,6 +270,7 @@ impl Weights {
         self.start.push(0);
         self.col.clear();
         self.val.clear();
+        self.row_sum.clear();
         Ok(())
     }
 
@@ -272,6 +287,7 @@ impl Weights {
         let begin = self.col.len();
         let validator = self.n_validators;
         let mut previous: Option<usize> = None;
+        let mut sum = empty_sum();
         let fail = |e: YumaError, w: &mut Self| {
             w.col.truncate(begin);
             w.val.truncate(begin);
@@ -321,9 +337,57 @@ impl Weights {
             if weight > 0.0 {
                 self.col.push(provider as u32);
                 self.val.push(weight);
+                sum += weight;
             }
         }
         self.start.push(self.col.len());
+        self.row_sum.push(sum);
+        self.n_validators += 1;
+        Ok(())
+    }
+
+    /// [`Weights::push_row`] from parallel slices: weight `weights[t]` on
+    /// provider `providers[t]`, providers strictly ascending; zero weights
+    /// are dropped. Same checks and errors as `push_row` (plus
+    /// [`YumaError::RowLengths`]), in one pass over plain slices.
+    pub fn push_row_slices(&mut self, providers: &[u32], weights: &[f64]) -> Result<(), YumaError> {
+        if providers.len() != weights.len() {
+            return Err(YumaError::RowLengths {
+                providers: providers.len(),
+                weights: weights.len(),
+            });
+        }
+        let ascending = providers.windows(2).all(|p| p[0] < p[1]);
+        let in_range = providers
+            .last()
+            .is_none_or(|&p| (p as usize) < self.n_providers);
+        let valid = weights
+            .iter()
+            .fold(true, |ok, w| ok & (w.is_finite() & (*w >= 0.0)));
+        if !(ascending && in_range && valid) {
+            // The checks in order, for the error `push_row` reports.
+            return self.push_row(
+                providers
+                    .iter()
+                    .map(|&p| p as usize)
+                    .zip(weights.iter().copied()),
+            );
+        }
+        if self.start.is_empty() {
+            self.start.push(0);
+        }
+        self.col.reserve(providers.len());
+        self.val.reserve(providers.len());
+        let mut sum = empty_sum();
+        for (&p, &w) in providers.iter().zip(weights) {
+            if w > 0.0 {
+                self.col.push(p);
+                self.val.push(w);
+                sum += w;
+            }
+        }
+        self.start.push(self.col.len());
+        self.row_sum.push(sum);
         self.n_validators += 1;
         Ok(())
     }
@@ -345,6 +409,7 @@ impl Weights {
                 self.val[w] = self.val[k];
                 w += 1;
             }
+            self.row_sum[i] = self.val[self.start[i]..w].iter().sum();
             begin = end;
             self.start[i + 1] = w;
         }
@@ -414,24 +479,32 @@ pub struct YumaState {
     n_providers: usize,
     epochs: u64,
     /// Bonds: row `i` is `b_start[i]..b_start[i + 1]` of `b_col`/`b_val`
-    /// (`b_start` is empty until the state has a shape).
+    /// (`b_start` is empty until the state has a shape; past its last
+    /// entry the buffers may hold stale values).
     b_start: Vec<usize>,
     b_col: Vec<u32>,
     b_val: Vec<f64>,
-    // Working buffers: the next bonds (swapped in), normalised and bond
-    // weights aligned with the weights, the transposed (weight, stake)
-    // columns for the consensus, column sums.
+    /// Column sums of the bonds, validators ascending: carried from the
+    /// last epoch's final normalisation while `colsum_carried` (a resize
+    /// that drops validators clears it), else recomputed.
+    bond_colsum: Vec<f64>,
+    colsum_carried: bool,
+    // Working buffers: the next bonds (swapped in) and their column sums,
+    // normalised weights aligned with the weights, the transposed
+    // (weight, stake) columns for the consensus with the normalised stakes
+    // alongside, column sums of S ∘ W_b, a mark per provider.
     next_start: Vec<usize>,
     next_col: Vec<u32>,
     next_val: Vec<f64>,
+    next_colsum: Vec<f64>,
     w: Vec<f64>,
-    wb: Vec<f64>,
     col_start: Vec<usize>,
     col_next: Vec<usize>,
     col_pair: Vec<(f64, f64)>,
+    col_s: Vec<f64>,
     selection: Selection,
     colsum: Vec<f64>,
-    bond_colsum: Vec<f64>,
+    marked: Vec<bool>,
 }
 
 impl YumaState {
@@ -474,8 +547,52 @@ impl YumaState {
         self.b_col.truncate(end);
         self.b_val.truncate(end);
         self.b_start.resize(n_validators + 1, end);
+        if n_validators < self.n_validators {
+            self.colsum_carried = false;
+        }
+        // Removed providers' sums go, new providers have no bonds.
+        self.bond_colsum.resize(n_providers, 0.0);
         self.n_validators = n_validators;
         self.n_providers = n_providers;
+    }
+
+    /// Drops every bond on the given providers, as the chain clears the
+    /// bonds of a deregistered uid; indices out of range are ignored. For a
+    /// provider that will get no weight again, this changes no later
+    /// consensus, incentive or dividend: its column is normalised on its
+    /// own and its incentive is zero. Costs O(bonds + providers given).
+    pub fn drop_providers(&mut self, providers: &[usize]) {
+        self.marked.clear();
+        self.marked.resize(self.n_providers, false);
+        let mut any = false;
+        for &j in providers {
+            if let Some(m) = self.marked.get_mut(j) {
+                *m = true;
+                any = true;
+                if let Some(c) = self.bond_colsum.get_mut(j) {
+                    *c = 0.0;
+                }
+            }
+        }
+        if !any || self.b_start.is_empty() {
+            return;
+        }
+        let mut w = 0;
+        let mut begin = 0;
+        for i in 0..self.n_validators {
+            let end = self.b_start[i + 1];
+            for k in begin..end {
+                if !self.marked[self.b_col[k] as usize] {
+                    self.b_col[w] = self.b_col[k];
+                    self.b_val[w] = self.b_val[k];
+                    w += 1;
+                }
+            }
+            begin = end;
+            self.b_start[i + 1] = w;
+        }
+        self.b_col.truncate(w);
+        self.b_val.truncate(w);
     }
 
     /// The bonds as a dense row-major validator × provider matrix, each
@@ -512,7 +629,7 @@ impl YumaState {
 
     /// Number of stored (positive) bonds.
     pub fn bond_count(&self) -> usize {
-        self.b_col.len()
+        self.b_start.last().copied().unwrap_or(0)
     }
 
     /// Epochs run so far.
@@ -613,13 +730,10 @@ pub fn epoch_into(
         });
     }
     // Row totals first, so that an overflow leaves everything untouched.
-    for i in 0..nv {
-        let row_sum: f64 = weights.val[weights.range(i)].iter().sum();
-        if !row_sum.is_finite() {
-            return Err(YumaError::Overflow {
-                what: "a validator's weight total",
-            });
-        }
+    if weights.row_sum.iter().any(|t| !t.is_finite()) {
+        return Err(YumaError::Overflow {
+            what: "a validator's weight total",
+        });
     }
 
     // S: normalised stake.
@@ -632,12 +746,15 @@ pub fn epoch_into(
     let s = &out.stake;
 
     // W: row-normalised weights (aligned with the sparse pattern).
-    // 1. Preranks.
+    // 1. Preranks; the length of each consensus column (entries with a
+    // positive weight from validators with positive stake).
     state.w.clear();
     reset(&mut out.preranks, np);
-    for (i, &si) in s.iter().enumerate() {
+    state.col_start.clear();
+    state.col_start.resize(np + 1, 0);
+    for (i, (&si, &stake)) in s.iter().zip(input.stakes).enumerate() {
         let r = weights.range(i);
-        let row_sum: f64 = weights.val[r.clone()].iter().sum();
+        let row_sum = weights.row_sum[i];
         let begin = state.w.len();
         if row_sum > 0.0 {
             state
@@ -646,42 +763,34 @@ pub fn epoch_into(
         } else {
             state.w.resize(begin + r.len(), 0.0);
         }
-        for (&j, &w) in weights.col[r].iter().zip(&state.w[begin..]) {
-            out.preranks[j as usize] += si * w;
+        let (cols, w) = (&weights.col[r], &state.w[begin..]);
+        let preranks = &mut out.preranks[..];
+        let count = &mut state.col_start[1..];
+        let live = usize::from(stake > 0.0);
+        for (&j, &w) in cols.iter().zip(w) {
+            preranks[j as usize] += si * w;
+            count[j as usize] += live & usize::from(w > 0.0);
         }
     }
 
     // 2. Consensus: the stake-weighted κ-quantile of each column over
     // validators with positive stake (zeros where they set no weight).
-    consensus(
+    // 3. Clipped weights W̄ and 4. ranks, and 5a. the column sums of
+    // S ∘ W_b, column by column.
+    consensus(state, input, s, &mut out.consensus, &mut out.ranks);
+
+    // 3. Validator trust, 5. bonds: ΔB = colnorm(S ∘ W_b);
+    // B ← colnorm(α ΔB + (1 − α) colnorm(B)), row by row.
+    reset(&mut out.validator_trust, nv);
+    update_bonds(
         state,
         weights,
-        input.stakes,
-        params.kappa,
-        &mut out.consensus,
+        s,
+        params,
+        &out.consensus,
+        &mut out.validator_trust,
     );
 
-    // 3. Clip at the consensus; validator trust. 4. Ranks. 5a. Bond
-    // weights W_b and the column sums of S ∘ W_b.
-    reset(&mut out.validator_trust, nv);
-    reset(&mut out.ranks, np);
-    reset(&mut state.colsum, np);
-    state.wb.clear();
-    let beta = params.bonds_penalty;
-    for (i, &si) in s.iter().enumerate() {
-        let mut trust = 0.0;
-        for k in weights.range(i) {
-            let j = weights.col[k] as usize;
-            let w = state.w[k];
-            let clipped = w.min(out.consensus[j]);
-            trust += clipped;
-            out.ranks[j] += si * clipped;
-            let wb = w + beta * (clipped - w);
-            state.wb.push(wb);
-            state.colsum[j] += si * wb;
-        }
-        out.validator_trust[i] = trust;
-    }
     // 4. Trust and incentive.
     reset(&mut out.trust, np);
     for j in 0..np {
@@ -693,28 +802,35 @@ pub fn epoch_into(
     out.incentive.extend_from_slice(&out.ranks);
     normalise(&mut out.incentive);
 
-    // 5. Bonds: ΔB = colnorm(S ∘ W_b); B ← colnorm(α ΔB + (1 − α) colnorm(B)).
-    update_bonds(state, weights, s, params.bond_alpha);
-
     // 6. Dividends D = normalise(B I), with the final column normalisation
-    // of the bonds in the same pass.
+    // of the bonds in the same pass, and the column sums of the normalised
+    // bonds, which the next epoch starts from.
     reset(&mut out.dividends, nv);
     // A dense row's sum starts from the empty sum (−0.0 in today's Rust)
     // and turns +0.0 at the first term, zero or not: so +0.0 here, unless
     // there are no providers at all.
-    let empty: f64 = std::iter::empty::<f64>().sum();
-    for (i, d) in out.dividends.iter_mut().enumerate() {
-        let mut sum = if np == 0 { empty } else { 0.0 };
-        for k in state.b_start[i]..state.b_start[i + 1] {
-            let j = state.b_col[k] as usize;
-            let c = state.bond_colsum[j];
-            if c > 0.0 {
-                state.b_val[k] /= c;
+    let first = if np == 0 { empty_sum() } else { 0.0 };
+    reset(&mut state.bond_colsum, np);
+    {
+        let new_colsum = &state.next_colsum[..];
+        let carried = &mut state.bond_colsum[..];
+        let incentive = &out.incentive[..];
+        let (b_col, b_val) = (&state.b_col[..], &mut state.b_val[..]);
+        for (d, row) in out.dividends.iter_mut().zip(state.b_start.windows(2)) {
+            let mut sum = first;
+            for (&j, b) in b_col[row[0]..row[1]].iter().zip(&mut b_val[row[0]..row[1]]) {
+                let j = j as usize;
+                let c = new_colsum[j];
+                if c > 0.0 {
+                    *b /= c;
+                }
+                sum += *b * incentive[j];
+                carried[j] += *b;
             }
-            sum += state.b_val[k] * out.incentive[j];
+            *d = sum;
         }
-        *d = sum;
     }
+    state.colsum_carried = true;
     normalise(&mut out.dividends);
 
     // 7. Emission split.
@@ -735,78 +851,115 @@ pub fn epoch_into(
     Ok(())
 }
 
-/// The bonds' moving average, up to (not including) the final column
-/// normalisation, whose column sums are left in `state.bond_colsum`:
-/// `B_ij ← (B_ij / Σ_i B_ij) (1 − α) + α S_i W_b,ij / Σ_i S_i W_b,ij`,
-/// each row's old bonds merged with its new weights. Values and the order
-/// of every sum are those of the dense computation.
-fn update_bonds(state: &mut YumaState, weights: &Weights, s: &[f64], alpha: f64) {
+/// Validator trust `Σ_j W̄_ij` and the bonds' moving average, up to (not
+/// including) the final column normalisation, whose column sums are left in
+/// `state.next_colsum`: `B_ij ← (B_ij / Σ_i B_ij) (1 − α) + α S_i W_b,ij /
+/// Σ_i S_i W_b,ij`, each row's old bonds merged with its new weights, in
+/// one pass over the rows. Values and the order of every sum are those of
+/// the dense computation.
+fn update_bonds(
+    state: &mut YumaState,
+    weights: &Weights,
+    s: &[f64],
+    params: YumaParams,
+    consensus: &[f64],
+    validator_trust: &mut [f64],
+) {
     let np = weights.n_providers;
-    // Column sums of the old bonds (validators ascending).
-    reset(&mut state.bond_colsum, np);
-    for (&j, &b) in state.b_col.iter().zip(&state.b_val) {
-        state.bond_colsum[j as usize] += b;
+    let (alpha, beta) = (params.bond_alpha, params.bonds_penalty);
+    let keep = 1.0 - alpha;
+    // Column sums of the old bonds (validators ascending): carried from
+    // the last epoch's normalisation unless the shape lost validators.
+    if !state.colsum_carried || state.bond_colsum.len() != np {
+        reset(&mut state.bond_colsum, np);
+        let stored = state.bond_count();
+        for (&j, &b) in state.b_col[..stored].iter().zip(&state.b_val[..stored]) {
+            state.bond_colsum[j as usize] += b;
+        }
     }
+    reset(&mut state.next_colsum, np);
+    // The next bonds' buffers only grow: past the last row's end they hold
+    // stale values that nothing reads.
+    let bound = state.bond_count() + weights.col.len();
+    grow(&mut state.next_col, bound, 0);
+    grow(&mut state.next_val, bound, 0.0);
     state.next_start.clear();
     state.next_start.push(0);
-    state.next_col.clear();
-    state.next_val.clear();
-    let keep = 1.0 - alpha;
+    let old_colsum = &state.bond_colsum[..];
+    let colsum = &state.colsum[..];
+    let new_colsum = &mut state.next_colsum[..];
+    let (b_col, b_val) = (&state.b_col[..], &state.b_val[..]);
+    let (next_col, next_val) = (&mut state.next_col[..], &mut state.next_val[..]);
+    let mut n = 0;
     for (i, &si) in s.iter().enumerate() {
         let (mut a, a_end) = (state.b_start[i], state.b_start[i + 1]);
-        let mut new = weights.range(i);
-        loop {
-            // The next new bond of this row, skipping weights that add none.
-            let mut next_new = None;
-            for k in new.by_ref() {
-                let j = weights.col[k] as usize;
-                let delta = si * state.wb[k];
-                if delta > 0.0 && state.colsum[j] > 0.0 {
-                    next_new = Some((k, j, delta));
-                    break;
-                }
+        let r = weights.range(i);
+        let mut trust = 0.0;
+        for (&j, &w) in weights.col[r.clone()].iter().zip(&state.w[r]) {
+            let j = j as usize;
+            let clipped = w.min(consensus[j]);
+            trust += clipped;
+            let delta = si * (w + beta * (clipped - w));
+            // Weights that add no bond leave the old bonds to the flush.
+            if !(delta > 0.0 && colsum[j] > 0.0) {
+                continue;
             }
             // Old bonds before it.
-            let stop = next_new.map_or(u32::MAX as usize + 1, |(_, j, _)| j);
-            while a < a_end && (state.b_col[a] as usize) < stop {
-                let j = state.b_col[a] as usize;
-                let v = old_bond(state.b_val[a], state.bond_colsum[j], keep);
+            while a < a_end && (b_col[a] as usize) < j {
+                let jj = b_col[a] as usize;
+                let v = old_bond(b_val[a], old_colsum[jj], keep);
                 if v > 0.0 {
-                    state.next_col.push(j as u32);
-                    state.next_val.push(v);
+                    next_col[n] = jj as u32;
+                    next_val[n] = v;
+                    new_colsum[jj] += v;
+                    n += 1;
                 }
                 a += 1;
             }
-            let Some((_, j, delta)) = next_new else {
-                break;
-            };
             let mut v = 0.0;
-            if a < a_end && state.b_col[a] as usize == j {
-                v = old_bond(state.b_val[a], state.bond_colsum[j], keep);
+            if a < a_end && b_col[a] as usize == j {
+                v = old_bond(b_val[a], old_colsum[j], keep);
                 a += 1;
             }
-            v += alpha * delta / state.colsum[j];
+            v += alpha * delta / colsum[j];
             if v > 0.0 {
-                state.next_col.push(j as u32);
-                state.next_val.push(v);
+                next_col[n] = j as u32;
+                next_val[n] = v;
+                new_colsum[j] += v;
+                n += 1;
             }
         }
-        state.next_start.push(state.next_col.len());
+        validator_trust[i] = trust;
+        // The old bonds after the last new one.
+        while a < a_end {
+            let jj = b_col[a] as usize;
+            let v = old_bond(b_val[a], old_colsum[jj], keep);
+            if v > 0.0 {
+                next_col[n] = jj as u32;
+                next_val[n] = v;
+                new_colsum[jj] += v;
+                n += 1;
+            }
+            a += 1;
+        }
+        state.next_start.push(n);
     }
     std::mem::swap(&mut state.b_start, &mut state.next_start);
     std::mem::swap(&mut state.b_col, &mut state.next_col);
     std::mem::swap(&mut state.b_val, &mut state.next_val);
-    // Column sums of the new bonds, for the final normalisation.
-    reset(&mut state.bond_colsum, np);
-    for (&j, &b) in state.b_col.iter().zip(&state.b_val) {
-        state.bond_colsum[j as usize] += b;
-    }
 }
 
 /// An old bond column-normalised and decayed, as the dense loops do it.
 fn old_bond(b: f64, colsum: f64, keep: f64) -> f64 {
     let normalised = if colsum > 0.0 { b / colsum } else { b };
     normalised * keep
+}
+
+/// Makes `v` at least `n` long, keeping what it holds.
+fn grow<T: Copy>(v: &mut Vec<T>, n: usize, fill: T) {
+    if v.len() < n {
+        v.resize(n, fill);
+    }
 }
 
 fn reset(v: &mut Vec<f64>, n: usize) {
@@ -829,55 +982,79 @@ fn normalise(v: &mut [f64]) {
 /// `minority = 1 − κ`), found by a weighted selection in each column
 /// (expected linear time) instead of a sort. Compared on raw stakes, so
 /// integer stakes tie exactly.
+///
+/// While a column is at hand, its ranks `R_j = Σ_i S_i min(W_ij, C_j)` and
+/// the column sums of `S ∘ W_b` (`state.colsum`) are added up, validators
+/// ascending as a dense loop would (the entries left out of a column add
+/// exact zeros). `state.col_start[j + 1]` holds column `j`'s length on
+/// entry.
 fn consensus(
     state: &mut YumaState,
-    weights: &Weights,
-    stakes: &[f64],
-    kappa: f64,
-    out: &mut Vec<f64>,
+    input: &YumaInput<'_>,
+    s: &[f64],
+    consensus: &mut Vec<f64>,
+    ranks: &mut Vec<f64>,
 ) {
+    let weights = input.weights;
+    let stakes = input.stakes;
     let np = weights.n_providers;
-    reset(out, np);
+    let beta = input.params.bonds_penalty;
+    reset(consensus, np);
+    reset(ranks, np);
+    reset(&mut state.colsum, np);
     let positive_total: f64 = stakes.iter().filter(|s| **s > 0.0).sum();
     if positive_total <= 0.0 {
         return;
     }
-    let need = kappa * positive_total;
+    let need = input.params.kappa * positive_total;
     // Transpose the positive entries of validators with positive stake
-    // into (weight, stake) columns.
-    state.col_start.clear();
-    state.col_start.resize(np + 1, 0);
-    for (i, &stake) in stakes.iter().enumerate() {
-        if stake > 0.0 {
-            for k in weights.range(i) {
-                if state.w[k] > 0.0 {
-                    state.col_start[weights.col[k] as usize + 1] += 1;
-                }
-            }
-        }
-    }
+    // into (weight, stake) columns, with the normalised stakes alongside.
     for j in 0..np {
         state.col_start[j + 1] += state.col_start[j];
     }
     let nnz = state.col_start[np];
-    state.col_pair.clear();
-    state.col_pair.resize(nnz, (0.0, 0.0));
+    grow(&mut state.col_pair, nnz, (0.0, 0.0));
+    grow(&mut state.col_s, nnz, 0.0);
     state.col_next.clear();
     state.col_next.extend_from_slice(&state.col_start[..np]);
-    for (i, &stake) in stakes.iter().enumerate() {
-        if stake > 0.0 {
-            for k in weights.range(i) {
-                if state.w[k] > 0.0 {
-                    let j = weights.col[k] as usize;
-                    state.col_pair[state.col_next[j]] = (state.w[k], stake);
-                    state.col_next[j] += 1;
+    {
+        let (pair, col_s, next) = (
+            &mut state.col_pair[..],
+            &mut state.col_s[..],
+            &mut state.col_next[..],
+        );
+        for (i, (&stake, &si)) in stakes.iter().zip(s).enumerate() {
+            if stake > 0.0 {
+                let r = weights.range(i);
+                for (&j, &w) in weights.col[r.clone()].iter().zip(&state.w[r]) {
+                    if w > 0.0 {
+                        let j = j as usize;
+                        let p = next[j];
+                        pair[p] = (w, stake);
+                        col_s[p] = si;
+                        next[j] = p + 1;
+                    }
                 }
             }
         }
     }
-    for (j, c) in out.iter_mut().enumerate() {
-        let column = &state.col_pair[state.col_start[j]..state.col_start[j + 1]];
-        *c = upper_weighted_quantile(column, need, &mut state.selection);
+    let bounds = state.col_start.windows(2);
+    let cols = consensus
+        .iter_mut()
+        .zip(ranks.iter_mut())
+        .zip(&mut state.colsum);
+    for (((c, rank), colsum), b) in cols.zip(bounds) {
+        let column = &state.col_pair[b[0]..b[1]];
+        let x = upper_weighted_quantile(column, need, &mut state.selection);
+        *c = x;
+        let (mut r, mut sum) = (0.0, 0.0);
+        for (&(w, _), &si) in column.iter().zip(&state.col_s[b[0]..b[1]]) {
+            let clipped = w.min(x);
+            r += si * clipped;
+            sum += si * (w + beta * (clipped - w));
+        }
+        *rank = r;
+        *colsum = sum;
     }
 }
 
@@ -911,6 +1088,9 @@ fn upper_weighted_quantile(column: &[(f64, f64)], need: f64, sel: &mut Selection
         }
     }
     let Selection { src, hi, lo, eq } = sel;
+    // Plain slices, swapped as the search narrows.
+    let (mut src, mut hi, mut lo) = (&mut src[..n], &mut hi[..n], &mut lo[..n]);
+    let eq = &mut eq[..n];
     let mut first = true;
     let mut len = n;
     let mut carry = 0.0;
@@ -941,7 +1121,7 @@ fn upper_weighted_quantile(column: &[(f64, f64)], need: f64, sel: &mut Selection
         first = false;
         let with_above = carry + stake_sum(&hi[..nh]);
         if with_above >= need {
-            std::mem::swap(src, hi);
+            std::mem::swap(&mut src, &mut hi);
             len = nh;
             continue;
         }
@@ -950,7 +1130,7 @@ fn upper_weighted_quantile(column: &[(f64, f64)], need: f64, sel: &mut Selection
             return pivot;
         }
         carry = with_equal;
-        std::mem::swap(src, lo);
+        std::mem::swap(&mut src, &mut lo);
         len = nl;
     }
 }
