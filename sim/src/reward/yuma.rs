@@ -357,14 +357,29 @@ impl Weights {
                 weights: weights.len(),
             });
         }
-        let ascending = providers.windows(2).all(|p| p[0] < p[1]);
-        let in_range = providers
-            .last()
-            .is_none_or(|&p| (p as usize) < self.n_providers);
-        let valid = weights
-            .iter()
-            .fold(true, |ok, w| ok & (w.is_finite() & (*w >= 0.0)));
-        if !(ascending && in_range && valid) {
+        if self.start.is_empty() {
+            self.start.push(0);
+        }
+        let begin = self.col.len();
+        self.col.reserve(providers.len());
+        self.val.reserve(providers.len());
+        // Copy the positive weights while checking, undone if a check fails.
+        let mut ok = providers.windows(2).all(|p| p[0] < p[1])
+            && providers
+                .last()
+                .is_none_or(|&p| (p as usize) < self.n_providers);
+        let mut sum = empty_sum();
+        for (&p, &w) in providers.iter().zip(weights) {
+            ok &= (0.0..f64::INFINITY).contains(&w);
+            if w > 0.0 {
+                self.col.push(p);
+                self.val.push(w);
+                sum += w;
+            }
+        }
+        if !ok {
+            self.col.truncate(begin);
+            self.val.truncate(begin);
             // The checks in order, for the error `push_row` reports.
             return self.push_row(
                 providers
@@ -372,19 +387,6 @@ impl Weights {
                     .map(|&p| p as usize)
                     .zip(weights.iter().copied()),
             );
-        }
-        if self.start.is_empty() {
-            self.start.push(0);
-        }
-        self.col.reserve(providers.len());
-        self.val.reserve(providers.len());
-        let mut sum = empty_sum();
-        for (&p, &w) in providers.iter().zip(weights) {
-            if w > 0.0 {
-                self.col.push(p);
-                self.val.push(w);
-                sum += w;
-            }
         }
         self.start.push(self.col.len());
         self.row_sum.push(sum);
@@ -490,8 +492,8 @@ pub struct YumaState {
     bond_colsum: Vec<f64>,
     colsum_carried: bool,
     // Working buffers: the next bonds (swapped in) and their column sums,
-    // normalised weights aligned with the weights, the transposed
-    // (weight, stake) columns for the consensus with the normalised stakes
+    // normalised weights aligned with the weights, the transposed weight
+    // and stake columns for the consensus with the normalised stakes
     // alongside, column sums of S ∘ W_b, a mark per provider.
     next_start: Vec<usize>,
     next_col: Vec<u32>,
@@ -500,7 +502,8 @@ pub struct YumaState {
     w: Vec<f64>,
     col_start: Vec<usize>,
     col_next: Vec<usize>,
-    col_pair: Vec<(f64, f64)>,
+    col_key: Vec<f64>,
+    col_stake: Vec<f64>,
     col_s: Vec<f64>,
     selection: Selection,
     colsum: Vec<f64>,
@@ -1008,18 +1011,20 @@ fn consensus(
     }
     let need = input.params.kappa * positive_total;
     // Transpose the positive entries of validators with positive stake
-    // into (weight, stake) columns, with the normalised stakes alongside.
+    // into weight and stake columns, with the normalised stakes alongside.
     for j in 0..np {
         state.col_start[j + 1] += state.col_start[j];
     }
     let nnz = state.col_start[np];
-    grow(&mut state.col_pair, nnz, (0.0, 0.0));
+    grow(&mut state.col_key, nnz, 0.0);
+    grow(&mut state.col_stake, nnz, 0.0);
     grow(&mut state.col_s, nnz, 0.0);
     state.col_next.clear();
     state.col_next.extend_from_slice(&state.col_start[..np]);
     {
-        let (pair, col_s, next) = (
-            &mut state.col_pair[..],
+        let (key, col_stake, col_s, next) = (
+            &mut state.col_key[..],
+            &mut state.col_stake[..],
             &mut state.col_s[..],
             &mut state.col_next[..],
         );
@@ -1030,7 +1035,8 @@ fn consensus(
                     if w > 0.0 {
                         let j = j as usize;
                         let p = next[j];
-                        pair[p] = (w, stake);
+                        key[p] = w;
+                        col_stake[p] = stake;
                         col_s[p] = si;
                         next[j] = p + 1;
                     }
@@ -1044,11 +1050,12 @@ fn consensus(
         .zip(ranks.iter_mut())
         .zip(&mut state.colsum);
     for (((c, rank), colsum), b) in cols.zip(bounds) {
-        let column = &state.col_pair[b[0]..b[1]];
-        let x = upper_weighted_quantile(column, need, &mut state.selection);
+        let column = &state.col_key[b[0]..b[1]];
+        let stakes = &state.col_stake[b[0]..b[1]];
+        let x = upper_weighted_quantile(column, stakes, need, &mut state.selection);
         *c = x;
         let (mut r, mut sum) = (0.0, 0.0);
-        for (&(w, _), &si) in column.iter().zip(&state.col_s[b[0]..b[1]]) {
+        for (&w, &si) in column.iter().zip(&state.col_s[b[0]..b[1]]) {
             let clipped = w.min(x);
             r += si * clipped;
             sum += si * (w + beta * (clipped - w));
@@ -1058,39 +1065,41 @@ fn consensus(
     }
 }
 
-/// Scratch buffers of the consensus selection: the part being searched and
-/// the three parts a partition writes (greater, smaller, equal weights).
+/// Scratch buffers of the consensus selection: two parts of a column,
+/// weights and stakes apart, that the search narrows from one to the
+/// other, and the last few pairs it sorts.
 #[derive(Debug, Clone, Default)]
 struct Selection {
-    src: Vec<(f64, f64)>,
-    hi: Vec<(f64, f64)>,
-    lo: Vec<(f64, f64)>,
-    eq: Vec<(f64, f64)>,
+    key: [Vec<f64>; 2],
+    stake: [Vec<f64>; 2],
+    small: Vec<(f64, f64)>,
 }
 
-/// The largest weight `x` among `column`'s `(weight, stake)` pairs such that
-/// the pairs with weight ≥ `x` hold at least `need`, or 0 if none. A
-/// quickselect: partition around a pivot into greater, equal and smaller
-/// weights (out of place and branch-free) and keep the part that holds the
-/// answer, carrying the stake of the parts above. After too many rounds (an
-/// adversarial order) the rest is sorted, so the worst case is O(n log n).
+/// The largest weight `x` among a column's weights `keys` (stakes
+/// alongside) such that the entries with weight ≥ `x` hold at least
+/// `need`, or 0 if none. A quickselect: around a pivot, add up the stake
+/// of the greater and of the equal weights (a read-only pass, four lanes),
+/// then copy out only the part that holds the answer (branch-free),
+/// carrying the stake of the parts above. After too many rounds (an
+/// adversarial order) the rest is sorted, so the worst case is
+/// O(n log n).
 ///
 /// The supports are the same sets of stakes as in a walk down the sorted
 /// column, added in another order: with integer-valued stakes (base units,
 /// total below 2^53) every such sum is exact, so the result is the sorted
 /// walk's bit for bit.
-fn upper_weighted_quantile(column: &[(f64, f64)], need: f64, sel: &mut Selection) -> f64 {
+fn upper_weighted_quantile(keys: &[f64], stakes: &[f64], need: f64, sel: &mut Selection) -> f64 {
     const SMALL: usize = 12;
-    let n = column.len();
-    for buf in [&mut sel.src, &mut sel.hi, &mut sel.lo, &mut sel.eq] {
-        if buf.len() < n {
-            buf.resize(n, (0.0, 0.0));
-        }
+    let n = keys.len().min(stakes.len());
+    for buf in sel.key.iter_mut().chain(sel.stake.iter_mut()) {
+        grow(buf, n, 0.0);
     }
-    let Selection { src, hi, lo, eq } = sel;
+    let Selection { key, stake, small } = sel;
+    let [key_a, key_b] = key;
+    let [stake_a, stake_b] = stake;
     // Plain slices, swapped as the search narrows.
-    let (mut src, mut hi, mut lo) = (&mut src[..n], &mut hi[..n], &mut lo[..n]);
-    let eq = &mut eq[..n];
+    let (mut src_k, mut src_s) = (&mut key_a[..n], &mut stake_a[..n]);
+    let (mut dst_k, mut dst_s) = (&mut key_b[..n], &mut stake_b[..n]);
     let mut first = true;
     let mut len = n;
     let mut carry = 0.0;
@@ -1099,54 +1108,70 @@ fn upper_weighted_quantile(column: &[(f64, f64)], need: f64, sel: &mut Selection
         if len == 0 {
             return 0.0;
         }
-        if first && (len <= SMALL || rounds == 0) {
-            src[..len].copy_from_slice(column);
-            first = false;
-        }
+        let (cur_k, cur_s): (&[f64], &[f64]) = if first {
+            (&keys[..n], &stakes[..n])
+        } else {
+            (&src_k[..len], &src_s[..len])
+        };
         if len <= SMALL || rounds == 0 {
-            return sorted_walk(&mut src[..len], carry, need);
+            small.clear();
+            small.extend(cur_k.iter().copied().zip(cur_s.iter().copied()));
+            return sorted_walk(small, carry, need);
         }
         rounds -= 1;
-        let cur: &[(f64, f64)] = if first { column } else { &src[..len] };
-        let pivot = median_of_three(cur[0].0, cur[len / 2].0, cur[len - 1].0);
-        let (mut nh, mut nl, mut ne) = (0, 0, 0);
-        for &x in cur {
-            hi[nh] = x;
-            lo[nl] = x;
-            eq[ne] = x;
-            nh += usize::from(x.0 > pivot);
-            nl += usize::from(x.0 < pivot);
-            ne += usize::from(x.0 == pivot);
+        let pivot = median_of_three(cur_k[0], cur_k[len / 2], cur_k[len - 1]);
+        let (above, equal) = split_stakes(cur_k, cur_s, pivot);
+        let with_above = carry + above;
+        let keep_above = with_above >= need;
+        if !keep_above {
+            let with_equal = with_above + equal;
+            if with_equal >= need {
+                return pivot;
+            }
+            carry = with_equal;
+        }
+        let mut m = 0;
+        if keep_above {
+            for (&k, &s) in cur_k.iter().zip(cur_s) {
+                dst_k[m] = k;
+                dst_s[m] = s;
+                m += usize::from(k > pivot);
+            }
+        } else {
+            for (&k, &s) in cur_k.iter().zip(cur_s) {
+                dst_k[m] = k;
+                dst_s[m] = s;
+                m += usize::from(k < pivot);
+            }
         }
         first = false;
-        let with_above = carry + stake_sum(&hi[..nh]);
-        if with_above >= need {
-            std::mem::swap(&mut src, &mut hi);
-            len = nh;
-            continue;
-        }
-        let with_equal = with_above + stake_sum(&eq[..ne]);
-        if with_equal >= need {
-            return pivot;
-        }
-        carry = with_equal;
-        std::mem::swap(&mut src, &mut lo);
-        len = nl;
+        len = m;
+        std::mem::swap(&mut src_k, &mut dst_k);
+        std::mem::swap(&mut src_s, &mut dst_s);
     }
 }
 
-/// Σ stakes, four lanes at a time (exact for integer-valued stakes in any
-/// order).
-fn stake_sum(part: &[(f64, f64)]) -> f64 {
-    let mut lanes = [0.0; 4];
-    let mut chunks = part.chunks_exact(4);
-    for c in chunks.by_ref() {
-        for (lane, x) in lanes.iter_mut().zip(c) {
-            *lane += x.1;
+/// Σ stakes of the weights above `pivot` and of those equal to it, four
+/// lanes at a time (exact for integer-valued stakes in any order).
+fn split_stakes(keys: &[f64], stakes: &[f64], pivot: f64) -> (f64, f64) {
+    let mut above = [0.0; 4];
+    let mut equal = [0.0; 4];
+    let (keys4, stakes4) = (keys.chunks_exact(4), stakes.chunks_exact(4));
+    let rest = keys4.remainder().iter().zip(stakes4.remainder());
+    for (k, s) in keys4.zip(stakes4) {
+        for lane in 0..4 {
+            above[lane] += if k[lane] > pivot { s[lane] } else { 0.0 };
+            equal[lane] += if k[lane] == pivot { s[lane] } else { 0.0 };
         }
     }
-    let rest: f64 = chunks.remainder().iter().fold(0.0, |s, x| s + x.1);
-    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
+    for (&k, &s) in rest {
+        above[0] += if k > pivot { s } else { 0.0 };
+        equal[0] += if k == pivot { s } else { 0.0 };
+    }
+    (
+        (above[0] + above[1]) + (above[2] + above[3]),
+        (equal[0] + equal[1]) + (equal[2] + equal[3]),
+    )
 }
 
 /// [`upper_weighted_quantile`] by a sort: walk down the distinct weights
@@ -1181,6 +1206,43 @@ fn median_of_three(a: f64, b: f64, c: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The selection gives the sorted walk's weight on columns of up to
+        /// 300 entries with many ties in the weights and in the stakes, for
+        /// needs at and between the supports.
+        #[test]
+        fn selection_is_the_sorted_walk(
+            column in prop::collection::vec(
+                (prop_oneof![1u32..6, 1u32..1_000_000], prop_oneof![Just(0u64), 1u64..4, 1u64..1_000_000_000_000]),
+                0..300,
+            ),
+            fraction in prop_oneof![Just(0.5), Just(1.0), 0.0f64..=1.0],
+            scale in prop_oneof![Just(1.0), 1e-9f64..1e3],
+        ) {
+            let keys: Vec<f64> = column.iter().map(|&(k, _)| f64::from(k) * scale).collect();
+            let stakes: Vec<f64> = column.iter().map(|&(_, s)| s as f64).collect();
+            let total: f64 = stakes.iter().sum();
+            let mut pairs: Vec<(f64, f64)> = keys.iter().copied().zip(stakes.iter().copied()).collect();
+            let mut sel = Selection::default();
+            // A need of κ × total, and needs equal to each entry's partial
+            // support (the boundaries where ties decide).
+            let mut needs = vec![fraction * total];
+            let mut sorted = pairs.clone();
+            sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let mut support = 0.0;
+            for &(_, s) in sorted.iter().take(40) {
+                support += s;
+                needs.push(support);
+            }
+            for need in needs {
+                let want = sorted_walk(&mut pairs, 0.0, need);
+                let got = upper_weighted_quantile(&keys, &stakes, need, &mut sel);
+                prop_assert_eq!(got.to_bits(), want.to_bits(), "need {}", need);
+            }
+        }
+    }
 
     fn weights_of(nv: usize, np: usize, rows: &[(usize, usize, f64)]) -> Weights {
         let entries: Vec<WeightEntry> = rows
