@@ -284,4 +284,88 @@ fn push_row_builds_what_new_builds_and_refuses_bad_rows() {
     assert!(pushed.push_row([(0, 1.0), (3, 1.0)]).is_err());
     assert!(pushed.push_row([(0, f64::NAN)]).is_err());
     assert_eq!((pushed.n_validators(), pushed.nnz()), (2, 3));
+
+    // The same rows from slices, and the same refusals.
+    let mut sliced = Weights::default();
+    sliced.clear(3).expect("fits");
+    sliced.push_row_slices(&[0, 1], &[0.0, 3.0]).expect("valid");
+    sliced.push_row_slices(&[0, 2], &[2.0, 1.0]).expect("valid");
+    for i in 0..2 {
+        assert_eq!(
+            sliced.row(i).collect::<Vec<_>>(),
+            w.row(i).collect::<Vec<_>>()
+        );
+    }
+    for (providers, weights) in [
+        (&[2, 1][..], &[1.0, 1.0][..]),
+        (&[1, 1], &[1.0, 1.0]),
+        (&[0, 3], &[1.0, 1.0]),
+        (&[0], &[f64::NAN]),
+        (&[0], &[-1.0]),
+        (&[0, 1], &[1.0]),
+    ] {
+        let from_slices = sliced.push_row_slices(providers, weights);
+        assert!(from_slices.is_err());
+        if providers.len() == weights.len() {
+            let pairs = providers.iter().map(|&p| p as usize).zip(weights.to_vec());
+            // Debug forms, so that NaN weights compare equal.
+            assert_eq!(
+                format!("{from_slices:?}"),
+                format!("{:?}", pushed.push_row(pairs))
+            );
+        }
+    }
+    assert_eq!((sliced.n_validators(), sliced.nnz()), (2, 3));
+}
+
+proptest! {
+    /// Dropping the bonds of providers that get no weight from then on
+    /// changes no consensus, incentive, dividend or emission, whenever it
+    /// is done.
+    #[test]
+    fn dropping_providers_that_left_changes_no_output(
+        nv in 1usize..7,
+        np in 2usize..10,
+        stakes in prop::collection::vec(prop_oneof![Just(0u64), 1u64..1_000_000_000_000], 7),
+        epochs in prop::collection::vec(
+            (prop::collection::vec((0usize..7, 0usize..10, 1u32..50), 0..40), 0usize..10, any::<bool>()),
+            1..6,
+        ),
+        kappa in prop_oneof![Just(0.5), 0.01f64..=1.0],
+        alpha in prop_oneof![Just(0.1), 0.01f64..=1.0],
+    ) {
+        let params = YumaParams { kappa, bond_alpha: alpha, bonds_penalty: 1.0 };
+        let (mut kept, mut dropped) = (YumaState::default(), YumaState::default());
+        let (mut out_kept, mut out_dropped) = (YumaOutput::default(), YumaOutput::default());
+        let s: Vec<f64> = stakes[..nv].iter().map(|&x| x as f64).collect();
+        // Providers below `left` have left: they get no weight again.
+        let mut left = 0;
+        for (raw, leave, drop_now) in &epochs {
+            left = left.max(*leave % np);
+            let mut seen = std::collections::HashSet::new();
+            let entries: Vec<WeightEntry> = raw
+                .iter()
+                .map(|&(v, p, w)| (v % nv, p % np, f64::from(w)))
+                .filter(|&(v, p, _)| p >= left && seen.insert((v, p)))
+                .map(|(validator, provider, weight)| WeightEntry { validator, provider, weight })
+                .collect();
+            let w = Weights::new(nv, np, &entries).expect("valid weights");
+            if *drop_now {
+                dropped.drop_providers(&(0..left).collect::<Vec<_>>());
+            }
+            let input = YumaInput { stakes: &s, weights: &w, params };
+            epoch_into(&mut kept, &input, &mut out_kept).expect("valid epoch");
+            epoch_into(&mut dropped, &input, &mut out_dropped).expect("valid epoch");
+            prop_assert_eq!(bits(&out_dropped.consensus), bits(&out_kept.consensus));
+            prop_assert_eq!(bits(&out_dropped.incentive), bits(&out_kept.incentive));
+            prop_assert_eq!(bits(&out_dropped.dividends), bits(&out_kept.dividends));
+            prop_assert_eq!(bits(&out_dropped.validator_emission), bits(&out_kept.validator_emission));
+            prop_assert_eq!(bits(&out_dropped.provider_emission), bits(&out_kept.provider_emission));
+            for i in 0..nv {
+                for j in left..np {
+                    prop_assert_eq!(dropped.bond(i, j).to_bits(), kept.bond(i, j).to_bits());
+                }
+            }
+        }
+    }
 }

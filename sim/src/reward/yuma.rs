@@ -91,6 +91,8 @@ pub enum YumaError {
     },
     #[error("a sum overflowed to a non-finite value ({what})")]
     Overflow { what: &'static str },
+    #[error("a row of {providers} providers was given {weights} weights")]
+    RowLengths { providers: usize, weights: usize },
 }
 
 /// Parameters of an epoch.
@@ -160,6 +162,15 @@ pub struct Weights {
     start: Vec<usize>,
     col: Vec<u32>,
     val: Vec<f64>,
+    /// Row `i`'s total, its stored weights summed providers ascending (the
+    /// sum an epoch normalises the row by), kept as rows are built.
+    row_sum: Vec<f64>,
+}
+
+/// The empty sum of `f64`s as `Iterator::sum` gives it, where a row's total
+/// starts.
+fn empty_sum() -> f64 {
+    std::iter::empty::<f64>().sum()
 }
 
 impl Weights {
@@ -231,9 +242,11 @@ impl Weights {
             start: Vec::with_capacity(n_validators + 1),
             col: Vec::with_capacity(stored),
             val: Vec::with_capacity(stored),
+            row_sum: Vec::with_capacity(n_validators),
         };
         weights.start.push(0);
         for i in 0..n_validators {
+            let begin = weights.col.len();
             for &k in &order[count[i]..count[i + 1]] {
                 let e = &entries[k];
                 if e.weight > 0.0 {
@@ -242,6 +255,7 @@ impl Weights {
                 }
             }
             weights.start.push(weights.col.len());
+            weights.row_sum.push(weights.val[begin..].iter().sum());
         }
         Ok(weights)
     }
@@ -256,6 +270,7 @@ impl Weights {
         self.start.push(0);
         self.col.clear();
         self.val.clear();
+        self.row_sum.clear();
         Ok(())
     }
 
@@ -272,6 +287,7 @@ impl Weights {
         let begin = self.col.len();
         let validator = self.n_validators;
         let mut previous: Option<usize> = None;
+        let mut sum = empty_sum();
         let fail = |e: YumaError, w: &mut Self| {
             w.col.truncate(begin);
             w.val.truncate(begin);
@@ -321,9 +337,59 @@ impl Weights {
             if weight > 0.0 {
                 self.col.push(provider as u32);
                 self.val.push(weight);
+                sum += weight;
             }
         }
         self.start.push(self.col.len());
+        self.row_sum.push(sum);
+        self.n_validators += 1;
+        Ok(())
+    }
+
+    /// [`Weights::push_row`] from parallel slices: weight `weights[t]` on
+    /// provider `providers[t]`, providers strictly ascending; zero weights
+    /// are dropped. Same checks and errors as `push_row` (plus
+    /// [`YumaError::RowLengths`]), in one pass over plain slices.
+    pub fn push_row_slices(&mut self, providers: &[u32], weights: &[f64]) -> Result<(), YumaError> {
+        if providers.len() != weights.len() {
+            return Err(YumaError::RowLengths {
+                providers: providers.len(),
+                weights: weights.len(),
+            });
+        }
+        if self.start.is_empty() {
+            self.start.push(0);
+        }
+        let begin = self.col.len();
+        self.col.reserve(providers.len());
+        self.val.reserve(providers.len());
+        // Copy the positive weights while checking, undone if a check fails.
+        let mut ok = providers.windows(2).all(|p| p[0] < p[1])
+            && providers
+                .last()
+                .is_none_or(|&p| (p as usize) < self.n_providers);
+        let mut sum = empty_sum();
+        for (&p, &w) in providers.iter().zip(weights) {
+            ok &= (0.0..f64::INFINITY).contains(&w);
+            if w > 0.0 {
+                self.col.push(p);
+                self.val.push(w);
+                sum += w;
+            }
+        }
+        if !ok {
+            self.col.truncate(begin);
+            self.val.truncate(begin);
+            // The checks in order, for the error `push_row` reports.
+            return self.push_row(
+                providers
+                    .iter()
+                    .map(|&p| p as usize)
+                    .zip(weights.iter().copied()),
+            );
+        }
+        self.start.push(self.col.len());
+        self.row_sum.push(sum);
         self.n_validators += 1;
         Ok(())
     }
@@ -345,6 +411,7 @@ impl Weights {
                 self.val[w] = self.val[k];
                 w += 1;
             }
+            self.row_sum[i] = self.val[self.start[i]..w].iter().sum();
             begin = end;
             self.start[i + 1] = w;
         }
@@ -414,24 +481,33 @@ pub struct YumaState {
     n_providers: usize,
     epochs: u64,
     /// Bonds: row `i` is `b_start[i]..b_start[i + 1]` of `b_col`/`b_val`
-    /// (`b_start` is empty until the state has a shape).
+    /// (`b_start` is empty until the state has a shape; past its last
+    /// entry the buffers may hold stale values).
     b_start: Vec<usize>,
     b_col: Vec<u32>,
     b_val: Vec<f64>,
-    // Working buffers: the next bonds (swapped in), normalised and bond
-    // weights aligned with the weights, the transposed (weight, stake)
-    // columns for the consensus, column sums.
+    /// Column sums of the bonds, validators ascending: carried from the
+    /// last epoch's final normalisation while `colsum_carried` (a resize
+    /// that drops validators clears it), else recomputed.
+    bond_colsum: Vec<f64>,
+    colsum_carried: bool,
+    // Working buffers: the next bonds (swapped in) and their column sums,
+    // normalised weights aligned with the weights, the transposed weight
+    // and stake columns for the consensus with the normalised stakes
+    // alongside, column sums of S ∘ W_b, a mark per provider.
     next_start: Vec<usize>,
     next_col: Vec<u32>,
     next_val: Vec<f64>,
+    next_colsum: Vec<f64>,
     w: Vec<f64>,
-    wb: Vec<f64>,
     col_start: Vec<usize>,
     col_next: Vec<usize>,
-    col_pair: Vec<(f64, f64)>,
+    col_key: Vec<f64>,
+    col_stake: Vec<f64>,
+    col_s: Vec<f64>,
     selection: Selection,
     colsum: Vec<f64>,
-    bond_colsum: Vec<f64>,
+    marked: Vec<bool>,
 }
 
 impl YumaState {
@@ -474,8 +550,52 @@ impl YumaState {
         self.b_col.truncate(end);
         self.b_val.truncate(end);
         self.b_start.resize(n_validators + 1, end);
+        if n_validators < self.n_validators {
+            self.colsum_carried = false;
+        }
+        // Removed providers' sums go, new providers have no bonds.
+        self.bond_colsum.resize(n_providers, 0.0);
         self.n_validators = n_validators;
         self.n_providers = n_providers;
+    }
+
+    /// Drops every bond on the given providers, as the chain clears the
+    /// bonds of a deregistered uid; indices out of range are ignored. For a
+    /// provider that will get no weight again, this changes no later
+    /// consensus, incentive or dividend: its column is normalised on its
+    /// own and its incentive is zero. Costs O(bonds + providers given).
+    pub fn drop_providers(&mut self, providers: &[usize]) {
+        self.marked.clear();
+        self.marked.resize(self.n_providers, false);
+        let mut any = false;
+        for &j in providers {
+            if let Some(m) = self.marked.get_mut(j) {
+                *m = true;
+                any = true;
+                if let Some(c) = self.bond_colsum.get_mut(j) {
+                    *c = 0.0;
+                }
+            }
+        }
+        if !any || self.b_start.is_empty() {
+            return;
+        }
+        let mut w = 0;
+        let mut begin = 0;
+        for i in 0..self.n_validators {
+            let end = self.b_start[i + 1];
+            for k in begin..end {
+                if !self.marked[self.b_col[k] as usize] {
+                    self.b_col[w] = self.b_col[k];
+                    self.b_val[w] = self.b_val[k];
+                    w += 1;
+                }
+            }
+            begin = end;
+            self.b_start[i + 1] = w;
+        }
+        self.b_col.truncate(w);
+        self.b_val.truncate(w);
     }
 
     /// The bonds as a dense row-major validator × provider matrix, each
@@ -512,7 +632,7 @@ impl YumaState {
 
     /// Number of stored (positive) bonds.
     pub fn bond_count(&self) -> usize {
-        self.b_col.len()
+        self.b_start.last().copied().unwrap_or(0)
     }
 
     /// Epochs run so far.
@@ -613,13 +733,10 @@ pub fn epoch_into(
         });
     }
     // Row totals first, so that an overflow leaves everything untouched.
-    for i in 0..nv {
-        let row_sum: f64 = weights.val[weights.range(i)].iter().sum();
-        if !row_sum.is_finite() {
-            return Err(YumaError::Overflow {
-                what: "a validator's weight total",
-            });
-        }
+    if weights.row_sum.iter().any(|t| !t.is_finite()) {
+        return Err(YumaError::Overflow {
+            what: "a validator's weight total",
+        });
     }
 
     // S: normalised stake.
@@ -632,12 +749,15 @@ pub fn epoch_into(
     let s = &out.stake;
 
     // W: row-normalised weights (aligned with the sparse pattern).
-    // 1. Preranks.
+    // 1. Preranks; the length of each consensus column (entries with a
+    // positive weight from validators with positive stake).
     state.w.clear();
     reset(&mut out.preranks, np);
-    for (i, &si) in s.iter().enumerate() {
+    state.col_start.clear();
+    state.col_start.resize(np + 1, 0);
+    for (i, (&si, &stake)) in s.iter().zip(input.stakes).enumerate() {
         let r = weights.range(i);
-        let row_sum: f64 = weights.val[r.clone()].iter().sum();
+        let row_sum = weights.row_sum[i];
         let begin = state.w.len();
         if row_sum > 0.0 {
             state
@@ -646,42 +766,34 @@ pub fn epoch_into(
         } else {
             state.w.resize(begin + r.len(), 0.0);
         }
-        for (&j, &w) in weights.col[r].iter().zip(&state.w[begin..]) {
-            out.preranks[j as usize] += si * w;
+        let (cols, w) = (&weights.col[r], &state.w[begin..]);
+        let preranks = &mut out.preranks[..];
+        let count = &mut state.col_start[1..];
+        let live = usize::from(stake > 0.0);
+        for (&j, &w) in cols.iter().zip(w) {
+            preranks[j as usize] += si * w;
+            count[j as usize] += live & usize::from(w > 0.0);
         }
     }
 
     // 2. Consensus: the stake-weighted κ-quantile of each column over
     // validators with positive stake (zeros where they set no weight).
-    consensus(
+    // 3. Clipped weights W̄ and 4. ranks, and 5a. the column sums of
+    // S ∘ W_b, column by column.
+    consensus(state, input, s, &mut out.consensus, &mut out.ranks);
+
+    // 3. Validator trust, 5. bonds: ΔB = colnorm(S ∘ W_b);
+    // B ← colnorm(α ΔB + (1 − α) colnorm(B)), row by row.
+    reset(&mut out.validator_trust, nv);
+    update_bonds(
         state,
         weights,
-        input.stakes,
-        params.kappa,
-        &mut out.consensus,
+        s,
+        params,
+        &out.consensus,
+        &mut out.validator_trust,
     );
 
-    // 3. Clip at the consensus; validator trust. 4. Ranks. 5a. Bond
-    // weights W_b and the column sums of S ∘ W_b.
-    reset(&mut out.validator_trust, nv);
-    reset(&mut out.ranks, np);
-    reset(&mut state.colsum, np);
-    state.wb.clear();
-    let beta = params.bonds_penalty;
-    for (i, &si) in s.iter().enumerate() {
-        let mut trust = 0.0;
-        for k in weights.range(i) {
-            let j = weights.col[k] as usize;
-            let w = state.w[k];
-            let clipped = w.min(out.consensus[j]);
-            trust += clipped;
-            out.ranks[j] += si * clipped;
-            let wb = w + beta * (clipped - w);
-            state.wb.push(wb);
-            state.colsum[j] += si * wb;
-        }
-        out.validator_trust[i] = trust;
-    }
     // 4. Trust and incentive.
     reset(&mut out.trust, np);
     for j in 0..np {
@@ -693,28 +805,35 @@ pub fn epoch_into(
     out.incentive.extend_from_slice(&out.ranks);
     normalise(&mut out.incentive);
 
-    // 5. Bonds: ΔB = colnorm(S ∘ W_b); B ← colnorm(α ΔB + (1 − α) colnorm(B)).
-    update_bonds(state, weights, s, params.bond_alpha);
-
     // 6. Dividends D = normalise(B I), with the final column normalisation
-    // of the bonds in the same pass.
+    // of the bonds in the same pass, and the column sums of the normalised
+    // bonds, which the next epoch starts from.
     reset(&mut out.dividends, nv);
     // A dense row's sum starts from the empty sum (−0.0 in today's Rust)
     // and turns +0.0 at the first term, zero or not: so +0.0 here, unless
     // there are no providers at all.
-    let empty: f64 = std::iter::empty::<f64>().sum();
-    for (i, d) in out.dividends.iter_mut().enumerate() {
-        let mut sum = if np == 0 { empty } else { 0.0 };
-        for k in state.b_start[i]..state.b_start[i + 1] {
-            let j = state.b_col[k] as usize;
-            let c = state.bond_colsum[j];
-            if c > 0.0 {
-                state.b_val[k] /= c;
+    let first = if np == 0 { empty_sum() } else { 0.0 };
+    reset(&mut state.bond_colsum, np);
+    {
+        let new_colsum = &state.next_colsum[..];
+        let carried = &mut state.bond_colsum[..];
+        let incentive = &out.incentive[..];
+        let (b_col, b_val) = (&state.b_col[..], &mut state.b_val[..]);
+        for (d, row) in out.dividends.iter_mut().zip(state.b_start.windows(2)) {
+            let mut sum = first;
+            for (&j, b) in b_col[row[0]..row[1]].iter().zip(&mut b_val[row[0]..row[1]]) {
+                let j = j as usize;
+                let c = new_colsum[j];
+                if c > 0.0 {
+                    *b /= c;
+                }
+                sum += *b * incentive[j];
+                carried[j] += *b;
             }
-            sum += state.b_val[k] * out.incentive[j];
+            *d = sum;
         }
-        *d = sum;
     }
+    state.colsum_carried = true;
     normalise(&mut out.dividends);
 
     // 7. Emission split.
@@ -735,78 +854,115 @@ pub fn epoch_into(
     Ok(())
 }
 
-/// The bonds' moving average, up to (not including) the final column
-/// normalisation, whose column sums are left in `state.bond_colsum`:
-/// `B_ij ← (B_ij / Σ_i B_ij) (1 − α) + α S_i W_b,ij / Σ_i S_i W_b,ij`,
-/// each row's old bonds merged with its new weights. Values and the order
-/// of every sum are those of the dense computation.
-fn update_bonds(state: &mut YumaState, weights: &Weights, s: &[f64], alpha: f64) {
+/// Validator trust `Σ_j W̄_ij` and the bonds' moving average, up to (not
+/// including) the final column normalisation, whose column sums are left in
+/// `state.next_colsum`: `B_ij ← (B_ij / Σ_i B_ij) (1 − α) + α S_i W_b,ij /
+/// Σ_i S_i W_b,ij`, each row's old bonds merged with its new weights, in
+/// one pass over the rows. Values and the order of every sum are those of
+/// the dense computation.
+fn update_bonds(
+    state: &mut YumaState,
+    weights: &Weights,
+    s: &[f64],
+    params: YumaParams,
+    consensus: &[f64],
+    validator_trust: &mut [f64],
+) {
     let np = weights.n_providers;
-    // Column sums of the old bonds (validators ascending).
-    reset(&mut state.bond_colsum, np);
-    for (&j, &b) in state.b_col.iter().zip(&state.b_val) {
-        state.bond_colsum[j as usize] += b;
+    let (alpha, beta) = (params.bond_alpha, params.bonds_penalty);
+    let keep = 1.0 - alpha;
+    // Column sums of the old bonds (validators ascending): carried from
+    // the last epoch's normalisation unless the shape lost validators.
+    if !state.colsum_carried || state.bond_colsum.len() != np {
+        reset(&mut state.bond_colsum, np);
+        let stored = state.bond_count();
+        for (&j, &b) in state.b_col[..stored].iter().zip(&state.b_val[..stored]) {
+            state.bond_colsum[j as usize] += b;
+        }
     }
+    reset(&mut state.next_colsum, np);
+    // The next bonds' buffers only grow: past the last row's end they hold
+    // stale values that nothing reads.
+    let bound = state.bond_count() + weights.col.len();
+    grow(&mut state.next_col, bound, 0);
+    grow(&mut state.next_val, bound, 0.0);
     state.next_start.clear();
     state.next_start.push(0);
-    state.next_col.clear();
-    state.next_val.clear();
-    let keep = 1.0 - alpha;
+    let old_colsum = &state.bond_colsum[..];
+    let colsum = &state.colsum[..];
+    let new_colsum = &mut state.next_colsum[..];
+    let (b_col, b_val) = (&state.b_col[..], &state.b_val[..]);
+    let (next_col, next_val) = (&mut state.next_col[..], &mut state.next_val[..]);
+    let mut n = 0;
     for (i, &si) in s.iter().enumerate() {
         let (mut a, a_end) = (state.b_start[i], state.b_start[i + 1]);
-        let mut new = weights.range(i);
-        loop {
-            // The next new bond of this row, skipping weights that add none.
-            let mut next_new = None;
-            for k in new.by_ref() {
-                let j = weights.col[k] as usize;
-                let delta = si * state.wb[k];
-                if delta > 0.0 && state.colsum[j] > 0.0 {
-                    next_new = Some((k, j, delta));
-                    break;
-                }
+        let r = weights.range(i);
+        let mut trust = 0.0;
+        for (&j, &w) in weights.col[r.clone()].iter().zip(&state.w[r]) {
+            let j = j as usize;
+            let clipped = w.min(consensus[j]);
+            trust += clipped;
+            let delta = si * (w + beta * (clipped - w));
+            // Weights that add no bond leave the old bonds to the flush.
+            if !(delta > 0.0 && colsum[j] > 0.0) {
+                continue;
             }
             // Old bonds before it.
-            let stop = next_new.map_or(u32::MAX as usize + 1, |(_, j, _)| j);
-            while a < a_end && (state.b_col[a] as usize) < stop {
-                let j = state.b_col[a] as usize;
-                let v = old_bond(state.b_val[a], state.bond_colsum[j], keep);
+            while a < a_end && (b_col[a] as usize) < j {
+                let jj = b_col[a] as usize;
+                let v = old_bond(b_val[a], old_colsum[jj], keep);
                 if v > 0.0 {
-                    state.next_col.push(j as u32);
-                    state.next_val.push(v);
+                    next_col[n] = jj as u32;
+                    next_val[n] = v;
+                    new_colsum[jj] += v;
+                    n += 1;
                 }
                 a += 1;
             }
-            let Some((_, j, delta)) = next_new else {
-                break;
-            };
             let mut v = 0.0;
-            if a < a_end && state.b_col[a] as usize == j {
-                v = old_bond(state.b_val[a], state.bond_colsum[j], keep);
+            if a < a_end && b_col[a] as usize == j {
+                v = old_bond(b_val[a], old_colsum[j], keep);
                 a += 1;
             }
-            v += alpha * delta / state.colsum[j];
+            v += alpha * delta / colsum[j];
             if v > 0.0 {
-                state.next_col.push(j as u32);
-                state.next_val.push(v);
+                next_col[n] = j as u32;
+                next_val[n] = v;
+                new_colsum[j] += v;
+                n += 1;
             }
         }
-        state.next_start.push(state.next_col.len());
+        validator_trust[i] = trust;
+        // The old bonds after the last new one.
+        while a < a_end {
+            let jj = b_col[a] as usize;
+            let v = old_bond(b_val[a], old_colsum[jj], keep);
+            if v > 0.0 {
+                next_col[n] = jj as u32;
+                next_val[n] = v;
+                new_colsum[jj] += v;
+                n += 1;
+            }
+            a += 1;
+        }
+        state.next_start.push(n);
     }
     std::mem::swap(&mut state.b_start, &mut state.next_start);
     std::mem::swap(&mut state.b_col, &mut state.next_col);
     std::mem::swap(&mut state.b_val, &mut state.next_val);
-    // Column sums of the new bonds, for the final normalisation.
-    reset(&mut state.bond_colsum, np);
-    for (&j, &b) in state.b_col.iter().zip(&state.b_val) {
-        state.bond_colsum[j as usize] += b;
-    }
 }
 
 /// An old bond column-normalised and decayed, as the dense loops do it.
 fn old_bond(b: f64, colsum: f64, keep: f64) -> f64 {
     let normalised = if colsum > 0.0 { b / colsum } else { b };
     normalised * keep
+}
+
+/// Makes `v` at least `n` long, keeping what it holds.
+fn grow<T: Copy>(v: &mut Vec<T>, n: usize, fill: T) {
+    if v.len() < n {
+        v.resize(n, fill);
+    }
 }
 
 fn reset(v: &mut Vec<f64>, n: usize) {
@@ -829,88 +985,121 @@ fn normalise(v: &mut [f64]) {
 /// `minority = 1 − κ`), found by a weighted selection in each column
 /// (expected linear time) instead of a sort. Compared on raw stakes, so
 /// integer stakes tie exactly.
+///
+/// While a column is at hand, its ranks `R_j = Σ_i S_i min(W_ij, C_j)` and
+/// the column sums of `S ∘ W_b` (`state.colsum`) are added up, validators
+/// ascending as a dense loop would (the entries left out of a column add
+/// exact zeros). `state.col_start[j + 1]` holds column `j`'s length on
+/// entry.
 fn consensus(
     state: &mut YumaState,
-    weights: &Weights,
-    stakes: &[f64],
-    kappa: f64,
-    out: &mut Vec<f64>,
+    input: &YumaInput<'_>,
+    s: &[f64],
+    consensus: &mut Vec<f64>,
+    ranks: &mut Vec<f64>,
 ) {
+    let weights = input.weights;
+    let stakes = input.stakes;
     let np = weights.n_providers;
-    reset(out, np);
+    let beta = input.params.bonds_penalty;
+    reset(consensus, np);
+    reset(ranks, np);
+    reset(&mut state.colsum, np);
     let positive_total: f64 = stakes.iter().filter(|s| **s > 0.0).sum();
     if positive_total <= 0.0 {
         return;
     }
-    let need = kappa * positive_total;
+    let need = input.params.kappa * positive_total;
     // Transpose the positive entries of validators with positive stake
-    // into (weight, stake) columns.
-    state.col_start.clear();
-    state.col_start.resize(np + 1, 0);
-    for (i, &stake) in stakes.iter().enumerate() {
-        if stake > 0.0 {
-            for k in weights.range(i) {
-                if state.w[k] > 0.0 {
-                    state.col_start[weights.col[k] as usize + 1] += 1;
-                }
-            }
-        }
-    }
+    // into weight and stake columns, with the normalised stakes alongside.
     for j in 0..np {
         state.col_start[j + 1] += state.col_start[j];
     }
     let nnz = state.col_start[np];
-    state.col_pair.clear();
-    state.col_pair.resize(nnz, (0.0, 0.0));
+    grow(&mut state.col_key, nnz, 0.0);
+    grow(&mut state.col_stake, nnz, 0.0);
+    grow(&mut state.col_s, nnz, 0.0);
     state.col_next.clear();
     state.col_next.extend_from_slice(&state.col_start[..np]);
-    for (i, &stake) in stakes.iter().enumerate() {
-        if stake > 0.0 {
-            for k in weights.range(i) {
-                if state.w[k] > 0.0 {
-                    let j = weights.col[k] as usize;
-                    state.col_pair[state.col_next[j]] = (state.w[k], stake);
-                    state.col_next[j] += 1;
+    {
+        let (key, col_stake, col_s, next) = (
+            &mut state.col_key[..],
+            &mut state.col_stake[..],
+            &mut state.col_s[..],
+            &mut state.col_next[..],
+        );
+        for (i, (&stake, &si)) in stakes.iter().zip(s).enumerate() {
+            if stake > 0.0 {
+                let r = weights.range(i);
+                for (&j, &w) in weights.col[r.clone()].iter().zip(&state.w[r]) {
+                    if w > 0.0 {
+                        let j = j as usize;
+                        let p = next[j];
+                        key[p] = w;
+                        col_stake[p] = stake;
+                        col_s[p] = si;
+                        next[j] = p + 1;
+                    }
                 }
             }
         }
     }
-    for (j, c) in out.iter_mut().enumerate() {
-        let column = &state.col_pair[state.col_start[j]..state.col_start[j + 1]];
-        *c = upper_weighted_quantile(column, need, &mut state.selection);
+    let bounds = state.col_start.windows(2);
+    let cols = consensus
+        .iter_mut()
+        .zip(ranks.iter_mut())
+        .zip(&mut state.colsum);
+    for (((c, rank), colsum), b) in cols.zip(bounds) {
+        let column = &state.col_key[b[0]..b[1]];
+        let stakes = &state.col_stake[b[0]..b[1]];
+        let x = upper_weighted_quantile(column, stakes, need, &mut state.selection);
+        *c = x;
+        let (mut r, mut sum) = (0.0, 0.0);
+        for (&w, &si) in column.iter().zip(&state.col_s[b[0]..b[1]]) {
+            let clipped = w.min(x);
+            r += si * clipped;
+            sum += si * (w + beta * (clipped - w));
+        }
+        *rank = r;
+        *colsum = sum;
     }
 }
 
-/// Scratch buffers of the consensus selection: the part being searched and
-/// the three parts a partition writes (greater, smaller, equal weights).
+/// Scratch buffers of the consensus selection: two parts of a column,
+/// weights and stakes apart, that the search narrows from one to the
+/// other, and the last few pairs it sorts.
 #[derive(Debug, Clone, Default)]
 struct Selection {
-    src: Vec<(f64, f64)>,
-    hi: Vec<(f64, f64)>,
-    lo: Vec<(f64, f64)>,
-    eq: Vec<(f64, f64)>,
+    key: [Vec<f64>; 2],
+    stake: [Vec<f64>; 2],
+    small: Vec<(f64, f64)>,
 }
 
-/// The largest weight `x` among `column`'s `(weight, stake)` pairs such that
-/// the pairs with weight ≥ `x` hold at least `need`, or 0 if none. A
-/// quickselect: partition around a pivot into greater, equal and smaller
-/// weights (out of place and branch-free) and keep the part that holds the
-/// answer, carrying the stake of the parts above. After too many rounds (an
-/// adversarial order) the rest is sorted, so the worst case is O(n log n).
+/// The largest weight `x` among a column's weights `keys` (stakes
+/// alongside) such that the entries with weight ≥ `x` hold at least
+/// `need`, or 0 if none. A quickselect: around a pivot, add up the stake
+/// of the greater and of the equal weights (a read-only pass, four lanes),
+/// then copy out only the part that holds the answer (branch-free),
+/// carrying the stake of the parts above. After too many rounds (an
+/// adversarial order) the rest is sorted, so the worst case is
+/// O(n log n).
 ///
 /// The supports are the same sets of stakes as in a walk down the sorted
 /// column, added in another order: with integer-valued stakes (base units,
 /// total below 2^53) every such sum is exact, so the result is the sorted
 /// walk's bit for bit.
-fn upper_weighted_quantile(column: &[(f64, f64)], need: f64, sel: &mut Selection) -> f64 {
+fn upper_weighted_quantile(keys: &[f64], stakes: &[f64], need: f64, sel: &mut Selection) -> f64 {
     const SMALL: usize = 12;
-    let n = column.len();
-    for buf in [&mut sel.src, &mut sel.hi, &mut sel.lo, &mut sel.eq] {
-        if buf.len() < n {
-            buf.resize(n, (0.0, 0.0));
-        }
+    let n = keys.len().min(stakes.len());
+    for buf in sel.key.iter_mut().chain(sel.stake.iter_mut()) {
+        grow(buf, n, 0.0);
     }
-    let Selection { src, hi, lo, eq } = sel;
+    let Selection { key, stake, small } = sel;
+    let [key_a, key_b] = key;
+    let [stake_a, stake_b] = stake;
+    // Plain slices, swapped as the search narrows.
+    let (mut src_k, mut src_s) = (&mut key_a[..n], &mut stake_a[..n]);
+    let (mut dst_k, mut dst_s) = (&mut key_b[..n], &mut stake_b[..n]);
     let mut first = true;
     let mut len = n;
     let mut carry = 0.0;
@@ -919,54 +1108,70 @@ fn upper_weighted_quantile(column: &[(f64, f64)], need: f64, sel: &mut Selection
         if len == 0 {
             return 0.0;
         }
-        if first && (len <= SMALL || rounds == 0) {
-            src[..len].copy_from_slice(column);
-            first = false;
-        }
+        let (cur_k, cur_s): (&[f64], &[f64]) = if first {
+            (&keys[..n], &stakes[..n])
+        } else {
+            (&src_k[..len], &src_s[..len])
+        };
         if len <= SMALL || rounds == 0 {
-            return sorted_walk(&mut src[..len], carry, need);
+            small.clear();
+            small.extend(cur_k.iter().copied().zip(cur_s.iter().copied()));
+            return sorted_walk(small, carry, need);
         }
         rounds -= 1;
-        let cur: &[(f64, f64)] = if first { column } else { &src[..len] };
-        let pivot = median_of_three(cur[0].0, cur[len / 2].0, cur[len - 1].0);
-        let (mut nh, mut nl, mut ne) = (0, 0, 0);
-        for &x in cur {
-            hi[nh] = x;
-            lo[nl] = x;
-            eq[ne] = x;
-            nh += usize::from(x.0 > pivot);
-            nl += usize::from(x.0 < pivot);
-            ne += usize::from(x.0 == pivot);
+        let pivot = median_of_three(cur_k[0], cur_k[len / 2], cur_k[len - 1]);
+        let (above, equal) = split_stakes(cur_k, cur_s, pivot);
+        let with_above = carry + above;
+        let keep_above = with_above >= need;
+        if !keep_above {
+            let with_equal = with_above + equal;
+            if with_equal >= need {
+                return pivot;
+            }
+            carry = with_equal;
+        }
+        let mut m = 0;
+        if keep_above {
+            for (&k, &s) in cur_k.iter().zip(cur_s) {
+                dst_k[m] = k;
+                dst_s[m] = s;
+                m += usize::from(k > pivot);
+            }
+        } else {
+            for (&k, &s) in cur_k.iter().zip(cur_s) {
+                dst_k[m] = k;
+                dst_s[m] = s;
+                m += usize::from(k < pivot);
+            }
         }
         first = false;
-        let with_above = carry + stake_sum(&hi[..nh]);
-        if with_above >= need {
-            std::mem::swap(src, hi);
-            len = nh;
-            continue;
-        }
-        let with_equal = with_above + stake_sum(&eq[..ne]);
-        if with_equal >= need {
-            return pivot;
-        }
-        carry = with_equal;
-        std::mem::swap(src, lo);
-        len = nl;
+        len = m;
+        std::mem::swap(&mut src_k, &mut dst_k);
+        std::mem::swap(&mut src_s, &mut dst_s);
     }
 }
 
-/// Σ stakes, four lanes at a time (exact for integer-valued stakes in any
-/// order).
-fn stake_sum(part: &[(f64, f64)]) -> f64 {
-    let mut lanes = [0.0; 4];
-    let mut chunks = part.chunks_exact(4);
-    for c in chunks.by_ref() {
-        for (lane, x) in lanes.iter_mut().zip(c) {
-            *lane += x.1;
+/// Σ stakes of the weights above `pivot` and of those equal to it, four
+/// lanes at a time (exact for integer-valued stakes in any order).
+fn split_stakes(keys: &[f64], stakes: &[f64], pivot: f64) -> (f64, f64) {
+    let mut above = [0.0; 4];
+    let mut equal = [0.0; 4];
+    let (keys4, stakes4) = (keys.chunks_exact(4), stakes.chunks_exact(4));
+    let rest = keys4.remainder().iter().zip(stakes4.remainder());
+    for (k, s) in keys4.zip(stakes4) {
+        for lane in 0..4 {
+            above[lane] += if k[lane] > pivot { s[lane] } else { 0.0 };
+            equal[lane] += if k[lane] == pivot { s[lane] } else { 0.0 };
         }
     }
-    let rest: f64 = chunks.remainder().iter().fold(0.0, |s, x| s + x.1);
-    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
+    for (&k, &s) in rest {
+        above[0] += if k > pivot { s } else { 0.0 };
+        equal[0] += if k == pivot { s } else { 0.0 };
+    }
+    (
+        (above[0] + above[1]) + (above[2] + above[3]),
+        (equal[0] + equal[1]) + (equal[2] + equal[3]),
+    )
 }
 
 /// [`upper_weighted_quantile`] by a sort: walk down the distinct weights
@@ -1001,6 +1206,43 @@ fn median_of_three(a: f64, b: f64, c: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The selection gives the sorted walk's weight on columns of up to
+        /// 300 entries with many ties in the weights and in the stakes, for
+        /// needs at and between the supports.
+        #[test]
+        fn selection_is_the_sorted_walk(
+            column in prop::collection::vec(
+                (prop_oneof![1u32..6, 1u32..1_000_000], prop_oneof![Just(0u64), 1u64..4, 1u64..1_000_000_000_000]),
+                0..300,
+            ),
+            fraction in prop_oneof![Just(0.5), Just(1.0), 0.0f64..=1.0],
+            scale in prop_oneof![Just(1.0), 1e-9f64..1e3],
+        ) {
+            let keys: Vec<f64> = column.iter().map(|&(k, _)| f64::from(k) * scale).collect();
+            let stakes: Vec<f64> = column.iter().map(|&(_, s)| s as f64).collect();
+            let total: f64 = stakes.iter().sum();
+            let mut pairs: Vec<(f64, f64)> = keys.iter().copied().zip(stakes.iter().copied()).collect();
+            let mut sel = Selection::default();
+            // A need of κ × total, and needs equal to each entry's partial
+            // support (the boundaries where ties decide).
+            let mut needs = vec![fraction * total];
+            let mut sorted = pairs.clone();
+            sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let mut support = 0.0;
+            for &(_, s) in sorted.iter().take(40) {
+                support += s;
+                needs.push(support);
+            }
+            for need in needs {
+                let want = sorted_walk(&mut pairs, 0.0, need);
+                let got = upper_weighted_quantile(&keys, &stakes, need, &mut sel);
+                prop_assert_eq!(got.to_bits(), want.to_bits(), "need {}", need);
+            }
+        }
+    }
 
     fn weights_of(nv: usize, np: usize, rows: &[(usize, usize, f64)]) -> Weights {
         let entries: Vec<WeightEntry> = rows

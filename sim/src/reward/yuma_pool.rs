@@ -1,9 +1,10 @@
 //! `yuma` (compute and validation pools together): the in-simulation
 //! adapter of Bittensor's Yuma consensus. Owns how validators set weights
 //! on compute providers (a noisy observation of their quality; a cartel's
-//! validators overweight their own providers) and how the epoch's incentive
-//! and dividends become payouts of the two pools; the consensus
-//! mathematics (one epoch with bonds state) is `reward::yuma`'s.
+//! validators overweight their own providers), dropping the bonds of
+//! providers that have left (they never get a weight again), and how the
+//! epoch's incentive and dividends become payouts of the two pools; the
+//! consensus mathematics (one epoch with bonds state) is `reward::yuma`'s.
 
 use rand::Rng;
 use rand_distr::StandardNormal;
@@ -122,8 +123,17 @@ pub struct YumaPool {
     providers: Vec<(usize, f64, f64, u16)>,
     /// Positions in `providers` by ascending row (the order of a weight row).
     by_row: Vec<u32>,
-    /// One validator's weights on `providers`, in their order.
+    /// `providers`' rows in `by_row` order, and whether that is their own.
+    rows: Vec<u32>,
+    in_row_order: bool,
+    /// One validator's weights on `providers`, in their order, and in row
+    /// order when that differs.
     row: Vec<f64>,
+    sorted_row: Vec<f64>,
+    /// Provider rows whose agent has left (they never get a weight again)
+    /// and, of those, the ones whose bonds are still to be dropped.
+    retired: Vec<bool>,
+    to_drop: Vec<usize>,
     provider_weights: Vec<f64>,
     validator_weights: Vec<f64>,
     part: Vec<u64>,
@@ -163,7 +173,12 @@ impl YumaPool {
             weights: Weights::default(),
             providers: Vec::new(),
             by_row: Vec::new(),
+            rows: Vec::new(),
+            in_row_order: true,
             row: Vec::new(),
+            sorted_row: Vec::new(),
+            retired: Vec::new(),
+            to_drop: Vec::new(),
             provider_weights: Vec::new(),
             validator_weights: Vec::new(),
             part: Vec::new(),
@@ -198,9 +213,16 @@ impl YumaPool {
         }
         self.by_row.clear();
         self.by_row.extend(0..self.providers.len() as u32);
-        if !self.providers.windows(2).all(|p| p[0].0 < p[1].0) {
+        self.in_row_order = self.providers.windows(2).all(|p| p[0].0 < p[1].0);
+        if !self.in_row_order {
             let providers = &self.providers;
             self.by_row.sort_by_key(|&k| providers[k as usize].0);
+        }
+        self.rows.clear();
+        for &k in &self.by_row {
+            let row = self.providers[k as usize].0;
+            self.rows
+                .push(u32::try_from(row).map_err(|e| e.to_string())?);
         }
         self.weights.clear(n_providers).map_err(|e| e.to_string())?;
         self.stakes.clear();
@@ -231,18 +253,45 @@ impl YumaPool {
                     Some((_, ppop, boost)) if ppop == population => boost,
                     _ => 1.0,
                 };
-                self.row.push(work * seen * boost);
+                let weight = work * seen * boost;
+                // A weight that is not finite is not set.
+                self.row.push(if weight.is_finite() { weight } else { 0.0 });
             }
-            let (providers, row) = (&self.providers, &self.row);
+            let row = if self.in_row_order {
+                &self.row
+            } else {
+                self.sorted_row.clear();
+                let row = &self.row;
+                self.sorted_row
+                    .extend(self.by_row.iter().map(|&k| row[k as usize]));
+                &self.sorted_row
+            };
             self.weights
-                .push_row(self.by_row.iter().filter_map(|&k| {
-                    let weight = row[k as usize];
-                    (weight > 0.0 && weight.is_finite())
-                        .then_some((providers[k as usize].0, weight))
-                }))
+                .push_row_slices(&self.rows, row)
                 .map_err(|e| e.to_string())?;
         }
         Ok(())
+    }
+
+    /// Drops the bonds of providers that have left, a batch at a time (a
+    /// left agent never comes back, so its column only costs time; when it
+    /// is dropped changes no output).
+    fn retire_providers(&mut self, ctx: &RewardContext<'_>, n_validators: usize) {
+        let agents = &ctx.compute.agent;
+        self.retired.resize(agents.len(), false);
+        for (row, (&agent, retired)) in agents.iter().zip(&mut self.retired).enumerate() {
+            if !*retired && !ctx.agents.is_active(agent) {
+                *retired = true;
+                self.to_drop.push(row);
+            }
+        }
+        // A pass over the bonds for every ~1/32 of them that can go.
+        if !self.to_drop.is_empty()
+            && self.to_drop.len() * n_validators * 32 >= self.state.bond_count()
+        {
+            self.state.drop_providers(&self.to_drop);
+            self.to_drop.clear();
+        }
     }
 }
 
@@ -268,6 +317,7 @@ impl RewardScheme for YumaPool {
             self.state.resize(n_validators, n_providers);
             self.shape = (n_validators, n_providers);
         }
+        self.retire_providers(ctx, n_validators);
         let input = YumaInput {
             stakes: &self.stakes,
             weights: &self.weights,
