@@ -1607,7 +1607,7 @@ impl Simulation {
             _ => {
                 let runs: [&[u64]; Role::COUNT] =
                     std::array::from_fn(|r| s.wealth_by_role[r].as_slice());
-                merge_sorted(&runs, &mut s.all, &mut s.all_buffer);
+                merge_sorted(runs, &mut s.all, &mut s.all_buffer);
                 (
                     gini_sorted(&s.all),
                     nakamoto_sorted(&s.all, 1, 2),
@@ -1629,7 +1629,7 @@ impl Simulation {
                     &[]
                 }
             });
-            merge_sorted(&runs, &mut s.all, &mut s.all_buffer);
+            merge_sorted(runs, &mut s.all, &mut s.all_buffer);
             gini_sorted(&s.all)
         };
 

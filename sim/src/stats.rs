@@ -49,13 +49,42 @@ pub fn write_sorted(counts: &[u32], values: &mut [u64]) {
 /// Merges the ascending runs `runs` into `out` (cleared first): the sorted
 /// multiset of their values, through `buffer`, allocating nothing once
 /// both have room (a stable sort of the concatenation would allocate its
-/// scratch every call). Pairwise merges level by level: O(n log k).
-pub fn merge_sorted(runs: &[&[u64]], out: &mut Vec<u64>, buffer: &mut Vec<u64>) {
+/// scratch every call). Adjacent runs are merged pairwise, level by level
+/// (O(n log k)), at their known boundaries.
+pub fn merge_sorted<const N: usize>(runs: [&[u64]; N], out: &mut Vec<u64>, buffer: &mut Vec<u64>) {
     out.clear();
+    // The ends of the non-empty runs as laid out in `out`.
+    let mut ends = [0usize; N];
+    let mut m = 0;
     for run in runs {
-        out.extend_from_slice(run);
+        if !run.is_empty() {
+            out.extend_from_slice(run);
+            ends[m] = out.len();
+            m += 1;
+        }
     }
-    natural_merge_sort(out, buffer);
+    let n = out.len();
+    if buffer.len() != n {
+        buffer.clear();
+        buffer.extend_from_slice(out);
+    }
+    while m > 1 {
+        let (mut start, mut merged) = (0, 0);
+        for k in (0..m).step_by(2) {
+            let end = ends[(k + 1).min(m - 1)];
+            if k + 1 < m {
+                let mid = ends[k];
+                merge_into(&out[start..mid], &out[mid..end], &mut buffer[start..end]);
+            } else {
+                buffer[start..end].copy_from_slice(&out[start..end]);
+            }
+            ends[merged] = end;
+            merged += 1;
+            start = end;
+        }
+        m = merged;
+        std::mem::swap(out, buffer);
+    }
 }
 
 #[cfg(test)]
@@ -79,7 +108,7 @@ mod tests {
             let mut expected: Vec<u64> = sorted.concat();
             expected.sort_unstable();
             let (mut out, mut buffer) = (vec![99], Vec::new());
-            merge_sorted(&[&sorted[0][..], &sorted[1], &sorted[2], &sorted[3]], &mut out, &mut buffer);
+            merge_sorted([&sorted[0][..], &sorted[1], &sorted[2], &sorted[3]], &mut out, &mut buffer);
             proptest::prop_assert_eq!(out, expected);
         }
     }
