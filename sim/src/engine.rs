@@ -146,11 +146,6 @@ struct Scratch {
     rewards_by_role: [Vec<u64>; Role::COUNT],
     wealth_order: [CarriedOrder; Role::COUNT],
     rewards_order: [CarriedOrder; Role::COUNT],
-    /// The agent ids of `wealth_by_role` and `rewards_by_role`'s entries.
-    wealth_ids: [Vec<u32>; Role::COUNT],
-    rewards_ids: [Vec<u32>; Role::COUNT],
-    /// Agent id -> position among its role's members (`CarriedOrder`).
-    position: Vec<u32>,
     all: Vec<u64>,
     all_buffer: Vec<u64>,
     counts: Vec<u32>,
@@ -202,6 +197,8 @@ pub struct Simulation {
     /// Task arrivals per tick this epoch (demand grows epoch by epoch).
     arrival_rate: f64,
     events: u64,
+    /// Bumped whenever an agent joins or leaves (see `stats::CarriedOrder`).
+    roster_version: u64,
     finished: bool,
     scratch: Scratch,
     /// Value accounting in quote units.
@@ -485,6 +482,7 @@ impl Simulation {
             arrival_clock: 0.0,
             arrival_rate: 0.0,
             events: 0,
+            roster_version: 0,
             finished: false,
             scratch: Scratch::default(),
             value: ValueBook {
@@ -637,6 +635,7 @@ impl Simulation {
         self.world.agents.quote[agent as usize] = capital;
         self.population_active[p] += 1;
         self.population_ever[p] += 1;
+        self.roster_version += 1;
         let name = &self.population_names[p];
         let short = |what: &str, amount: u64| {
             SimError::Genesis(format!(
@@ -996,6 +995,7 @@ impl Simulation {
             .ledger
             .transfer(Account::Stake(agent), Account::Balance(agent), stake)?;
         self.population_active[usize::from(self.world.agents.population[a])] -= 1;
+        self.roster_version += 1;
         Ok(())
     }
 
@@ -1494,11 +1494,8 @@ impl Simulation {
         {
             v.clear();
         }
-        for ids in s.wealth_ids.iter_mut().chain(s.rewards_ids.iter_mut()) {
-            ids.clear();
-        }
-        // One pass over the agents fills the per-role vectors (in id order)
-        // and their members' ids.
+        // One pass over the agents fills the per-role vectors (in id order).
+        let roster = self.roster_version;
         let mut rewards_epoch_by_role = [0u128; Role::COUNT];
         // Every member's tokens and quote, agents that left included.
         let mut wealth_total_by_role = [0u128; Role::COUNT];
@@ -1532,7 +1529,6 @@ impl Simulation {
                 }
                 gap_start = members.end;
                 let copied = active.len();
-                s.wealth_ids[r].extend(members.start as u32..members.end as u32);
                 active.extend(columns(members));
                 for &wealth in &active[copied..] {
                     wealth_total += u128::from(wealth);
@@ -1546,7 +1542,6 @@ impl Simulation {
             }
             if self.rewarded[r] {
                 s.rewards_by_role[r].extend_from_slice(&agents.rewards_total[run.clone()]);
-                s.rewards_ids[r].extend(run.start as u32..run.end as u32);
                 for &x in &agents.rewards_epoch[run] {
                     rewards_epoch += u128::from(x);
                 }
@@ -1571,7 +1566,7 @@ impl Simulation {
                 }
                 concentration_of_counts(counts).0
             } else {
-                s.wealth_order[r].sort(&s.wealth_ids[r], wealth, &mut s.position);
+                s.wealth_order[r].sort(roster, wealth);
                 concentration_sorted(wealth)
             };
             let rewards = &mut s.rewards_by_role[r];
@@ -1582,7 +1577,7 @@ impl Simulation {
                 let (figures, total) = concentration_of_counts(counts);
                 (figures.gini, total)
             } else {
-                s.rewards_order[r].sort(&s.rewards_ids[r], rewards, &mut s.position);
+                s.rewards_order[r].sort(roster, rewards);
                 gini_sorted_and_total(rewards)
             };
             let wealth = &s.wealth_by_role[r];

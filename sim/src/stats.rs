@@ -1,6 +1,8 @@
 //! Sorting of amount buffers for the per-epoch metrics: a counting sort
-//! when values are small integers (random-exchange economies), otherwise an
-//! unstable comparison sort. Buffers are reused across epochs.
+//! (or just the histogram) when values are small integers (random-exchange
+//! economies), otherwise an unstable comparison sort or last epoch's
+//! carried order; the merge of several roles' sorted vectors. Buffers are
+//! reused across epochs.
 
 /// Whether a counting sort of `len` values up to `max` is cheaper than a
 /// comparison sort.
@@ -125,188 +127,6 @@ mod tests {
     }
 }
 
-/// Sorts one role's values each epoch starting from the order that sorted
-/// them last epoch. The order is kept as agent ids, so it survives agents
-/// joining (new ids, larger than any before) and leaving (dropped from it):
-/// last epoch's members still present are taken in last epoch's order,
-/// the joiners after them. Holdings and cumulative rewards change little
-/// from one epoch to the next, so that sequence is usually sorted but for
-/// a few values: a natural merge sort (runs found, merged pairwise in a
-/// reused buffer) then costs about one pass per run boundary level instead
-/// of a full comparison sort. Ties are broken by id, so the result never
-/// depends on history; it is the sorted multiset in every case.
-#[derive(Debug, Default)]
-pub struct CarriedOrder {
-    /// Last call's member ids, ascending by (value, id); empty when the
-    /// last call sorted the values alone.
-    ids: Vec<u32>,
-    /// One more than the largest member id when `ids` was taken.
-    id_bound: u32,
-    /// Calls since carrying last paid off (values too shuffled between
-    /// epochs, e.g. traders' wealth): those sort the values alone, and
-    /// every `RETRY`-th (and the first call) keeps the ids to try
-    /// carrying at the next.
-    missed: u32,
-    keyed: Vec<(u64, u32)>,
-    merged: Vec<(u64, u32)>,
-    /// The members (ids ascending) when `ids` was taken, and each sorted
-    /// entry's position among them: while nobody joins or leaves, values
-    /// are gathered by position and one linear check replaces the sort.
-    members: Vec<u32>,
-    order: Vec<u32>,
-    gathered: Vec<u64>,
-}
-
-impl CarriedOrder {
-    /// Calls between two tries at carrying once it has not paid off.
-    const RETRY: u32 = 16;
-
-    /// Sorts `values` ascending; `ids` are the members' agent ids,
-    /// ascending and aligned with `values` on entry. `position` is a
-    /// scratch table indexed by agent id (shared by every order).
-    pub fn sort(&mut self, ids: &[u32], values: &mut [u64], position: &mut Vec<u32>) {
-        debug_assert_eq!(ids.len(), values.len());
-        let n = values.len();
-        let Some(&last) = ids.last() else {
-            self.ids.clear();
-            return;
-        };
-        if !self.ids.is_empty() && ids == self.members.as_slice() {
-            // Same members: last order by position, checked in one pass.
-            self.gathered.clear();
-            self.gathered
-                .extend(self.order.iter().map(|&p| values[p as usize]));
-            let in_order = self
-                .gathered
-                .windows(2)
-                .zip(self.order.windows(2))
-                .all(|(v, p)| (v[0], p[0]) <= (v[1], p[1]));
-            if in_order {
-                values.copy_from_slice(&self.gathered);
-                self.missed = 0;
-                return;
-            }
-        }
-        if self.ids.is_empty() {
-            self.missed += 1;
-            if self.missed % Self::RETRY != 1 {
-                values.sort_unstable();
-                return;
-            }
-            // Keep the ids this time, to try carrying at the next call.
-            self.keyed.clear();
-            self.keyed
-                .extend(values.iter().zip(ids).map(|(&v, &id)| (v, id)));
-            self.keyed.sort_unstable();
-        } else {
-            self.gather_carried(ids, values, position);
-            // Descents in the carried sequence: few means nearly sorted.
-            let descents = self.keyed.windows(2).filter(|w| w[1] < w[0]).count();
-            if descents <= n / 32 {
-                self.missed = 0;
-                natural_merge_sort(&mut self.keyed, &mut self.merged);
-            } else {
-                self.missed = 1;
-                for (slot, &(v, _)) in values.iter_mut().zip(&self.keyed) {
-                    *slot = v;
-                }
-                values.sort_unstable();
-                self.ids.clear();
-                return;
-            }
-        }
-        self.id_bound = last + 1;
-        self.ids.clear();
-        for (slot, &(v, id)) in values.iter_mut().zip(&self.keyed) {
-            *slot = v;
-            self.ids.push(id);
-        }
-        fill_positions(ids, position);
-        self.members.clear();
-        self.members.extend_from_slice(ids);
-        self.order.clear();
-        self.order
-            .extend(self.ids.iter().map(|&id| position[id as usize]));
-    }
-
-    /// Fills `keyed` with the members as (value, id): last call's members
-    /// still present in last call's order, then the joiners (ids from
-    /// `id_bound` on); in id order if some member is neither.
-    fn gather_carried(&mut self, ids: &[u32], values: &[u64], position: &mut Vec<u32>) {
-        let n = values.len();
-        fill_positions(ids, position);
-        self.keyed.clear();
-        for &id in &self.ids {
-            let p = position
-                .get(id as usize)
-                .map_or(usize::MAX, |&p| p as usize);
-            if p < n && ids[p] == id {
-                self.keyed.push((values[p], id));
-            }
-        }
-        let first_new = ids.partition_point(|&id| id < self.id_bound);
-        self.keyed.extend(
-            values[first_new..]
-                .iter()
-                .zip(&ids[first_new..])
-                .map(|(&v, &id)| (v, id)),
-        );
-        if self.keyed.len() != n {
-            self.keyed.clear();
-            self.keyed
-                .extend(values.iter().zip(ids).map(|(&v, &id)| (v, id)));
-        }
-    }
-}
-
-/// `position[id]` = the index of `id` in `ids` for every id of `ids`
-/// (other entries are left stale).
-fn fill_positions(ids: &[u32], position: &mut Vec<u32>) {
-    let bound = ids.last().map_or(0, |&last| last as usize + 1);
-    if position.len() < bound {
-        position.resize(bound, u32::MAX);
-    }
-    for (k, &id) in ids.iter().enumerate() {
-        position[id as usize] = k as u32;
-    }
-}
-
-/// Sorts `items` ascending by merging its maximal ascending runs pairwise,
-/// level by level, through `buffer` (reused: no allocation once it has
-/// room). Linear on sorted input; O(n log r) for r runs.
-pub fn natural_merge_sort<T: Copy + Ord>(items: &mut Vec<T>, buffer: &mut Vec<T>) {
-    let n = items.len();
-    while n > 1 && run_end(items, 0) < n {
-        // One level: merge consecutive pairs of runs into `buffer`.
-        // Every slot is written below; only the length matters here.
-        if buffer.len() != n {
-            buffer.clear();
-            buffer.extend_from_slice(items);
-        }
-        let mut start = 0;
-        while start < n {
-            let a_end = run_end(items, start);
-            let b_end = if a_end < n { run_end(items, a_end) } else { n };
-            merge_into(
-                &items[start..a_end],
-                &items[a_end..b_end],
-                &mut buffer[start..b_end],
-            );
-            start = b_end;
-        }
-        std::mem::swap(items, buffer);
-    }
-}
-
-/// The end of the ascending run of `items` that starts at `start`.
-fn run_end<T: Ord>(items: &[T], start: usize) -> usize {
-    let mut end = start + 1;
-    while end < items.len() && items[end - 1] <= items[end] {
-        end += 1;
-    }
-    end
-}
-
 /// Writes the merge of ascending `a` and `b` into `out` (of their
 /// combined length; stable: `a` first on ties), choosing each element
 /// without a branch.
@@ -324,70 +144,101 @@ fn merge_into<T: Copy + Ord>(a: &[T], b: &[T], out: &mut [T]) {
     out[k..].copy_from_slice(rest);
 }
 
+/// Sorts one role's values each epoch starting from the order that sorted
+/// them last epoch. The order is kept as positions in the role's member
+/// list (members in id order), which stays the same while nobody joins or
+/// leaves. Holdings and cumulative rewards change little from one epoch to
+/// the next, so the values taken in that order are usually already sorted:
+/// one linear check then replaces the sort. Otherwise (and while the roster
+/// keeps changing) a comparison sort is used; the order is rebuilt once the
+/// roster has held for an epoch. Ties are broken by position (= by id), so
+/// the result never depends on history; it is the sorted multiset in every
+/// case.
+#[derive(Debug, Default)]
+pub struct CarriedOrder {
+    /// Positions in the member list, in ascending (value, position) order.
+    order: Vec<u32>,
+    /// Roster version the order was built for.
+    built_for: Option<u64>,
+    /// Roster version seen at the previous call.
+    last_seen: Option<u64>,
+    keyed: Vec<(u64, u32)>,
+    gathered: Vec<u64>,
+}
+
+impl CarriedOrder {
+    /// Sorts `values` (the members' values in member order on entry)
+    /// ascending.
+    pub fn sort(&mut self, roster: u64, values: &mut Vec<u64>) {
+        let carried = self.built_for == Some(roster) && self.order.len() == values.len();
+        let build = !carried && self.last_seen == Some(roster);
+        self.last_seen = Some(roster);
+        if !carried && !build {
+            self.built_for = None;
+            values.sort_unstable();
+            return;
+        }
+        if carried {
+            self.gathered.clear();
+            self.gathered
+                .extend(self.order.iter().map(|&p| values[p as usize]));
+            let in_order = self
+                .gathered
+                .windows(2)
+                .zip(self.order.windows(2))
+                .all(|(v, p)| (v[0], p[0]) <= (v[1], p[1]));
+            if in_order {
+                std::mem::swap(values, &mut self.gathered);
+                return;
+            }
+        }
+        self.keyed.clear();
+        self.keyed
+            .extend(values.iter().enumerate().map(|(p, &v)| (v, p as u32)));
+        self.keyed.sort_unstable();
+        self.built_for = Some(roster);
+        self.order.clear();
+        values.clear();
+        for &(v, p) in &self.keyed {
+            self.order.push(p);
+            values.push(v);
+        }
+    }
+}
+
 #[cfg(test)]
 mod carried_tests {
     use super::*;
     use proptest::prelude::*;
 
     proptest! {
-        /// Whatever the history of members (joining with new ids, leaving)
-        /// and values, the result is the sorted values.
+        /// Whatever the history of rosters and values, the result is the
+        /// sorted values.
         #[test]
         fn carried_order_always_sorts(
             steps in prop::collection::vec(
-                (prop::collection::vec(any::<bool>(), 0..10), 0usize..6,
-                 prop::collection::vec(0u64..50, 40)),
+                (0u64..3, prop::collection::vec(0u64..50, 0..40)),
                 1..12,
             )
         ) {
             let mut order = CarriedOrder::default();
-            let mut position = Vec::new();
-            let mut members: Vec<u32> = Vec::new();
-            let mut next_id = 0u32;
-            for (leaves, joins, draws) in steps {
-                // Some members leave, some join with new ids.
-                let mut k = 0;
-                members.retain(|_| {
-                    k += 1;
-                    !leaves.get(k - 1).copied().unwrap_or(false)
-                });
-                for _ in 0..joins {
-                    members.push(next_id);
-                    next_id += 2;
-                }
-                let mut values: Vec<u64> = members
-                    .iter()
-                    .enumerate()
-                    .map(|(k, _)| draws[k % draws.len()])
-                    .collect();
+            for (roster, values) in steps {
                 let mut expected = values.clone();
                 expected.sort_unstable();
-                order.sort(&members, &mut values, &mut position);
-                prop_assert_eq!(values, expected);
+                let mut got = values;
+                order.sort(roster, &mut got);
+                prop_assert_eq!(got, expected);
             }
-        }
-
-        /// The natural merge sort sorts.
-        #[test]
-        fn natural_merge_sort_sorts(mut items in prop::collection::vec(0u32..20, 0..200)) {
-            let mut expected = items.clone();
-            expected.sort_unstable();
-            let mut buffer = vec![7, 7];
-            natural_merge_sort(&mut items, &mut buffer);
-            prop_assert_eq!(items, expected);
         }
     }
 
     #[test]
     fn an_unchanged_order_is_reused() {
         let mut order = CarriedOrder::default();
-        let mut position = Vec::new();
-        let ids = [3, 5, 8, 9];
         for step in 0..4u64 {
             let mut values = vec![30 + step, 10 + step, 20 + step, 10 + step];
-            order.sort(&ids, &mut values, &mut position);
+            order.sort(7, &mut values);
             assert_eq!(values, vec![10 + step, 10 + step, 20 + step, 30 + step]);
-            assert_eq!(order.ids, vec![5, 9, 8, 3]);
         }
     }
 }
