@@ -1552,13 +1552,14 @@ impl Simulation {
         }
         let mut roles = std::mem::take(&mut s.roles);
         roles.clear();
+        // With several roles their sorted vectors are merged below.
+        let merged = self.roles_present.len() > 1;
         for &role in &self.roles_present {
             let r = role.index();
             // Small integer values (random-exchange economies) are counted
             // and their figures taken from the histogram (the sorted
             // values are written out only when several roles are merged
             // below); others are sorted from last epoch's order.
-            let merged = self.roles_present.len() > 1;
             let (wealth, counts) = (&mut s.wealth_by_role[r], &mut s.counts);
             let held = if histogram_if_small(wealth, counts) {
                 if merged {

@@ -327,4 +327,30 @@ mod tests {
         assert_eq!(q.figures(QuoteAccount::Outside).inflow, 47);
         q.check().unwrap();
     }
+
+    /// The engine re-takes the quote identities only when `changes` moved
+    /// (ARCHITECTURE.md, value identities): every mutation must bump it,
+    /// and a refused transfer (which changes nothing) need not.
+    #[test]
+    fn every_change_bumps_the_change_count() {
+        let mut q = QuoteLedger::default();
+        let mut seen = q.changes();
+        let mut bumped = |q: &QuoteLedger| {
+            let moved = q.changes() != seen;
+            seen = q.changes();
+            moved
+        };
+        let a = q.open_agent();
+        assert!(bumped(&q), "open_agent");
+        q.endow(QuoteAccount::Agent(a), 100).unwrap();
+        assert!(bumped(&q), "endow");
+        q.transfer(QuoteAccount::Agent(a), QuoteAccount::Outside, 30)
+            .unwrap();
+        assert!(bumped(&q), "transfer");
+        assert!(q
+            .transfer(QuoteAccount::Agent(a), QuoteAccount::Outside, 1_000)
+            .is_err());
+        assert_eq!(q.balance(QuoteAccount::Agent(a)), 70, "nothing moved");
+        assert!(!bumped(&q), "a refused transfer changes nothing");
+    }
 }
