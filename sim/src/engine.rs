@@ -197,8 +197,9 @@ pub struct Simulation {
     /// Task arrivals per tick this epoch (demand grows epoch by epoch).
     arrival_rate: f64,
     events: u64,
-    /// Bumped whenever an agent joins or leaves (see `stats::CarriedOrder`).
-    roster_version: u64,
+    /// Per role: bumped whenever an agent of that role joins or leaves (see
+    /// `stats::CarriedOrder`; a join elsewhere leaves a role's order alone).
+    roster_version: [u64; Role::COUNT],
     finished: bool,
     scratch: Scratch,
     /// Value accounting in quote units.
@@ -482,7 +483,7 @@ impl Simulation {
             arrival_clock: 0.0,
             arrival_rate: 0.0,
             events: 0,
-            roster_version: 0,
+            roster_version: [0; Role::COUNT],
             finished: false,
             scratch: Scratch::default(),
             value: ValueBook {
@@ -635,7 +636,7 @@ impl Simulation {
         self.world.agents.quote[agent as usize] = capital;
         self.population_active[p] += 1;
         self.population_ever[p] += 1;
-        self.roster_version += 1;
+        self.roster_version[role.index()] += 1;
         let name = &self.population_names[p];
         let short = |what: &str, amount: u64| {
             SimError::Genesis(format!(
@@ -995,7 +996,7 @@ impl Simulation {
             .ledger
             .transfer(Account::Stake(agent), Account::Balance(agent), stake)?;
         self.population_active[usize::from(self.world.agents.population[a])] -= 1;
-        self.roster_version += 1;
+        self.roster_version[self.world.agents.role[a].index()] += 1;
         Ok(())
     }
 
@@ -1567,7 +1568,7 @@ impl Simulation {
                 }
                 concentration_of_counts(counts).0
             } else {
-                s.wealth_order[r].sort(roster, wealth);
+                s.wealth_order[r].sort(roster[r], wealth);
                 concentration_sorted(wealth)
             };
             let rewards = &mut s.rewards_by_role[r];
@@ -1578,7 +1579,7 @@ impl Simulation {
                 let (figures, total) = concentration_of_counts(counts);
                 (figures.gini, total)
             } else {
-                s.rewards_order[r].sort(roster, rewards);
+                s.rewards_order[r].sort(roster[r], rewards);
                 gini_sorted_and_total(rewards)
             };
             let wealth = &s.wealth_by_role[r];

@@ -149,8 +149,10 @@ fn merge_into<T: Copy + Ord>(a: &[T], b: &[T], out: &mut [T]) {
 /// list (members in id order), which stays the same while nobody joins or
 /// leaves. Holdings and cumulative rewards change little from one epoch to
 /// the next, so the values taken in that order are usually already sorted:
-/// one linear check then replaces the sort. Otherwise (and while the roster
-/// keeps changing) a comparison sort is used; the order is rebuilt once the
+/// one linear check then replaces the sort. When a few members changed rank
+/// the carried order is repaired by insertion (within a budget of moves,
+/// else sorted); while the role's roster keeps changing a comparison sort is
+/// used; the order is rebuilt once the
 /// roster has held for an epoch. Ties are broken by position (= by id), so
 /// the result never depends on history; it is the sorted multiset in every
 /// case.
@@ -191,11 +193,25 @@ impl CarriedOrder {
                 std::mem::swap(values, &mut self.gathered);
                 return;
             }
+            // A few members changed rank: repair the carried order by
+            // insertion, unless that would take more moves than a sort.
+            self.keyed.clear();
+            self.keyed.extend(
+                self.gathered
+                    .iter()
+                    .zip(&self.order)
+                    .map(|(&v, &p)| (v, p)),
+            );
+            let budget = REPAIR_MOVES_PER_MEMBER * self.keyed.len();
+            if !insertion_sort_within(&mut self.keyed, budget) {
+                self.keyed.sort_unstable();
+            }
+        } else {
+            self.keyed.clear();
+            self.keyed
+                .extend(values.iter().enumerate().map(|(p, &v)| (v, p as u32)));
+            self.keyed.sort_unstable();
         }
-        self.keyed.clear();
-        self.keyed
-            .extend(values.iter().enumerate().map(|(p, &v)| (v, p as u32)));
-        self.keyed.sort_unstable();
         self.built_for = Some(roster);
         self.order.clear();
         values.clear();
@@ -204,6 +220,32 @@ impl CarriedOrder {
             values.push(v);
         }
     }
+}
+
+/// Insertion moves per member a repair of the carried order may take before
+/// it gives up for a comparison sort (about the cost of that sort at the
+/// sizes of a role).
+const REPAIR_MOVES_PER_MEMBER: usize = 8;
+
+/// Sorts `keyed` (distinct keys) by insertion while the moves stay within
+/// `budget`; false, leaving a permutation of the input, when they would
+/// not.
+fn insertion_sort_within(keyed: &mut [(u64, u32)], budget: usize) -> bool {
+    let mut moves = 0usize;
+    for i in 1..keyed.len() {
+        let item = keyed[i];
+        let mut j = i;
+        while j > 0 && keyed[j - 1] > item {
+            keyed[j] = keyed[j - 1];
+            j -= 1;
+        }
+        keyed[j] = item;
+        moves += i - j;
+        if moves > budget {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -230,6 +272,45 @@ mod carried_tests {
                 prop_assert_eq!(got, expected);
             }
         }
+    }
+
+    proptest! {
+        /// The budgeted insertion sort either sorts or says it gave up, and
+        /// always leaves a permutation of its input.
+        #[test]
+        fn insertion_within_budget_sorts_or_gives_up(
+            values in prop::collection::vec(0u64..20, 0..60),
+            budget in 0usize..200,
+        ) {
+            let mut keyed: Vec<(u64, u32)> =
+                values.iter().enumerate().map(|(p, &v)| (v, p as u32)).collect();
+            let mut expected = keyed.clone();
+            expected.sort_unstable();
+            let inversions: usize = (0..keyed.len())
+                .map(|i| (0..i).filter(|&j| keyed[j] > keyed[i]).count())
+                .sum();
+            let sorted = insertion_sort_within(&mut keyed, budget);
+            prop_assert_eq!(sorted, inversions <= budget);
+            if !sorted {
+                keyed.sort_unstable();
+            }
+            prop_assert_eq!(keyed, expected);
+        }
+    }
+
+    #[test]
+    fn a_few_rank_changes_are_repaired() {
+        let mut order = CarriedOrder::default();
+        let mut values: Vec<u64> = (0..100).map(|v| 1000 - 10 * v).collect();
+        order.sort(1, &mut values.clone());
+        order.sort(1, &mut values.clone());
+        // Two members swap ranks: the carried order is repaired.
+        values[3] = 1;
+        values[90] = 5000;
+        let mut expected = values.clone();
+        expected.sort_unstable();
+        order.sort(1, &mut values);
+        assert_eq!(values, expected);
     }
 
     #[test]
