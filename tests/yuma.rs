@@ -215,6 +215,57 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// Wide, mostly dense weights (more than one 64-provider tile, so the
+    /// consensus transposes tile by tile), with gaps, zero stakes and
+    /// zero rows: the same outputs as the dense computation, bit for bit.
+    #[test]
+    fn tiled_transpose_matches_the_dense_computation(
+        nv in 1usize..7,
+        np in 65usize..300,
+        stakes in prop::collection::vec(prop_oneof![Just(0u64), 1u64..1_000_000_000_000], 7),
+        seed in any::<u64>(),
+        density in 0.5f64..=1.0,
+    ) {
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut entries = Vec::new();
+        for validator in 0..nv {
+            for provider in 0..np {
+                if (next() % 1000) as f64 / 1000.0 < density {
+                    entries.push(WeightEntry {
+                        validator,
+                        provider,
+                        weight: (1 + next() % 50) as f64,
+                    });
+                }
+            }
+        }
+        let w = Weights::new(nv, np, &entries).expect("valid weights");
+        let s: Vec<f64> = stakes[..nv].iter().map(|&x| x as f64).collect();
+        let params = YumaParams::default();
+        let mut sparse = YumaState::default();
+        let mut out = YumaOutput::default();
+        let mut dense = DenseState::default();
+        for _ in 0..2 {
+            epoch_into(&mut sparse, &YumaInput { stakes: &s, weights: &w, params }, &mut out)
+                .expect("valid epoch");
+            let (c, inc, div, _, vtrust) = dense_epoch(&mut dense, &s, &w, params);
+            prop_assert_eq!(bits(&out.consensus), bits(&c));
+            prop_assert_eq!(bits(&out.incentive), bits(&inc));
+            prop_assert_eq!(bits(&out.dividends), bits(&div));
+            prop_assert_eq!(bits(&out.validator_trust), bits(&vtrust));
+            prop_assert_eq!(bits(&sparse.dense_bonds()), bits(&dense.bonds));
+        }
+    }
+}
+
 /// Long columns (hundreds of validators, so the selection partitions many
 /// times) with ties: same consensus as the sorted walk.
 #[test]

@@ -15,10 +15,10 @@ pub enum SimError {
     Genesis(String),
     /// A ledger operation failed: an engine bug, reported rather than hidden.
     #[error("ledger: {0}")]
-    Ledger(#[from] LedgerError),
+    Ledger(LedgerError),
     /// A quote movement failed or the quote identities broke (a bug).
     #[error("quote ledger: {0}")]
-    Quote(#[from] QuoteError),
+    Quote(QuoteError),
     /// A value-accounting identity broke at an epoch end (a bug).
     #[error("value accounting broken in epoch {epoch}: {message}")]
     Identity { epoch: u32, message: String },
@@ -37,4 +37,37 @@ pub enum SimError {
         paid: u128,
         budget: u64,
     },
+}
+
+// By hand rather than `#[from]`, which would also make the inner error the
+// source: a report that prints the chain (anyhow's `{:#}`) then said it
+// twice ("quote ledger: quote overflow …: quote overflow …").
+impl From<LedgerError> for SimError {
+    fn from(e: LedgerError) -> Self {
+        Self::Ledger(e)
+    }
+}
+
+impl From<QuoteError> for SimError {
+    fn from(e: QuoteError) -> Self {
+        Self::Quote(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quote::QuoteAccount;
+
+    #[test]
+    fn a_wrapped_error_is_said_once_in_the_chain() {
+        let e = SimError::from(QuoteError::Overflow {
+            account: QuoteAccount::Agent(3),
+        });
+        assert_eq!(
+            e.to_string(),
+            "quote ledger: quote overflow crediting Agent(3)"
+        );
+        assert!(std::error::Error::source(&e).is_none());
+    }
 }

@@ -196,12 +196,8 @@ impl CarriedOrder {
             // A few members changed rank: repair the carried order by
             // insertion, unless that would take more moves than a sort.
             self.keyed.clear();
-            self.keyed.extend(
-                self.gathered
-                    .iter()
-                    .zip(&self.order)
-                    .map(|(&v, &p)| (v, p)),
-            );
+            self.keyed
+                .extend(self.gathered.iter().zip(&self.order).map(|(&v, &p)| (v, p)));
             let budget = REPAIR_MOVES_PER_MEMBER * self.keyed.len();
             if !insertion_sort_within(&mut self.keyed, budget) {
                 self.keyed.sort_unstable();

@@ -505,6 +505,8 @@ pub struct YumaState {
     col_key: Vec<f64>,
     col_stake: Vec<f64>,
     col_s: Vec<f64>,
+    /// Per validator: the next entry of its row the transpose writes.
+    col_cursor: Vec<usize>,
     selection: Selection,
     colsum: Vec<f64>,
     marked: Vec<bool>,
@@ -1021,29 +1023,7 @@ fn consensus(
     grow(&mut state.col_s, nnz, 0.0);
     state.col_next.clear();
     state.col_next.extend_from_slice(&state.col_start[..np]);
-    {
-        let (key, col_stake, col_s, next) = (
-            &mut state.col_key[..],
-            &mut state.col_stake[..],
-            &mut state.col_s[..],
-            &mut state.col_next[..],
-        );
-        for (i, (&stake, &si)) in stakes.iter().zip(s).enumerate() {
-            if stake > 0.0 {
-                let r = weights.range(i);
-                for (&j, &w) in weights.col[r.clone()].iter().zip(&state.w[r]) {
-                    if w > 0.0 {
-                        let j = j as usize;
-                        let p = next[j];
-                        key[p] = w;
-                        col_stake[p] = stake;
-                        col_s[p] = si;
-                        next[j] = p + 1;
-                    }
-                }
-            }
-        }
-    }
+    transpose(state, weights, stakes, s);
     let bounds = state.col_start.windows(2);
     let cols = consensus
         .iter_mut()
@@ -1062,6 +1042,72 @@ fn consensus(
         }
         *rank = r;
         *colsum = sum;
+    }
+}
+
+/// Providers per tile of the transpose: the tile's current lines of the
+/// three column arrays (3 × 64 × 64 B) stay in the L1 cache while every
+/// validator writes its entries of the tile.
+const TRANSPOSE_TILE: usize = 64;
+
+/// Writes the positive weights of validators with positive stake into the
+/// columns `state.col_key` / `col_stake` / `col_s` (column `j` from
+/// `state.col_next[j]` on, validators ascending). When the weights are
+/// dense enough that a pass over the validators per tile of providers
+/// costs less than the entries, tile by tile (every column's next line is
+/// then written while it is in cache, instead of one scattered store per
+/// entry to a line evicted since); the positions, and so the columns, are
+/// the same either way.
+fn transpose(state: &mut YumaState, weights: &Weights, stakes: &[f64], s: &[f64]) {
+    let np = weights.n_providers;
+    let tiles = np.div_ceil(TRANSPOSE_TILE);
+    let tiled = tiles > 1 && weights.n_validators * tiles <= weights.col.len();
+    let YumaState {
+        w,
+        col_next: next,
+        col_key: key,
+        col_stake,
+        col_s,
+        col_cursor: cursor,
+        ..
+    } = state;
+    cursor.clear();
+    cursor.extend((0..weights.n_validators).map(|i| weights.range(i).start));
+    let (w, next, key, col_stake, col_s) = (
+        &w[..],
+        &mut next[..],
+        &mut key[..],
+        &mut col_stake[..],
+        &mut col_s[..],
+    );
+    let (cols, starts) = (&weights.col[..], &weights.start[..]);
+    let (n_tiles, width) = if tiled {
+        (tiles, TRANSPOSE_TILE)
+    } else {
+        (1, np)
+    };
+    for tile in 0..n_tiles {
+        let tile_end = ((tile + 1) * width).min(np);
+        for (i, (&stake, &si)) in stakes.iter().zip(s).enumerate() {
+            if stake <= 0.0 {
+                continue;
+            }
+            let end = starts[i + 1];
+            let mut t = cursor[i];
+            while t < end && (cols[t] as usize) < tile_end {
+                let wt = w[t];
+                if wt > 0.0 {
+                    let j = cols[t] as usize;
+                    let p = next[j];
+                    key[p] = wt;
+                    col_stake[p] = stake;
+                    col_s[p] = si;
+                    next[j] = p + 1;
+                }
+                t += 1;
+            }
+            cursor[i] = t;
+        }
     }
 }
 
@@ -1160,18 +1206,27 @@ fn split_stakes(keys: &[f64], stakes: &[f64], pivot: f64) -> (f64, f64) {
     let rest = keys4.remainder().iter().zip(stakes4.remainder());
     for (k, s) in keys4.zip(stakes4) {
         for lane in 0..4 {
-            above[lane] += if k[lane] > pivot { s[lane] } else { 0.0 };
-            equal[lane] += if k[lane] == pivot { s[lane] } else { 0.0 };
+            above[lane] += masked(s[lane], k[lane] > pivot);
+            equal[lane] += masked(s[lane], k[lane] == pivot);
         }
     }
     for (&k, &s) in rest {
-        above[0] += if k > pivot { s } else { 0.0 };
-        equal[0] += if k == pivot { s } else { 0.0 };
+        above[0] += masked(s, k > pivot);
+        equal[0] += masked(s, k == pivot);
     }
     (
         (above[0] + above[1]) + (above[2] + above[3]),
         (equal[0] + equal[1]) + (equal[2] + equal[3]),
     )
+}
+
+/// `value` if `keep`, else +0.0, by a bit mask instead of a branch (the
+/// comparisons of a selection round are unpredictable; the mask lets the
+/// lanes vectorise). Adding the +0.0 leaves a sum of non-negative stakes
+/// bit for bit as skipping it would.
+#[inline(always)]
+fn masked(value: f64, keep: bool) -> f64 {
+    f64::from_bits(value.to_bits() & u64::from(keep).wrapping_neg())
 }
 
 /// [`upper_weighted_quantile`] by a sort: walk down the distinct weights
