@@ -10,11 +10,19 @@ SAMPLES=${SAMPLES:-10000}
 JOBS=${JOBS:-2}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# The baseline scaled by 1/4 as benches/scale.rs scales it (every
+# population's count and max_count, the demand, the supply, the market;
+# the emission is an axis of the sweep file, scaled there), with the
+# three Pareto stake shapes set to 2.0 (see the sweep file).
 sets=(
-  population.gpu_farms.count=15 population.home_gpus.count=150
-  population.data_providers.count=300 population.validators.count=20
-  population.retail_traders.count=350 population.trend_followers.count=150
-  population.team_and_investors.count=10 demand.tasks_per_epoch=2000
+  population.gpu_farms.count=15 population.gpu_farms.max_count=37
+  population.home_gpus.count=150 population.home_gpus.max_count=375
+  population.data_providers.count=300 population.data_providers.max_count=625
+  population.validators.count=20 population.validators.max_count=37
+  population.retail_traders.count=375 population.trend_followers.count=150
+  population.whales.count=1 population.team_and_investors.count=10
+  demand.tasks_per_epoch=2000 initial_supply=250000000
+  market.token_reserve=5000000 market.quote_reserve=500000
   population.gpu_farms.stake.shape=2.0 population.home_gpus.stake.shape=2.0
   population.validators.stake.shape=2.0 "sweep.samples=$SAMPLES"
 )
