@@ -4,7 +4,9 @@
 //! reward scheme, a tornado chart per metric of the sensitivity indices
 //! when `sensitivity.csv` exists (`tornado.rs`), and the table of points
 //! sorted by the metric. Every
-//! chart aggregates: its size depends on the axes' values, not on the
+//! chart aggregates: its size depends on the axes' values (a numeric axis
+//! with more than 40 values, as a random, Latin or Sobol' design draws,
+//! is charted in 20 bins: `sweep_stats::binned_for_charts`), not on the
 //! number of runs.
 
 use anyhow::{bail, Result};
@@ -16,7 +18,9 @@ use super::html::{slug, table, Block, Card, Chart, Page, Section};
 use super::plot::{line_chart, Frame, Line, Ticks, YRange, HALF, WIDE};
 use super::style::{fmt_value, metric_label, metric_short, series_color, Direction};
 use super::sweep_input::SweepData;
-use super::sweep_stats::{group_by, points, values_by, Summary};
+use super::sweep_stats::{
+    binned_for_charts, group_by, points, values_by, Summary, AXIS_BINS, MAX_CHARTED_VALUES,
+};
 use super::tornado::{read_sensitivity, sensitivity_section};
 
 /// Most lines one chart draws (a grouping axis with more values is not
@@ -213,11 +217,29 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
         ));
     }
 
+    // The charts aggregate over bins of an axis with too many values.
+    let binned = binned_for_charts(data);
+    if binned.is_some() {
+        let wide: Vec<&str> = data
+            .axes
+            .iter()
+            .filter(|a| a.values.len() > MAX_CHARTED_VALUES && a.numeric.is_some())
+            .map(|a| a.name.as_str())
+            .collect();
+        intro_note.push(Block::Note(format!(
+            "{} {} more than {MAX_CHARTED_VALUES} values: the charts group {} values into {AXIS_BINS} bins of equal count (labelled by their range, placed at their mean); the table below has every point's own values.",
+            wide.join(", "),
+            if wide.len() == 1 { "has" } else { "have" },
+            if wide.len() == 1 { "its" } else { "their" },
+        )));
+    }
+    let charted = binned.as_ref().unwrap_or(data);
+
     // Heatmap.
     let mut blocks = intro_note;
     if let Some(y) = y {
-        let (ax, ay) = (&data.axes[x], &data.axes[y]);
-        let groups = group_by(data, &[x, y], m);
+        let (ax, ay) = (&charted.axes[x], &charted.axes[y]);
+        let groups = group_by(charted, &[x, y], m);
         let cells: Vec<Vec<Option<f64>>> = (0..ay.values.len())
             .map(|yi| {
                 (0..ax.values.len())
@@ -279,7 +301,7 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
                         && data.axes[o].values.len() > 1
                 })
             });
-        blocks.push(axis_chart(data, m, a, g, &mlabel, &mshort, n_axes == 1)?);
+        blocks.push(axis_chart(charted, m, a, g, &mlabel, &mshort, n_axes == 1)?);
     }
     page.sections.push(Section {
         heading: format!("{} against each axis", capitalise(&mshort)),

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::sweep_input::SweepData;
+use super::sweep_input::{Axis, SweepData};
 
 /// Mean and 95% confidence interval of a group of values.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,6 +70,83 @@ pub fn t975(df: usize) -> f64 {
         31..=60 => 2.042 - (2.042 - 2.000) * (df - 30) as f64 / 30.0,
         61..=120 => 2.000 - (2.000 - 1.980) * (df - 60) as f64 / 60.0,
         _ => 1.960,
+    }
+}
+
+/// Most distinct values a numeric axis is charted with as they are; one
+/// with more (a random, Latin or Sobol' design draws a new value per
+/// point) is charted in [`AXIS_BINS`] bins.
+pub const MAX_CHARTED_VALUES: usize = 40;
+/// Bins of an axis with more than [`MAX_CHARTED_VALUES`] values.
+pub const AXIS_BINS: usize = 20;
+
+/// `data` for the charts: each numeric axis with more than
+/// [`MAX_CHARTED_VALUES`] distinct values replaced by [`AXIS_BINS`] bins
+/// holding as many of its values each (within one), labelled by their
+/// range and placed at their mean value, and every run's index on it
+/// moved to its bin. So a chart's size depends on the bins, not on the
+/// number of runs. `None` when no axis needs it (chart `data` as it is).
+pub fn binned_for_charts(data: &SweepData) -> Option<SweepData> {
+    let bins: Vec<Option<(Axis, Vec<usize>)>> = data.axes.iter().map(bin_axis).collect();
+    if bins.iter().all(Option::is_none) {
+        return None;
+    }
+    let mut view = data.clone();
+    for (a, bin) in bins.into_iter().enumerate() {
+        let Some((axis, of_value)) = bin else {
+            continue;
+        };
+        view.axes[a] = axis;
+        for run in &mut view.runs {
+            if let Some(i) = run.at.get_mut(a) {
+                *i = of_value.get(*i).copied().unwrap_or(0);
+            }
+        }
+    }
+    Some(view)
+}
+
+/// The binned axis and the bin of each value index, for a numeric axis
+/// with too many values to chart one by one (its values are sorted).
+fn bin_axis(axis: &Axis) -> Option<(Axis, Vec<usize>)> {
+    let numbers = axis.numeric.as_ref()?;
+    let n = numbers.len();
+    if n <= MAX_CHARTED_VALUES {
+        return None;
+    }
+    // Values sorted ascending (numeric axes are), value i in bin ⌊i·B/n⌋.
+    let of_value: Vec<usize> = (0..n).map(|i| i * AXIS_BINS / n).collect();
+    let mut values = Vec::with_capacity(AXIS_BINS);
+    let mut centers = Vec::with_capacity(AXIS_BINS);
+    let mut start = 0;
+    for b in 0..AXIS_BINS {
+        let end = (start..n).find(|&i| of_value[i] != b).unwrap_or(n);
+        let part = &numbers[start..end];
+        if let (Some(lo), Some(hi)) = (part.first(), part.last()) {
+            values.push(format!("{}–{}", short_number(*lo), short_number(*hi)));
+            centers.push(part.iter().sum::<f64>() / part.len() as f64);
+        }
+        start = end;
+    }
+    Some((
+        Axis {
+            name: axis.name.clone(),
+            values,
+            numeric: Some(centers),
+        },
+        of_value,
+    ))
+}
+
+/// A bin edge in four significant digits.
+fn short_number(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        format!("{x}")
+    } else if x.abs() >= 1e6 || x.abs() < 1e-3 {
+        format!("{x:.3e}")
+    } else {
+        let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
+        format!("{x:.digits$}")
     }
 }
 
@@ -143,6 +220,72 @@ pub fn points(data: &SweepData, m: usize) -> Vec<PointRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sweep_input::Run;
+
+    fn sweep(values: usize, runs_per_value: usize) -> SweepData {
+        let numbers: Vec<f64> = (0..values).map(|i| 0.1 + i as f64 * 0.01).collect();
+        SweepData {
+            dir: std::path::PathBuf::new(),
+            name: None,
+            axes: vec![
+                Axis {
+                    name: "fees.burn_share".into(),
+                    values: numbers.iter().map(|x| x.to_string()).collect(),
+                    numeric: Some(numbers),
+                },
+                Axis {
+                    name: "reward.compute.scheme".into(),
+                    values: vec!["stake".into(), "yuma".into()],
+                    numeric: None,
+                },
+            ],
+            metrics: vec!["gini_rewards".into()],
+            runs: (0..values * runs_per_value)
+                .map(|r| Run {
+                    point: (r / runs_per_value).to_string(),
+                    at: vec![r / runs_per_value, r % 2],
+                    metrics: vec![Some(r as f64)],
+                })
+                .collect(),
+            points_only: false,
+            point_ci: Default::default(),
+            runs_with_warnings: None,
+            first_chosen_metric: None,
+        }
+    }
+
+    #[test]
+    fn an_axis_with_few_values_is_charted_as_it_is() {
+        assert!(binned_for_charts(&sweep(MAX_CHARTED_VALUES, 3)).is_none());
+    }
+
+    #[test]
+    fn an_axis_with_many_values_is_charted_in_bins_of_equal_count() {
+        let data = sweep(10_000, 1);
+        let view = binned_for_charts(&data).expect("binned");
+        let axis = &view.axes[0];
+        assert_eq!(axis.values.len(), AXIS_BINS);
+        assert_eq!(axis.values[0], "0.1000–5.090");
+        // The other axis and every run's metric are untouched.
+        assert_eq!(view.axes[1].values, data.axes[1].values);
+        let mut per_bin = vec![0usize; AXIS_BINS];
+        for (run, original) in view.runs.iter().zip(&data.runs) {
+            assert_eq!(run.metrics, original.metrics);
+            assert_eq!(run.at[1], original.at[1]);
+            per_bin[run.at[0]] += 1;
+        }
+        assert!(
+            per_bin.iter().all(|&n| n == 10_000 / AXIS_BINS),
+            "{per_bin:?}"
+        );
+        // Bins are placed at their values' mean, ascending.
+        let centers = axis.numeric.as_ref().expect("numeric");
+        assert!((centers[0] - (0.1 + 0.01 * 249.5)).abs() < 1e-9);
+        assert!(centers.windows(2).all(|w| w[0] < w[1]));
+        // Each run's bin is the one whose range holds its value.
+        let groups = group_by(&view, &[0], 0);
+        assert_eq!(groups.len(), AXIS_BINS);
+    }
 
     #[test]
     fn mean_and_interval_of_a_small_sample() {

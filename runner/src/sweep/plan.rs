@@ -6,6 +6,7 @@
 //! computes the hashes that identify the sweep.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{anyhow, bail, Context, Result};
 use mirage_analysis::schema;
@@ -50,6 +51,9 @@ pub struct Plan {
     runs: u64,
     /// The data files of empirical distributions (read once, cached).
     files: CsvFiles,
+    /// Set by `check_memory` when every point's scenario loaded, so that
+    /// `validate` need not build them all again.
+    every_point_loads: std::sync::OnceLock<()>,
 }
 
 /// Bytes a sweep keeps per run while it runs or finishes: a done flag and
@@ -190,6 +194,7 @@ impl Plan {
             design,
             runs,
             files,
+            every_point_loads: std::sync::OnceLock::new(),
         })
     }
 
@@ -301,6 +306,9 @@ impl Plan {
                 }
             }
         }
+        if self.every_point_loads.get().is_some() {
+            return Ok(());
+        }
         let failure = (0..self.points()).into_par_iter().find_map_first(|point| {
             let values = self.point_values(point);
             self.point_scenario(&values)
@@ -319,14 +327,19 @@ impl Plan {
     /// are left to `validate`.
     pub fn check_memory(&self, limit: &MemoryLimit, threads: usize) -> Result<()> {
         let registry = SchemeRegistry::builtin_ref();
+        let loaded = AtomicU64::new(0);
         let largest = (0..self.points())
             .into_par_iter()
             .filter_map(|point| {
                 let values = self.point_values(point);
                 let scenario = self.point_scenario(&values).ok()?;
+                loaded.fetch_add(1, Ordering::Relaxed);
                 Some((memory::estimate(&scenario, registry).bytes, point))
             })
             .max_by_key(|&(bytes, point)| (bytes, std::cmp::Reverse(point)));
+        if loaded.into_inner() == self.points() {
+            let _ = self.every_point_loads.set(());
+        }
         // The sweep's own books: whether each run is done and where its
         // row is (`journal::RowIndex`), for every run of the sweep.
         let books = self.runs().saturating_mul(BYTES_PER_RUN);
