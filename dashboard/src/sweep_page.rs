@@ -19,7 +19,8 @@ use super::plot::{line_chart, Frame, Line, Ticks, YRange, HALF, WIDE};
 use super::style::{fmt_value, metric_label, metric_short, series_color, Direction};
 use super::sweep_input::SweepData;
 use super::sweep_stats::{
-    binned_for_charts, group_by, points, values_by, Summary, AXIS_BINS, MAX_CHARTED_VALUES,
+    binned_for_charts, group_by, points, short_number, values_by, Summary, AXIS_BINS,
+    MAX_CHARTED_VALUES,
 };
 use super::tornado::{read_sensitivity, sensitivity_section};
 
@@ -173,15 +174,18 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
             },
         });
     }
+    // A card names a point by its values, long draws shortened (the table
+    // has them in full).
     let describe = |at: &[usize]| -> String {
         at.iter()
             .zip(&data.axes)
             .map(|(&i, a)| {
-                format!(
-                    "{} = {}",
-                    short_axis(&a.name),
-                    a.values.get(i).map_or("?", String::as_str)
-                )
+                let value = match (a.values.get(i), a.numeric.as_ref().and_then(|n| n.get(i))) {
+                    (Some(text), Some(&x)) if text.len() > 8 => short_number(x),
+                    (Some(text), _) => text.clone(),
+                    (None, _) => "?".into(),
+                };
+                format!("{} = {value}", short_axis(&a.name))
             })
             .collect::<Vec<_>>()
             .join(", ")

@@ -138,15 +138,21 @@ fn bin_axis(axis: &Axis) -> Option<(Axis, Vec<usize>)> {
     ))
 }
 
-/// A bin edge in four significant digits.
-fn short_number(x: f64) -> String {
+/// A number in four significant digits (a bin edge, an axis value on a
+/// card).
+pub fn short_number(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         format!("{x}")
     } else if x.abs() >= 1e6 || x.abs() < 1e-3 {
         format!("{x:.3e}")
     } else {
         let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
-        format!("{x:.digits$}")
+        let text = format!("{x:.digits$}");
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        }
     }
 }
 
@@ -265,7 +271,10 @@ mod tests {
         let view = binned_for_charts(&data).expect("binned");
         let axis = &view.axes[0];
         assert_eq!(axis.values.len(), AXIS_BINS);
-        assert_eq!(axis.values[0], "0.1000–5.090");
+        assert_eq!(axis.values[0], "0.1–5.09");
+        assert_eq!(short_number(25_630.865), "25631");
+        assert_eq!(short_number(0.004_275_57), "0.004276");
+        assert_eq!(short_number(0.0), "0");
         // The other axis and every run's metric are untouched.
         assert_eq!(view.axes[1].values, data.axes[1].values);
         let mut per_bin = vec![0usize; AXIS_BINS];
