@@ -223,12 +223,13 @@ pub fn sweep_page(data: &SweepData, choice: &SweepChoice) -> Result<Page> {
 
     // The charts aggregate over bins of an axis with too many values.
     let binned = binned_for_charts(data);
-    if binned.is_some() {
+    if let Some(view) = &binned {
         let wide: Vec<&str> = data
             .axes
             .iter()
-            .filter(|a| a.values.len() > MAX_CHARTED_VALUES && a.numeric.is_some())
-            .map(|a| a.name.as_str())
+            .zip(&view.axes)
+            .filter(|(axis, charted)| axis.values.len() != charted.values.len())
+            .map(|(axis, _)| axis.name.as_str())
             .collect();
         intro_note.push(Block::Note(format!(
             "{} {} more than {MAX_CHARTED_VALUES} values: the charts group {} values into {AXIS_BINS} bins of equal count (labelled by their range, placed at their mean); the table below has every point's own values.",
