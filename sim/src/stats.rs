@@ -151,9 +151,8 @@ fn merge_into<T: Copy + Ord>(a: &[T], b: &[T], out: &mut [T]) {
 /// the next, so the values taken in that order are usually already sorted:
 /// one linear check then replaces the sort. When a few members changed rank
 /// the carried order is repaired by insertion (within a budget of moves,
-/// else sorted); while the role's roster keeps changing a comparison sort is
-/// used; the order is rebuilt once the
-/// roster has held for an epoch. Ties are broken by position (= by id), so
+/// else sorted). While the role's roster keeps changing a comparison sort
+/// is used; the order is rebuilt once the roster has held for an epoch. Ties are broken by position (= by id), so
 /// the result never depends on history; it is the sorted multiset in every
 /// case.
 #[derive(Debug, Default)]

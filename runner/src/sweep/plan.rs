@@ -6,7 +6,7 @@
 //! computes the hashes that identify the sweep.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use anyhow::{anyhow, bail, Context, Result};
 use mirage_analysis::schema;
@@ -53,7 +53,7 @@ pub struct Plan {
     files: CsvFiles,
     /// Set by `check_memory` when every point's scenario loaded, so that
     /// `validate` need not build them all again.
-    every_point_loads: std::sync::OnceLock<()>,
+    every_point_loads: AtomicBool,
 }
 
 /// Bytes a sweep keeps per run while it runs or finishes: a done flag and
@@ -194,7 +194,7 @@ impl Plan {
             design,
             runs,
             files,
-            every_point_loads: std::sync::OnceLock::new(),
+            every_point_loads: AtomicBool::new(false),
         })
     }
 
@@ -271,7 +271,8 @@ impl Plan {
     /// Checks before anything runs: each axis value alone on the base
     /// scenario against the schema (so an unknown path or a wrong type
     /// names its axis and value), then every point's whole scenario,
-    /// cross-field rules included (values that must change together may).
+    /// cross-field rules included (values that must change together may),
+    /// unless `check_memory` has already loaded every one.
     pub fn validate(&self) -> Result<()> {
         let file = self.source.display();
         for axis in &self.def.axes {
@@ -306,7 +307,7 @@ impl Plan {
                 }
             }
         }
-        if self.every_point_loads.get().is_some() {
+        if self.every_point_loads.load(Ordering::Relaxed) {
             return Ok(());
         }
         let failure = (0..self.points()).into_par_iter().find_map_first(|point| {
@@ -338,7 +339,7 @@ impl Plan {
             })
             .max_by_key(|&(bytes, point)| (bytes, std::cmp::Reverse(point)));
         if loaded.into_inner() == self.points() {
-            let _ = self.every_point_loads.set(());
+            self.every_point_loads.store(true, Ordering::Relaxed);
         }
         // The sweep's own books: whether each run is done and where its
         // row is (`journal::RowIndex`), for every run of the sweep.

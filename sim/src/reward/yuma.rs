@@ -1071,8 +1071,10 @@ fn transpose(state: &mut YumaState, weights: &Weights, stakes: &[f64], s: &[f64]
         col_cursor: cursor,
         ..
     } = state;
+    let (cols, starts) = (&weights.col[..], &weights.start[..]);
+    // Row i's entries are starts[i]..starts[i + 1] (no rows: no starts).
     cursor.clear();
-    cursor.extend((0..weights.n_validators).map(|i| weights.range(i).start));
+    cursor.extend_from_slice(&starts[..weights.n_validators.min(starts.len())]);
     let (w, next, key, col_stake, col_s) = (
         &w[..],
         &mut next[..],
@@ -1080,7 +1082,6 @@ fn transpose(state: &mut YumaState, weights: &Weights, stakes: &[f64], s: &[f64]
         &mut col_stake[..],
         &mut col_s[..],
     );
-    let (cols, starts) = (&weights.col[..], &weights.start[..]);
     let (n_tiles, width) = if tiled {
         (tiles, TRANSPOSE_TILE)
     } else {

@@ -227,8 +227,10 @@ pub fn parse_scenario_within(
     })
 }
 
-/// The error of the first override after which `table` no longer reads
-/// as a scenario (`whole`, the error of all of them, if none alone does).
+/// The error of the first override after which `table`, with it and the
+/// ones before it applied, no longer reads as a scenario. After the last
+/// the table is the one that failed, so `whole` (its error) is only a
+/// fallback.
 fn first_failing_override(
     mut table: toml::Table,
     overrides: &[Override],
