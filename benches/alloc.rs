@@ -1,7 +1,8 @@
 //! Proof of the hot-path invariant (no allocation per event): counts heap
 //! allocations with an instrumented global allocator (`stats_alloc`, only
 //! in this bench) while the baseline and the Boltzmann calibration run in
-//! steady state, after warm-up epochs have grown every reused buffer.
+//! steady state, after warm-up epochs have grown every reused buffer (the
+//! baseline also under `demand.event_model = "batched"`).
 //!
 //! Each epoch is run in two parts, counted apart: its events
 //! (`Simulation::run_to_epoch_end`: arrivals, completions, validations,
@@ -17,7 +18,7 @@
 use std::alloc::System;
 
 use mirage_sim::record::Discard;
-use mirage_sim::{parse_scenario, Simulation};
+use mirage_sim::{parse_scenario, Override, Simulation};
 use stats_alloc::{Region, Stats, StatsAlloc, INSTRUMENTED_SYSTEM};
 
 #[global_allocator]
@@ -31,10 +32,14 @@ fn add(total: &mut Stats, change: Stats) {
 
 /// Runs `warm_up` epochs, then counts allocations over `measured` epochs;
 /// returns the allocations and reallocations made by events.
-fn count(file: &str, warm_up: u32, measured: u32) -> usize {
+fn count(file: &str, sets: &[&str], warm_up: u32, measured: u32) -> usize {
     let path = format!("{}/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("scenario ships with the repository");
-    let loaded = parse_scenario(&text, file, &[]).expect("valid scenario");
+    let overrides: Vec<Override> = sets
+        .iter()
+        .map(|s| Override::parse(s).expect("well-formed override"))
+        .collect();
+    let loaded = parse_scenario(&text, file, &overrides).expect("valid scenario");
     let mut sim = Simulation::new(&loaded.scenario, loaded.scenario.seed).expect("genesis");
     sim.run_epochs(warm_up, &mut Discard).expect("warm-up runs");
     let agents_before = sim.agents().len();
@@ -55,7 +60,7 @@ fn count(file: &str, warm_up: u32, measured: u32) -> usize {
     let joined = sim.agents().len() - agents_before;
     let per_event = in_events.allocations + in_events.reallocations;
     println!(
-        "{file}: {measured} epochs after {warm_up} of warm-up, {joined} agents joined; \
+        "{file} {sets:?}: {measured} epochs after {warm_up} of warm-up, {joined} agents joined; \
          {events} events: {} allocations + {} reallocations ({:.1e} per event, {} bytes); \
          {ends} epoch ends: {} allocations + {} reallocations ({:.1} per epoch, {} bytes)",
         in_events.allocations,
@@ -72,11 +77,13 @@ fn count(file: &str, warm_up: u32, measured: u32) -> usize {
 
 fn main() {
     let mut failed = false;
-    for (file, warm_up, measured) in [
-        ("baseline.toml", 30, 100),
-        ("calibration/boltzmann.toml", 100, 500),
+    let batched: &[&str] = &["demand.event_model=batched"];
+    for (file, sets, warm_up, measured) in [
+        ("baseline.toml", &[][..], 30, 100),
+        ("baseline.toml", batched, 30, 100),
+        ("calibration/boltzmann.toml", &[][..], 100, 500),
     ] {
-        failed |= count(file, warm_up, measured) > 0;
+        failed |= count(file, sets, warm_up, measured) > 0;
     }
     assert!(!failed, "an event allocated in steady state");
 }

@@ -16,6 +16,10 @@
 //!   the whole run, so only its start is run);
 //! - `run <factor> <epochs>`: any size.
 //!
+//! A last argument `batched` runs the case under `demand.event_model =
+//! "batched"` (docs/model.md, "Event model"): the same distributions with
+//! fewer events; without it, the baseline's own `per_task`.
+//!
 //! Without a case: `memory` then `100k` (the figures README.md reports).
 //! Each run prints its events, seconds, events per second, peak resident
 //! set (reset before each case where Linux allows it) and bytes per agent
@@ -45,7 +49,7 @@ const BOUND_BASE_BYTES: f64 = (64 << 20) as f64;
 
 /// The baseline with every population, the demand, the market, the supply
 /// and the emission multiplied by `factor`, so the economy keeps its shape.
-fn scaled_baseline(factor: u64, epochs: u32) -> Simulation {
+fn scaled_baseline(factor: u64, epochs: u32, model: &str) -> Simulation {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/scenarios/baseline.toml"
@@ -58,6 +62,7 @@ fn scaled_baseline(factor: u64, epochs: u32) -> Simulation {
         format!("market.token_reserve={}", 20_000_000 * factor),
         format!("market.quote_reserve={}", 2_000_000 * factor),
         format!("emission.per_epoch={}", 100_000 * factor),
+        format!("demand.event_model=\"{model}\""),
     ];
     for (name, count, max) in POPULATIONS {
         sets.push(format!("population.{name}.count={}", count * factor));
@@ -110,9 +115,9 @@ fn memory_line(agents_ever: usize) -> String {
 }
 
 /// Runs the scaled baseline to its end and prints the rate and memory.
-fn run(factor: u64, epochs: u32) {
+fn run(factor: u64, epochs: u32, model: &str) {
     reset_peak();
-    let mut sim = scaled_baseline(factor, epochs);
+    let mut sim = scaled_baseline(factor, epochs, model);
     let genesis_agents = sim.agents().len();
     let started = Instant::now();
     sim.run(&mut Discard).expect("runs");
@@ -120,7 +125,7 @@ fn run(factor: u64, epochs: u32) {
     let ever = sim.agents().len();
     let events = sim.events();
     println!(
-        "baseline x{factor}: {genesis_agents} agents at genesis ({ever} ever), {epochs} epochs, \
+        "baseline x{factor} ({model}): {genesis_agents} agents at genesis ({ever} ever), {epochs} epochs, \
          {events} events in {seconds:.1} s: {:.2} M events/s, {:.0} ns per event, \
          {:.2} events per agent-epoch; {}",
         events as f64 / seconds / 1e6,
@@ -132,15 +137,15 @@ fn run(factor: u64, epochs: u32) {
 
 /// Genesis and a few epochs of the scaled baseline: the peak resident set
 /// per agent, with and without the event queue at its largest epoch end.
-fn memory(factor: u64, epochs: u32) {
+fn memory(factor: u64, epochs: u32, model: &str) {
     reset_peak();
     let before = status_bytes("VmRSS:");
     let started = Instant::now();
-    let mut big = scaled_baseline(factor, 365);
+    let mut big = scaled_baseline(factor, 365, model);
     let agents = big.agents().len();
     let after_genesis = status_bytes("VmHWM:");
     println!(
-        "baseline x{factor} genesis: {agents} agents in {:.1} s, peak RSS {:.0} MiB, \
+        "baseline x{factor} ({model}) genesis: {agents} agents in {:.1} s, peak RSS {:.0} MiB, \
          {:.0} bytes per agent",
         started.elapsed().as_secs_f64(),
         mib(after_genesis as f64),
@@ -173,10 +178,16 @@ fn memory(factor: u64, epochs: u32) {
 
 fn main() {
     // `cargo bench` passes `--bench`; the case is the first other argument.
-    let args: Vec<String> = std::env::args()
+    let mut args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
+    let model = if args.last().is_some_and(|a| a == "batched") {
+        args.pop();
+        "batched"
+    } else {
+        "per_task"
+    };
     let number = |i: usize, what: &str| -> u64 {
         args.get(i)
             .and_then(|a| a.parse().ok())
@@ -184,20 +195,24 @@ fn main() {
     };
     match args.first().map(String::as_str) {
         None => {
-            memory(245, 3);
-            run(25, 365);
+            memory(245, 3, model);
+            run(25, 365, model);
         }
-        Some("quick") => run(25, 30),
-        Some("100k") => run(25, 365),
-        Some("1m") => run(245, 365),
-        Some("memory") => memory(245, 3),
-        Some("fit10m") => memory(2_450, 2),
+        Some("quick") => run(25, 30, model),
+        Some("100k") => run(25, 365, model),
+        Some("1m") => run(245, 365, model),
+        Some("memory") => memory(245, 3, model),
+        Some("fit10m") => memory(2_450, 2, model),
         Some("run") => run(
             number(1, "factor"),
             u32::try_from(number(2, "epochs")).expect("epochs fit 32 bits"),
+            model,
         ),
         Some(other) => {
-            panic!("unknown case `{other}`: quick, 100k, memory, 1m, fit10m, run <factor> <epochs>")
+            panic!(
+                "unknown case `{other}`: quick, 100k, memory, 1m, fit10m, run <factor> <epochs>, \
+                 each optionally followed by `batched`"
+            )
         }
     }
 }

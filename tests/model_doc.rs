@@ -37,6 +37,7 @@ const SCHEMA_KEYS: &[&str] = &[
     "demand.service_ticks",
     "demand.allocation",
     "demand.willingness_to_pay",
+    "demand.event_model",
     "treasury.controlled_by",
     "validation.sample_rate",
     "validation.delay_ticks",

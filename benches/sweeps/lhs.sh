@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs benches/sweeps/lhs-baseline-1k.toml (SAMPLES runs, default 10,000) on
-# JOBS threads (default 2) with the release binary and prints runs/s, the
+# JOBS threads (default 2) under MODEL (the event model, default per_task) with the release binary and prints runs/s, the
 # per-run overhead outside the simulations ((wall x jobs - sum of the runs'
 # own wall seconds from timings.csv) / runs) and the sweep's peak RSS.
 set -euo pipefail
@@ -8,6 +8,8 @@ cd "$(dirname "$0")/../.."
 MIRAGE=${MIRAGE:-target/release/mirage}
 SAMPLES=${SAMPLES:-10000}
 JOBS=${JOBS:-2}
+# MODEL=batched runs the sweep under demand.event_model = "batched".
+MODEL=${MODEL:-per_task}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # The baseline scaled by 1/4 as benches/scale.rs scales it (every
@@ -25,6 +27,7 @@ sets=(
   market.token_reserve=5000000 market.quote_reserve=500000
   population.gpu_farms.stake.shape=2.0 population.home_gpus.stake.shape=2.0
   population.validators.stake.shape=2.0 "sweep.samples=$SAMPLES"
+  "demand.event_model=$MODEL"
 )
 args=()
 for s in "${sets[@]}"; do args+=(--set "$s"); done

@@ -31,7 +31,7 @@ use crate::reward::{
 };
 use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::{
-    Allocation, EmissionSchedule, FeePolicy, PopulationSpec, Scenario, SellPolicy,
+    Allocation, EmissionSchedule, EventModel, FeePolicy, PopulationSpec, Scenario, SellPolicy,
     SlashDestination, TreasuryControl,
 };
 use crate::stats::{histogram_if_small, merge_sorted, write_sorted, CarriedOrder};
@@ -40,7 +40,7 @@ use crate::verification::{
     outcome, Operators, Payer, PopulationParties, Regime, VerificationTotals, Verifier,
     WorkConcentration, WorkFigures,
 };
-use crate::world::{EpochCounters, Rules, World};
+use crate::world::{poisson, EpochCounters, Rules, World};
 use mirage_analysis::concentration::{
     concentration_of_counts, concentration_sorted, gini_sorted, gini_sorted_and_total,
     nakamoto_sorted,
@@ -57,6 +57,9 @@ const TREASURY: Account = Account::System(SystemAccount::Treasury);
 const REWARDS: Account = Account::System(SystemAccount::RewardsPool);
 const ESCROW: Account = Account::System(SystemAccount::FeeEscrow);
 const PPB: u128 = 1_000_000_000;
+/// Tasks of one tick the batched event model allocates before serving
+/// them (its buffer's bound).
+const BATCH_CHUNK: u64 = 1024;
 /// Reputation the context reports to schemes that do not read it.
 const PRIOR: f64 = 0.5;
 
@@ -154,6 +157,8 @@ struct Scratch {
     /// The last record's per-role entries, reused by the next record.
     roles: Vec<RoleEpoch>,
     pool_health: Vec<(&'static str, bool)>,
+    /// The providers' rows of a tick's tasks (batched event model).
+    batch: Vec<u32>,
 }
 
 /// One simulation run.
@@ -284,6 +289,7 @@ impl Simulation {
                 .verification
                 .as_ref()
                 .map_or(Regime::Sampled, |v| v.regime),
+            batched: scenario.demand.event_model == EventModel::Batched,
         };
 
         let mut ledger = Ledger::new(supply);
@@ -843,18 +849,19 @@ impl Simulation {
         per_epoch.min(MAX_TASKS_PER_EPOCH) / self.world.rules.ticks_per_epoch as f64
     }
 
-    fn schedule_next_arrival(&mut self) {
+    /// Draws the next arrival's clock from `from` and queues its event.
+    fn schedule_arrival_after(&mut self, from: f64) {
         let rate_per_tick = self.arrival_rate;
         if !(rate_per_tick > 0.0 && rate_per_tick.is_finite()) {
             return;
         }
         let gap: f64 = self.world.rng.sample(Exp1);
-        let next = self.arrival_clock + gap / rate_per_tick;
+        let next = from + gap / rate_per_tick;
         // The clock always moves on, however small the gap against it.
-        self.arrival_clock = if next > self.arrival_clock {
+        self.arrival_clock = if next > from {
             next
         } else {
-            f64::from_bits(self.arrival_clock.max(0.0).to_bits() + 1)
+            f64::from_bits(from.max(0.0).to_bits() + 1)
         };
         // The clock is never negative: truncation is its floor, and its
         // floor is below 2^63 exactly when it is.
@@ -863,6 +870,23 @@ impl Simulation {
                 .queue
                 .push(self.arrival_clock as u64, Event::TaskArrival);
         }
+    }
+
+    fn schedule_next_arrival(&mut self) {
+        self.schedule_arrival_after(self.arrival_clock);
+    }
+
+    /// The batched event model's arrival event at clock c (tick ⌊c⌋): the
+    /// tasks arriving in [c, ⌊c⌋ + 1), which are 1 + Poisson(λ · (⌊c⌋ + 1
+    /// − c)) by the process's independent increments; the next event's
+    /// clock is ⌊c⌋ + 1 + X/λ by its memorylessness. Returns the count.
+    fn batch_of_arrivals(&mut self) -> u64 {
+        let clock = self.arrival_clock;
+        let tick_end = clock.floor() + 1.0;
+        let mean = self.arrival_rate * (tick_end - clock);
+        let more = poisson(&mut self.world.rng, mean);
+        self.schedule_arrival_after(tick_end);
+        1 + more
     }
 
     /// One task to a provider with spare capacity, by the allocation
@@ -883,27 +907,93 @@ impl Simulation {
     }
 
     fn on_task_arrival(&mut self, tick: u64) -> Result<(), SimError> {
-        self.schedule_next_arrival();
-        self.world.counters.tasks_arrived += 1;
-        if self.auction.is_some() {
-            return self.on_auctioned_arrival(tick);
-        }
-        if let Some(willingness) = &self.world.rules.willingness_to_pay {
-            // The buyer's highest acceptable fee, against the fee.
-            let gate = match self.willingness_gate {
-                Some(gate) if gate.units() == self.fee.now => gate,
-                _ => BelowUnits::new(willingness, self.fee.now, QUOTE_DECIMALS),
-            };
-            self.willingness_gate = Some(gate);
-            if gate.draw(willingness, &mut self.world.rng) {
-                self.world.counters.tasks_priced_out += 1;
-                return Ok(());
+        if !self.world.rules.batched {
+            self.schedule_next_arrival();
+            self.world.counters.tasks_arrived += 1;
+            if self.auction.is_some() {
+                return self.on_auctioned_arrival(tick);
             }
+            return match self.admit() {
+                Some(row) => self.take_task(tick, row),
+                None => Ok(()),
+            };
         }
-        let Some(row) = self.allocate() else {
-            self.world.counters.tasks_dropped += 1;
+        let arrivals = self.batch_of_arrivals();
+        self.world.counters.tasks_arrived += arrivals;
+        if self.auction.is_some() {
+            for _ in 0..arrivals {
+                self.on_auctioned_arrival(tick)?;
+            }
             return Ok(());
+        }
+        // Two passes over chunks of the tick's tasks: first each task gets
+        // its provider (a short loop whose loads of random providers' rows
+        // overlap), then each is bought and served, its provider's row now
+        // cached. Chunks bound the buffer whatever the arrivals per tick.
+        let mut rows = std::mem::take(&mut self.scratch.batch);
+        let mut left = arrivals;
+        let mut served = Ok(());
+        while left > 0 && served.is_ok() {
+            let chunk = left.min(BATCH_CHUNK);
+            left -= chunk;
+            rows.clear();
+            if self.allocator.is_none() {
+                // The buyers' willingness first, then the uniform draws.
+                let bought = (0..chunk).filter(|_| !self.priced_out()).count() as u64;
+                self.world.counters.tasks_dropped += self
+                    .roles
+                    .compute_provider
+                    .allocate_random_batch(bought, &mut self.world.rng, &mut rows);
+            } else {
+                for _ in 0..chunk {
+                    if let Some(row) = self.admit() {
+                        rows.push(row);
+                    }
+                }
+            }
+            served = rows.iter().try_for_each(|&row| self.take_task(tick, row));
+        }
+        self.scratch.batch = rows;
+        served
+    }
+
+    /// An arriving task's buyer and provider: priced out (only when
+    /// `willingness_to_pay` is set) or dropped for want of a free provider
+    /// (counted, None), or the row of the provider that takes it.
+    #[inline(always)]
+    fn admit(&mut self) -> Option<u32> {
+        if self.priced_out() {
+            return None;
+        }
+        let row = self.allocate();
+        if row.is_none() {
+            self.world.counters.tasks_dropped += 1;
+        }
+        row
+    }
+
+    /// Whether an arriving task's buyer would not pay the fee (counted;
+    /// only when `willingness_to_pay` is set, else nothing is drawn).
+    #[inline(always)]
+    fn priced_out(&mut self) -> bool {
+        let Some(willingness) = &self.world.rules.willingness_to_pay else {
+            return false;
         };
+        // The buyer's highest acceptable fee, against the fee.
+        let gate = match self.willingness_gate {
+            Some(gate) if gate.units() == self.fee.now => gate,
+            _ => BelowUnits::new(willingness, self.fee.now, QUOTE_DECIMALS),
+        };
+        self.willingness_gate = Some(gate);
+        let out = gate.draw(willingness, &mut self.world.rng);
+        self.world.counters.tasks_priced_out += u64::from(out);
+        out
+    }
+
+    /// Provider `row` takes a task at `tick`: the dataset it uses, the
+    /// buyer's purchase of the fee, and its service.
+    #[inline(always)]
+    fn take_task(&mut self, tick: u64, row: u32) -> Result<(), SimError> {
         if self.track_usage {
             self.roles.data_provider.use_dataset(&mut self.usage_rng);
         }
@@ -924,12 +1014,28 @@ impl Simulation {
         if self.verifier.regime.engine_verified() {
             return self.dispatch_verified(tick, row);
         }
-        let delay = self.world.service_delay();
         let provider = self.roles.compute_provider.agent_of(row);
-        self.world
-            .queue
-            .push(tick + delay, ComputeProviders::completion(provider, row));
+        self.serve(tick, provider, row);
         Ok(())
+    }
+
+    /// Draws the service time of a task `row` took at `tick` and queues its
+    /// completion, or, under the batched event model when it falls before
+    /// the epoch's end (when every leave before it is already queued),
+    /// completes it now as its event would.
+    #[inline(always)]
+    fn serve(&mut self, tick: u64, provider: u32, row: u32) {
+        let done = tick + self.world.service_delay();
+        let epoch_end = (u64::from(self.world.epoch) + 1) * self.world.rules.ticks_per_epoch;
+        if self.world.rules.batched && done < epoch_end {
+            let providers = &mut self.roles.compute_provider;
+            let active = providers.active_at(row, done);
+            providers.complete(provider, row, done, active, &mut self.world);
+        } else {
+            self.world
+                .queue
+                .push(done, ComputeProviders::completion(provider, row));
+        }
     }
 
     fn on_validation(&mut self, provider: u32, correct: bool) -> Result<(), SimError> {
@@ -1444,6 +1550,16 @@ impl Simulation {
                             .rng
                             .random_range(0..self.world.rules.ticks_per_epoch);
                     self.world.queue.push(at, Event::AgentLeave { agent });
+                    // Read by the batched event model (`demand.event_model`).
+                    let row = self.world.agents.role_index[a];
+                    match self.world.agents.role[a] {
+                        Role::ComputeProvider => self.roles.compute_provider.leaves_at(row, at),
+                        Role::DataProvider => {
+                            let leaves = &mut self.roles.data_provider.leaves_at[row as usize];
+                            *leaves = (*leaves).min(at);
+                        }
+                        _ => {}
+                    }
                     self.world.agents.unprofitable_streak[a] = 0;
                 }
             }

@@ -46,6 +46,9 @@ pub struct Rules {
     pub willingness_to_pay: Option<crate::distribution::DistSpec>,
     /// `verification.regime` (`sampled` without the section).
     pub regime: crate::verification::Regime,
+    /// `demand.event_model = "batched"`: a tick's arrivals are one event,
+    /// completions within the epoch are resolved at arrival.
+    pub batched: bool,
 }
 
 /// Counters of the epoch in progress.
@@ -151,6 +154,17 @@ pub fn exp_delay(rng: &mut SimRng, rate_per_epoch: f64, ticks_per_epoch: u64) ->
     // x ≥ 0 and the rate is positive and finite, so this is never NaN.
     let ticks = round_to_u64(x * ticks_per_epoch as f64 / rate_per_epoch);
     (ticks < u64::MAX / 4).then_some(ticks)
+}
+
+/// A Poisson(`mean`) count (0 when the mean is not positive and finite).
+pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> u64 {
+    match rand_distr::Poisson::new(mean) {
+        Ok(distribution) if mean > 0.0 => {
+            let n: f64 = rng.sample(distribution);
+            n as u64
+        }
+        _ => 0,
+    }
 }
 
 /// `left_epoch` of an agent that is still active.

@@ -3,8 +3,8 @@
 //! probability (their honesty). Holds their columns and the per-epoch pool
 //! of providers with spare capacity that task allocation draws from.
 //! What a task reads and writes of its provider is also kept in one
-//! 32-byte row per provider (`TaskRow`: copies of the attributes a task
-//! reads, and the tasks taken this epoch), so that allocating a task and
+//! 64-byte row per provider (`TaskRow`: copies of the attributes a task
+//! reads, the tasks taken this epoch and their tallies), so that allocating a task and
 //! completing it touch one cache line of the provider: with a million
 //! agents the columns are far beyond the core's caches and every task
 //! lands on a random provider.
@@ -74,6 +74,8 @@ struct TaskRow {
     cost_per_task: u64,
     /// Operating costs of this epoch's completions, quote base units.
     cost_epoch: u64,
+    /// The tick of its queued leave (`u64::MAX`: none queued).
+    leaves_at: u64,
     active: bool,
 }
 
@@ -159,34 +161,9 @@ impl RoleBehaviour for ComputeProviders {
         tick: u64,
         world: &mut World,
     ) -> Result<(), SimError> {
-        let task = self.task[row as usize];
-        debug_assert_eq!(task.active, world.agents.is_active(provider));
-        if !task.active {
-            world.counters.tasks_dropped += 1;
-            return Ok(());
-        }
-        let correct = self.result_is_correct(row, &mut world.rng);
-        world.counters.tasks_completed += 1;
-        // Saturating (as `close_tallies` adds it): bounded costs per event
-        // reach u64::MAX only beyond 1e13 quote of costs per agent and epoch.
-        let tally = &mut self.task[row as usize];
-        tally.cost_epoch = tally.cost_epoch.saturating_add(task.cost_per_task);
-        let sampled = world.rules.regime == Regime::Sampled;
-        if sampled
-            && world.rules.sample_rate > 0.0
-            && world.rng.random::<f64>() < world.rules.sample_rate
-        {
-            world.queue.push(
-                tick + world.rules.validation_delay,
-                Event::Validation { provider, correct },
-            );
-        } else {
-            // Unchecked results are accepted as reported (also every
-            // result under `verification.regime = "none"`).
-            self.task[row as usize].accepted += 1;
-            world.counters.results_accepted += 1;
-            world.counters.wrong_accepted += u64::from(!correct);
-        }
+        let active = self.task[row as usize].active;
+        debug_assert_eq!(active, world.agents.is_active(provider));
+        self.complete(provider, row, tick, active, world);
         Ok(())
     }
 
@@ -207,6 +184,63 @@ impl ComputeProviders {
             agent: provider,
             row,
         }
+    }
+
+    /// Completes at `tick` a task taken by `row` (agent `provider`), whose
+    /// provider is still `active` then (else the task is dropped): the
+    /// completion event's work, also done at a task's arrival by the
+    /// batched event model (`demand.event_model`), which knows `active`
+    /// in advance from `leaves_at`.
+    #[inline]
+    pub fn complete(
+        &mut self,
+        provider: u32,
+        row: u32,
+        tick: u64,
+        active: bool,
+        world: &mut World,
+    ) {
+        if !active {
+            world.counters.tasks_dropped += 1;
+            return;
+        }
+        let correct = self.result_is_correct(row, &mut world.rng);
+        world.counters.tasks_completed += 1;
+        // Saturating (as `close_tallies` adds it): bounded costs per event
+        // reach u64::MAX only beyond 1e13 quote of costs per agent and epoch.
+        let tally = &mut self.task[row as usize];
+        tally.cost_epoch = tally.cost_epoch.saturating_add(tally.cost_per_task);
+        let sampled = world.rules.regime == Regime::Sampled;
+        if sampled
+            && world.rules.sample_rate > 0.0
+            && world.rng.random::<f64>() < world.rules.sample_rate
+        {
+            world.queue.push(
+                tick + world.rules.validation_delay,
+                Event::Validation { provider, correct },
+            );
+        } else {
+            // Unchecked results are accepted as reported (also every
+            // result under `verification.regime = "none"`).
+            self.task[row as usize].accepted += 1;
+            world.counters.results_accepted += 1;
+            world.counters.wrong_accepted += u64::from(!correct);
+        }
+    }
+
+    /// Whether the provider of `row` is still active at `tick`: its leave,
+    /// once queued, is at `leaves_at` (a leave at the completion's tick
+    /// comes first, as its event was queued earlier).
+    #[inline]
+    pub fn active_at(&self, row: u32, tick: u64) -> bool {
+        let task = &self.task[row as usize];
+        task.active && task.leaves_at > tick
+    }
+
+    /// The provider of `row` will leave at `tick` (its leave is queued).
+    pub fn leaves_at(&mut self, row: u32, tick: u64) {
+        let task = &mut self.task[row as usize];
+        task.leaves_at = task.leaves_at.min(tick);
     }
 
     /// Adds a provider (row `self.agent.len()`) with its attributes.
@@ -232,6 +266,7 @@ impl ComputeProviders {
             honesty,
             cost_per_task,
             cost_epoch: 0,
+            leaves_at: u64::MAX,
             active: true,
         });
         self.capacity_epoch += u64::from(capacity);
@@ -321,6 +356,56 @@ impl ComputeProviders {
             return Some(row);
         }
         None
+    }
+
+    /// Allocates `tasks` tasks one after another exactly as that many calls
+    /// of `allocate_random` would (the same draws from `rng`, the same
+    /// rows, appended to `rows`); returns how many found every provider
+    /// busy. Before each run of draws it reads ahead the rows that the next
+    /// draws will pick while the list of free rows stays as it is (a clone
+    /// of the generator makes the same draws), so that their cache misses
+    /// overlap instead of coming one after another; a row leaving the list
+    /// ends the run. The reads ahead change nothing.
+    pub fn allocate_random_batch(
+        &mut self,
+        tasks: u64,
+        rng: &mut SimRng,
+        rows: &mut Vec<u32>,
+    ) -> u64 {
+        /// Draws read ahead at a time.
+        const AHEAD: u64 = 16;
+        let mut left = tasks;
+        while left > 0 {
+            let len = self.available.len();
+            if len == 0 {
+                return left;
+            }
+            let run = left.min(AHEAD);
+            let mut ahead = rng.clone();
+            let mut touched = 0u32;
+            for _ in 0..run {
+                let row = self.available[ahead.random_range(0..len)];
+                touched ^= self.task[row as usize].used;
+            }
+            std::hint::black_box(touched);
+            for _ in 0..run {
+                let slot = rng.random_range(0..self.available.len());
+                let row = self.available[slot];
+                let task = &mut self.task[row as usize];
+                if !task.active || task.used >= task.capacity {
+                    self.available.swap_remove(slot);
+                    break;
+                }
+                task.used += 1;
+                rows.push(row);
+                left -= 1;
+                if task.used >= task.capacity {
+                    self.available.swap_remove(slot);
+                    break;
+                }
+            }
+        }
+        0
     }
 
     /// The provider's agent id of `row`, read from its task row (which an

@@ -14,7 +14,8 @@ use crate::error::SimError;
 use crate::rng::SimRng;
 use crate::roles::PoolKind;
 use crate::sampling::AliasTable;
-use crate::world::{exp_delay, World};
+use crate::world::{exp_delay, poisson, World, MAX_EVENTS_PER_TICK};
+use rand_distr::Binomial;
 
 /// The role's event kinds.
 pub const SUBMISSION: u8 = 0;
@@ -42,6 +43,12 @@ pub struct DataProviders {
     /// Which provider's dataset a task uses (rebuilt each epoch).
     usage_draw: AliasTable,
     usage_weights: Vec<f64>,
+    /// The tick of the provider's queued leave (`u64::MAX`: none queued);
+    /// the batched event model's epoch draw stops there.
+    pub leaves_at: Vec<u64>,
+    /// The epoch whose submissions the batched event model has drawn for
+    /// the providers present at its start (a joiner after it draws its own).
+    drawn_epoch: Option<u32>,
 }
 
 impl RoleBehaviour for DataProviders {
@@ -86,6 +93,7 @@ impl RoleBehaviour for DataProviders {
         self.submission_rate.reserve_exact(additional);
         self.cost_per_submission.reserve_exact(additional);
         self.usage_epoch.reserve_exact(additional);
+        self.leaves_at.reserve_exact(additional);
     }
 
     fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, _decimals: u32) -> Spawned {
@@ -112,16 +120,48 @@ impl RoleBehaviour for DataProviders {
         self.cost_per_submission
             .push(to_base_units(cost, QUOTE_DECIMALS));
         self.usage_epoch.push(0);
+        self.leaves_at.push(u64::MAX);
         Spawned { row, unvested: 0 }
     }
 
-    /// Submissions are a Poisson process per provider.
+    /// Submissions are a Poisson process per provider: its first event,
+    /// or, under the batched event model, for a joiner, its submissions
+    /// from now to the epoch's end drawn at once (a genesis provider's are
+    /// drawn with everyone's at the epoch's start).
     fn start_processes(&self, agent: u32, row: u32, rng: &mut SimRng, world: &mut World) {
+        let now = world.queue.now();
+        if world.rules.batched {
+            if self.drawn_epoch == Some(world.epoch) {
+                let epoch_end = (u64::from(world.epoch) + 1) * world.rules.ticks_per_epoch;
+                self.submit_batch(row, now, epoch_end, rng, world);
+            }
+            return;
+        }
         let rate = self.submission_rate[row as usize];
         if let Some(delay) = exp_delay(rng, rate, world.rules.ticks_per_epoch) {
-            let now = world.queue.now();
             world.schedule_role_event(now, delay, Role::DataProvider, SUBMISSION, agent, row);
         }
+    }
+
+    /// The batched event model draws each epoch's submissions at its start
+    /// (joiners' at their spawn).
+    fn has_epoch_process(&self, world: &World) -> bool {
+        world.rules.batched
+    }
+
+    /// Every active provider's submissions of `epoch` (batched event model).
+    fn on_epoch_start(&mut self, epoch: u32, world: &mut World) -> Result<(), SimError> {
+        self.drawn_epoch = Some(epoch);
+        let ticks = world.rules.ticks_per_epoch;
+        let start = u64::from(epoch) * ticks;
+        let mut rng = world.rng.clone();
+        for row in 0..self.agent.len() as u32 {
+            if world.agents.is_active(self.agent[row as usize]) {
+                self.submit_batch(row, start, start + ticks, &mut rng, world);
+            }
+        }
+        world.rng = rng;
+        Ok(())
     }
 
     /// A submission: accepted with the provider's quality (verified work)
@@ -178,6 +218,35 @@ impl DataProviders {
         if let Some(row) = self.usage_draw.draw(rng) {
             self.usage_epoch[row] += 1;
         }
+    }
+
+    /// The batched event model's submissions of `row` in [from, to), cut
+    /// at its queued leave: n ~ Poisson(rate · ticks / T) of them, of which
+    /// Binomial(n, quality) accepted, the distribution of the per-event
+    /// process's counts; tallied as its events would.
+    fn submit_batch(&self, row: u32, from: u64, to: u64, rng: &mut SimRng, world: &mut World) {
+        let r = row as usize;
+        let ticks = to.min(self.leaves_at[r]).saturating_sub(from);
+        let rate =
+            self.submission_rate[r].min(MAX_EVENTS_PER_TICK * world.rules.ticks_per_epoch as f64);
+        let submissions = poisson(
+            rng,
+            rate * ticks as f64 / world.rules.ticks_per_epoch as f64,
+        );
+        if submissions == 0 {
+            return;
+        }
+        let accepted = match Binomial::new(submissions, self.quality[r]) {
+            Ok(binomial) => rng.sample(binomial),
+            Err(_) => 0,
+        };
+        let agent = self.agent[r];
+        let a = agent as usize;
+        world.agents.add_contribution(agent, accepted);
+        let failures = u32::try_from(submissions - accepted).unwrap_or(u32::MAX);
+        world.agents.failures_epoch[a] = world.agents.failures_epoch[a].saturating_add(failures);
+        let cost = self.cost_per_submission[r].saturating_mul(submissions);
+        world.agents.cost_epoch[a] = world.agents.cost_epoch[a].saturating_add(cost);
     }
 
     /// Whether a submission by `row` is accepted.

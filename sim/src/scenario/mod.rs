@@ -340,6 +340,31 @@ pub struct Demand {
     /// priced out. Absent: every task is bought, nothing is drawn.
     #[serde(default)]
     pub willingness_to_pay: Option<Spanned<DistSpec>>,
+    /// How arrivals and completions become events (`per_task`, the
+    /// default, or `batched`: fewer events, the same distributions).
+    #[serde(default)]
+    pub event_model: EventModel,
+}
+
+/// How the demand's tasks become events (docs/model.md, "Event model").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventModel {
+    /// One event per arrival and one per completion.
+    #[default]
+    PerTask,
+    /// One event per tick with arrivals, handling them all; a completion
+    /// that falls before the epoch's end resolved when its task arrives.
+    Batched,
+}
+
+impl EventModel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PerTask => "per_task",
+            Self::Batched => "batched",
+        }
+    }
 }
 
 /// Task allocation policies (see `allocation`).
@@ -378,6 +403,7 @@ impl Default for Demand {
             service_ticks: default_service_ticks(),
             allocation: Allocation::Random,
             willingness_to_pay: None,
+            event_model: EventModel::PerTask,
         }
     }
 }

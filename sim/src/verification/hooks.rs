@@ -76,10 +76,7 @@ impl Simulation {
         if self.verifier.regime.engine_verified() {
             return self.dispatch_verified(tick, row);
         }
-        let delay = self.world.service_delay();
-        self.world
-            .queue
-            .push(tick + delay, ComputeProviders::completion(provider, row));
+        self.serve(tick, provider, row);
         Ok(())
     }
 
