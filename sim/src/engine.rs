@@ -568,9 +568,21 @@ impl Simulation {
         sim.world.ledger.reserve(peak_count);
         sim.world.quote.reserve(peak_count);
         sim.value.reserve(peak_count);
+        sim.operators.reserve(peak_count);
         // About one pending event per agent (its next own event) and the
-        // tasks in service.
-        sim.world.queue.reserve(peak_count);
+        // tasks in service; under the batched event model also the checks
+        // of an epoch's results, queued when their tasks arrive (up to
+        // `sample_rate` of the epoch's tasks at the demand's peak).
+        let rules = &sim.world.rules;
+        let checks = if rules.batched && rules.regime == Regime::Sampled {
+            let peak_tasks = (rules.tasks_per_epoch
+                * (1.0 + rules.demand_growth.max(0.0)).powf(f64::from(rules.epochs)))
+            .min(MAX_TASKS_PER_EPOCH);
+            (rules.sample_rate * peak_tasks).min(f64::from(1u32 << 24)) as usize
+        } else {
+            0
+        };
+        sim.world.queue.reserve(peak_count + checks);
         let mut genesis = stream(seed, Stream::Genesis);
         for p in 0..sim.populations.len() {
             for _ in 0..sim.populations[p].count {
@@ -718,6 +730,10 @@ impl Simulation {
             .queue
             .reserve_seqs(u64::from(self.world.rules.epochs) * per_epoch);
         self.epochs_scheduled = 0;
+        if self.world.rules.batched {
+            // The batched event model's buffer, at its bound (no event grows it).
+            self.scratch.batch.reserve_exact(BATCH_CHUNK as usize);
+        }
         self.schedule_epochs_ahead();
         self.schedule_next_arrival();
     }

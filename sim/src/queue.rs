@@ -127,13 +127,15 @@ impl<T: Copy> EventQueue<T> {
     }
 
     /// Reserves slab room for `events` more pending events spread over
-    /// the ring (a partly filled chunk per tick beside them), so that
-    /// pushes up to that many allocate nothing. Pages not yet written take
-    /// no memory.
+    /// the ring (a partly filled chunk per tick beside them), and heap room
+    /// for a quarter of them beyond it (an agent's next event drawn more
+    /// than the ring's span ahead), so that such pushes allocate nothing.
+    /// Pages not yet written take no memory.
     pub fn reserve(&mut self, events: usize) {
         let chunks = self.buckets.len() + events.div_ceil(CHUNK);
         self.next.reserve_exact(chunks);
         self.slots.reserve_exact(chunks * CHUNK);
+        self.overflow.reserve(events / 4);
     }
 
     /// Appends `event` to the bucket of `tick`, which the ring covers.

@@ -442,6 +442,13 @@ impl Operators {
         }
     }
 
+    /// Room for `additional` more agents (genesis reserves the most the
+    /// populations can hold at once, as for every agent column).
+    pub fn reserve(&mut self, additional: usize) {
+        self.of.reserve_exact(additional);
+        self.host.reserve_exact(additional);
+    }
+
     /// Assigns agent `agent` of population `p` (agents are opened in id
     /// order, so `agent == of.len()`).
     pub fn on_spawn(&mut self, agent: u32, p: usize) {
