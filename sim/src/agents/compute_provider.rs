@@ -343,19 +343,30 @@ impl ComputeProviders {
     pub fn allocate_random<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<u32> {
         while !self.available.is_empty() {
             let slot = rng.random_range(0..self.available.len());
-            let row = self.available[slot];
-            let task = &mut self.task[row as usize];
-            if !task.active || task.used >= task.capacity {
-                self.available.swap_remove(slot);
-                continue;
+            if let Some((row, _)) = self.take_slot(slot) {
+                return Some(row);
             }
-            task.used += 1;
-            if task.used >= task.capacity {
-                self.available.swap_remove(slot);
-            }
-            return Some(row);
         }
         None
+    }
+
+    /// A uniform draw landed on `slot` of the free list: a row found full
+    /// or gone leaves the list (None, draw again); otherwise its provider
+    /// takes the task, leaving the list if that filled it: (row, filled).
+    #[inline(always)]
+    fn take_slot(&mut self, slot: usize) -> Option<(u32, bool)> {
+        let row = self.available[slot];
+        let task = &mut self.task[row as usize];
+        if !task.active || task.used >= task.capacity {
+            self.available.swap_remove(slot);
+            return None;
+        }
+        task.used += 1;
+        let filled = task.used >= task.capacity;
+        if filled {
+            self.available.swap_remove(slot);
+        }
+        Some((row, filled))
     }
 
     /// Allocates `tasks` tasks one after another exactly as that many calls
@@ -390,17 +401,12 @@ impl ComputeProviders {
             std::hint::black_box(touched);
             for _ in 0..run {
                 let slot = rng.random_range(0..self.available.len());
-                let row = self.available[slot];
-                let task = &mut self.task[row as usize];
-                if !task.active || task.used >= task.capacity {
-                    self.available.swap_remove(slot);
+                let Some((row, filled)) = self.take_slot(slot) else {
                     break;
-                }
-                task.used += 1;
+                };
                 rows.push(row);
                 left -= 1;
-                if task.used >= task.capacity {
-                    self.available.swap_remove(slot);
+                if filled {
                     break;
                 }
             }
