@@ -1568,14 +1568,7 @@ impl Simulation {
                     self.world.queue.push(at, Event::AgentLeave { agent });
                     // Read by the batched event model (`demand.event_model`).
                     let row = self.world.agents.role_index[a];
-                    match self.world.agents.role[a] {
-                        Role::ComputeProvider => self.roles.compute_provider.leaves_at(row, at),
-                        Role::DataProvider => {
-                            let leaves = &mut self.roles.data_provider.leaves_at[row as usize];
-                            *leaves = (*leaves).min(at);
-                        }
-                        _ => {}
-                    }
+                    self.roles.leave_queued(self.world.agents.role[a], row, at);
                     self.world.agents.unprofitable_streak[a] = 0;
                 }
             }

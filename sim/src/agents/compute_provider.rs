@@ -167,6 +167,12 @@ impl RoleBehaviour for ComputeProviders {
         Ok(())
     }
 
+    /// Kept in the task row, for completions resolved at arrival.
+    fn leave_queued(&mut self, row: u32, tick: u64) {
+        let task = &mut self.task[row as usize];
+        task.leaves_at = task.leaves_at.min(tick);
+    }
+
     /// Validated checks passed against results caught wrong (caught means
     /// slashed).
     fn reputation_evidence(agents: &Agents, agent: usize) -> (u64, u64, bool) {
@@ -235,12 +241,6 @@ impl ComputeProviders {
     pub fn active_at(&self, row: u32, tick: u64) -> bool {
         let task = &self.task[row as usize];
         task.active && task.leaves_at > tick
-    }
-
-    /// The provider of `row` will leave at `tick` (its leave is queued).
-    pub fn leaves_at(&mut self, row: u32, tick: u64) {
-        let task = &mut self.task[row as usize];
-        task.leaves_at = task.leaves_at.min(tick);
     }
 
     /// Adds a provider (row `self.agent.len()`) with its attributes.

@@ -45,7 +45,7 @@ pub struct DataProviders {
     usage_weights: Vec<f64>,
     /// The tick of the provider's queued leave (`u64::MAX`: none queued);
     /// the batched event model's epoch draw stops there.
-    pub leaves_at: Vec<u64>,
+    leaves_at: Vec<u64>,
     /// The epoch whose submissions the batched event model has drawn for
     /// the providers present at its start (a joiner after it draws its own).
     drawn_epoch: Option<u32>,
@@ -162,6 +162,12 @@ impl RoleBehaviour for DataProviders {
         }
         world.rng = rng;
         Ok(())
+    }
+
+    /// Kept for the batched event model's epoch draw.
+    fn leave_queued(&mut self, row: u32, tick: u64) {
+        let leaves = &mut self.leaves_at[row as usize];
+        *leaves = (*leaves).min(tick);
     }
 
     /// A submission: accepted with the provider's quality (verified work)

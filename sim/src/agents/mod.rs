@@ -144,6 +144,13 @@ macro_rules! roles {
                 }
             }
 
+            /// An agent of `role` will leave at `tick` (`leave_queued`).
+            pub fn leave_queued(&mut self, role: Role, row: u32, tick: u64) {
+                match role {
+                    $(Role::$variant => self.$field.leave_queued(row, tick),)*
+                }
+            }
+
             /// Whether `role` runs a process at every epoch start.
             pub fn has_epoch_process(&self, role: Role, world: &World) -> bool {
                 match role {

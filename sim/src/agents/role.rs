@@ -377,6 +377,12 @@ pub trait RoleBehaviour: std::fmt::Debug + Clone + Default {
         Ok(())
     }
 
+    /// The agent of `row` will leave at `tick` (its `AgentLeave` is queued,
+    /// at an epoch end for a tick of the next epoch): a role whose events
+    /// the batched event model resolves ahead of time keeps the tick.
+    /// Default: nothing.
+    fn leave_queued(&mut self, _row: u32, _tick: u64) {}
+
     /// The epoch's evidence for an agent's reputation: (successes,
     /// failures, slashed). Default: verified work against failures.
     fn reputation_evidence(agents: &Agents, agent: usize) -> (u64, u64, bool) {
