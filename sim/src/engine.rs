@@ -199,6 +199,9 @@ pub struct Simulation {
     reward_rng: SimRng,
     usage_rng: SimRng,
     arrival_clock: f64,
+    /// Batched event model: tasks of the current tick left for its second
+    /// arrival event.
+    arrivals_pending: u64,
     /// Task arrivals per tick this epoch (demand grows epoch by epoch).
     arrival_rate: f64,
     events: u64,
@@ -487,6 +490,7 @@ impl Simulation {
             reward_rng: stream(seed, Stream::Rewards),
             usage_rng: stream(seed, Stream::Usage),
             arrival_clock: 0.0,
+            arrivals_pending: 0,
             arrival_rate: 0.0,
             events: 0,
             roster_version: [0; Role::COUNT],
@@ -934,16 +938,38 @@ impl Simulation {
                 None => Ok(()),
             };
         }
-        let arrivals = self.batch_of_arrivals();
-        self.world.counters.tasks_arrived += arrivals;
+        // The tick's first task comes in the queue's order, as under
+        // `per_task`; the rest come after everything queued for the tick so
+        // far (leaves, joins, trades), as `per_task`'s later arrivals of the
+        // tick do: one more event at this tick handles them.
+        let arrivals = if self.arrivals_pending > 0 {
+            std::mem::take(&mut self.arrivals_pending)
+        } else {
+            let arrivals = self.batch_of_arrivals();
+            self.world.counters.tasks_arrived += arrivals;
+            if arrivals > 1 {
+                self.arrivals_pending = arrivals - 1;
+                self.world.queue.push(tick, Event::TaskArrival);
+            }
+            1
+        };
         if self.auction.is_some() {
             for _ in 0..arrivals {
                 self.on_auctioned_arrival(tick)?;
             }
             return Ok(());
         }
-        // Two passes over chunks of the tick's tasks: first each task gets
-        // its provider (a short loop whose loads of random providers' rows
+        if self.verifier.regime.engine_verified() {
+            // Replicas are allocated with their task: one task at a time.
+            for _ in 0..arrivals {
+                if let Some(row) = self.admit() {
+                    self.take_task(tick, row)?;
+                }
+            }
+            return Ok(());
+        }
+        // Two passes over chunks of the tasks: first each task gets its
+        // provider (a short loop whose loads of random providers' rows
         // overlap), then each is bought and served, its provider's row now
         // cached. Chunks bound the buffer whatever the arrivals per tick.
         let mut rows = std::mem::take(&mut self.scratch.batch);

@@ -127,26 +127,31 @@ impl RoleBehaviour for DataProviders {
     /// Submissions are a Poisson process per provider: its first event,
     /// or, under the batched event model, for a joiner, its submissions
     /// from now to the epoch's end drawn at once (a genesis provider's are
-    /// drawn with everyone's at the epoch's start).
+    /// drawn with everyone's at the epoch's start; its first gap is still
+    /// drawn and dropped, so that the genesis stream, and with it every
+    /// later population's attributes, is the same under both models).
     fn start_processes(&self, agent: u32, row: u32, rng: &mut SimRng, world: &mut World) {
         let now = world.queue.now();
+        let rate = self.submission_rate[row as usize];
         if world.rules.batched {
             if self.drawn_epoch == Some(world.epoch) {
                 let epoch_end = (u64::from(world.epoch) + 1) * world.rules.ticks_per_epoch;
                 self.submit_batch(row, now, epoch_end, rng, world);
+            } else {
+                let _ = exp_delay(rng, rate, world.rules.ticks_per_epoch);
             }
             return;
         }
-        let rate = self.submission_rate[row as usize];
         if let Some(delay) = exp_delay(rng, rate, world.rules.ticks_per_epoch) {
             world.schedule_role_event(now, delay, Role::DataProvider, SUBMISSION, agent, row);
         }
     }
 
     /// The batched event model draws each epoch's submissions at its start
-    /// (joiners' at their spawn).
+    /// (joiners' at their spawn), when the scenario has data providers
+    /// (genesis reserved rows for them: some population can hold one).
     fn has_epoch_process(&self, world: &World) -> bool {
-        world.rules.batched
+        world.rules.batched && self.agent.capacity() > 0
     }
 
     /// Every active provider's submissions of `epoch` (batched event model).
@@ -227,18 +232,18 @@ impl DataProviders {
     }
 
     /// The batched event model's submissions of `row` in [from, to), cut
-    /// at its queued leave: n ~ Poisson(rate · ticks / T) of them, of which
-    /// Binomial(n, quality) accepted, the distribution of the per-event
-    /// process's counts; tallied as its events would.
+    /// at its queued leave: n ~ Poisson(τ · 2 sinh(r / 2T)) of them, τ the
+    /// ticks, of which Binomial(n, quality) accepted; tallied as its events
+    /// would. The mean is the per-event process's: its gaps are whole
+    /// ticks, [X · T/r], whose mean is 1 / (2 sinh(r / 2T)) (≈ T/r when
+    /// r ≪ T).
     fn submit_batch(&self, row: u32, from: u64, to: u64, rng: &mut SimRng, world: &mut World) {
         let r = row as usize;
         let ticks = to.min(self.leaves_at[r]).saturating_sub(from);
         let rate =
             self.submission_rate[r].min(MAX_EVENTS_PER_TICK * world.rules.ticks_per_epoch as f64);
-        let submissions = poisson(
-            rng,
-            rate * ticks as f64 / world.rules.ticks_per_epoch as f64,
-        );
+        let per_tick = 2.0 * (rate / (2.0 * world.rules.ticks_per_epoch as f64)).sinh();
+        let submissions = poisson(rng, per_tick * ticks as f64);
         if submissions == 0 {
             return;
         }
