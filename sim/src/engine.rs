@@ -930,13 +930,7 @@ impl Simulation {
         if !self.world.rules.batched {
             self.schedule_next_arrival();
             self.world.counters.tasks_arrived += 1;
-            if self.auction.is_some() {
-                return self.on_auctioned_arrival(tick);
-            }
-            return match self.admit() {
-                Some(row) => self.take_task(tick, row),
-                None => Ok(()),
-            };
+            return self.arrive_whole(tick);
         }
         // The tick's first task comes in the queue's order, as under
         // `per_task`; the rest come after everything queued for the tick so
@@ -953,18 +947,11 @@ impl Simulation {
             }
             1
         };
-        if self.auction.is_some() {
+        if self.auction.is_some() || self.verifier.regime.engine_verified() {
+            // An auction clears each task against the bids left; replicas
+            // are allocated with their task: one whole task at a time.
             for _ in 0..arrivals {
-                self.on_auctioned_arrival(tick)?;
-            }
-            return Ok(());
-        }
-        if self.verifier.regime.engine_verified() {
-            // Replicas are allocated with their task: one task at a time.
-            for _ in 0..arrivals {
-                if let Some(row) = self.admit() {
-                    self.take_task(tick, row)?;
-                }
+                self.arrive_whole(tick)?;
             }
             return Ok(());
         }
@@ -997,6 +984,19 @@ impl Simulation {
         }
         self.scratch.batch = rows;
         served
+    }
+
+    /// One arriving task handled whole (after it is counted): cleared by
+    /// the auction, or admitted and taken.
+    #[inline(always)]
+    fn arrive_whole(&mut self, tick: u64) -> Result<(), SimError> {
+        if self.auction.is_some() {
+            return self.on_auctioned_arrival(tick);
+        }
+        match self.admit() {
+            Some(row) => self.take_task(tick, row),
+            None => Ok(()),
+        }
     }
 
     /// An arriving task's buyer and provider: priced out (only when

@@ -144,16 +144,27 @@ pub const MAX_EVENTS_PER_TICK: f64 = 16.0;
 /// Ticks until the next event of a Poisson process with `rate_per_epoch`.
 #[inline]
 pub fn exp_delay(rng: &mut SimRng, rate_per_epoch: f64, ticks_per_epoch: u64) -> Option<u64> {
-    if !(rate_per_epoch > 0.0 && rate_per_epoch.is_finite()) {
-        return None;
-    }
-    // The loader bounds rates; a rare draw of an unbounded distribution
-    // above the bound is capped at it, so the clock always moves on.
-    let rate_per_epoch = rate_per_epoch.min(MAX_EVENTS_PER_TICK * ticks_per_epoch as f64);
+    let rate_per_epoch = capped_rate(rate_per_epoch, ticks_per_epoch)?;
     let x: f64 = rng.sample(Exp1);
     // x ≥ 0 and the rate is positive and finite, so this is never NaN.
     let ticks = round_to_u64(x * ticks_per_epoch as f64 / rate_per_epoch);
     (ticks < u64::MAX / 4).then_some(ticks)
+}
+
+/// A rate the process runs at: None when not positive and finite; the
+/// loader bounds rates, and a rare draw of an unbounded distribution above
+/// the bound is capped at it, so the clock always moves on.
+fn capped_rate(rate_per_epoch: f64, ticks_per_epoch: u64) -> Option<f64> {
+    (rate_per_epoch > 0.0 && rate_per_epoch.is_finite())
+        .then(|| rate_per_epoch.min(MAX_EVENTS_PER_TICK * ticks_per_epoch as f64))
+}
+
+/// Mean events per tick of `exp_delay`'s process: its gaps are whole
+/// ticks [X · T/r], of mean Σ_{k≥1} e^{−(k−½)r/T} = 1 / (2 sinh(r/2T)),
+/// so 2 sinh(r/2T) a tick (≈ r/T when r ≪ T); 0 when it has no events.
+pub fn events_per_tick(rate_per_epoch: f64, ticks_per_epoch: u64) -> f64 {
+    capped_rate(rate_per_epoch, ticks_per_epoch)
+        .map_or(0.0, |r| 2.0 * (r / (2.0 * ticks_per_epoch as f64)).sinh())
 }
 
 /// A Poisson(`mean`) count (0 when the mean is not positive and finite).

@@ -107,6 +107,13 @@ pub fn execute(args: &Args) -> Result<ExitCode> {
         s.demand.allocation.as_str(),
         s.validation.sample_rate.0
     )?;
+    if s.demand.event_model != mirage_sim::scenario::EventModel::PerTask {
+        writeln!(
+            out,
+            "  event model: {} (docs/model.md, \"Event model\")",
+            s.demand.event_model.as_str()
+        )?;
+    }
     if let Some(reward) = &s.reward {
         for (pool, cfg) in reward.configured() {
             writeln!(

@@ -14,7 +14,7 @@ use crate::error::SimError;
 use crate::rng::SimRng;
 use crate::roles::PoolKind;
 use crate::sampling::AliasTable;
-use crate::world::{exp_delay, poisson, World, MAX_EVENTS_PER_TICK};
+use crate::world::{events_per_tick, exp_delay, poisson, World};
 use rand_distr::Binomial;
 
 /// The role's event kinds.
@@ -232,17 +232,13 @@ impl DataProviders {
     }
 
     /// The batched event model's submissions of `row` in [from, to), cut
-    /// at its queued leave: n ~ Poisson(τ · 2 sinh(r / 2T)) of them, τ the
-    /// ticks, of which Binomial(n, quality) accepted; tallied as its events
-    /// would. The mean is the per-event process's: its gaps are whole
-    /// ticks, [X · T/r], whose mean is 1 / (2 sinh(r / 2T)) (≈ T/r when
-    /// r ≪ T).
+    /// at its queued leave: n ~ Poisson(τ · `events_per_tick`) of them, τ
+    /// the ticks (the per-event process's mean), of which Binomial(n,
+    /// quality) accepted; tallied as its events would.
     fn submit_batch(&self, row: u32, from: u64, to: u64, rng: &mut SimRng, world: &mut World) {
         let r = row as usize;
         let ticks = to.min(self.leaves_at[r]).saturating_sub(from);
-        let rate =
-            self.submission_rate[r].min(MAX_EVENTS_PER_TICK * world.rules.ticks_per_epoch as f64);
-        let per_tick = 2.0 * (rate / (2.0 * world.rules.ticks_per_epoch as f64)).sinh();
+        let per_tick = events_per_tick(self.submission_rate[r], world.rules.ticks_per_epoch);
         let submissions = poisson(rng, per_tick * ticks as f64);
         if submissions == 0 {
             return;
