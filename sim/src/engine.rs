@@ -1192,9 +1192,8 @@ impl Simulation {
         let quote_unchanged = self.quote_checked_at == Some(quote_changes);
         if !quote_unchanged {
             self.world
-                .agents
                 .quote
-                .copy_from_slice(self.world.quote.agent_balances());
+                .copy_agent_balances(&mut self.world.agents.quote);
         }
         let holdings = self.world.ledger.holdings();
         self.check_value(epoch, &holdings, quote_unchanged)?;
@@ -1655,7 +1654,8 @@ impl Simulation {
         let unvested_total = totals.unvested;
         let agents = &self.world.agents;
         let ledger = &self.world.ledger;
-        let quotes = self.world.quote.agent_balances();
+        // Every agent's quote, copied from the ledger at this epoch's end.
+        let quotes = &agents.quote;
         let (balances, stakes, unvested) = (ledger.balances(), ledger.stakes(), ledger.unvested());
         for (role, run) in agents.role_runs() {
             let r = role.index();
