@@ -5,6 +5,7 @@
 //! fee policy conserve tokens and leave exactly the unpaid remainder in the
 //! rewards pool; and schemes rank the same population as they should.
 
+use mirage_sim::agents::data_provider::Submitter;
 use mirage_sim::ledger::{Account, SystemAccount};
 use mirage_sim::record::Collect;
 use mirage_sim::reward::{PoolKind, PoolSnapshot, RewardScheme, SchemeBuild, SchemeRegistry};
@@ -55,9 +56,11 @@ fn world(pool: PoolKind, members: &[Member], validators: &[(u64, f64)]) -> World
         let (role, row) = match pool {
             PoolKind::Data => {
                 w.data.agent.push(id);
-                w.data.quality.push(m.quality);
-                w.data.submission_rate.push(1.0);
-                w.data.cost_per_submission.push(0);
+                w.data.submitter.push(Submitter {
+                    quality: m.quality,
+                    submission_rate: 1.0,
+                    cost_per_submission: 0,
+                });
                 w.data.usage_epoch.push(m.usage);
                 (Role::DataProvider, w.data.agent.len() - 1)
             }

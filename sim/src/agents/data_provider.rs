@@ -28,16 +28,33 @@ pub struct Params {
     cost_per_submission: Option<DistSpec>,
 }
 
-/// Columns of data providers, indexed by their row.
+/// What a submission reads of its provider: one 24-byte row, so that a
+/// submission by a random provider loads one cache line, not one for each
+/// attribute.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Submitter {
+    /// Dataset quality in [0, 1].
+    pub quality: f64,
+    /// Mean submissions per epoch.
+    pub submission_rate: f64,
+    /// Cost of one submission, quote base units.
+    pub cost_per_submission: u64,
+}
+
+impl Submitter {
+    /// Whether one of its submissions is accepted.
+    #[inline]
+    pub fn accepted<R: Rng + ?Sized>(&self, rng: &mut R) -> bool {
+        rng.random::<f64>() < self.quality
+    }
+}
+
+/// Data providers, indexed by their row: the agent id, the submission
+/// attributes as one row each, and the usage columns.
 #[derive(Debug, Clone, Default)]
 pub struct DataProviders {
     pub agent: Vec<u32>,
-    /// Dataset quality in [0, 1].
-    pub quality: Vec<f64>,
-    /// Mean submissions per epoch.
-    pub submission_rate: Vec<f64>,
-    /// Cost of one submission, quote base units.
-    pub cost_per_submission: Vec<u64>,
+    pub submitter: Vec<Submitter>,
     /// Times tasks used the provider's datasets this epoch.
     pub usage_epoch: Vec<u64>,
     /// Which provider's dataset a task uses (rebuilt each epoch).
@@ -89,9 +106,7 @@ impl RoleBehaviour for DataProviders {
 
     fn reserve(&mut self, additional: usize) {
         self.agent.reserve_exact(additional);
-        self.quality.reserve_exact(additional);
-        self.submission_rate.reserve_exact(additional);
-        self.cost_per_submission.reserve_exact(additional);
+        self.submitter.reserve_exact(additional);
         self.usage_epoch.reserve_exact(additional);
         self.leaves_at.reserve_exact(additional);
     }
@@ -99,26 +114,20 @@ impl RoleBehaviour for DataProviders {
     fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, _decimals: u32) -> Spawned {
         let row = self.agent.len() as u32;
         self.agent.push(agent);
-        self.quality.push(draw(
-            rng,
-            params.quality.as_ref(),
-            0.5,
-            AttrKind::Probability,
-        ));
-        self.submission_rate.push(draw(
-            rng,
-            params.submission_rate.as_ref(),
-            1.0,
-            AttrKind::Rate,
-        ));
+        // Drawn in this order: quality, rate, cost.
+        let quality = draw(rng, params.quality.as_ref(), 0.5, AttrKind::Probability);
+        let submission_rate = draw(rng, params.submission_rate.as_ref(), 1.0, AttrKind::Rate);
         let cost = draw(
             rng,
             params.cost_per_submission.as_ref(),
             0.0,
             AttrKind::Cost,
         );
-        self.cost_per_submission
-            .push(to_base_units(cost, QUOTE_DECIMALS));
+        self.submitter.push(Submitter {
+            quality,
+            submission_rate,
+            cost_per_submission: to_base_units(cost, QUOTE_DECIMALS),
+        });
         self.usage_epoch.push(0);
         self.leaves_at.push(u64::MAX);
         Spawned { row, unvested: 0 }
@@ -132,7 +141,7 @@ impl RoleBehaviour for DataProviders {
     /// later population's attributes, is the same under both models).
     fn start_processes(&self, agent: u32, row: u32, rng: &mut SimRng, world: &mut World) {
         let now = world.queue.now();
-        let rate = self.submission_rate[row as usize];
+        let rate = self.submitter[row as usize].submission_rate;
         if world.rules.batched {
             if self.drawn_epoch == Some(world.epoch) {
                 let epoch_end = (u64::from(world.epoch) + 1) * world.rules.ticks_per_epoch;
@@ -188,7 +197,8 @@ impl RoleBehaviour for DataProviders {
         if !world.agents.is_active(provider) {
             return Ok(());
         }
-        if self.accepted(row, &mut world.rng) {
+        let submitter = self.submitter[row as usize];
+        if submitter.accepted(&mut world.rng) {
             world.agents.add_contribution(provider, 1);
         } else {
             world.agents.failures_epoch[provider as usize] += 1;
@@ -196,8 +206,8 @@ impl RoleBehaviour for DataProviders {
         // Saturating: bounded costs per event reach u64::MAX only beyond
         // 1e13 quote of costs per agent and epoch.
         let cost = &mut world.agents.cost_epoch[provider as usize];
-        *cost = cost.saturating_add(self.cost_per_submission[row as usize]);
-        let rate = self.submission_rate[row as usize];
+        *cost = cost.saturating_add(submitter.cost_per_submission);
+        let rate = submitter.submission_rate;
         if let Some(delay) = world.poisson_delay(rate) {
             world.schedule_role_event(tick, delay, Role::DataProvider, SUBMISSION, provider, row);
         }
@@ -214,7 +224,7 @@ impl DataProviders {
         for (row, &agent) in self.agent.iter().enumerate() {
             let a = agent as usize;
             self.usage_weights.push(if agents.is_active(agent) {
-                self.quality[row] * agents.contribution_total[a] as f64
+                self.submitter[row].quality * agents.contribution_total[a] as f64
             } else {
                 0.0
             });
@@ -238,12 +248,13 @@ impl DataProviders {
     fn submit_batch(&self, row: u32, from: u64, to: u64, rng: &mut SimRng, world: &mut World) {
         let r = row as usize;
         let ticks = to.min(self.leaves_at[r]).saturating_sub(from);
-        let per_tick = events_per_tick(self.submission_rate[r], world.rules.ticks_per_epoch);
+        let submitter = self.submitter[r];
+        let per_tick = events_per_tick(submitter.submission_rate, world.rules.ticks_per_epoch);
         let submissions = poisson(rng, per_tick * ticks as f64);
         if submissions == 0 {
             return;
         }
-        let accepted = match Binomial::new(submissions, self.quality[r]) {
+        let accepted = match Binomial::new(submissions, submitter.quality) {
             Ok(binomial) => rng.sample(binomial),
             Err(_) => 0,
         };
@@ -252,13 +263,7 @@ impl DataProviders {
         world.agents.add_contribution(agent, accepted);
         let failures = u32::try_from(submissions - accepted).unwrap_or(u32::MAX);
         world.agents.failures_epoch[a] = world.agents.failures_epoch[a].saturating_add(failures);
-        let cost = self.cost_per_submission[r].saturating_mul(submissions);
+        let cost = submitter.cost_per_submission.saturating_mul(submissions);
         world.agents.cost_epoch[a] = world.agents.cost_epoch[a].saturating_add(cost);
-    }
-
-    /// Whether a submission by `row` is accepted.
-    #[inline]
-    pub fn accepted<R: Rng + ?Sized>(&self, row: u32, rng: &mut R) -> bool {
-        rng.random::<f64>() < self.quality[row as usize]
     }
 }

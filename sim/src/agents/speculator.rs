@@ -45,15 +45,24 @@ pub enum Trade {
     Hold,
 }
 
-/// Columns of speculators, indexed by their row.
+/// What a trade reads of its speculator: one 24-byte row, so that a
+/// trade by a random speculator loads one cache line, not one for each
+/// attribute.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trader {
+    /// Fraction of holdings moved per trade.
+    pub trade_fraction: f64,
+    /// Mean trades per epoch.
+    pub trades_per_epoch: f64,
+    pub strategy: Strategy,
+}
+
+/// Speculators, indexed by their row: the agent id, and the trading
+/// attributes as one row each.
 #[derive(Debug, Clone, Default)]
 pub struct Speculators {
     pub agent: Vec<u32>,
-    pub strategy: Vec<Strategy>,
-    /// Fraction of holdings moved per trade.
-    pub trade_fraction: Vec<f64>,
-    /// Mean trades per epoch.
-    pub trades_per_epoch: Vec<f64>,
+    pub trader: Vec<Trader>,
 }
 
 impl RoleBehaviour for Speculators {
@@ -97,33 +106,31 @@ impl RoleBehaviour for Speculators {
 
     fn reserve(&mut self, additional: usize) {
         self.agent.reserve_exact(additional);
-        self.strategy.reserve_exact(additional);
-        self.trade_fraction.reserve_exact(additional);
-        self.trades_per_epoch.reserve_exact(additional);
+        self.trader.reserve_exact(additional);
     }
 
     fn spawn(&mut self, agent: u32, params: &Params, rng: &mut SimRng, _decimals: u32) -> Spawned {
         let row = self.agent.len() as u32;
         self.agent.push(agent);
-        self.strategy.push(params.strategy);
-        self.trade_fraction.push(draw(
+        // Drawn in this order: the fraction, then the rate.
+        let trade_fraction = draw(
             rng,
             params.trade_fraction.as_ref(),
             0.1,
             AttrKind::Probability,
-        ));
-        self.trades_per_epoch.push(draw(
-            rng,
-            params.trades_per_epoch.as_ref(),
-            1.0,
-            AttrKind::Rate,
-        ));
+        );
+        let trades_per_epoch = draw(rng, params.trades_per_epoch.as_ref(), 1.0, AttrKind::Rate);
+        self.trader.push(Trader {
+            trade_fraction,
+            trades_per_epoch,
+            strategy: params.strategy,
+        });
         Spawned { row, unvested: 0 }
     }
 
     /// Trades are a Poisson process per speculator.
     fn start_processes(&self, agent: u32, row: u32, rng: &mut SimRng, world: &mut World) {
-        let rate = self.trades_per_epoch[row as usize];
+        let rate = self.trader[row as usize].trades_per_epoch;
         if let Some(delay) = exp_delay(rng, rate, world.rules.ticks_per_epoch) {
             let now = world.queue.now();
             world.schedule_role_event(now, delay, Role::Speculator, TRADE, agent, row);
@@ -140,12 +147,13 @@ impl RoleBehaviour for Speculators {
         tick: u64,
         world: &mut World,
     ) -> Result<(), SimError> {
+        let trader = self.trader[row as usize];
         if let Some(market) = &mut world.market {
             let price_now = market.price(&world.ledger);
-            let trade = self.decide(row, price_now, world.price_at_epoch_start, &mut world.rng);
+            let trade = trader.decide(price_now, world.price_at_epoch_start, &mut world.rng);
             execute_trade(market, &mut world.ledger, &mut world.quote, agent, trade)?;
         }
-        let rate = self.trades_per_epoch[row as usize];
+        let rate = trader.trades_per_epoch;
         if let Some(delay) = world.poisson_delay(rate) {
             world.schedule_role_event(tick, delay, Role::Speculator, TRADE, agent, row);
         }
@@ -153,19 +161,13 @@ impl RoleBehaviour for Speculators {
     }
 }
 
-impl Speculators {
-    /// The trade of `row` given the price now and at the last epoch end.
+impl Trader {
+    /// This speculator's trade given the price now and at the last epoch
+    /// end.
     #[inline]
-    pub fn decide<R: Rng + ?Sized>(
-        &self,
-        row: u32,
-        price_now: f64,
-        price_before: f64,
-        rng: &mut R,
-    ) -> Trade {
-        let r = row as usize;
-        let f = self.trade_fraction[r];
-        match self.strategy[r] {
+    pub fn decide<R: Rng + ?Sized>(&self, price_now: f64, price_before: f64, rng: &mut R) -> Trade {
+        let f = self.trade_fraction;
+        match self.strategy {
             Strategy::Random => {
                 if rng.random::<bool>() {
                     Trade::Buy(f)

@@ -294,7 +294,7 @@ impl QuadraticPool {
                     let member = self.projects[p];
                     let agent = ctx.members[member] as usize;
                     let row = ctx.agents.role_index[agent] as usize;
-                    let quality = ctx.data.quality.get(row).copied().unwrap_or(0.0);
+                    let quality = ctx.data.submitter.get(row).map_or(0.0, |s| s.quality);
                     let noise: f64 = rng.sample(StandardNormal);
                     self.targets.push(p);
                     self.seen.push((quality + self.view_noise * noise).max(0.0));

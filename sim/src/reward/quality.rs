@@ -194,7 +194,7 @@ impl RewardScheme for QualityScheme {
             let row = ctx.agents.role_index[agent as usize] as usize;
             let truth = match self.pool {
                 PoolKind::Compute => ctx.compute.honesty.get(row).copied().unwrap_or(1.0),
-                PoolKind::Data => ctx.data.quality.get(row).copied().unwrap_or(1.0),
+                PoolKind::Data => ctx.data.submitter.get(row).map_or(1.0, |s| s.quality),
                 PoolKind::Validation => ctx.validators.accuracy.get(row).copied().unwrap_or(1.0),
             };
             let assessed = self.assess(truth, rng);
