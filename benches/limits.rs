@@ -139,7 +139,8 @@ fn yuma(epochs: u32, draws_only: bool) -> (f64, f64) {
     let stake: Vec<f64> = (0..VALIDATORS).map(|i| 1e12 / (1.0 + i as f64)).collect();
     let total: f64 = stake.iter().sum();
     let s: Vec<f64> = stake.iter().map(|x| x / total).collect();
-    let (alpha, keep, need) = (0.1, 0.9, 0.5 * total);
+    // The scheme's defaults: α = 0.1, bonds penalty β = 1, κ = 0.5.
+    let (alpha, beta, keep, need) = (0.1, 1.0, 0.9, 0.5 * total);
     let mut w = vec![0.0; VALIDATORS * PROVIDERS];
     let mut column = vec![0.0; VALIDATORS];
     let mut bonds = vec![0.0; VALIDATORS * PROVIDERS];
@@ -192,7 +193,7 @@ fn yuma(epochs: u32, draws_only: bool) -> (f64, f64) {
             for (&x, &si) in column.iter().zip(&s) {
                 let clipped = x.min(c);
                 r += si * clipped;
-                d += si * clipped;
+                d += si * (x + beta * (clipped - x));
             }
             consensus[j] = c;
             ranks[j] = r;

@@ -1068,8 +1068,7 @@ impl Simulation {
     #[inline(always)]
     fn serve(&mut self, tick: u64, provider: u32, row: u32) {
         let done = tick + self.world.service_delay();
-        let epoch_end = (u64::from(self.world.epoch) + 1) * self.world.rules.ticks_per_epoch;
-        if self.world.rules.batched && done < epoch_end {
+        if self.world.rules.batched && done < self.world.epoch_end_tick() {
             let providers = &mut self.roles.compute_provider;
             let active = providers.active_at(row, done);
             providers.complete(provider, row, done, active, &mut self.world);

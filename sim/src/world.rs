@@ -119,6 +119,12 @@ impl World {
         );
     }
 
+    /// The tick at which the epoch in progress ends (the next one's first).
+    #[inline]
+    pub fn epoch_end_tick(&self) -> u64 {
+        (u64::from(self.epoch) + 1) * self.rules.ticks_per_epoch
+    }
+
     /// Ticks a task is in service: exponential with mean
     /// `demand.service_ticks`, rounded, drawn from the event stream.
     #[inline]

@@ -144,7 +144,7 @@ impl RoleBehaviour for DataProviders {
         let rate = self.submitter[row as usize].submission_rate;
         if world.rules.batched {
             if self.drawn_epoch == Some(world.epoch) {
-                let epoch_end = (u64::from(world.epoch) + 1) * world.rules.ticks_per_epoch;
+                let epoch_end = world.epoch_end_tick();
                 self.submit_batch(row, now, epoch_end, rng, world);
             } else {
                 let _ = exp_delay(rng, rate, world.rules.ticks_per_epoch);
