@@ -19,6 +19,7 @@ pub mod quality;
 pub mod reputation;
 pub mod stake;
 pub mod yuma;
+pub mod yuma_dense;
 pub mod yuma_pool;
 
 use std::fmt::Debug;

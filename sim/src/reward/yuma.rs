@@ -93,6 +93,14 @@ pub enum YumaError {
     Overflow { what: &'static str },
     #[error("a row of {providers} providers was given {weights} weights")]
     RowLengths { providers: usize, weights: usize },
+    #[error(
+        "column {index}: provider {provider} comes after provider {previous}; columns must ascend"
+    )]
+    UnsortedColumns {
+        index: usize,
+        provider: usize,
+        previous: usize,
+    },
 }
 
 /// Parameters of an epoch.
@@ -120,7 +128,7 @@ impl Default for YumaParams {
 }
 
 impl YumaParams {
-    fn check(&self) -> Result<(), YumaError> {
+    pub(super) fn check(&self) -> Result<(), YumaError> {
         let bad = |name, value, expected| {
             Err(YumaError::InvalidParameter {
                 name,
@@ -169,7 +177,7 @@ pub struct Weights {
 
 /// The empty sum of `f64`s as `Iterator::sum` gives it, where a row's total
 /// starts.
-fn empty_sum() -> f64 {
+pub(super) fn empty_sum() -> f64 {
     std::iter::empty::<f64>().sum()
 }
 
@@ -451,7 +459,7 @@ impl Weights {
     }
 }
 
-fn check_providers(n_providers: usize) -> Result<(), YumaError> {
+pub(super) fn check_providers(n_providers: usize) -> Result<(), YumaError> {
     if n_providers > u32::MAX as usize {
         return Err(YumaError::InvalidParameter {
             name: "number of providers",
@@ -797,15 +805,7 @@ pub fn epoch_into(
     );
 
     // 4. Trust and incentive.
-    reset(&mut out.trust, np);
-    for j in 0..np {
-        if out.preranks[j] != 0.0 {
-            out.trust[j] = out.ranks[j] / out.preranks[j];
-        }
-    }
-    out.incentive.clear();
-    out.incentive.extend_from_slice(&out.ranks);
-    normalise(&mut out.incentive);
+    trust_and_incentive(out, np);
 
     // 6. Dividends D = normalise(B I), with the final column normalisation
     // of the bonds in the same pass, and the column sums of the normalised
@@ -839,6 +839,28 @@ pub fn epoch_into(
     normalise(&mut out.dividends);
 
     // 7. Emission split.
+    emission_split(out, np, nv);
+    state.epochs += 1;
+    Ok(())
+}
+
+/// Step 4: provider trust `R_j / P_j` (0 where `P_j = 0`) and incentive
+/// `I = normalise(R)`, from `out.preranks` and `out.ranks`.
+pub(super) fn trust_and_incentive(out: &mut YumaOutput, np: usize) {
+    reset(&mut out.trust, np);
+    for j in 0..np {
+        if out.preranks[j] != 0.0 {
+            out.trust[j] = out.ranks[j] / out.preranks[j];
+        }
+    }
+    out.incentive.clear();
+    out.incentive.extend_from_slice(&out.ranks);
+    normalise(&mut out.incentive);
+}
+
+/// Step 7: the emission shares `I_j / (Σ I + Σ D)` and `D_i / (Σ I + Σ D)`,
+/// or the stakes to validators if both are zero.
+pub(super) fn emission_split(out: &mut YumaOutput, np: usize, nv: usize) {
     let total: f64 = out.incentive.iter().sum::<f64>() + out.dividends.iter().sum::<f64>();
     reset(&mut out.provider_emission, np);
     reset(&mut out.validator_emission, nv);
@@ -852,8 +874,6 @@ pub fn epoch_into(
     } else {
         out.validator_emission.copy_from_slice(&out.stake);
     }
-    state.epochs += 1;
-    Ok(())
 }
 
 /// Validator trust `Σ_j W̄_ij` and the bonds' moving average, up to (not
@@ -955,25 +975,25 @@ fn update_bonds(
 }
 
 /// An old bond column-normalised and decayed, as the dense loops do it.
-fn old_bond(b: f64, colsum: f64, keep: f64) -> f64 {
+pub(super) fn old_bond(b: f64, colsum: f64, keep: f64) -> f64 {
     let normalised = if colsum > 0.0 { b / colsum } else { b };
     normalised * keep
 }
 
 /// Makes `v` at least `n` long, keeping what it holds.
-fn grow<T: Copy>(v: &mut Vec<T>, n: usize, fill: T) {
+pub(super) fn grow<T: Copy>(v: &mut Vec<T>, n: usize, fill: T) {
     if v.len() < n {
         v.resize(n, fill);
     }
 }
 
-fn reset(v: &mut Vec<f64>, n: usize) {
+pub(super) fn reset(v: &mut Vec<f64>, n: usize) {
     v.clear();
     v.resize(n, 0.0);
 }
 
 /// Normalise to sum 1, leaving an all-zero vector as is (`inplace_normalize`).
-fn normalise(v: &mut [f64]) {
+pub(super) fn normalise(v: &mut [f64]) {
     let sum: f64 = v.iter().sum();
     if sum > 0.0 {
         v.iter_mut().for_each(|x| *x /= sum);
@@ -1116,7 +1136,7 @@ fn transpose(state: &mut YumaState, weights: &Weights, stakes: &[f64], s: &[f64]
 /// weights and stakes apart, that the search narrows from one to the
 /// other, and the last few pairs it sorts.
 #[derive(Debug, Clone, Default)]
-struct Selection {
+pub(super) struct Selection {
     key: [Vec<f64>; 2],
     stake: [Vec<f64>; 2],
     small: Vec<(f64, f64)>,
@@ -1135,7 +1155,12 @@ struct Selection {
 /// column, added in another order: with integer-valued stakes (base units,
 /// total below 2^53) every such sum is exact, so the result is the sorted
 /// walk's bit for bit.
-fn upper_weighted_quantile(keys: &[f64], stakes: &[f64], need: f64, sel: &mut Selection) -> f64 {
+pub(super) fn upper_weighted_quantile(
+    keys: &[f64],
+    stakes: &[f64],
+    need: f64,
+    sel: &mut Selection,
+) -> f64 {
     const SMALL: usize = 12;
     let n = keys.len().min(stakes.len());
     for buf in sel.key.iter_mut().chain(sel.stake.iter_mut()) {

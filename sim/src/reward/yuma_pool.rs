@@ -10,7 +10,8 @@ use rand::Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::yuma::{epoch_into, Weights, YumaInput, YumaOutput, YumaParams, YumaState};
+use super::yuma::{YumaOutput, YumaParams};
+use super::yuma_dense::{epoch_dense, DenseWeights, DenseYumaState};
 use super::{
     params_table, parse_params, pro_rata_f64, ParamDoc, ParamError, PoolKind, RewardContext,
     RewardScheme, SchemeBuild, SchemeCheck, SchemeFactory, SchemeInfo, SchemeParams,
@@ -111,13 +112,14 @@ pub struct YumaPool {
     cartel: Option<(u16, u16, f64)>,
     /// Share of the joint budget paid to providers (the rest to validators).
     provider_fraction: f64,
-    state: YumaState,
+    state: DenseYumaState,
     /// (validator rows, provider rows) of the bonds.
     shape: (usize, usize),
     out: YumaOutput,
     stakes: Vec<f64>,
-    /// This epoch's weights, rebuilt in place (compressed rows).
-    weights: Weights,
+    /// This epoch's weights, rebuilt in place: one row per validator over
+    /// the providers with work (a dense block).
+    weights: DenseWeights,
     /// Active providers with verified work: (row, work, honesty, population),
     /// in member order (the order of the noise draws).
     providers: Vec<(usize, f64, f64, u16)>,
@@ -126,10 +128,14 @@ pub struct YumaPool {
     /// `providers`' rows in `by_row` order, and whether that is their own.
     rows: Vec<u32>,
     in_row_order: bool,
-    /// One validator's weights on `providers`, in their order, and in row
-    /// order when that differs.
+    /// One validator's weights on `providers`, in their order.
     row: Vec<f64>,
-    sorted_row: Vec<f64>,
+    /// Per provider in member order: work, honesty, the cartel's boost;
+    /// and one validator's standard normal draws.
+    work: Vec<f64>,
+    honesty: Vec<f64>,
+    cartel_boost: Vec<f64>,
+    noise_draws: Vec<f64>,
     /// Provider rows whose agent has left (they never get a weight again)
     /// and, of those, the ones whose bonds are still to be dropped.
     retired: Vec<bool>,
@@ -166,17 +172,20 @@ impl YumaPool {
                 .as_ref()
                 .and_then(|c| Some((index_of(&c.validators)?, index_of(&c.providers)?, c.boost.0))),
             provider_fraction: provider_fraction.clamp(0.0, 1.0),
-            state: YumaState::default(),
+            state: DenseYumaState::default(),
             shape: (0, 0),
             out: YumaOutput::default(),
             stakes: Vec::new(),
-            weights: Weights::default(),
+            weights: DenseWeights::default(),
             providers: Vec::new(),
             by_row: Vec::new(),
             rows: Vec::new(),
             in_row_order: true,
             row: Vec::new(),
-            sorted_row: Vec::new(),
+            work: Vec::new(),
+            honesty: Vec::new(),
+            cartel_boost: Vec::new(),
+            noise_draws: Vec::new(),
             retired: Vec::new(),
             to_drop: Vec::new(),
             provider_weights: Vec::new(),
@@ -187,14 +196,16 @@ impl YumaPool {
     }
 
     /// The bonds after the last epoch (validator row × provider row).
-    pub fn state(&self) -> &YumaState {
+    pub fn state(&self) -> &DenseYumaState {
         &self.state
     }
 
     /// Every active validator's weights on the active providers with work,
     /// written row by row into `self.weights` (O(weights), no sort of the
     /// weights: the providers are put in row order once per epoch). The
-    /// noise is drawn validator by validator, providers in member order.
+    /// noise is drawn validator by validator, providers in member order,
+    /// into a buffer of its own (a tight loop that keeps the generator in
+    /// registers); the weights are then formed in one pass.
     fn set_weights(
         &mut self,
         ctx: &RewardContext<'_>,
@@ -224,50 +235,62 @@ impl YumaPool {
             self.rows
                 .push(u32::try_from(row).map_err(|e| e.to_string())?);
         }
-        self.weights.clear(n_providers).map_err(|e| e.to_string())?;
+        // Per provider in member order: work, honesty, and the cartel's
+        // boost on it (1 off the cartel's providers).
+        self.work.clear();
+        self.honesty.clear();
+        self.cartel_boost.clear();
+        for &(_, work, honesty, population) in &self.providers {
+            self.work.push(work);
+            self.honesty.push(honesty);
+            self.cartel_boost.push(match self.cartel {
+                Some((_, ppop, boost)) if ppop == population => boost,
+                _ => 1.0,
+            });
+        }
+        self.weights
+            .clear(n_providers, &self.rows)
+            .map_err(|e| e.to_string())?;
         self.stakes.clear();
+        let k = self.providers.len();
+        grow(&mut self.noise_draws, k);
+        grow(&mut self.row, k);
         for (v, &agent) in ctx.validators.agent.iter().enumerate() {
             let a = agent as usize;
-            self.row.clear();
             if !ctx.agents.is_active(agent) {
                 self.stakes.push(0.0);
-                self.weights
-                    .push_row(std::iter::empty())
-                    .map_err(|e| e.to_string())?;
+                self.weights.push_empty_row();
                 continue;
             }
             self.stakes
                 .push(ctx.ledger.get(Account::Stake(agent)) as f64);
             let sd = self.noise * (1.0 - ctx.validators.accuracy.get(v).copied().unwrap_or(1.0));
-            let cartel = self
+            let in_cartel = self
                 .cartel
-                .filter(|&(vpop, _, _)| ctx.agents.population[a] == vpop);
-            for &(_, work, honesty, population) in &self.providers {
-                let seen = if sd > 0.0 {
-                    let z: f64 = rng.sample(StandardNormal);
-                    (honesty + sd * z).clamp(0.0, 1.0)
-                } else {
-                    honesty.clamp(0.0, 1.0)
-                };
-                let boost = match cartel {
-                    Some((_, ppop, boost)) if ppop == population => boost,
-                    _ => 1.0,
-                };
-                let weight = work * seen * boost;
-                // A weight that is not finite is not set.
-                self.row.push(if weight.is_finite() { weight } else { 0.0 });
+                .is_some_and(|(vpop, _, _)| ctx.agents.population[a] == vpop);
+            let z = &mut self.noise_draws[..k];
+            if sd > 0.0 {
+                draw_normals(rng, z);
             }
-            let row = if self.in_row_order {
-                &self.row
-            } else {
-                self.sorted_row.clear();
-                let row = &self.row;
-                self.sorted_row
-                    .extend(self.by_row.iter().map(|&k| row[k as usize]));
-                &self.sorted_row
-            };
+            form_weights(
+                &mut self.row[..k],
+                &self.work[..k],
+                &self.honesty[..k],
+                (sd > 0.0).then_some((&self.noise_draws[..k], sd)),
+                in_cartel.then_some(&self.cartel_boost[..k]),
+            );
+            let row = &self.row[..k];
+            let (by_row, in_row_order) = (&self.by_row, self.in_row_order);
             self.weights
-                .push_row_slices(&self.rows, row)
+                .push_row_with(|out| {
+                    if in_row_order {
+                        out.copy_from_slice(row);
+                    } else {
+                        for (o, &m) in out.iter_mut().zip(by_row) {
+                            *o = row[m as usize];
+                        }
+                    }
+                })
                 .map_err(|e| e.to_string())?;
         }
         Ok(())
@@ -287,7 +310,7 @@ impl YumaPool {
         }
         // A pass over the bonds for every ~1/32 of them that can go.
         if !self.to_drop.is_empty()
-            && self.to_drop.len() * n_validators * 32 >= self.state.bond_count()
+            && self.to_drop.len() * n_validators * 32 >= self.state.bond_cells()
         {
             self.state.drop_providers(&self.to_drop);
             self.to_drop.clear();
@@ -318,12 +341,14 @@ impl RewardScheme for YumaPool {
             self.shape = (n_validators, n_providers);
         }
         self.retire_providers(ctx, n_validators);
-        let input = YumaInput {
-            stakes: &self.stakes,
-            weights: &self.weights,
-            params: self.params,
-        };
-        epoch_into(&mut self.state, &input, &mut self.out).map_err(|e| e.to_string())?;
+        epoch_dense(
+            &mut self.state,
+            &self.stakes,
+            &self.weights,
+            self.params,
+            &mut self.out,
+        )
+        .map_err(|e| e.to_string())?;
 
         let provider_budget = (budget as f64 * self.provider_fraction).floor() as u64;
         let provider_budget = provider_budget.min(budget);
@@ -364,6 +389,60 @@ impl RewardScheme for YumaPool {
             *out += extra;
         }
         Ok(())
+    }
+}
+
+/// Fills `z` with standard normal draws, in order. A loop of its own, so
+/// that the generator's state stays in registers across draws.
+#[inline(never)]
+fn draw_normals(rng: &mut SimRng, z: &mut [f64]) {
+    for x in z {
+        *x = rng.sample(StandardNormal);
+    }
+}
+
+/// One validator's raw weights `w_j = work_j · clamp(q_j + sd · z_j, 0, 1)
+/// · boost_j` (no noise term when `noise` is `None`, boost 1 off a
+/// cartel), 0 where that is not finite; plain slices, so that the loop
+/// vectorises.
+fn form_weights(
+    row: &mut [f64],
+    work: &[f64],
+    honesty: &[f64],
+    noise: Option<(&[f64], f64)>,
+    boost: Option<&[f64]>,
+) {
+    let finite = |w: f64| if w.is_finite() { w } else { 0.0 };
+    match noise {
+        Some((z, sd)) => {
+            for (((w, &work), &q), &z) in row.iter_mut().zip(work).zip(honesty).zip(z) {
+                *w = work * (q + sd * z).clamp(0.0, 1.0);
+            }
+        }
+        None => {
+            for ((w, &work), &q) in row.iter_mut().zip(work).zip(honesty) {
+                *w = work * q.clamp(0.0, 1.0);
+            }
+        }
+    }
+    match boost {
+        Some(boost) => {
+            for (w, &b) in row.iter_mut().zip(boost) {
+                *w = finite(*w * b);
+            }
+        }
+        None => {
+            for w in row.iter_mut() {
+                *w = finite(*w * 1.0);
+            }
+        }
+    }
+}
+
+/// Makes `v` at least `n` long.
+fn grow(v: &mut Vec<f64>, n: usize) {
+    if v.len() < n {
+        v.resize(n, 0.0);
     }
 }
 

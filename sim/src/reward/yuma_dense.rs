@@ -1,0 +1,845 @@
+//! Yuma's epoch (`reward::yuma`) on a dense block, for the in-simulation
+//! pool, where every active validator sets a weight on every provider with
+//! work: owns the block ([`DenseWeights`]: raw weights validator-major over
+//! one strictly ascending list of provider columns, zero meaning none), the
+//! bonds kept column-major over the providers that hold one
+//! ([`DenseYumaState`]), and the epoch ([`epoch_dense`]).
+//!
+//! The numbers are `reward::yuma::epoch_into`'s on the same weights, bit
+//! for bit (tested against it on random blocks with zeros, ties, empty
+//! rows, zero stakes, new and dropped providers and a growing validator
+//! set: `dense_epochs_are_the_sparse_epochs`): every sum runs in the same
+//! order, an absent entry adds an exact zero where the sparse code skips
+//! it, and each column's consensus selects among the same entries in the
+//! same order. What the layout buys: no index per entry, no merge of a
+//! row's old bonds with its new weights, and the four divisions per entry
+//! (row normalisation, the two of the bonds' moving average, the final
+//! column normalisation) in loops the compiler vectorises; sums that must
+//! run in order are interleaved four columns or rows at a time instead of
+//! one serial chain.
+
+use super::yuma::{
+    check_providers, emission_split, empty_sum, grow, old_bond, reset, trust_and_incentive,
+    upper_weighted_quantile, Selection, YumaError, YumaOutput, YumaParams,
+};
+
+/// One epoch's raw weights on a dense block: validator `i`'s weight on
+/// column `t` (provider `cols[t]`) is `raw[i · cols + t]`, finite and
+/// non-negative, 0 for no weight.
+#[derive(Debug, Clone, Default)]
+pub struct DenseWeights {
+    n_providers: usize,
+    cols: Vec<u32>,
+    n_validators: usize,
+    raw: Vec<f64>,
+}
+
+impl DenseWeights {
+    /// Empties the block (keeping its buffers) for validators' rows over
+    /// the columns `cols` (provider indices strictly ascending, below
+    /// `n_providers`). On error the block is left empty.
+    pub fn clear(&mut self, n_providers: usize, cols: &[u32]) -> Result<(), YumaError> {
+        self.n_validators = 0;
+        self.raw.clear();
+        self.cols.clear();
+        check_providers(n_providers)?;
+        for (index, pair) in cols.windows(2).enumerate() {
+            if pair[0] >= pair[1] {
+                return Err(YumaError::UnsortedColumns {
+                    index: index + 1,
+                    provider: pair[1] as usize,
+                    previous: pair[0] as usize,
+                });
+            }
+        }
+        if let Some(&last) = cols.last() {
+            if last as usize >= n_providers {
+                return Err(YumaError::ProviderOutOfRange {
+                    index: cols.len() - 1,
+                    provider: last as usize,
+                    n_providers,
+                });
+            }
+        }
+        self.n_providers = n_providers;
+        self.cols.extend_from_slice(cols);
+        Ok(())
+    }
+
+    /// Appends the next validator's weights, one per column. On error
+    /// nothing is added.
+    pub fn push_row(&mut self, weights: &[f64]) -> Result<(), YumaError> {
+        if weights.len() != self.cols.len() {
+            return Err(YumaError::RowLengths {
+                providers: self.cols.len(),
+                weights: weights.len(),
+            });
+        }
+        self.push_row_with(|row| row.copy_from_slice(weights))
+    }
+
+    /// Appends the next validator's weights, written by `fill` into a row
+    /// of zeros, one per column; checked as [`DenseWeights::push_row`]
+    /// checks them (on error nothing is added).
+    pub fn push_row_with(&mut self, fill: impl FnOnce(&mut [f64])) -> Result<(), YumaError> {
+        let begin = self.raw.len();
+        self.raw.resize(begin + self.cols.len(), 0.0);
+        let row = &mut self.raw[begin..];
+        fill(row);
+        if !all_valid(row) {
+            let (index, &weight) = row
+                .iter()
+                .enumerate()
+                .find(|(_, w)| !(0.0..f64::INFINITY).contains(*w))
+                .unwrap_or((0, &f64::NAN));
+            self.raw.truncate(begin);
+            return Err(YumaError::InvalidWeight { index, weight });
+        }
+        self.n_validators += 1;
+        Ok(())
+    }
+
+    /// Appends a validator that sets no weight.
+    pub fn push_empty_row(&mut self) {
+        self.raw.resize(self.raw.len() + self.cols.len(), 0.0);
+        self.n_validators += 1;
+    }
+
+    pub fn n_validators(&self) -> usize {
+        self.n_validators
+    }
+
+    pub fn n_providers(&self) -> usize {
+        self.n_providers
+    }
+
+    /// The provider of each column.
+    pub fn cols(&self) -> &[u32] {
+        &self.cols
+    }
+
+    /// Validator `i`'s weights, one per column (empty if out of range).
+    pub fn row(&self, i: usize) -> &[f64] {
+        let k = self.cols.len();
+        if i < self.n_validators {
+            &self.raw[i * k..(i + 1) * k]
+        } else {
+            &[]
+        }
+    }
+}
+
+/// Whether every weight is finite and non-negative: one branch-free pass,
+/// four lanes (vectorised).
+fn all_valid(row: &[f64]) -> bool {
+    let mut ok = [true; 4];
+    let lanes = row.chunks_exact(4);
+    let rest = lanes.remainder();
+    for w in lanes {
+        for lane in 0..4 {
+            ok[lane] &= (w[lane] >= 0.0) & (w[lane] < f64::INFINITY);
+        }
+    }
+    ok.iter().all(|&ok| ok) && rest.iter().all(|w| (0.0..f64::INFINITY).contains(w))
+}
+
+/// The bonds `B` between epochs (validator × provider, column-normalised):
+/// one column of `n_validators` values per provider that holds a positive
+/// bond, providers ascending; plus the working buffers every epoch reuses,
+/// so that an epoch allocates nothing once they have grown.
+#[derive(Debug, Clone, Default)]
+pub struct DenseYumaState {
+    n_validators: usize,
+    n_providers: usize,
+    epochs: u64,
+    /// Providers with a bond column, ascending, and the columns
+    /// (`bonds[u · n_validators + i]` = `B_i,bond_cols[u]`).
+    bond_cols: Vec<u32>,
+    bonds: Vec<f64>,
+    /// Σ_i of each bond column, validators ascending, from the last
+    /// epoch's final normalisation.
+    bond_colsum: Vec<f64>,
+    // Working buffers: row sums, normalised weights column-major, each
+    // weight column's consensus, rank, Σ S ∘ W_b and prerank, the next
+    // bonds and their column sums, and the consensus selection's inputs.
+    row_sum: Vec<f64>,
+    wt: Vec<f64>,
+    col_consensus: Vec<f64>,
+    col_rank: Vec<f64>,
+    col_bond_sum: Vec<f64>,
+    col_prerank: Vec<f64>,
+    next_cols: Vec<u32>,
+    next_bonds: Vec<f64>,
+    next_colsum: Vec<f64>,
+    key: Vec<f64>,
+    key_stake: Vec<f64>,
+    selection: Selection,
+}
+
+impl DenseYumaState {
+    /// Empty bonds for `n_validators` × `n_providers`. A default state takes
+    /// its shape from the first epoch.
+    pub fn new(n_validators: usize, n_providers: usize) -> Self {
+        let mut state = Self::default();
+        state.resize(n_validators, n_providers);
+        state
+    }
+
+    /// Changes the shape, keeping the bonds of validators and providers
+    /// that remain; new validators and providers start with none
+    /// (`YumaState::resize`). Costs O(bonds kept).
+    pub fn resize(&mut self, n_validators: usize, n_providers: usize) {
+        let old_nv = self.n_validators;
+        let keep_cols = self
+            .bond_cols
+            .iter()
+            .take_while(|&&j| (j as usize) < n_providers)
+            .count();
+        self.bond_cols.truncate(keep_cols);
+        self.bond_colsum.truncate(keep_cols);
+        if n_validators != old_nv {
+            let kept = old_nv.min(n_validators);
+            self.next_bonds.clear();
+            for column in self.bonds.chunks_exact(old_nv.max(1)).take(keep_cols) {
+                self.next_bonds.extend_from_slice(&column[..kept]);
+                self.next_bonds
+                    .resize(self.next_bonds.len() + n_validators - kept, 0.0);
+            }
+            std::mem::swap(&mut self.bonds, &mut self.next_bonds);
+            if n_validators < old_nv {
+                // The sums lost validators: add up what remains, in order.
+                self.bond_colsum.clear();
+                for column in self.bonds.chunks_exact(n_validators.max(1)) {
+                    self.bond_colsum
+                        .push(column.iter().fold(0.0, |sum, b| sum + b));
+                }
+                self.bond_colsum.truncate(keep_cols);
+            }
+        }
+        self.bonds.truncate(keep_cols * n_validators);
+        if n_validators == 0 {
+            self.bond_cols.clear();
+            self.bond_colsum.clear();
+        }
+        self.n_validators = n_validators;
+        self.n_providers = n_providers;
+    }
+
+    /// Drops every bond on the given providers (`YumaState::drop_providers`);
+    /// indices out of range are ignored. Costs O(bonds).
+    pub fn drop_providers(&mut self, providers: &[usize]) {
+        let nv = self.n_validators;
+        let mut kept = 0;
+        for u in 0..self.bond_cols.len() {
+            if providers.contains(&(self.bond_cols[u] as usize)) {
+                continue;
+            }
+            if kept != u {
+                self.bond_cols[kept] = self.bond_cols[u];
+                self.bond_colsum[kept] = self.bond_colsum[u];
+                self.bonds.copy_within(u * nv..(u + 1) * nv, kept * nv);
+            }
+            kept += 1;
+        }
+        self.bond_cols.truncate(kept);
+        self.bond_colsum.truncate(kept);
+        self.bonds.truncate(kept * nv);
+    }
+
+    /// The bonds as a dense row-major validator × provider matrix (for
+    /// small cases and tests: it allocates validators × providers).
+    pub fn dense_bonds(&self) -> Vec<f64> {
+        let (nv, np) = (self.n_validators, self.n_providers);
+        let mut dense = vec![0.0; nv * np];
+        for (&j, column) in self
+            .bond_cols
+            .iter()
+            .zip(self.bonds.chunks_exact(nv.max(1)))
+        {
+            for (i, &b) in column.iter().enumerate() {
+                dense[i * np + j as usize] = b;
+            }
+        }
+        dense
+    }
+
+    /// `B_ij`, zero if out of range or never bonded.
+    pub fn bond(&self, validator: usize, provider: usize) -> f64 {
+        match self.bond_cols.binary_search(&(provider as u32)) {
+            Ok(u) if validator < self.n_validators && provider < self.n_providers => {
+                self.bonds[u * self.n_validators + validator]
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// Number of bond cells held (bond columns × validators).
+    pub fn bond_cells(&self) -> usize {
+        self.bonds.len()
+    }
+
+    /// Epochs run so far.
+    pub fn epochs(&self) -> u64 {
+        self.epochs
+    }
+}
+
+/// Columns of the normalisation tile: the tile's lines of the column-major
+/// weights (64 columns) stay in the L1 cache while every validator writes
+/// its entries.
+const TILE: usize = 64;
+
+/// Runs one epoch on a dense block, updating the bonds in `state` and
+/// writing `out` as `yuma::epoch_into` does. On error the state is
+/// unchanged.
+///
+/// Cost: O(validators × (columns + bond columns) + providers) time, the
+/// same in memory; nothing validator × provider is formed beyond the
+/// columns given.
+pub fn epoch_dense(
+    state: &mut DenseYumaState,
+    stakes: &[f64],
+    weights: &DenseWeights,
+    params: YumaParams,
+    out: &mut YumaOutput,
+) -> Result<(), YumaError> {
+    params.check()?;
+    let (nv, np, k) = (
+        weights.n_validators,
+        weights.n_providers,
+        weights.cols.len(),
+    );
+    if stakes.len() != nv {
+        return Err(YumaError::StakeCount {
+            stakes: stakes.len(),
+            validators: nv,
+        });
+    }
+    if let Some((validator, &stake)) = stakes
+        .iter()
+        .enumerate()
+        .find(|(_, s)| !(s.is_finite() && **s >= 0.0))
+    {
+        return Err(YumaError::InvalidStake { validator, stake });
+    }
+    if state.epochs == 0 && state.n_validators * state.n_providers == 0 {
+        state.resize(nv, np);
+    }
+    if state.n_validators != nv || state.n_providers != np {
+        return Err(YumaError::ShapeChanged {
+            state_validators: state.n_validators,
+            state_providers: state.n_providers,
+            validators: nv,
+            providers: np,
+        });
+    }
+    let stake_total: f64 = stakes.iter().sum();
+    if !stake_total.is_finite() {
+        return Err(YumaError::Overflow {
+            what: "the total stake",
+        });
+    }
+    row_sums(&weights.raw, k, nv, &mut state.row_sum);
+    if state.row_sum.iter().any(|t| !t.is_finite()) {
+        return Err(YumaError::Overflow {
+            what: "a validator's weight total",
+        });
+    }
+
+    // S: normalised stake.
+    reset(&mut out.stake, nv);
+    if stake_total > 0.0 {
+        for (s, raw) in out.stake.iter_mut().zip(stakes) {
+            *s = raw / stake_total;
+        }
+    }
+    let s = &out.stake[..];
+
+    // W column-major, and 1. preranks.
+    normalise_and_transpose(state, weights, s);
+
+    // 2. Consensus, 3. clipped weights and validator trust, 4. ranks, and
+    // 5a. the column sums of S ∘ W_b, four columns at a time.
+    let positive_total: f64 = stakes.iter().filter(|s| **s > 0.0).sum();
+    let need = params.kappa * positive_total;
+    reset(&mut out.validator_trust, nv);
+    consensus_columns(
+        state,
+        stakes,
+        s,
+        need,
+        params.bonds_penalty,
+        &mut out.validator_trust,
+    );
+
+    // 5. Bonds: B ← α ΔB + (1 − α) colnorm(B), column by column over the
+    // union of the bond and the weight columns.
+    update_bonds(state, weights, s, params);
+
+    reset(&mut out.preranks, np);
+    reset(&mut out.consensus, np);
+    reset(&mut out.ranks, np);
+    for (t, &j) in weights.cols.iter().enumerate() {
+        let j = j as usize;
+        out.preranks[j] = state.col_prerank[t];
+        out.consensus[j] = state.col_consensus[t];
+        out.ranks[j] = state.col_rank[t];
+    }
+    trust_and_incentive(out, np);
+
+    // 6. Dividends D = normalise(B I), with the final column normalisation
+    // of the bonds, whose column sums the next epoch starts from.
+    let first = if np == 0 { empty_sum() } else { 0.0 };
+    out.dividends.clear();
+    out.dividends.resize(nv, first);
+    for ((&j, column), &c) in state
+        .next_cols
+        .iter()
+        .zip(state.next_bonds.chunks_exact_mut(nv.max(1)))
+        .zip(&state.next_colsum)
+    {
+        let incentive = out.incentive[j as usize];
+        if c > 0.0 {
+            for (b, d) in column.iter_mut().zip(&mut out.dividends) {
+                *b /= c;
+                *d += *b * incentive;
+            }
+        } else {
+            for (b, d) in column.iter().zip(&mut out.dividends) {
+                *d += *b * incentive;
+            }
+        }
+    }
+    column_sums(&state.next_bonds, nv, &mut state.bond_colsum);
+    std::mem::swap(&mut state.bond_cols, &mut state.next_cols);
+    std::mem::swap(&mut state.bonds, &mut state.next_bonds);
+    super::yuma::normalise(&mut out.dividends);
+
+    // 7. Emission split.
+    emission_split(out, np, nv);
+    state.epochs += 1;
+    Ok(())
+}
+
+/// Each row's total, columns ascending from the empty sum, four rows at a
+/// time (four independent chains of additions instead of one).
+fn row_sums(raw: &[f64], k: usize, nv: usize, out: &mut Vec<f64>) {
+    out.clear();
+    if k == 0 {
+        out.resize(nv, empty_sum());
+        return;
+    }
+    let mut rows = raw[..nv * k].chunks_exact(4 * k);
+    for four in rows.by_ref() {
+        let (r0, rest) = four.split_at(k);
+        let (r1, rest) = rest.split_at(k);
+        let (r2, r3) = rest.split_at(k);
+        let mut sum = [empty_sum(); 4];
+        for t in 0..k {
+            sum[0] += r0[t];
+            sum[1] += r1[t];
+            sum[2] += r2[t];
+            sum[3] += r3[t];
+        }
+        out.extend_from_slice(&sum);
+    }
+    for row in rows.remainder().chunks_exact(k) {
+        out.push(row.iter().fold(empty_sum(), |sum, w| sum + w));
+    }
+}
+
+/// Column sums of a column-major block of `nv`-long columns, validators
+/// ascending from 0.0, four columns at a time.
+fn column_sums(block: &[f64], nv: usize, out: &mut Vec<f64>) {
+    out.clear();
+    if nv == 0 {
+        return;
+    }
+    let mut groups = block.chunks_exact(4 * nv);
+    for four in groups.by_ref() {
+        let (c0, rest) = four.split_at(nv);
+        let (c1, rest) = rest.split_at(nv);
+        let (c2, c3) = rest.split_at(nv);
+        let mut sum = [0.0; 4];
+        for i in 0..nv {
+            sum[0] += c0[i];
+            sum[1] += c1[i];
+            sum[2] += c2[i];
+            sum[3] += c3[i];
+        }
+        out.extend_from_slice(&sum);
+    }
+    for column in groups.remainder().chunks_exact(nv) {
+        out.push(column.iter().fold(0.0, |sum, b| sum + b));
+    }
+}
+
+/// `state.wt` = the row-normalised weights, column-major, and
+/// `state.col_prerank` = `Σ_i S_i W_ij` per column, validators ascending,
+/// a tile of columns at a time.
+fn normalise_and_transpose(state: &mut DenseYumaState, weights: &DenseWeights, s: &[f64]) {
+    let (nv, k) = (weights.n_validators, weights.cols.len());
+    grow(&mut state.wt, nv * k, 0.0);
+    reset(&mut state.col_prerank, k);
+    let (wt, prerank, row_sum) = (
+        &mut state.wt[..nv * k],
+        &mut state.col_prerank[..],
+        &state.row_sum[..],
+    );
+    for t0 in (0..k).step_by(TILE) {
+        let t1 = (t0 + TILE).min(k);
+        for (i, (&r, &si)) in row_sum.iter().zip(s).enumerate() {
+            let row = &weights.raw[i * k + t0..i * k + t1];
+            let prerank = &mut prerank[t0..t1];
+            if r > 0.0 {
+                for (dt, (&v, p)) in row.iter().zip(prerank).enumerate() {
+                    let w = v / r;
+                    wt[(t0 + dt) * nv + i] = w;
+                    *p += si * w;
+                }
+            } else {
+                for t in t0..t1 {
+                    wt[t * nv + i] = 0.0;
+                }
+            }
+        }
+    }
+}
+
+/// Per weight column: the consensus (the selection over validators with
+/// positive stake and a positive weight, ascending, as the sparse
+/// transpose lists them), the rank `Σ_i S_i min(W_ij, C_j)`, the column
+/// sum of `S ∘ W_b`, and each validator's trust `Σ_j min(W_ij, C_j)`.
+fn consensus_columns(
+    state: &mut DenseYumaState,
+    stakes: &[f64],
+    s: &[f64],
+    need: f64,
+    beta: f64,
+    trust: &mut [f64],
+) {
+    let nv = stakes.len();
+    let k = state.col_prerank.len();
+    reset(&mut state.col_consensus, k);
+    reset(&mut state.col_rank, k);
+    reset(&mut state.col_bond_sum, k);
+    grow(&mut state.key, nv, 0.0);
+    grow(&mut state.key_stake, nv, 0.0);
+    if nv == 0 {
+        return;
+    }
+    let wt = &state.wt[..nv * k];
+    for (g, columns) in wt.chunks(4 * nv).enumerate() {
+        let t0 = 4 * g;
+        let mut x = [0.0; 4];
+        for (c, column) in columns.chunks_exact(nv).enumerate() {
+            let mut m = 0;
+            for (&w, &stake) in column.iter().zip(stakes) {
+                state.key[m] = w;
+                state.key_stake[m] = stake;
+                m += usize::from(stake > 0.0 && w > 0.0);
+            }
+            x[c] = if m == 0 {
+                0.0
+            } else {
+                upper_weighted_quantile(
+                    &state.key[..m],
+                    &state.key_stake[..m],
+                    need,
+                    &mut state.selection,
+                )
+            };
+        }
+        let mut rank = [0.0; 4];
+        let mut bond_sum = [0.0; 4];
+        if columns.len() == 4 * nv {
+            let (c0, rest) = columns.split_at(nv);
+            let (c1, rest) = rest.split_at(nv);
+            let (c2, c3) = rest.split_at(nv);
+            for i in 0..nv {
+                let si = s[i];
+                let w = [c0[i], c1[i], c2[i], c3[i]];
+                let mut tr = trust[i];
+                for c in 0..4 {
+                    let clipped = w[c].min(x[c]);
+                    tr += clipped;
+                    rank[c] += si * clipped;
+                    bond_sum[c] += si * (w[c] + beta * (clipped - w[c]));
+                }
+                trust[i] = tr;
+            }
+        } else {
+            for (c, column) in columns.chunks_exact(nv).enumerate() {
+                for (i, &w) in column.iter().enumerate() {
+                    let clipped = w.min(x[c]);
+                    trust[i] += clipped;
+                    rank[c] += s[i] * clipped;
+                    bond_sum[c] += s[i] * (w + beta * (clipped - w));
+                }
+            }
+        }
+        let n = columns.len() / nv;
+        state.col_consensus[t0..t0 + n].copy_from_slice(&x[..n]);
+        state.col_rank[t0..t0 + n].copy_from_slice(&rank[..n]);
+        state.col_bond_sum[t0..t0 + n].copy_from_slice(&bond_sum[..n]);
+    }
+}
+
+/// The next bonds before their final normalisation, over the union of the
+/// bond columns and the weight columns (providers ascending), in
+/// `state.next_cols` / `next_bonds`, with their column sums in
+/// `next_colsum`: `B_ij ← (B_ij / Σ_i B_ij) (1 − α) + α S_i W_b,ij /
+/// Σ_i S_i W_b,ij`, the second term only where that sum is positive. A
+/// column left without a positive bond is not kept, as the sparse bonds
+/// keep no zero.
+fn update_bonds(state: &mut DenseYumaState, weights: &DenseWeights, s: &[f64], params: YumaParams) {
+    let nv = weights.n_validators;
+    let (alpha, beta) = (params.bond_alpha, params.bonds_penalty);
+    let keep = 1.0 - alpha;
+    let cols = &weights.cols[..];
+    let (old_cols, old_sums) = (&state.bond_cols[..], &state.bond_colsum[..]);
+    state.next_cols.clear();
+    let bound = (old_cols.len() + cols.len()) * nv;
+    grow(&mut state.next_bonds, bound, 0.0);
+    let (mut t, mut u) = (0, 0);
+    let mut n = 0;
+    while t < cols.len() || u < old_cols.len() {
+        let j = match (cols.get(t), old_cols.get(u)) {
+            (Some(&a), Some(&b)) => a.min(b),
+            (Some(&a), None) => a,
+            (None, Some(&b)) => b,
+            (None, None) => break,
+        };
+        let column = &mut state.next_bonds[n * nv..(n + 1) * nv];
+        if old_cols.get(u) == Some(&j) {
+            let old = &state.bonds[u * nv..(u + 1) * nv];
+            let colsum = old_sums[u];
+            for (b, &o) in column.iter_mut().zip(old) {
+                *b = old_bond(o, colsum, keep);
+            }
+            u += 1;
+        } else {
+            column.fill(0.0);
+        }
+        if cols.get(t) == Some(&j) {
+            let bond_sum = state.col_bond_sum[t];
+            if bond_sum > 0.0 {
+                let x = state.col_consensus[t];
+                let w = &state.wt[t * nv..(t + 1) * nv];
+                for ((b, &w), &si) in column.iter_mut().zip(w).zip(s) {
+                    let clipped = w.min(x);
+                    let delta = si * (w + beta * (clipped - w));
+                    *b += alpha * delta / bond_sum;
+                }
+            }
+            t += 1;
+        }
+        state.next_cols.push(j);
+        n += 1;
+    }
+    column_sums(&state.next_bonds[..n * nv], nv, &mut state.next_colsum);
+    if nv == 0 {
+        state.next_cols.clear();
+        state.next_colsum.clear();
+        return;
+    }
+    // Keep the columns that hold a positive bond.
+    let mut kept = 0;
+    for v in 0..n {
+        if state.next_colsum[v] > 0.0 {
+            if kept != v {
+                state.next_cols[kept] = state.next_cols[v];
+                state.next_colsum[kept] = state.next_colsum[v];
+                state
+                    .next_bonds
+                    .copy_within(v * nv..(v + 1) * nv, kept * nv);
+            }
+            kept += 1;
+        }
+    }
+    state.next_cols.truncate(kept);
+    state.next_colsum.truncate(kept);
+    state.next_bonds.truncate(kept * nv);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::yuma::{epoch_into, Weights, YumaInput, YumaState};
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One epoch of a random block: its columns (a subset of the
+    /// providers) and, per validator, a stake and its weights (`None`: an
+    /// empty row).
+    #[derive(Debug, Clone)]
+    struct Block {
+        cols: Vec<u32>,
+        rows: Vec<(f64, Option<Vec<f64>>)>,
+        drop: Vec<usize>,
+    }
+
+    fn weight() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            3 => Just(0.0),
+            3 => (1u32..4).prop_map(f64::from),
+            4 => 0.0f64..10.0,
+            1 => Just(1e-300),
+        ]
+    }
+
+    fn stake() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            2 => Just(0.0),
+            4 => (1u64..1000).prop_map(|s| s as f64),
+            2 => 0.0f64..1e6,
+        ]
+    }
+
+    fn block(nv: usize, np: usize) -> impl Strategy<Value = Block> {
+        (
+            proptest::collection::vec(any::<bool>(), np),
+            proptest::collection::vec(any::<bool>(), np),
+        )
+            .prop_flat_map(move |(mask, drop)| {
+                let cols: Vec<u32> = (0..np as u32).filter(|&j| mask[j as usize]).collect();
+                let drop: Vec<usize> = (0..np).filter(|&j| drop[j] && !mask[j]).collect();
+                let k = cols.len();
+                let row = (
+                    stake(),
+                    prop_oneof![
+                        1 => Just(None),
+                        5 => proptest::collection::vec(weight(), k).prop_map(Some),
+                    ],
+                );
+                (
+                    Just(cols),
+                    proptest::collection::vec(row, nv),
+                    prop_oneof![3 => Just(Vec::new()), 1 => Just(drop)],
+                )
+                    .prop_map(|(cols, rows, drop)| Block { cols, rows, drop })
+            })
+    }
+
+    /// Epochs of a network that grows: (validators, providers) per epoch,
+    /// never fewer than the last.
+    fn network() -> impl Strategy<Value = Vec<Block>> {
+        proptest::collection::vec((0usize..3, 0usize..4), 1..6).prop_flat_map(|growth| {
+            let mut shapes = Vec::new();
+            let (mut nv, mut np) = (1, 1);
+            for (dv, dp) in growth {
+                nv += dv;
+                np += dp;
+                shapes.push((nv, np));
+            }
+            shapes
+                .into_iter()
+                .map(|(nv, np)| block(nv, np))
+                .collect::<Vec<_>>()
+        })
+    }
+
+    fn same(what: &str, a: &[f64], b: &[f64]) -> Result<(), TestCaseError> {
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        prop_assert_eq!(bits(a), bits(b), "{}: {:?} against {:?}", what, a, b);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Every output and the bonds, bit for bit, epoch after epoch, as
+        /// the sparse epoch computes them from the same weights.
+        #[test]
+        fn dense_epochs_are_the_sparse_epochs(
+            epochs in network(),
+            kappa in prop_oneof![Just(0.5), 0.05f64..=1.0],
+            alpha in prop_oneof![Just(0.1), 0.05f64..=1.0],
+            beta in prop_oneof![Just(1.0), Just(0.0), 0.0f64..=1.0],
+        ) {
+            let params = YumaParams { kappa, bond_alpha: alpha, bonds_penalty: beta };
+            let mut sparse_state = YumaState::default();
+            let mut dense_state = DenseYumaState::default();
+            let (mut sparse_out, mut dense_out) = (YumaOutput::default(), YumaOutput::default());
+            let (mut sparse, mut dense) = (Weights::default(), DenseWeights::default());
+            for (e, b) in epochs.iter().enumerate() {
+                let (nv, np) = (b.rows.len(), b.cols.last().map_or(0, |&j| j as usize + 1));
+                let np = np.max(if e == 0 { 1 } else { 0 }).max(dense_state.n_providers);
+                if e > 0 {
+                    sparse_state.resize(nv, np);
+                    dense_state.resize(nv, np);
+                }
+                sparse.clear(np).expect("providers fit");
+                dense.clear(np, &b.cols).expect("ascending columns");
+                let mut stakes = Vec::new();
+                for (stake, row) in &b.rows {
+                    stakes.push(*stake);
+                    match row {
+                        Some(w) => {
+                            sparse.push_row_slices(&b.cols, w).expect("valid row");
+                            dense.push_row(w).expect("valid row");
+                        }
+                        None => {
+                            sparse.push_row(std::iter::empty()).expect("empty row");
+                            dense.push_empty_row();
+                        }
+                    }
+                }
+                let input = YumaInput { stakes: &stakes, weights: &sparse, params };
+                epoch_into(&mut sparse_state, &input, &mut sparse_out).expect("sparse epoch");
+                epoch_dense(&mut dense_state, &stakes, &dense, params, &mut dense_out)
+                    .expect("dense epoch");
+                let o = (&sparse_out, &dense_out);
+                same("stake", &o.0.stake, &o.1.stake)?;
+                same("preranks", &o.0.preranks, &o.1.preranks)?;
+                same("consensus", &o.0.consensus, &o.1.consensus)?;
+                same("ranks", &o.0.ranks, &o.1.ranks)?;
+                same("trust", &o.0.trust, &o.1.trust)?;
+                same("incentive", &o.0.incentive, &o.1.incentive)?;
+                same("validator trust", &o.0.validator_trust, &o.1.validator_trust)?;
+                same("dividends", &o.0.dividends, &o.1.dividends)?;
+                same("provider emission", &o.0.provider_emission, &o.1.provider_emission)?;
+                same("validator emission", &o.0.validator_emission, &o.1.validator_emission)?;
+                same("bonds", &sparse_state.dense_bonds(), &dense_state.dense_bonds())?;
+                sparse_state.drop_providers(&b.drop);
+                dense_state.drop_providers(&b.drop);
+                same("bonds after the drop", &sparse_state.dense_bonds(), &dense_state.dense_bonds())?;
+            }
+        }
+    }
+
+    #[test]
+    fn a_column_out_of_order_or_range_and_a_bad_weight_are_refused() {
+        let mut w = DenseWeights::default();
+        assert!(matches!(
+            w.clear(5, &[1, 3, 3]),
+            Err(YumaError::UnsortedColumns {
+                index: 2,
+                provider: 3,
+                previous: 3
+            })
+        ));
+        assert!(matches!(
+            w.clear(3, &[0, 3]),
+            Err(YumaError::ProviderOutOfRange { provider: 3, .. })
+        ));
+        w.clear(4, &[0, 3]).expect("valid columns");
+        assert!(matches!(
+            w.push_row(&[1.0]),
+            Err(YumaError::RowLengths { .. })
+        ));
+        assert!(matches!(
+            w.push_row(&[1.0, f64::NAN]),
+            Err(YumaError::InvalidWeight { index: 1, .. })
+        ));
+        assert_eq!(w.n_validators(), 0);
+        assert!(matches!(
+            w.push_row_with(|row| row[0] = -1.0),
+            Err(YumaError::InvalidWeight { index: 0, .. })
+        ));
+        assert_eq!(w.n_validators(), 0);
+        w.push_row(&[1.0, 2.0]).expect("valid row");
+        w.push_row_with(|row| row[1] = 3.0).expect("valid row");
+        assert_eq!(w.row(0), &[1.0, 2.0]);
+        assert_eq!(w.row(1), &[0.0, 3.0]);
+    }
+}
