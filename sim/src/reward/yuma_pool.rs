@@ -6,7 +6,7 @@
 //! epoch's incentive and dividends become payouts of the two pools; the
 //! consensus mathematics (one epoch with bonds state) is `reward::yuma`'s.
 
-use rand::Rng;
+use rand_distr::Distribution;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
@@ -397,7 +397,7 @@ impl RewardScheme for YumaPool {
 #[inline(never)]
 fn draw_normals(rng: &mut SimRng, z: &mut [f64]) {
     for x in z {
-        *x = rng.sample(StandardNormal);
+        *x = StandardNormal.sample(rng);
     }
 }
 
