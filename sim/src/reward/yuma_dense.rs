@@ -129,18 +129,21 @@ impl DenseWeights {
     }
 }
 
-/// Whether every weight is finite and non-negative: one branch-free pass,
-/// four lanes (vectorised).
+/// Whether every weight is finite and non-negative: one branch-free pass
+/// in four lanes of `f64` comparisons (which SSE2 vectorises, unlike the
+/// 64-bit integer tests of `is_finite`).
 fn all_valid(row: &[f64]) -> bool {
-    let mut ok = [true; 4];
+    let bad = |w: f64| if (w >= 0.0) & (w < f64::INFINITY) { 0.0 } else { 1.0 };
+    let mut count = [0.0; 4];
     let lanes = row.chunks_exact(4);
     let rest = lanes.remainder();
     for w in lanes {
         for lane in 0..4 {
-            ok[lane] &= (w[lane] >= 0.0) & (w[lane] < f64::INFINITY);
+            count[lane] += bad(w[lane]);
         }
     }
-    ok.iter().all(|&ok| ok) && rest.iter().all(|w| (0.0..f64::INFINITY).contains(w))
+    count.iter().all(|&c| c == 0.0)
+        && rest.iter().all(|&w| bad(w) == 0.0)
 }
 
 /// The bonds `B` between epochs (validator × provider, column-normalised):

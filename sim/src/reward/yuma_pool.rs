@@ -128,7 +128,8 @@ pub struct YumaPool {
     /// `providers`' rows in `by_row` order, and whether that is their own.
     rows: Vec<u32>,
     in_row_order: bool,
-    /// One validator's weights on `providers`, in their order.
+    /// One validator's weights on `providers`, in their order (when that
+    /// is not the row order).
     row: Vec<f64>,
     /// Per provider in member order: work, honesty, the cartel's boost;
     /// and one validator's standard normal draws.
@@ -272,20 +273,17 @@ impl YumaPool {
             if sd > 0.0 {
                 draw_normals(rng, z);
             }
-            form_weights(
-                &mut self.row[..k],
-                &self.work[..k],
-                &self.honesty[..k],
-                (sd > 0.0).then_some((&self.noise_draws[..k], sd)),
-                in_cartel.then_some(&self.cartel_boost[..k]),
-            );
-            let row = &self.row[..k];
-            let (by_row, in_row_order) = (&self.by_row, self.in_row_order);
+            let noise = (sd > 0.0).then_some((&self.noise_draws[..k], sd));
+            let boost = in_cartel.then_some(&self.cartel_boost[..k]);
+            let (work, honesty) = (&self.work[..k], &self.honesty[..k]);
+            let (row, by_row) = (&mut self.row[..k], &self.by_row[..]);
+            // In row order the weights are formed in the block's row itself.
             self.weights
                 .push_row_with(|out| {
-                    if in_row_order {
-                        out.copy_from_slice(row);
+                    if self.in_row_order {
+                        form_weights(out, work, honesty, noise, boost);
                     } else {
+                        form_weights(row, work, honesty, noise, boost);
                         for (o, &m) in out.iter_mut().zip(by_row) {
                             *o = row[m as usize];
                         }
@@ -412,7 +410,8 @@ fn form_weights(
     noise: Option<(&[f64], f64)>,
     boost: Option<&[f64]>,
 ) {
-    let finite = |w: f64| if w.is_finite() { w } else { 0.0 };
+    // Finite by an `f64` comparison, which vectorises.
+    let finite = |w: f64| if w.abs() < f64::INFINITY { w } else { 0.0 };
     match noise {
         Some((z, sd)) => {
             for (((w, &work), &q), &z) in row.iter_mut().zip(work).zip(honesty).zip(z) {
