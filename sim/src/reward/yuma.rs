@@ -1147,9 +1147,10 @@ pub(super) struct Selection {
 /// `need`, or 0 if none. A quickselect: around a pivot, add up the stake
 /// of the greater and of the equal weights (a read-only pass, four lanes),
 /// then copy out only the part that holds the answer (branch-free),
-/// carrying the stake of the parts above. After too many rounds (an
-/// adversarial order) the rest is sorted, so the worst case is
-/// O(n log n).
+/// carrying the stake of the parts above; a dozen entries or fewer are
+/// finished by [`small_walk`]. After too many rounds (an adversarial
+/// order) the rest is sorted, so the worst case is O(n log n). Weights
+/// are positive (the consensus passes only positive ones).
 ///
 /// The supports are the same sets of stakes as in a walk down the sorted
 /// column, added in another order: with integer-valued stakes (base units,
@@ -1185,7 +1186,10 @@ pub(super) fn upper_weighted_quantile(
         } else {
             (&src_k[..len], &src_s[..len])
         };
-        if len <= SMALL || rounds == 0 {
+        if len <= SMALL {
+            return small_walk(cur_k, cur_s, carry, need);
+        }
+        if rounds == 0 {
             small.clear();
             small.extend(cur_k.iter().copied().zip(cur_s.iter().copied()));
             return sorted_walk(small, carry, need);
@@ -1253,6 +1257,24 @@ fn split_stakes(keys: &[f64], stakes: &[f64], pivot: f64) -> (f64, f64) {
 #[inline(always)]
 fn masked(value: f64, keep: bool) -> f64 {
     f64::from_bits(value.to_bits() & u64::from(keep).wrapping_neg())
+}
+
+/// [`upper_weighted_quantile`] on a part of at most a dozen entries,
+/// branch-free: each entry's support (`carry` plus the stake of the
+/// entries at or above it, the set a walk down the sorted part adds up),
+/// and the largest weight whose support reaches `need`; 0 if none (the
+/// weights are positive). Quadratic, but without the mispredicted
+/// branches of a sort.
+fn small_walk(keys: &[f64], stakes: &[f64], carry: f64, need: f64) -> f64 {
+    let mut best = 0.0f64;
+    for &k in keys {
+        let mut support = carry;
+        for (&other, &s) in keys.iter().zip(stakes) {
+            support += masked(s, other >= k);
+        }
+        best = best.max(masked(k, support >= need));
+    }
+    best
 }
 
 /// [`upper_weighted_quantile`] by a sort: walk down the distinct weights

@@ -130,20 +130,24 @@ impl DenseWeights {
 }
 
 /// Whether every weight is finite and non-negative: one branch-free pass
-/// in four lanes of `f64` comparisons (which SSE2 vectorises, unlike the
-/// 64-bit integer tests of `is_finite`).
+/// of `f64` arithmetic in four lanes, which SSE2 vectorises (unlike the
+/// 64-bit integer tests of `is_finite` or a fold of `bool`s): `w · 0` is
+/// NaN exactly for an infinite or NaN `w`, and the lanes' minimum is
+/// negative exactly if some `w` is.
 fn all_valid(row: &[f64]) -> bool {
-    let bad = |w: f64| if (w >= 0.0) & (w < f64::INFINITY) { 0.0 } else { 1.0 };
-    let mut count = [0.0; 4];
+    let mut probe = [0.0; 4];
+    let mut least = [0.0f64; 4];
     let lanes = row.chunks_exact(4);
     let rest = lanes.remainder();
     for w in lanes {
         for lane in 0..4 {
-            count[lane] += bad(w[lane]);
+            probe[lane] += w[lane] * 0.0;
+            least[lane] = least[lane].min(w[lane]);
         }
     }
-    count.iter().all(|&c| c == 0.0)
-        && rest.iter().all(|&w| bad(w) == 0.0)
+    probe.iter().all(|&p| p == 0.0)
+        && least.iter().all(|&l| l >= 0.0)
+        && rest.iter().all(|w| (0.0..f64::INFINITY).contains(w))
 }
 
 /// The bonds `B` between epochs (validator × provider, column-normalised):
