@@ -32,6 +32,9 @@ pub struct DenseWeights {
     cols: Vec<u32>,
     n_validators: usize,
     raw: Vec<f64>,
+    /// The totals of the rows pushed, a group of four at a time as soon as
+    /// it is complete (while it is in cache); the epoch adds the rest.
+    row_sum: Vec<f64>,
 }
 
 impl DenseWeights {
@@ -41,6 +44,7 @@ impl DenseWeights {
     pub fn clear(&mut self, n_providers: usize, cols: &[u32]) -> Result<(), YumaError> {
         self.n_validators = 0;
         self.raw.clear();
+        self.row_sum.clear();
         self.cols.clear();
         check_providers(n_providers)?;
         for (index, pair) in cols.windows(2).enumerate() {
@@ -95,14 +99,24 @@ impl DenseWeights {
             self.raw.truncate(begin);
             return Err(YumaError::InvalidWeight { index, weight });
         }
-        self.n_validators += 1;
+        self.row_pushed();
         Ok(())
     }
 
     /// Appends a validator that sets no weight.
     pub fn push_empty_row(&mut self) {
         self.raw.resize(self.raw.len() + self.cols.len(), 0.0);
+        self.row_pushed();
+    }
+
+    /// Counts a pushed row; totals a completed group of four.
+    fn row_pushed(&mut self) {
         self.n_validators += 1;
+        if self.n_validators.is_multiple_of(4) {
+            let k = self.cols.len();
+            let group = &self.raw[(self.n_validators - 4) * k..];
+            append_row_sums(group, 4, k, &mut self.row_sum);
+        }
     }
 
     pub fn n_validators(&self) -> usize {
@@ -346,7 +360,15 @@ pub fn epoch_dense(
             what: "the total stake",
         });
     }
-    row_sums(&weights.raw, k, nv, &mut state.row_sum);
+    state.row_sum.clear();
+    state.row_sum.extend_from_slice(&weights.row_sum);
+    let summed = weights.row_sum.len();
+    append_row_sums(
+        &weights.raw[summed * k..],
+        nv - summed,
+        k,
+        &mut state.row_sum,
+    );
     if state.row_sum.iter().any(|t| !t.is_finite()) {
         return Err(YumaError::Overflow {
             what: "a validator's weight total",
@@ -399,25 +421,25 @@ pub fn epoch_dense(
     let first = if np == 0 { empty_sum() } else { 0.0 };
     out.dividends.clear();
     out.dividends.resize(nv, first);
-    for ((&j, column), &c) in state
-        .next_cols
-        .iter()
-        .zip(state.next_bonds.chunks_exact_mut(nv.max(1)))
-        .zip(&state.next_colsum)
-    {
-        let incentive = out.incentive[j as usize];
-        if c > 0.0 {
-            for (b, d) in column.iter_mut().zip(&mut out.dividends) {
-                *b /= c;
-                *d += *b * incentive;
-            }
-        } else {
-            for (b, d) in column.iter().zip(&mut out.dividends) {
-                *d += *b * incentive;
+    state.bond_colsum.clear();
+    let groups = state.next_bonds.chunks_mut(4 * nv.max(1));
+    let (cols, sums) = (state.next_cols.chunks(4), state.next_colsum.chunks(4));
+    for ((group, cols), sums) in groups.zip(cols).zip(sums) {
+        for ((column, &j), &c) in group.chunks_exact_mut(nv.max(1)).zip(cols).zip(sums) {
+            let incentive = out.incentive[j as usize];
+            if c > 0.0 {
+                for (b, d) in column.iter_mut().zip(&mut out.dividends) {
+                    *b /= c;
+                    *d += *b * incentive;
+                }
+            } else {
+                for (b, d) in column.iter().zip(&mut out.dividends) {
+                    *d += *b * incentive;
+                }
             }
         }
+        append_column_sums(group, nv, &mut state.bond_colsum);
     }
-    column_sums(&state.next_bonds, nv, &mut state.bond_colsum);
     std::mem::swap(&mut state.bond_cols, &mut state.next_cols);
     std::mem::swap(&mut state.bonds, &mut state.next_bonds);
     super::yuma::normalise(&mut out.dividends);
@@ -428,16 +450,16 @@ pub fn epoch_dense(
     Ok(())
 }
 
-/// Each row's total, columns ascending from the empty sum, four rows at a
-/// time (four independent chains of additions instead of one).
-fn row_sums(raw: &[f64], k: usize, nv: usize, out: &mut Vec<f64>) {
-    out.clear();
+/// Appends the totals of `rows` rows of `k` weights (columns ascending
+/// from the empty sum), four rows at a time (four independent chains of
+/// additions instead of one).
+fn append_row_sums(raw: &[f64], rows: usize, k: usize, out: &mut Vec<f64>) {
     if k == 0 {
-        out.resize(nv, empty_sum());
+        out.resize(out.len() + rows, empty_sum());
         return;
     }
-    let mut rows = raw[..nv * k].chunks_exact(4 * k);
-    for four in rows.by_ref() {
+    let mut groups = raw[..rows * k].chunks_exact(4 * k);
+    for four in groups.by_ref() {
         let (r0, rest) = four.split_at(k);
         let (r1, rest) = rest.split_at(k);
         let (r2, r3) = rest.split_at(k);
@@ -450,15 +472,16 @@ fn row_sums(raw: &[f64], k: usize, nv: usize, out: &mut Vec<f64>) {
         }
         out.extend_from_slice(&sum);
     }
-    for row in rows.remainder().chunks_exact(k) {
+    for row in groups.remainder().chunks_exact(k) {
         out.push(row.iter().fold(empty_sum(), |sum, w| sum + w));
     }
 }
 
-/// Column sums of a column-major block of `nv`-long columns, validators
-/// ascending from 0.0, four columns at a time.
-fn column_sums(block: &[f64], nv: usize, out: &mut Vec<f64>) {
-    out.clear();
+/// Appends the column sums of a column-major block of `nv`-long columns,
+/// validators ascending from 0.0, four columns at a time. The callers
+/// add up each group of four columns as soon as it is written, while it
+/// is in the L1 cache.
+fn append_column_sums(block: &[f64], nv: usize, out: &mut Vec<f64>) {
     if nv == 0 {
         return;
     }
@@ -610,6 +633,7 @@ fn update_bonds(state: &mut DenseYumaState, weights: &DenseWeights, s: &[f64], p
     grow(&mut state.next_bonds, bound, 0.0);
     let (mut t, mut u) = (0, 0);
     let mut n = 0;
+    state.next_colsum.clear();
     while t < cols.len() || u < old_cols.len() {
         let j = match (cols.get(t), old_cols.get(u)) {
             (Some(&a), Some(&b)) => a.min(b),
@@ -643,8 +667,17 @@ fn update_bonds(state: &mut DenseYumaState, weights: &DenseWeights, s: &[f64], p
         }
         state.next_cols.push(j);
         n += 1;
+        if n % 4 == 0 {
+            let group = &state.next_bonds[(n - 4) * nv..n * nv];
+            append_column_sums(group, nv, &mut state.next_colsum);
+        }
     }
-    column_sums(&state.next_bonds[..n * nv], nv, &mut state.next_colsum);
+    let rest = n - n % 4;
+    append_column_sums(
+        &state.next_bonds[rest * nv..n * nv],
+        nv,
+        &mut state.next_colsum,
+    );
     if nv == 0 {
         state.next_cols.clear();
         state.next_colsum.clear();
