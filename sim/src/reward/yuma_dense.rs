@@ -18,6 +18,8 @@
 //! run in order are interleaved four columns or rows at a time instead of
 //! one serial chain.
 
+use std::ops::Range;
+
 use super::yuma::{
     check_providers, emission_split, empty_sum, grow, old_bond, reset, trust_and_incentive,
     upper_weighted_quantile, Selection, YumaError, YumaOutput, YumaParams,
@@ -180,7 +182,8 @@ pub struct DenseYumaState {
     /// Σ_i of each bond column, validators ascending, from the last
     /// epoch's final normalisation.
     bond_colsum: Vec<f64>,
-    // Working buffers: row sums, normalised weights column-major, each
+    // Working buffers: row sums, one tile of normalised weights
+    // column-major (validators × TILE columns), each
     // weight column's consensus, rank, Σ S ∘ W_b and prerank, the next
     // bonds and their column sums, and the consensus selection's inputs.
     row_sum: Vec<f64>,
@@ -305,9 +308,12 @@ impl DenseYumaState {
     }
 }
 
-/// Columns of the normalisation tile: the tile's lines of the column-major
-/// weights (64 columns) stay in the L1 cache while every validator writes
-/// its entries.
+/// Columns of a tile: the epoch normalises, transposes, selects and bonds
+/// 64 weight columns at a time, so the column-major tile (validators × 64)
+/// is read by the consensus and the bonds while in cache and the
+/// transposed weights never take validators × columns of memory. A
+/// multiple of four, so the consensus groups four columns as a whole block
+/// would.
 const TILE: usize = 64;
 
 /// Runs one epoch on a dense block, updating the bonds in `state` and
@@ -315,8 +321,9 @@ const TILE: usize = 64;
 /// unchanged.
 ///
 /// Cost: O(validators × (columns + bond columns) + providers) time, the
-/// same in memory; nothing validator × provider is formed beyond the
-/// columns given.
+/// same in memory (the block and the bonds; the transposed weights take
+/// one tile); nothing validator × provider is formed beyond the columns
+/// given.
 pub fn epoch_dense(
     state: &mut DenseYumaState,
     stakes: &[f64],
@@ -384,26 +391,34 @@ pub fn epoch_dense(
     }
     let s = &out.stake[..];
 
-    // W column-major, and 1. preranks.
-    normalise_and_transpose(state, weights, s);
-
-    // 2. Consensus, 3. clipped weights and validator trust, 4. ranks, and
-    // 5a. the column sums of S ∘ W_b, four columns at a time.
+    // 1. Preranks, 2. consensus, 3. clipped weights and validator trust,
+    // 4. ranks, 5a. the column sums of S ∘ W_b and 5. the bonds,
+    // B ← α ΔB + (1 − α) colnorm(B), a tile of weight columns at a time:
+    // each tile's normalised columns are read while in cache.
     let positive_total: f64 = stakes.iter().filter(|s| **s > 0.0).sum();
     let need = params.kappa * positive_total;
     reset(&mut out.validator_trust, nv);
-    consensus_columns(
-        state,
-        stakes,
-        s,
-        need,
-        params.bonds_penalty,
-        &mut out.validator_trust,
-    );
-
-    // 5. Bonds: B ← α ΔB + (1 − α) colnorm(B), column by column over the
-    // union of the bond and the weight columns.
-    update_bonds(state, weights, s, params);
+    reset(&mut state.col_prerank, k);
+    reset(&mut state.col_consensus, k);
+    reset(&mut state.col_rank, k);
+    reset(&mut state.col_bond_sum, k);
+    let mut merge = BondMerge::start(state, nv, k);
+    for t0 in (0..k).step_by(TILE) {
+        let t1 = (t0 + TILE).min(k);
+        normalise_and_transpose(state, weights, s, t0..t1);
+        consensus_columns(
+            state,
+            stakes,
+            s,
+            need,
+            params.bonds_penalty,
+            t0..t1,
+            &mut out.validator_trust,
+        );
+        merge.columns_before(state, &weights.cols, t1, t0, s, params);
+    }
+    merge.columns_before(state, &weights.cols, k, k, s, params);
+    merge.finish(state, nv);
 
     reset(&mut out.preranks, np);
     reset(&mut out.consensus, np);
@@ -504,63 +519,63 @@ fn append_column_sums(block: &[f64], nv: usize, out: &mut Vec<f64>) {
     }
 }
 
-/// `state.wt` = the row-normalised weights, column-major, and
-/// `state.col_prerank` = `Σ_i S_i W_ij` per column, validators ascending,
-/// a tile of columns at a time.
-fn normalise_and_transpose(state: &mut DenseYumaState, weights: &DenseWeights, s: &[f64]) {
+/// The tile's columns `tile` of the row-normalised weights, column-major
+/// (column `t` at `state.wt[(t − tile.start) · nv ..]`), and their
+/// `state.col_prerank` = `Σ_i S_i W_ij`, validators ascending.
+fn normalise_and_transpose(
+    state: &mut DenseYumaState,
+    weights: &DenseWeights,
+    s: &[f64],
+    tile: Range<usize>,
+) {
     let (nv, k) = (weights.n_validators, weights.cols.len());
-    grow(&mut state.wt, nv * k, 0.0);
-    reset(&mut state.col_prerank, k);
+    let width = tile.len();
+    grow(&mut state.wt, nv * TILE, 0.0);
     let (wt, prerank, row_sum) = (
-        &mut state.wt[..nv * k],
-        &mut state.col_prerank[..],
+        &mut state.wt[..nv * width],
+        &mut state.col_prerank[tile.clone()],
         &state.row_sum[..],
     );
-    for t0 in (0..k).step_by(TILE) {
-        let t1 = (t0 + TILE).min(k);
-        for (i, (&r, &si)) in row_sum.iter().zip(s).enumerate() {
-            let row = &weights.raw[i * k + t0..i * k + t1];
-            let prerank = &mut prerank[t0..t1];
-            if r > 0.0 {
-                for (dt, (&v, p)) in row.iter().zip(prerank).enumerate() {
-                    let w = v / r;
-                    wt[(t0 + dt) * nv + i] = w;
-                    *p += si * w;
-                }
-            } else {
-                for t in t0..t1 {
-                    wt[t * nv + i] = 0.0;
-                }
+    for (i, (&r, &si)) in row_sum.iter().zip(s).enumerate() {
+        let row = &weights.raw[i * k + tile.start..i * k + tile.end];
+        if r > 0.0 {
+            for (dt, (&v, p)) in row.iter().zip(prerank.iter_mut()).enumerate() {
+                let w = v / r;
+                wt[dt * nv + i] = w;
+                *p += si * w;
+            }
+        } else {
+            for dt in 0..width {
+                wt[dt * nv + i] = 0.0;
             }
         }
     }
 }
 
-/// Per weight column: the consensus (the selection over validators with
-/// positive stake and a positive weight, ascending, as the sparse
-/// transpose lists them), the rank `Σ_i S_i min(W_ij, C_j)`, the column
-/// sum of `S ∘ W_b`, and each validator's trust `Σ_j min(W_ij, C_j)`.
+/// Per weight column of the tile: the consensus (the selection over
+/// validators with positive stake and a positive weight, ascending, as the
+/// sparse transpose lists them), the rank `Σ_i S_i min(W_ij, C_j)`, the
+/// column sum of `S ∘ W_b`, and each validator's trust `Σ_j min(W_ij,
+/// C_j)`, four columns at a time (a tile holds a multiple of four, so the
+/// groups are those of the whole block).
 fn consensus_columns(
     state: &mut DenseYumaState,
     stakes: &[f64],
     s: &[f64],
     need: f64,
     beta: f64,
+    tile: Range<usize>,
     trust: &mut [f64],
 ) {
     let nv = stakes.len();
-    let k = state.col_prerank.len();
-    reset(&mut state.col_consensus, k);
-    reset(&mut state.col_rank, k);
-    reset(&mut state.col_bond_sum, k);
     grow(&mut state.key, nv, 0.0);
     grow(&mut state.key_stake, nv, 0.0);
     if nv == 0 {
         return;
     }
-    let wt = &state.wt[..nv * k];
+    let wt = &state.wt[..nv * tile.len()];
     for (g, columns) in wt.chunks(4 * nv).enumerate() {
-        let t0 = 4 * g;
+        let t0 = tile.start + 4 * g;
         let mut x = [0.0; 4];
         for (c, column) in columns.chunks_exact(nv).enumerate() {
             let mut m = 0;
@@ -616,90 +631,122 @@ fn consensus_columns(
 }
 
 /// The next bonds before their final normalisation, over the union of the
-/// bond columns and the weight columns (providers ascending), in
-/// `state.next_cols` / `next_bonds`, with their column sums in
-/// `next_colsum`: `B_ij ← (B_ij / Σ_i B_ij) (1 − α) + α S_i W_b,ij /
-/// Σ_i S_i W_b,ij`, the second term only where that sum is positive. A
-/// column left without a positive bond is not kept, as the sparse bonds
-/// keep no zero.
-fn update_bonds(state: &mut DenseYumaState, weights: &DenseWeights, s: &[f64], params: YumaParams) {
-    let nv = weights.n_validators;
-    let (alpha, beta) = (params.bond_alpha, params.bonds_penalty);
-    let keep = 1.0 - alpha;
-    let cols = &weights.cols[..];
-    let (old_cols, old_sums) = (&state.bond_cols[..], &state.bond_colsum[..]);
-    state.next_cols.clear();
-    let bound = (old_cols.len() + cols.len()) * nv;
-    grow(&mut state.next_bonds, bound, 0.0);
-    let (mut t, mut u) = (0, 0);
-    let mut n = 0;
-    state.next_colsum.clear();
-    while t < cols.len() || u < old_cols.len() {
-        let j = match (cols.get(t), old_cols.get(u)) {
-            (Some(&a), Some(&b)) => a.min(b),
-            (Some(&a), None) => a,
-            (None, Some(&b)) => b,
-            (None, None) => break,
-        };
-        let column = &mut state.next_bonds[n * nv..(n + 1) * nv];
-        if old_cols.get(u) == Some(&j) {
-            let old = &state.bonds[u * nv..(u + 1) * nv];
-            let colsum = old_sums[u];
-            for (b, &o) in column.iter_mut().zip(old) {
-                *b = old_bond(o, colsum, keep);
-            }
-            u += 1;
-        } else {
-            column.fill(0.0);
-        }
-        if cols.get(t) == Some(&j) {
-            let bond_sum = state.col_bond_sum[t];
-            if bond_sum > 0.0 {
-                let x = state.col_consensus[t];
-                let w = &state.wt[t * nv..(t + 1) * nv];
-                for ((b, &w), &si) in column.iter_mut().zip(w).zip(s) {
-                    let clipped = w.min(x);
-                    let delta = si * (w + beta * (clipped - w));
-                    *b += alpha * delta / bond_sum;
-                }
-            }
-            t += 1;
-        }
-        state.next_cols.push(j);
-        n += 1;
-        if n % 4 == 0 {
-            let group = &state.next_bonds[(n - 4) * nv..n * nv];
-            append_column_sums(group, nv, &mut state.next_colsum);
-        }
-    }
-    let rest = n - n % 4;
-    append_column_sums(
-        &state.next_bonds[rest * nv..n * nv],
-        nv,
-        &mut state.next_colsum,
-    );
-    if nv == 0 {
+/// bond columns and the weight columns (providers ascending), written a
+/// tile at a time into `state.next_cols` / `next_bonds`, with their column
+/// sums in `next_colsum`: `B_ij ← (B_ij / Σ_i B_ij) (1 − α) + α S_i
+/// W_b,ij / Σ_i S_i W_b,ij`, the second term only where that sum is
+/// positive. A column left without a positive bond is not kept, as the
+/// sparse bonds keep no zero.
+struct BondMerge {
+    /// The next weight column, the next old bond column, and the number of
+    /// union columns written.
+    t: usize,
+    u: usize,
+    n: usize,
+}
+
+impl BondMerge {
+    fn start(state: &mut DenseYumaState, nv: usize, k: usize) -> Self {
         state.next_cols.clear();
         state.next_colsum.clear();
-        return;
+        let bound = (state.bond_cols.len() + k) * nv;
+        grow(&mut state.next_bonds, bound, 0.0);
+        Self { t: 0, u: 0, n: 0 }
     }
-    // Keep the columns that hold a positive bond.
-    let mut kept = 0;
-    for v in 0..n {
-        if state.next_colsum[v] > 0.0 {
-            if kept != v {
-                state.next_cols[kept] = state.next_cols[v];
-                state.next_colsum[kept] = state.next_colsum[v];
-                state
-                    .next_bonds
-                    .copy_within(v * nv..(v + 1) * nv, kept * nv);
+
+    /// Writes the union columns below weight column `t1` (all that remain
+    /// if `t1` is the last), reading weight column `t` from the tile that
+    /// starts at column `t0`; column sums a group of four at a time, as
+    /// each group is written.
+    fn columns_before(
+        &mut self,
+        state: &mut DenseYumaState,
+        cols: &[u32],
+        t1: usize,
+        t0: usize,
+        s: &[f64],
+        params: YumaParams,
+    ) {
+        let nv = state.n_validators;
+        let (alpha, beta) = (params.bond_alpha, params.bonds_penalty);
+        let keep = 1.0 - alpha;
+        let limit = cols.get(t1).copied();
+        loop {
+            let j = match (cols.get(self.t), state.bond_cols.get(self.u)) {
+                (Some(&a), Some(&b)) => a.min(b),
+                (Some(&a), None) => a,
+                (None, Some(&b)) => b,
+                (None, None) => break,
+            };
+            if limit.is_some_and(|limit| j >= limit) {
+                break;
             }
-            kept += 1;
+            let (n, u, t) = (self.n, self.u, self.t);
+            let column = &mut state.next_bonds[n * nv..(n + 1) * nv];
+            if state.bond_cols.get(u) == Some(&j) {
+                let old = &state.bonds[u * nv..(u + 1) * nv];
+                let colsum = state.bond_colsum[u];
+                for (b, &o) in column.iter_mut().zip(old) {
+                    *b = old_bond(o, colsum, keep);
+                }
+                self.u += 1;
+            } else {
+                column.fill(0.0);
+            }
+            if cols.get(t) == Some(&j) {
+                let bond_sum = state.col_bond_sum[t];
+                if bond_sum > 0.0 {
+                    let x = state.col_consensus[t];
+                    let w = &state.wt[(t - t0) * nv..(t - t0 + 1) * nv];
+                    for ((b, &w), &si) in column.iter_mut().zip(w).zip(s) {
+                        let clipped = w.min(x);
+                        let delta = si * (w + beta * (clipped - w));
+                        *b += alpha * delta / bond_sum;
+                    }
+                }
+                self.t += 1;
+            }
+            state.next_cols.push(j);
+            self.n += 1;
+            if self.n.is_multiple_of(4) {
+                let group = &state.next_bonds[(self.n - 4) * nv..self.n * nv];
+                append_column_sums(group, nv, &mut state.next_colsum);
+            }
         }
     }
-    state.next_cols.truncate(kept);
-    state.next_colsum.truncate(kept);
-    state.next_bonds.truncate(kept * nv);
+
+    /// The last column sums, and the columns that hold a positive bond
+    /// kept.
+    fn finish(self, state: &mut DenseYumaState, nv: usize) {
+        let n = self.n;
+        let rest = n - n % 4;
+        append_column_sums(
+            &state.next_bonds[rest * nv..n * nv],
+            nv,
+            &mut state.next_colsum,
+        );
+        if nv == 0 {
+            state.next_cols.clear();
+            state.next_colsum.clear();
+            return;
+        }
+        let mut kept = 0;
+        for v in 0..n {
+            if state.next_colsum[v] > 0.0 {
+                if kept != v {
+                    state.next_cols[kept] = state.next_cols[v];
+                    state.next_colsum[kept] = state.next_colsum[v];
+                    state
+                        .next_bonds
+                        .copy_within(v * nv..(v + 1) * nv, kept * nv);
+                }
+                kept += 1;
+            }
+        }
+        state.next_cols.truncate(kept);
+        state.next_colsum.truncate(kept);
+        state.next_bonds.truncate(kept * nv);
+    }
 }
 
 #[cfg(test)]
@@ -760,12 +807,13 @@ mod tests {
             })
     }
 
-    /// Epochs of a network that grows: (validators, providers) per epoch,
-    /// never fewer than the last.
-    fn network() -> impl Strategy<Value = Vec<Block>> {
-        proptest::collection::vec((0usize..3, 0usize..4), 1..6).prop_flat_map(|growth| {
+    /// Epochs of a network that grows from one validator and `np0`
+    /// providers: (validators, providers) per epoch, never fewer than the
+    /// last, up to `dp` more providers an epoch.
+    fn network(np0: usize, dp: usize) -> impl Strategy<Value = Vec<Block>> {
+        proptest::collection::vec((0usize..3, 0usize..dp), 1..6).prop_flat_map(move |growth| {
             let mut shapes = Vec::new();
-            let (mut nv, mut np) = (1, 1);
+            let (mut nv, mut np) = (1, np0);
             for (dv, dp) in growth {
                 nv += dv;
                 np += dp;
@@ -784,66 +832,124 @@ mod tests {
         Ok(())
     }
 
+    /// Every output and the bonds, bit for bit, epoch after epoch, as the
+    /// sparse epoch computes them from the same weights.
+    fn check_network(
+        epochs: &[Block],
+        kappa: f64,
+        alpha: f64,
+        beta: f64,
+    ) -> Result<(), TestCaseError> {
+        let params = YumaParams {
+            kappa,
+            bond_alpha: alpha,
+            bonds_penalty: beta,
+        };
+        let mut sparse_state = YumaState::default();
+        let mut dense_state = DenseYumaState::default();
+        let (mut sparse_out, mut dense_out) = (YumaOutput::default(), YumaOutput::default());
+        let (mut sparse, mut dense) = (Weights::default(), DenseWeights::default());
+        for (e, b) in epochs.iter().enumerate() {
+            let (nv, np) = (b.rows.len(), b.cols.last().map_or(0, |&j| j as usize + 1));
+            let np = np
+                .max(if e == 0 { 1 } else { 0 })
+                .max(dense_state.n_providers);
+            if e > 0 {
+                sparse_state.resize(nv, np);
+                dense_state.resize(nv, np);
+            }
+            sparse.clear(np).expect("providers fit");
+            dense.clear(np, &b.cols).expect("ascending columns");
+            let mut stakes = Vec::new();
+            for (stake, row) in &b.rows {
+                stakes.push(*stake);
+                match row {
+                    Some(w) => {
+                        sparse.push_row_slices(&b.cols, w).expect("valid row");
+                        dense.push_row(w).expect("valid row");
+                    }
+                    None => {
+                        sparse.push_row(std::iter::empty()).expect("empty row");
+                        dense.push_empty_row();
+                    }
+                }
+            }
+            let input = YumaInput {
+                stakes: &stakes,
+                weights: &sparse,
+                params,
+            };
+            epoch_into(&mut sparse_state, &input, &mut sparse_out).expect("sparse epoch");
+            epoch_dense(&mut dense_state, &stakes, &dense, params, &mut dense_out)
+                .expect("dense epoch");
+            let o = (&sparse_out, &dense_out);
+            same("stake", &o.0.stake, &o.1.stake)?;
+            same("preranks", &o.0.preranks, &o.1.preranks)?;
+            same("consensus", &o.0.consensus, &o.1.consensus)?;
+            same("ranks", &o.0.ranks, &o.1.ranks)?;
+            same("trust", &o.0.trust, &o.1.trust)?;
+            same("incentive", &o.0.incentive, &o.1.incentive)?;
+            same(
+                "validator trust",
+                &o.0.validator_trust,
+                &o.1.validator_trust,
+            )?;
+            same("dividends", &o.0.dividends, &o.1.dividends)?;
+            same(
+                "provider emission",
+                &o.0.provider_emission,
+                &o.1.provider_emission,
+            )?;
+            same(
+                "validator emission",
+                &o.0.validator_emission,
+                &o.1.validator_emission,
+            )?;
+            same(
+                "bonds",
+                &sparse_state.dense_bonds(),
+                &dense_state.dense_bonds(),
+            )?;
+            sparse_state.drop_providers(&b.drop);
+            dense_state.drop_providers(&b.drop);
+            same(
+                "bonds after the drop",
+                &sparse_state.dense_bonds(),
+                &dense_state.dense_bonds(),
+            )?;
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
 
-        /// Every output and the bonds, bit for bit, epoch after epoch, as
-        /// the sparse epoch computes them from the same weights.
+        /// Small blocks: zeros, ties, empty rows, zero stakes, new and
+        /// dropped providers, a growing validator set.
         #[test]
         fn dense_epochs_are_the_sparse_epochs(
-            epochs in network(),
+            epochs in network(1, 4),
             kappa in prop_oneof![Just(0.5), 0.05f64..=1.0],
             alpha in prop_oneof![Just(0.1), 0.05f64..=1.0],
             beta in prop_oneof![Just(1.0), Just(0.0), 0.0f64..=1.0],
         ) {
-            let params = YumaParams { kappa, bond_alpha: alpha, bonds_penalty: beta };
-            let mut sparse_state = YumaState::default();
-            let mut dense_state = DenseYumaState::default();
-            let (mut sparse_out, mut dense_out) = (YumaOutput::default(), YumaOutput::default());
-            let (mut sparse, mut dense) = (Weights::default(), DenseWeights::default());
-            for (e, b) in epochs.iter().enumerate() {
-                let (nv, np) = (b.rows.len(), b.cols.last().map_or(0, |&j| j as usize + 1));
-                let np = np.max(if e == 0 { 1 } else { 0 }).max(dense_state.n_providers);
-                if e > 0 {
-                    sparse_state.resize(nv, np);
-                    dense_state.resize(nv, np);
-                }
-                sparse.clear(np).expect("providers fit");
-                dense.clear(np, &b.cols).expect("ascending columns");
-                let mut stakes = Vec::new();
-                for (stake, row) in &b.rows {
-                    stakes.push(*stake);
-                    match row {
-                        Some(w) => {
-                            sparse.push_row_slices(&b.cols, w).expect("valid row");
-                            dense.push_row(w).expect("valid row");
-                        }
-                        None => {
-                            sparse.push_row(std::iter::empty()).expect("empty row");
-                            dense.push_empty_row();
-                        }
-                    }
-                }
-                let input = YumaInput { stakes: &stakes, weights: &sparse, params };
-                epoch_into(&mut sparse_state, &input, &mut sparse_out).expect("sparse epoch");
-                epoch_dense(&mut dense_state, &stakes, &dense, params, &mut dense_out)
-                    .expect("dense epoch");
-                let o = (&sparse_out, &dense_out);
-                same("stake", &o.0.stake, &o.1.stake)?;
-                same("preranks", &o.0.preranks, &o.1.preranks)?;
-                same("consensus", &o.0.consensus, &o.1.consensus)?;
-                same("ranks", &o.0.ranks, &o.1.ranks)?;
-                same("trust", &o.0.trust, &o.1.trust)?;
-                same("incentive", &o.0.incentive, &o.1.incentive)?;
-                same("validator trust", &o.0.validator_trust, &o.1.validator_trust)?;
-                same("dividends", &o.0.dividends, &o.1.dividends)?;
-                same("provider emission", &o.0.provider_emission, &o.1.provider_emission)?;
-                same("validator emission", &o.0.validator_emission, &o.1.validator_emission)?;
-                same("bonds", &sparse_state.dense_bonds(), &dense_state.dense_bonds())?;
-                sparse_state.drop_providers(&b.drop);
-                dense_state.drop_providers(&b.drop);
-                same("bonds after the drop", &sparse_state.dense_bonds(), &dense_state.dense_bonds())?;
-            }
+            check_network(&epochs, kappa, alpha, beta)?;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+
+        /// Blocks of several tiles of columns (`TILE`), with bond columns
+        /// between and after the weight columns of each tile.
+        #[test]
+        fn wide_dense_epochs_are_the_sparse_epochs(
+            epochs in network(100, 120),
+            kappa in prop_oneof![Just(0.5), 0.05f64..=1.0],
+            alpha in prop_oneof![Just(0.1), 0.05f64..=1.0],
+            beta in prop_oneof![Just(1.0), 0.0f64..=1.0],
+        ) {
+            check_network(&epochs, kappa, alpha, beta)?;
         }
     }
 
