@@ -470,6 +470,49 @@ pub(super) fn check_providers(n_providers: usize) -> Result<(), YumaError> {
     Ok(())
 }
 
+/// The checks an epoch makes of its stakes and its state before it
+/// changes anything, the sparse and the dense epoch alike: one finite,
+/// non-negative stake per validator, a finite total (returned), and a
+/// state of the epoch's `shape` (validators, providers) — unless the
+/// state is fresh (no epoch yet and an empty shape), which then takes the
+/// epoch's shape (the second value returned: resize it).
+pub(super) fn check_epoch_input(
+    stakes: &[f64],
+    shape: (usize, usize),
+    (epochs, state_validators, state_providers): (u64, usize, usize),
+) -> Result<(f64, bool), YumaError> {
+    let (validators, providers) = shape;
+    if stakes.len() != validators {
+        return Err(YumaError::StakeCount {
+            stakes: stakes.len(),
+            validators,
+        });
+    }
+    if let Some((validator, &stake)) = stakes
+        .iter()
+        .enumerate()
+        .find(|(_, s)| !(s.is_finite() && **s >= 0.0))
+    {
+        return Err(YumaError::InvalidStake { validator, stake });
+    }
+    let fresh = epochs == 0 && state_validators * state_providers == 0;
+    if !fresh && (state_validators, state_providers) != shape {
+        return Err(YumaError::ShapeChanged {
+            state_validators,
+            state_providers,
+            validators,
+            providers,
+        });
+    }
+    let stake_total: f64 = stakes.iter().sum();
+    if !stake_total.is_finite() {
+        return Err(YumaError::Overflow {
+            what: "the total stake",
+        });
+    }
+    Ok((stake_total, fresh))
+}
+
 /// One epoch's input: raw stakes per validator (normalised inside), the
 /// weights, and the parameters.
 #[derive(Debug, Clone, Copy)]
@@ -711,36 +754,10 @@ pub fn epoch_into(
     params.check()?;
     let nv = weights.n_validators;
     let np = weights.n_providers;
-    if input.stakes.len() != nv {
-        return Err(YumaError::StakeCount {
-            stakes: input.stakes.len(),
-            validators: nv,
-        });
-    }
-    if let Some((validator, &stake)) = input
-        .stakes
-        .iter()
-        .enumerate()
-        .find(|(_, s)| !(s.is_finite() && **s >= 0.0))
-    {
-        return Err(YumaError::InvalidStake { validator, stake });
-    }
-    if state.epochs == 0 && state.n_validators * state.n_providers == 0 {
+    let state_shape = (state.epochs, state.n_validators, state.n_providers);
+    let (stake_total, fresh) = check_epoch_input(input.stakes, (nv, np), state_shape)?;
+    if fresh {
         state.resize(nv, np);
-    }
-    if state.n_validators != nv || state.n_providers != np {
-        return Err(YumaError::ShapeChanged {
-            state_validators: state.n_validators,
-            state_providers: state.n_providers,
-            validators: nv,
-            providers: np,
-        });
-    }
-    let stake_total: f64 = input.stakes.iter().sum();
-    if !stake_total.is_finite() {
-        return Err(YumaError::Overflow {
-            what: "the total stake",
-        });
     }
     // Row totals first, so that an overflow leaves everything untouched.
     if weights.row_sum.iter().any(|t| !t.is_finite()) {

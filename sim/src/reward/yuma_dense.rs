@@ -21,8 +21,8 @@
 use std::ops::Range;
 
 use super::yuma::{
-    check_providers, emission_split, empty_sum, grow, old_bond, reset, trust_and_incentive,
-    upper_weighted_quantile, Selection, YumaError, YumaOutput, YumaParams,
+    check_epoch_input, check_providers, emission_split, empty_sum, grow, old_bond, reset,
+    trust_and_incentive, upper_weighted_quantile, Selection, YumaError, YumaOutput, YumaParams,
 };
 
 /// One epoch's raw weights on a dense block: validator `i`'s weight on
@@ -337,35 +337,10 @@ pub fn epoch_dense(
         weights.n_providers,
         weights.cols.len(),
     );
-    if stakes.len() != nv {
-        return Err(YumaError::StakeCount {
-            stakes: stakes.len(),
-            validators: nv,
-        });
-    }
-    if let Some((validator, &stake)) = stakes
-        .iter()
-        .enumerate()
-        .find(|(_, s)| !(s.is_finite() && **s >= 0.0))
-    {
-        return Err(YumaError::InvalidStake { validator, stake });
-    }
-    if state.epochs == 0 && state.n_validators * state.n_providers == 0 {
+    let state_shape = (state.epochs, state.n_validators, state.n_providers);
+    let (stake_total, fresh) = check_epoch_input(stakes, (nv, np), state_shape)?;
+    if fresh {
         state.resize(nv, np);
-    }
-    if state.n_validators != nv || state.n_providers != np {
-        return Err(YumaError::ShapeChanged {
-            state_validators: state.n_validators,
-            state_providers: state.n_providers,
-            validators: nv,
-            providers: np,
-        });
-    }
-    let stake_total: f64 = stakes.iter().sum();
-    if !stake_total.is_finite() {
-        return Err(YumaError::Overflow {
-            what: "the total stake",
-        });
     }
     state.row_sum.clear();
     state.row_sum.extend_from_slice(&weights.row_sum);
