@@ -390,9 +390,9 @@ pub fn epoch_dense(
             t0..t1,
             &mut out.validator_trust,
         );
-        merge.columns_before(state, &weights.cols, t1, t0, s, params);
+        merge.columns_through(state, &weights.cols, t0..t1, s, params);
     }
-    merge.columns_before(state, &weights.cols, k, k, s, params);
+    merge.columns_through(state, &weights.cols, k..k, s, params);
     merge.finish(state, nv);
 
     reset(&mut out.preranks, np);
@@ -629,23 +629,22 @@ impl BondMerge {
         Self { t: 0, u: 0, n: 0 }
     }
 
-    /// Writes the union columns below weight column `t1` (all that remain
-    /// if `t1` is the last), reading weight column `t` from the tile that
-    /// starts at column `t0`; column sums a group of four at a time, as
-    /// each group is written.
-    fn columns_before(
+    /// Writes the union columns up to the next tile: those below weight
+    /// column `tile.end` (all that remain if it is the last), reading the
+    /// weight columns of `tile` from the tile buffer; column sums a group
+    /// of four at a time, as each group is written.
+    fn columns_through(
         &mut self,
         state: &mut DenseYumaState,
         cols: &[u32],
-        t1: usize,
-        t0: usize,
+        tile: Range<usize>,
         s: &[f64],
         params: YumaParams,
     ) {
         let nv = state.n_validators;
         let (alpha, beta) = (params.bond_alpha, params.bonds_penalty);
         let keep = 1.0 - alpha;
-        let limit = cols.get(t1).copied();
+        let limit = cols.get(tile.end).copied();
         loop {
             let j = match (cols.get(self.t), state.bond_cols.get(self.u)) {
                 (Some(&a), Some(&b)) => a.min(b),
@@ -672,7 +671,8 @@ impl BondMerge {
                 let bond_sum = state.col_bond_sum[t];
                 if bond_sum > 0.0 {
                     let x = state.col_consensus[t];
-                    let w = &state.wt[(t - t0) * nv..(t - t0 + 1) * nv];
+                    let dt = t - tile.start;
+                    let w = &state.wt[dt * nv..(dt + 1) * nv];
                     for ((b, &w), &si) in column.iter_mut().zip(w).zip(s) {
                         let clipped = w.min(x);
                         let delta = si * (w + beta * (clipped - w));
