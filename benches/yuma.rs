@@ -1,5 +1,9 @@
-//! Speed of one Yuma epoch (`mirage_sim::reward::yuma::epoch_into`) at
-//! realistic sizes, with the bonds carried from epoch to epoch as in a run:
+//! Speed of one Yuma epoch at realistic sizes, with the bonds carried from
+//! epoch to epoch as in a run: the sparse epoch
+//! (`mirage_sim::reward::yuma::epoch_into`, `yuma/epoch/…`, what `mirage
+//! yuma` runs) and, on the two dense cases, the dense block's epoch
+//! (`mirage_sim::reward::yuma_dense::epoch_dense`, `yuma/epoch_dense/…`,
+//! what the in-simulation pool runs; the same numbers bit for bit):
 //!
 //! - `dense_150x1650`: the shape of the baseline run with `yuma` on both
 //!   pools (150 validators each weighting all 1,650 providers, a noisy
@@ -18,6 +22,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use mirage_sim::reward::yuma::{
     epoch_into, WeightEntry, Weights, YumaInput, YumaOutput, YumaParams, YumaState,
 };
+use mirage_sim::reward::yuma_dense::{epoch_dense, DenseWeights, DenseYumaState};
 
 /// SplitMix64: a tiny fixed generator, enough for benchmark inputs.
 struct SplitMix(u64);
@@ -44,23 +49,28 @@ fn stakes(rng: &mut SplitMix, n: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Every validator weights every provider: work × noisy quality.
-fn dense(rng: &mut SplitMix, nv: usize, np: usize) -> Weights {
+/// Every validator weights every provider: work × noisy quality, as the
+/// sparse weights and as a dense block of the same rows.
+fn dense(rng: &mut SplitMix, nv: usize, np: usize) -> (Weights, DenseWeights) {
     let work: Vec<f64> = (0..np).map(|_| 1.0 + (rng.unit() * 20.0).floor()).collect();
     let quality: Vec<f64> = (0..np).map(|_| 0.8 + 0.2 * rng.unit()).collect();
+    let cols: Vec<u32> = (0..np as u32).collect();
     let mut w = Weights::default();
     w.clear(np).expect("provider count fits");
+    let mut block = DenseWeights::default();
+    block.clear(np, &cols).expect("ascending columns");
     for _ in 0..nv {
         let noise = 0.1 * rng.unit();
-        let row: Vec<(usize, f64)> = (0..np)
+        let row: Vec<f64> = (0..np)
             .map(|j| {
                 let seen = (quality[j] + noise * (rng.unit() - 0.5)).clamp(0.0, 1.0);
-                (j, work[j] * seen)
+                work[j] * seen
             })
             .collect();
-        w.push_row(row).expect("valid row");
+        block.push_row(&row).expect("valid row");
+        w.push_row(row.into_iter().enumerate()).expect("valid row");
     }
-    w
+    (w, block)
 }
 
 /// `per_row` weights per validator on random uids.
@@ -85,23 +95,19 @@ fn sparse(rng: &mut SplitMix, nv: usize, np: usize, per_row: usize) -> Weights {
 
 fn yuma(c: &mut Criterion) {
     let mut rng = SplitMix(7);
+    let (stakes_150, (weights_150, block_150)) =
+        (stakes(&mut rng, 150), dense(&mut rng, 150, 1650));
+    let (stakes_64, (weights_64, block_64)) = (stakes(&mut rng, 64), dense(&mut rng, 64, 4096));
     let cases = [
-        (
-            "dense_150x1650",
-            stakes(&mut rng, 150),
-            dense(&mut rng, 150, 1650),
-        ),
-        (
-            "dense_64x4096",
-            stakes(&mut rng, 64),
-            dense(&mut rng, 64, 4096),
-        ),
+        ("dense_150x1650", stakes_150, weights_150),
+        ("dense_64x4096", stakes_64, weights_64),
         (
             "sparse_50000x50000",
             stakes(&mut rng, 50_000),
             sparse(&mut rng, 50_000, 50_000, 4),
         ),
     ];
+    let blocks = [(&cases[0], block_150), (&cases[1], block_64)];
     let mut group = c.benchmark_group("yuma");
     group
         .sample_size(20)
@@ -120,6 +126,19 @@ fn yuma(c: &mut Criterion) {
         }
         group.bench_function(BenchmarkId::new("epoch", name), |b| {
             b.iter(|| epoch_into(&mut state, black_box(&input), &mut out).expect("valid"))
+        });
+    }
+    for ((name, stakes, _), block) in &blocks {
+        let params = YumaParams::default();
+        let mut state = DenseYumaState::default();
+        let mut out = YumaOutput::default();
+        for _ in 0..3 {
+            epoch_dense(&mut state, stakes, block, params, &mut out).expect("valid");
+        }
+        group.bench_function(BenchmarkId::new("epoch_dense", name), |b| {
+            b.iter(|| {
+                epoch_dense(&mut state, black_box(stakes), block, params, &mut out).expect("valid")
+            })
         });
     }
     group.finish();
