@@ -1167,7 +1167,12 @@ pub(super) struct Selection {
 /// carrying the stake of the parts above; a dozen entries or fewer are
 /// finished by [`small_walk`]. After too many rounds (an adversarial
 /// order) the rest is sorted, so the worst case is O(n log n). Weights
-/// are positive (the consensus passes only positive ones).
+/// are non-negative. For `need` > 0, entries of zero stake or zero weight
+/// may be passed: they never change the answer (a zero-stake entry's
+/// support is that of the next staked weight at or above it; zero weights
+/// lie below every positive one, and the answer is 0 either way when no
+/// positive weight reaches `need`), so the dense epoch passes whole
+/// columns.
 ///
 /// The supports are the same sets of stakes as in a walk down the sorted
 /// column, added in another order: with integer-valued stakes (base units,

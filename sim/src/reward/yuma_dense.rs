@@ -8,10 +8,14 @@
 //! The numbers are `reward::yuma::epoch_into`'s on the same weights, bit
 //! for bit (tested against it on random blocks with zeros, ties, empty
 //! rows, zero stakes, new and dropped providers and a growing validator
-//! set: `dense_epochs_are_the_sparse_epochs`): every sum runs in the same
-//! order, an absent entry adds an exact zero where the sparse code skips
-//! it, and each column's consensus selects among the same entries in the
-//! same order. What the layout buys: no index per entry, no merge of a
+//! set: `dense_epochs_are_the_sparse_epochs`) when the stakes are
+//! integer-valued, as the simulation's are (ledger base units, total below
+//! 2^53): every sum runs in the same order, an absent entry adds an exact
+//! zero where the sparse code skips it, and each column's consensus is the
+//! same selection's answer, which the dense epoch finds over the whole
+//! column (no copy of its positive entries first; an entry of zero stake or
+//! weight cannot be the answer, and each support is an exact sum in any
+//! order). What the layout buys: no index per entry, no merge of a
 //! row's old bonds with its new weights, and the four divisions per entry
 //! (row normalisation, the two of the bonds' moving average, the final
 //! column normalisation) in loops the compiler vectorises; sums that must
@@ -185,7 +189,7 @@ pub struct DenseYumaState {
     // Working buffers: row sums, one tile of normalised weights
     // column-major (validators × TILE columns), each
     // weight column's consensus, rank, Σ S ∘ W_b and prerank, the next
-    // bonds and their column sums, and the consensus selection's inputs.
+    // bonds and their column sums, and the consensus selection's scratch.
     row_sum: Vec<f64>,
     wt: Vec<f64>,
     col_consensus: Vec<f64>,
@@ -195,8 +199,6 @@ pub struct DenseYumaState {
     next_cols: Vec<u32>,
     next_bonds: Vec<f64>,
     next_colsum: Vec<f64>,
-    key: Vec<f64>,
-    key_stake: Vec<f64>,
     selection: Selection,
 }
 
@@ -511,25 +513,51 @@ fn normalise_and_transpose(
         &mut state.col_prerank[tile.clone()],
         &state.row_sum[..],
     );
-    for (i, (&r, &si)) in row_sum.iter().zip(s).enumerate() {
+    // Each row's line of the tile in a loop that vectorises (division,
+    // prerank), then four rows' lines stored into the columns side by side
+    // (four adjacent entries of each column).
+    let mut lines = [[0.0f64; TILE]; 4];
+    let mut line_of = |i: usize, line: &mut [f64; TILE]| {
+        let (r, si) = (row_sum[i], s[i]);
         let row = &weights.raw[i * k + tile.start..i * k + tile.end];
+        let line = &mut line[..width];
         if r > 0.0 {
-            for (dt, (&v, p)) in row.iter().zip(prerank.iter_mut()).enumerate() {
+            for ((l, &v), p) in line.iter_mut().zip(row).zip(prerank.iter_mut()) {
                 let w = v / r;
-                wt[dt * nv + i] = w;
+                *l = w;
                 *p += si * w;
             }
         } else {
-            for dt in 0..width {
-                wt[dt * nv + i] = 0.0;
-            }
+            line.fill(0.0);
+        }
+    };
+    let full = nv - nv % 4;
+    for i0 in (0..full).step_by(4) {
+        for (c, line) in lines.iter_mut().enumerate() {
+            line_of(i0 + c, line);
+        }
+        for (dt, column) in wt.chunks_exact_mut(nv).enumerate() {
+            column[i0..i0 + 4].copy_from_slice(&[
+                lines[0][dt],
+                lines[1][dt],
+                lines[2][dt],
+                lines[3][dt],
+            ]);
+        }
+    }
+    for i in full..nv {
+        line_of(i, &mut lines[0]);
+        for (column, &w) in wt.chunks_exact_mut(nv).zip(&lines[0][..width]) {
+            column[i] = w;
         }
     }
 }
 
-/// Per weight column of the tile: the consensus (the selection over
-/// validators with positive stake and a positive weight, ascending, as the
-/// sparse transpose lists them), the rank `Σ_i S_i min(W_ij, C_j)`, the
+/// Per weight column of the tile: the consensus (the selection over the
+/// whole column, validators ascending: the sparse epoch selects among the
+/// entries of positive stake and weight only, but the others cannot be
+/// the answer, and with integer-valued stakes every support is an exact
+/// sum, so the value is the same), the rank `Σ_i S_i min(W_ij, C_j)`, the
 /// column sum of `S ∘ W_b`, and each validator's trust `Σ_j min(W_ij,
 /// C_j)`, four columns at a time (a tile holds a multiple of four, so the
 /// groups are those of the whole block).
@@ -543,8 +571,6 @@ fn consensus_columns(
     trust: &mut [f64],
 ) {
     let nv = stakes.len();
-    grow(&mut state.key, nv, 0.0);
-    grow(&mut state.key_stake, nv, 0.0);
     if nv == 0 {
         return;
     }
@@ -553,22 +579,15 @@ fn consensus_columns(
         let t0 = tile.start + 4 * g;
         let mut x = [0.0; 4];
         for (c, column) in columns.chunks_exact(nv).enumerate() {
-            let mut m = 0;
-            for (&w, &stake) in column.iter().zip(stakes) {
-                state.key[m] = w;
-                state.key_stake[m] = stake;
-                m += usize::from(stake > 0.0 && w > 0.0);
-            }
-            x[c] = if m == 0 {
-                0.0
+            // The whole column: an entry of zero weight or zero stake never
+            // changes the answer when `need` > 0 (see the doc above).
+            let quantile = if need > 0.0 {
+                upper_weighted_quantile(column, stakes, need, &mut state.selection)
             } else {
-                upper_weighted_quantile(
-                    &state.key[..m],
-                    &state.key_stake[..m],
-                    need,
-                    &mut state.selection,
-                )
+                0.0
             };
+            // +0.0 for a consensus of zero, whatever the sign of a zero weight.
+            x[c] = if quantile == 0.0 { 0.0 } else { quantile };
         }
         let mut rank = [0.0; 4];
         let mut bond_sum = [0.0; 4];
@@ -624,8 +643,9 @@ impl BondMerge {
     fn start(state: &mut DenseYumaState, nv: usize, k: usize) -> Self {
         state.next_cols.clear();
         state.next_colsum.clear();
-        let bound = (state.bond_cols.len() + k) * nv;
-        grow(&mut state.next_bonds, bound, 0.0);
+        // Columns are appended whole, so the buffer is never zeroed first.
+        state.next_bonds.clear();
+        state.next_bonds.reserve((state.bond_cols.len() + k) * nv);
         Self { t: 0, u: 0, n: 0 }
     }
 
@@ -656,17 +676,17 @@ impl BondMerge {
                 break;
             }
             let (n, u, t) = (self.n, self.u, self.t);
-            let column = &mut state.next_bonds[n * nv..(n + 1) * nv];
             if state.bond_cols.get(u) == Some(&j) {
                 let old = &state.bonds[u * nv..(u + 1) * nv];
                 let colsum = state.bond_colsum[u];
-                for (b, &o) in column.iter_mut().zip(old) {
-                    *b = old_bond(o, colsum, keep);
-                }
+                state
+                    .next_bonds
+                    .extend(old.iter().map(|&o| old_bond(o, colsum, keep)));
                 self.u += 1;
             } else {
-                column.fill(0.0);
+                state.next_bonds.resize((n + 1) * nv, 0.0);
             }
+            let column = &mut state.next_bonds[n * nv..(n + 1) * nv];
             if cols.get(t) == Some(&j) {
                 let bond_sum = state.col_bond_sum[t];
                 if bond_sum > 0.0 {
@@ -749,11 +769,13 @@ mod tests {
         ]
     }
 
+    /// Integer-valued stakes, as the simulation's (base units): small
+    /// ones, for ties, and large ones.
     fn stake() -> impl Strategy<Value = f64> {
         prop_oneof![
             2 => Just(0.0),
             4 => (1u64..1000).prop_map(|s| s as f64),
-            2 => 0.0f64..1e6,
+            2 => (0u64..1 << 44).prop_map(|s| s as f64),
         ]
     }
 
