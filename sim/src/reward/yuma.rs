@@ -1294,7 +1294,9 @@ fn small_walk(keys: &[f64], stakes: &[f64], carry: f64, need: f64) -> f64 {
         for (&other, &s) in keys.iter().zip(stakes) {
             support += masked(s, other >= k);
         }
-        best = best.max(masked(k, support >= need));
+        // A plain select (one `maxpd`): no NaN here for `f64::max` to mind.
+        let candidate = masked(k, support >= need);
+        best = if candidate > best { candidate } else { best };
     }
     best
 }

@@ -153,7 +153,9 @@ impl DenseWeights {
 /// of `f64` arithmetic in four lanes, which SSE2 vectorises (unlike the
 /// 64-bit integer tests of `is_finite` or a fold of `bool`s): `w · 0` is
 /// NaN exactly for an infinite or NaN `w`, and the lanes' minimum is
-/// negative exactly if some `w` is.
+/// negative exactly if some `w` is (a plain comparison and select, one
+/// `minpd`: `f64::min`'s NaN rule would cost three more instructions a
+/// lane, and the NaNs are the probe's to find).
 fn all_valid(row: &[f64]) -> bool {
     let mut probe = [0.0; 4];
     let mut least = [0.0f64; 4];
@@ -162,7 +164,11 @@ fn all_valid(row: &[f64]) -> bool {
     for w in lanes {
         for lane in 0..4 {
             probe[lane] += w[lane] * 0.0;
-            least[lane] = least[lane].min(w[lane]);
+            least[lane] = if w[lane] < least[lane] {
+                w[lane]
+            } else {
+                least[lane]
+            };
         }
     }
     probe.iter().all(|&p| p == 0.0)
@@ -600,7 +606,7 @@ fn consensus_columns(
                 let w = [c0[i], c1[i], c2[i], c3[i]];
                 let mut tr = trust[i];
                 for c in 0..4 {
-                    let clipped = w[c].min(x[c]);
+                    let clipped = clip(w[c], x[c]);
                     tr += clipped;
                     rank[c] += si * clipped;
                     bond_sum[c] += si * (w[c] + beta * (clipped - w[c]));
@@ -610,7 +616,7 @@ fn consensus_columns(
         } else {
             for (c, column) in columns.chunks_exact(nv).enumerate() {
                 for (i, &w) in column.iter().enumerate() {
-                    let clipped = w.min(x[c]);
+                    let clipped = clip(w, x[c]);
                     trust[i] += clipped;
                     rank[c] += s[i] * clipped;
                     bond_sum[c] += s[i] * (w + beta * (clipped - w));
@@ -621,6 +627,20 @@ fn consensus_columns(
         state.col_consensus[t0..t0 + n].copy_from_slice(&x[..n]);
         state.col_rank[t0..t0 + n].copy_from_slice(&rank[..n]);
         state.col_bond_sum[t0..t0 + n].copy_from_slice(&bond_sum[..n]);
+    }
+}
+
+/// `min(w, x)` for the clipped weights, as a plain comparison and select
+/// (one `minpd`; `f64::min`'s NaN rule costs three more instructions a
+/// lane, and neither value is NaN). For equal values it returns `x`: the
+/// same number, and where they are zeros of opposite sign every sum and
+/// difference the clipped weight enters gives the same bits.
+#[inline(always)]
+fn clip(w: f64, x: f64) -> f64 {
+    if w < x {
+        w
+    } else {
+        x
     }
 }
 
@@ -694,7 +714,7 @@ impl BondMerge {
                     let dt = t - tile.start;
                     let w = &state.wt[dt * nv..(dt + 1) * nv];
                     for ((b, &w), &si) in column.iter_mut().zip(w).zip(s) {
-                        let clipped = w.min(x);
+                        let clipped = clip(w, x);
                         let delta = si * (w + beta * (clipped - w));
                         *b += alpha * delta / bond_sum;
                     }
@@ -984,5 +1004,31 @@ mod tests {
         w.push_row_with(|row| row[1] = 3.0).expect("valid row");
         assert_eq!(w.row(0), &[1.0, 2.0]);
         assert_eq!(w.row(1), &[0.0, 3.0]);
+    }
+
+    /// The row check's four lanes and its remainder: a bad weight at any
+    /// position of a nine-column row is refused with its index; zeros of
+    /// either sign, tiny and huge finite weights pass.
+    #[test]
+    fn every_position_of_a_long_row_is_checked() {
+        let cols: Vec<u32> = (0..9).collect();
+        let mut w = DenseWeights::default();
+        w.clear(9, &cols).expect("valid columns");
+        let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0, -1e-300];
+        for at in 0..9 {
+            for &weight in &bad {
+                let mut row = [1.0; 9];
+                row[at] = weight;
+                let refused = w.push_row(&row);
+                assert!(
+                    matches!(refused, Err(YumaError::InvalidWeight { index, .. }) if index == at),
+                    "{weight} at {at}: {refused:?}"
+                );
+            }
+        }
+        assert_eq!(w.n_validators(), 0);
+        let fine = [0.0, -0.0, 1e-300, f64::MAX, 1.0, 0.0, -0.0, 5e-324, 2.0];
+        w.push_row(&fine).expect("valid row");
+        assert_eq!(w.n_validators(), 1);
     }
 }
