@@ -394,9 +394,11 @@ impl RewardScheme for YumaPool {
 /// that the generator's state stays in registers across draws.
 #[inline(never)]
 fn draw_normals(rng: &mut SimRng, z: &mut [f64]) {
+    let mut local = rng.clone();
     for x in z {
-        *x = StandardNormal.sample(rng);
+        *x = StandardNormal.sample(&mut local);
     }
+    *rng = local;
 }
 
 /// One validator's raw weights `w_j = work_j · clamp(q_j + sd · z_j, 0, 1)
@@ -410,29 +412,30 @@ fn form_weights(
     noise: Option<(&[f64], f64)>,
     boost: Option<&[f64]>,
 ) {
-    // Finite by an `f64` comparison, which vectorises.
+    // Finite by an `f64` comparison, which vectorises; one pass a case.
     let finite = |w: f64| if w.abs() < f64::INFINITY { w } else { 0.0 };
-    match noise {
-        Some((z, sd)) => {
-            for (((w, &work), &q), &z) in row.iter_mut().zip(work).zip(honesty).zip(z) {
-                *w = work * (q + sd * z).clamp(0.0, 1.0);
+    match (noise, boost) {
+        (Some((z, sd)), Some(boost)) => {
+            let inputs = work.iter().zip(honesty).zip(z).zip(boost);
+            for (w, (((&work, &q), &z), &b)) in row.iter_mut().zip(inputs) {
+                *w = finite(work * (q + sd * z).clamp(0.0, 1.0) * b);
             }
         }
-        None => {
-            for ((w, &work), &q) in row.iter_mut().zip(work).zip(honesty) {
-                *w = work * q.clamp(0.0, 1.0);
+        (Some((z, sd)), None) => {
+            let inputs = work.iter().zip(honesty).zip(z);
+            for (w, ((&work, &q), &z)) in row.iter_mut().zip(inputs) {
+                *w = finite(work * (q + sd * z).clamp(0.0, 1.0) * 1.0);
             }
         }
-    }
-    match boost {
-        Some(boost) => {
-            for (w, &b) in row.iter_mut().zip(boost) {
-                *w = finite(*w * b);
+        (None, Some(boost)) => {
+            let inputs = work.iter().zip(honesty).zip(boost);
+            for (w, ((&work, &q), &b)) in row.iter_mut().zip(inputs) {
+                *w = finite(work * q.clamp(0.0, 1.0) * b);
             }
         }
-        None => {
-            for w in row.iter_mut() {
-                *w = finite(*w * 1.0);
+        (None, None) => {
+            for (w, (&work, &q)) in row.iter_mut().zip(work.iter().zip(honesty)) {
+                *w = finite(work * q.clamp(0.0, 1.0) * 1.0);
             }
         }
     }
