@@ -1320,14 +1320,13 @@ fn sorted_walk(part: &mut [(f64, f64)], carry: f64, need: f64) -> f64 {
     0.0
 }
 
+/// The median of three weights (none NaN), branch-free: the comparisons
+/// of a selection round are unpredictable, and plain compare-and-select
+/// compiles to `minsd`/`maxsd`.
 fn median_of_three(a: f64, b: f64, c: f64) -> f64 {
-    if (a <= b) == (b <= c) {
-        b
-    } else if (b <= a) == (a <= c) {
-        a
-    } else {
-        c
-    }
+    let min = |x: f64, y: f64| if x < y { x } else { y };
+    let max = |x: f64, y: f64| if x > y { x } else { y };
+    max(min(a, b), min(max(a, b), c))
 }
 
 #[cfg(test)]
