@@ -45,6 +45,7 @@ pub mod governance;
 pub mod health;
 pub mod ledger;
 pub mod market;
+pub mod normal_draws;
 pub mod queue;
 pub mod quote;
 pub mod record;

@@ -6,8 +6,6 @@
 //! epoch's incentive and dividends become payouts of the two pools; the
 //! consensus mathematics (one epoch with bonds state) is `reward::yuma`'s.
 
-use rand_distr::Distribution;
-use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
 use super::yuma::{YumaOutput, YumaParams};
@@ -18,6 +16,7 @@ use super::{
 };
 use crate::agents::Role;
 use crate::ledger::Account;
+use crate::normal_draws::NormalDraws;
 use crate::rng::SimRng;
 use crate::values::{Fraction, NonNegative, Positive, Probability};
 
@@ -137,6 +136,8 @@ pub struct YumaPool {
     honesty: Vec<f64>,
     cartel_boost: Vec<f64>,
     noise_draws: Vec<f64>,
+    /// Draws the noise exactly as `StandardNormal` would, faster.
+    normal: NormalDraws,
     /// Provider rows whose agent has left (they never get a weight again)
     /// and, of those, the ones whose bonds are still to be dropped.
     retired: Vec<bool>,
@@ -187,6 +188,7 @@ impl YumaPool {
             honesty: Vec::new(),
             cartel_boost: Vec::new(),
             noise_draws: Vec::new(),
+            normal: NormalDraws::new(),
             retired: Vec::new(),
             to_drop: Vec::new(),
             provider_weights: Vec::new(),
@@ -271,7 +273,7 @@ impl YumaPool {
                 .is_some_and(|(vpop, _, _)| ctx.agents.population[a] == vpop);
             let z = &mut self.noise_draws[..k];
             if sd > 0.0 {
-                draw_normals(rng, z);
+                self.normal.fill(rng, z);
             }
             let noise = (sd > 0.0).then_some((&self.noise_draws[..k], sd));
             let boost = in_cartel.then_some(&self.cartel_boost[..k]);
@@ -388,17 +390,6 @@ impl RewardScheme for YumaPool {
         }
         Ok(())
     }
-}
-
-/// Fills `z` with standard normal draws, in order. A loop of its own, so
-/// that the generator's state stays in registers across draws.
-#[inline(never)]
-fn draw_normals(rng: &mut SimRng, z: &mut [f64]) {
-    let mut local = rng.clone();
-    for x in z {
-        *x = StandardNormal.sample(&mut local);
-    }
-    *rng = local;
 }
 
 /// One validator's raw weights `w_j = work_j · clamp(q_j + sd · z_j, 0, 1)
