@@ -425,12 +425,13 @@ pub fn epoch_dense(
     for ((group, cols), sums) in groups.zip(cols).zip(sums) {
         for ((column, &j), &c) in group.chunks_exact_mut(nv.max(1)).zip(cols).zip(sums) {
             let incentive = out.incentive[j as usize];
-            if c > 0.0 {
+            if c > 0.0 && c != 1.0 {
                 for (b, d) in column.iter_mut().zip(&mut out.dividends) {
                     *b /= c;
                     *d += *b * incentive;
                 }
             } else {
+                // No division, or by 1 (x / 1 is x exactly).
                 for (b, d) in column.iter().zip(&mut out.dividends) {
                     *d += *b * incentive;
                 }
@@ -699,9 +700,15 @@ impl BondMerge {
             if state.bond_cols.get(u) == Some(&j) {
                 let old = &state.bonds[u * nv..(u + 1) * nv];
                 let colsum = state.bond_colsum[u];
-                state
-                    .next_bonds
-                    .extend(old.iter().map(|&o| old_bond(o, colsum, keep)));
+                if colsum == 1.0 {
+                    // x / 1 is x exactly: the division is skipped, not
+                    // changed (a normalised column often sums to 1).
+                    state.next_bonds.extend(old.iter().map(|&o| o * keep));
+                } else {
+                    state
+                        .next_bonds
+                        .extend(old.iter().map(|&o| old_bond(o, colsum, keep)));
+                }
                 self.u += 1;
             } else {
                 state.next_bonds.resize((n + 1) * nv, 0.0);
