@@ -16,10 +16,13 @@
 //!
 //! The layers' X_i are `rand_distr`'s own, read off it once by drawing
 //! with a word whose u is 2^−10 (so x = X_i / 1024, exactly) in each
-//! layer; X_256 = 0, as in its table. `draws_are_standard_normal` checks
-//! every value and the generator's state against `StandardNormal` over
-//! millions of draws and several seeds: a `rand_distr` that changed its
-//! algorithm would fail it (and would change every output anyway).
+//! layer; X_256 = 0, as in its table. A self-check at construction
+//! compares 4,096 draws with `StandardNormal`; should it fail (a
+//! `rand_distr` with another algorithm), every draw is a plain
+//! `StandardNormal` draw, so the values never depend on the reading.
+//! `draws_are_standard_normal` checks every value and the generator's
+//! state against `StandardNormal` over millions of draws and several
+//! seeds, with the fast path on.
 
 use rand::RngCore;
 use rand_distr::{Distribution, StandardNormal};
@@ -27,10 +30,14 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::rng::SimRng;
 
 /// The ziggurat's layer edges, read off `StandardNormal` (see the module
-/// documentation).
+/// documentation), and whether they passed the self-check.
 #[derive(Debug, Clone)]
 pub struct NormalDraws {
     edge: [f64; 257],
+    /// False if the edges read off did not reproduce `StandardNormal` (a
+    /// `rand_distr` with another algorithm): every draw then is a plain
+    /// `StandardNormal` draw.
+    fast: bool,
 }
 
 impl Default for NormalDraws {
@@ -59,15 +66,55 @@ impl NormalDraws {
             // Layers 0..255 accept u = 2^−10 at the first test; the top
             // layer (X_256 = 0) accepts it at the wedge test, which reads
             // the same word again.
-            let draw: f64 = StandardNormal.sample(&mut Repeat(probe_word(layer as u64)));
+            let mut words = Repeat {
+                word: probe_word(layer as u64),
+                left: 16,
+            };
+            let draw: f64 = StandardNormal.sample(&mut words);
             *x = draw * 1024.0;
         }
-        Self { edge }
+        let mut draws = Self { edge, fast: true };
+        draws.fast = draws.reproduces_standard_normal();
+        draws
+    }
+
+    /// The self-check: 4,096 draws from a fixed generator, value for value
+    /// and word for word against `StandardNormal`.
+    fn reproduces_standard_normal(&self) -> bool {
+        use rand::SeedableRng;
+        let mut reference = SimRng::seed_from_u64(0x5EED);
+        let mut fast = reference.clone();
+        let mut z = [0.0; 512];
+        for _ in 0..8 {
+            self.fill_fast(&mut fast, &mut z);
+            for &x in &z {
+                let expected: f64 = StandardNormal.sample(&mut reference);
+                if x.to_bits() != expected.to_bits() {
+                    return false;
+                }
+            }
+        }
+        fast.next_u64() == reference.next_u64()
+    }
+
+    /// Whether the fast path is in use (the self-check passed).
+    pub fn is_fast(&self) -> bool {
+        self.fast
     }
 
     /// Fills `z` with standard normal draws from `rng`, in order: the
     /// values and the generator's state afterwards are `StandardNormal`'s.
     pub fn fill(&self, rng: &mut SimRng, z: &mut [f64]) {
+        if self.fast {
+            self.fill_fast(rng, z);
+        } else {
+            for x in z {
+                *x = StandardNormal.sample(rng);
+            }
+        }
+    }
+
+    fn fill_fast(&self, rng: &mut SimRng, z: &mut [f64]) {
         let edge = &self.edge;
         for x in z {
             let word = rng.next_u64();
@@ -113,16 +160,25 @@ impl RngCore for GiveBack<'_> {
     }
 }
 
-/// A generator that returns one word forever (for reading the table).
-struct Repeat(u64);
+/// A generator that returns one word, `left` times, then a word the
+/// first test accepts in layer 1 (for reading the table: a draw never
+/// loops for ever, and a wrong reading fails the self-check).
+struct Repeat {
+    word: u64,
+    left: u32,
+}
 
 impl RngCore for Repeat {
     fn next_u32(&mut self) -> u32 {
-        self.0 as u32
+        self.next_u64() as u32
     }
 
     fn next_u64(&mut self) -> u64 {
-        self.0
+        if self.left == 0 {
+            return probe_word(1);
+        }
+        self.left -= 1;
+        self.word
     }
 
     fn fill_bytes(&mut self, dest: &mut [u8]) {
@@ -138,6 +194,10 @@ mod tests {
     #[test]
     fn draws_are_standard_normal() {
         let draws = NormalDraws::new();
+        assert!(
+            draws.is_fast(),
+            "the self-check failed: the fast path is off"
+        );
         let mut z = vec![0.0; 1000];
         for seed in [0u64, 1, 7, 42, 1 << 40] {
             let mut reference = SimRng::seed_from_u64(seed);
@@ -152,6 +212,22 @@ mod tests {
                 }
             }
             assert_eq!(fast.next_u64(), reference.next_u64(), "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_table_fails_the_self_check_and_plain_draws_take_over() {
+        let mut draws = NormalDraws::new();
+        draws.edge[7] *= 1.001;
+        assert!(!draws.reproduces_standard_normal());
+        draws.fast = false;
+        let mut reference = SimRng::seed_from_u64(3);
+        let mut plain = SimRng::seed_from_u64(3);
+        let mut z = [0.0; 300];
+        draws.fill(&mut plain, &mut z);
+        for &x in &z {
+            let expected: f64 = StandardNormal.sample(&mut reference);
+            assert_eq!(x.to_bits(), expected.to_bits());
         }
     }
 
