@@ -992,9 +992,41 @@ fn update_bonds(
 }
 
 /// An old bond column-normalised and decayed, as the dense loops do it.
+/// A column that sums to exactly 1 (a normalised column often does) is
+/// not divided: x / 1 is x exactly, so this skips work, not changes it.
+#[inline(always)]
 pub(super) fn old_bond(b: f64, colsum: f64, keep: f64) -> f64 {
-    let normalised = if colsum > 0.0 { b / colsum } else { b };
+    let normalised = if colsum > 0.0 && colsum != 1.0 {
+        b / colsum
+    } else {
+        b
+    };
     normalised * keep
+}
+
+/// `min(x, y)` of two numbers neither of which is NaN, as a plain
+/// comparison and select (one `minsd`/`minpd`; `f64::min`'s NaN rule
+/// costs three more instructions a lane). For equal values it returns
+/// `y`: the same number (for zeros of opposite sign, every sum and
+/// difference the callers make of it gives the same bits).
+#[inline(always)]
+pub(super) fn select_min(x: f64, y: f64) -> f64 {
+    if x < y {
+        x
+    } else {
+        y
+    }
+}
+
+/// `max(x, y)` of two numbers neither of which is NaN, as
+/// [`select_min`] is the minimum.
+#[inline(always)]
+pub(super) fn select_max(x: f64, y: f64) -> f64 {
+    if x > y {
+        x
+    } else {
+        y
+    }
 }
 
 /// Makes `v` at least `n` long, keeping what it holds.
@@ -1294,9 +1326,7 @@ fn small_walk(keys: &[f64], stakes: &[f64], carry: f64, need: f64) -> f64 {
         for (&other, &s) in keys.iter().zip(stakes) {
             support += masked(s, other >= k);
         }
-        // A plain select (one `maxpd`): no NaN here for `f64::max` to mind.
-        let candidate = masked(k, support >= need);
-        best = if candidate > best { candidate } else { best };
+        best = select_max(masked(k, support >= need), best);
     }
     best
 }
@@ -1321,12 +1351,9 @@ fn sorted_walk(part: &mut [(f64, f64)], carry: f64, need: f64) -> f64 {
 }
 
 /// The median of three weights (none NaN), branch-free: the comparisons
-/// of a selection round are unpredictable, and plain compare-and-select
-/// compiles to `minsd`/`maxsd`.
+/// of a selection round are unpredictable.
 fn median_of_three(a: f64, b: f64, c: f64) -> f64 {
-    let min = |x: f64, y: f64| if x < y { x } else { y };
-    let max = |x: f64, y: f64| if x > y { x } else { y };
-    max(min(a, b), min(max(a, b), c))
+    select_max(select_min(a, b), select_min(select_max(a, b), c))
 }
 
 #[cfg(test)]

@@ -26,7 +26,8 @@ use std::ops::Range;
 
 use super::yuma::{
     check_epoch_input, check_providers, emission_split, empty_sum, grow, old_bond, reset,
-    trust_and_incentive, upper_weighted_quantile, Selection, YumaError, YumaOutput, YumaParams,
+    select_min, trust_and_incentive, upper_weighted_quantile, Selection, YumaError, YumaOutput,
+    YumaParams,
 };
 
 /// One epoch's raw weights on a dense block: validator `i`'s weight on
@@ -153,9 +154,8 @@ impl DenseWeights {
 /// of `f64` arithmetic in four lanes, which SSE2 vectorises (unlike the
 /// 64-bit integer tests of `is_finite` or a fold of `bool`s): `w · 0` is
 /// NaN exactly for an infinite or NaN `w`, and the lanes' minimum is
-/// negative exactly if some `w` is (a plain comparison and select, one
-/// `minpd`: `f64::min`'s NaN rule would cost three more instructions a
-/// lane, and the NaNs are the probe's to find).
+/// negative exactly if some `w` is (`select_min`: the NaNs are the
+/// probe's to find).
 fn all_valid(row: &[f64]) -> bool {
     let mut probe = [0.0; 4];
     let mut least = [0.0f64; 4];
@@ -164,11 +164,7 @@ fn all_valid(row: &[f64]) -> bool {
     for w in lanes {
         for lane in 0..4 {
             probe[lane] += w[lane] * 0.0;
-            least[lane] = if w[lane] < least[lane] {
-                w[lane]
-            } else {
-                least[lane]
-            };
+            least[lane] = select_min(w[lane], least[lane]);
         }
     }
     probe.iter().all(|&p| p == 0.0)
@@ -400,8 +396,7 @@ pub fn epoch_dense(
         );
         merge.columns_through(state, &weights.cols, t0..t1, s, params);
     }
-    merge.columns_through(state, &weights.cols, k..k, s, params);
-    merge.finish(state, nv);
+    merge.finish(state, &weights.cols, s, params);
 
     reset(&mut out.preranks, np);
     reset(&mut out.consensus, np);
@@ -607,7 +602,7 @@ fn consensus_columns(
                 let w = [c0[i], c1[i], c2[i], c3[i]];
                 let mut tr = trust[i];
                 for c in 0..4 {
-                    let clipped = clip(w[c], x[c]);
+                    let clipped = select_min(w[c], x[c]);
                     tr += clipped;
                     rank[c] += si * clipped;
                     bond_sum[c] += si * (w[c] + beta * (clipped - w[c]));
@@ -617,7 +612,7 @@ fn consensus_columns(
         } else {
             for (c, column) in columns.chunks_exact(nv).enumerate() {
                 for (i, &w) in column.iter().enumerate() {
-                    let clipped = clip(w, x[c]);
+                    let clipped = select_min(w, x[c]);
                     trust[i] += clipped;
                     rank[c] += s[i] * clipped;
                     bond_sum[c] += s[i] * (w + beta * (clipped - w));
@@ -628,20 +623,6 @@ fn consensus_columns(
         state.col_consensus[t0..t0 + n].copy_from_slice(&x[..n]);
         state.col_rank[t0..t0 + n].copy_from_slice(&rank[..n]);
         state.col_bond_sum[t0..t0 + n].copy_from_slice(&bond_sum[..n]);
-    }
-}
-
-/// `min(w, x)` for the clipped weights, as a plain comparison and select
-/// (one `minpd`; `f64::min`'s NaN rule costs three more instructions a
-/// lane, and neither value is NaN). For equal values it returns `x`: the
-/// same number, and where they are zeros of opposite sign every sum and
-/// difference the clipped weight enters gives the same bits.
-#[inline(always)]
-fn clip(w: f64, x: f64) -> f64 {
-    if w < x {
-        w
-    } else {
-        x
     }
 }
 
@@ -700,10 +681,12 @@ impl BondMerge {
             if state.bond_cols.get(u) == Some(&j) {
                 let old = &state.bonds[u * nv..(u + 1) * nv];
                 let colsum = state.bond_colsum[u];
+                // The column's sum is a constant of the loop: its case is
+                // taken once (`old_bond` with 1 folds to no division).
                 if colsum == 1.0 {
-                    // x / 1 is x exactly: the division is skipped, not
-                    // changed (a normalised column often sums to 1).
-                    state.next_bonds.extend(old.iter().map(|&o| o * keep));
+                    state
+                        .next_bonds
+                        .extend(old.iter().map(|&o| old_bond(o, 1.0, keep)));
                 } else {
                     state
                         .next_bonds
@@ -721,7 +704,7 @@ impl BondMerge {
                     let dt = t - tile.start;
                     let w = &state.wt[dt * nv..(dt + 1) * nv];
                     for ((b, &w), &si) in column.iter_mut().zip(w).zip(s) {
-                        let clipped = clip(w, x);
+                        let clipped = select_min(w, x);
                         let delta = si * (w + beta * (clipped - w));
                         *b += alpha * delta / bond_sum;
                     }
@@ -737,10 +720,12 @@ impl BondMerge {
         }
     }
 
-    /// The last column sums, and the columns that hold a positive bond
-    /// kept.
-    fn finish(self, state: &mut DenseYumaState, nv: usize) {
-        let n = self.n;
+    /// The union columns after the last tile, the last column sums, and
+    /// the columns that hold a positive bond kept.
+    fn finish(mut self, state: &mut DenseYumaState, cols: &[u32], s: &[f64], params: YumaParams) {
+        let k = cols.len();
+        self.columns_through(state, cols, k..k, s, params);
+        let (n, nv) = (self.n, state.n_validators);
         let rest = n - n % 4;
         append_column_sums(
             &state.next_bonds[rest * nv..n * nv],

@@ -403,32 +403,44 @@ fn form_weights(
     noise: Option<(&[f64], f64)>,
     boost: Option<&[f64]>,
 ) {
-    // Finite by an `f64` comparison, which vectorises; one pass a case.
-    let finite = |w: f64| if w.abs() < f64::INFINITY { w } else { 0.0 };
+    // One pass a case, each the same formula, so that every loop
+    // vectorises.
     match (noise, boost) {
         (Some((z, sd)), Some(boost)) => {
             let inputs = work.iter().zip(honesty).zip(z).zip(boost);
             for (w, (((&work, &q), &z), &b)) in row.iter_mut().zip(inputs) {
-                *w = finite(work * (q + sd * z).clamp(0.0, 1.0) * b);
+                *w = weight(work, q + sd * z, b);
             }
         }
         (Some((z, sd)), None) => {
             let inputs = work.iter().zip(honesty).zip(z);
             for (w, ((&work, &q), &z)) in row.iter_mut().zip(inputs) {
-                *w = finite(work * (q + sd * z).clamp(0.0, 1.0) * 1.0);
+                *w = weight(work, q + sd * z, 1.0);
             }
         }
         (None, Some(boost)) => {
             let inputs = work.iter().zip(honesty).zip(boost);
             for (w, ((&work, &q), &b)) in row.iter_mut().zip(inputs) {
-                *w = finite(work * q.clamp(0.0, 1.0) * b);
+                *w = weight(work, q, b);
             }
         }
         (None, None) => {
             for (w, (&work, &q)) in row.iter_mut().zip(work.iter().zip(honesty)) {
-                *w = finite(work * q.clamp(0.0, 1.0) * 1.0);
+                *w = weight(work, q, 1.0);
             }
         }
+    }
+}
+
+/// One weight: `work · clamp(seen, 0, 1) · boost`, 0 where that is not
+/// finite (by an `f64` comparison, which vectorises).
+#[inline(always)]
+fn weight(work: f64, seen: f64, boost: f64) -> f64 {
+    let w = work * seen.clamp(0.0, 1.0) * boost;
+    if w.abs() < f64::INFINITY {
+        w
+    } else {
+        0.0
     }
 }
 
