@@ -21,8 +21,10 @@ pub const BYTES_PER_AGENT: u64 = 512;
 /// per-epoch records (memory does not grow with `epochs`).
 pub const BASE_BYTES: u64 = 32 << 20;
 
-/// Bytes of one validator × provider bond of a `yuma` pool (value, column
-/// and the epoch's weight), when every validator bonds every provider.
+/// Bytes of one validator × provider bond of a `yuma` pool, when every
+/// validator bonds every provider: the epoch's raw weight, the bond and
+/// the next epoch's bond being written (`reward::yuma_dense`; its
+/// transposed weights take one tile of 64 providers, not a cell each).
 pub const BYTES_PER_BOND: u64 = 24;
 
 /// One part of an estimate.
